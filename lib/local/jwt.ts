@@ -1,0 +1,165 @@
+// Local stand-in for the identity provider behind the HTTP API's JWT authorizer: one RS256 key pair kept in
+// `<stateDir>/jwt/`, tokens signed with it, and the checks API Gateway's JWT authorizer makes (signature,
+// issuer, audience or client_id, exp/nbf, scopes).
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  exportPKCS8,
+  exportSPKI,
+  generateKeyPair,
+  importPKCS8,
+  importSPKI,
+  jwtVerify,
+  SignJWT,
+  type CryptoKey,
+  type JWTPayload,
+} from 'jose';
+
+const ALGORITHM = 'RS256';
+
+export interface LocalJwtKeys {
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+  /** Key id (JWK thumbprint) put in every token's header. */
+  kid: string;
+}
+
+/** What an authorizer trusts: API Gateway's `JwtConfiguration`. */
+export interface JwtIssuerConfig {
+  issuer: string;
+  audience: readonly string[];
+}
+
+export interface LocalTokenRequest {
+  sub: string;
+  tenant: string;
+  roles?: readonly string[];
+  /** Lifetime in seconds (default one hour). */
+  ttlSeconds?: number;
+  /** Space-separated OAuth scopes, put in the `scope` claim. */
+  scope?: string;
+}
+
+const keyDir = (stateDir: string): string => join(stateDir, 'jwt');
+
+/**
+ * Loads the key pair from `<stateDir>/jwt/`, generating it on first use. Generation writes into a private
+ * directory and renames it into place, so concurrent first runs end up sharing one pair.
+ */
+export async function loadOrCreateJwtKeys(stateDir: string): Promise<LocalJwtKeys> {
+  const dir = keyDir(stateDir);
+  const existing = await readKeys(dir);
+  if (existing) return existing;
+
+  await mkdir(stateDir, { recursive: true });
+  const staging = `${dir}.${process.pid}.${Date.now()}`;
+  const { privateKey, publicKey } = await generateKeyPair(ALGORITHM, { extractable: true });
+  await mkdir(staging, { recursive: true });
+  await writeFile(join(staging, 'private.pem'), await exportPKCS8(privateKey), { mode: 0o600 });
+  await writeFile(join(staging, 'public.pem'), await exportSPKI(publicKey));
+  try {
+    await rename(staging, dir);
+  } catch {
+    // Another process won the race: use its pair.
+    await rm(staging, { recursive: true, force: true });
+  }
+  const keys = await readKeys(dir);
+  if (!keys) throw new Error(`could not create the local JWT key pair in ${dir}`);
+  return keys;
+}
+
+async function readKeys(dir: string): Promise<LocalJwtKeys | undefined> {
+  let privatePem: string;
+  let publicPem: string;
+  try {
+    [privatePem, publicPem] = await Promise.all([
+      readFile(join(dir, 'private.pem'), 'utf8'),
+      readFile(join(dir, 'public.pem'), 'utf8'),
+    ]);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const privateKey = await importPKCS8(privatePem, ALGORITHM);
+  const publicKey = await importSPKI(publicPem, ALGORITHM, { extractable: true });
+  const kid = await calculateJwkThumbprint(await exportJWK(publicKey));
+  return { privateKey, publicKey, kid };
+}
+
+/** Signs a token with the claims the API expects: `sub`, `tenant` and optional `roles`. */
+export async function signLocalToken(
+  keys: LocalJwtKeys,
+  config: JwtIssuerConfig,
+  request: LocalTokenRequest,
+): Promise<string> {
+  if (!request.sub.trim()) throw new Error('a token needs a non-empty subject (--sub)');
+  if (!request.tenant.trim()) throw new Error('a token needs a non-empty tenant (--tenant)');
+  const ttl = request.ttlSeconds ?? 3600;
+  if (!Number.isInteger(ttl) || ttl <= 0) throw new Error(`token lifetime must be a positive whole number of seconds, got ${ttl}`);
+  if (config.audience.length === 0) throw new Error('the authorizer has no audience to sign for');
+  const claims: JWTPayload = { tenant: request.tenant };
+  if (request.roles?.length) claims.roles = [...request.roles];
+  if (request.scope) claims.scope = request.scope;
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: ALGORITHM, kid: keys.kid, typ: 'JWT' })
+    .setSubject(request.sub)
+    .setIssuer(config.issuer)
+    .setAudience(config.audience.length === 1 ? config.audience[0]! : [...config.audience])
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttl)
+    .setJti(crypto.randomUUID())
+    .sign(keys.privateKey);
+}
+
+export type JwtCheck =
+  | { ok: true; claims: JWTPayload; scopes: string[] }
+  | { ok: false; reason: string };
+
+/**
+ * The JWT authorizer's checks: RS256 signature by our key, `iss` equal to the issuer, `aud` or `client_id`
+ * among the audiences, `exp` in the future and `nbf` in the past; then the route's required scopes.
+ */
+export async function verifyJwt(
+  token: string,
+  publicKey: CryptoKey,
+  config: JwtIssuerConfig,
+  requiredScopes: readonly string[] = [],
+): Promise<JwtCheck> {
+  let claims: JWTPayload;
+  try {
+    ({ payload: claims } = await jwtVerify(token, publicKey, {
+      algorithms: [ALGORITHM],
+      issuer: config.issuer,
+      requiredClaims: ['exp'],
+    }));
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+  const audiences = [claims.aud ?? [], typeof claims.client_id === 'string' ? claims.client_id : []].flat();
+  if (!audiences.some((aud) => config.audience.includes(aud))) {
+    return { ok: false, reason: 'token audience is not accepted by the authorizer' };
+  }
+  const scopes = scopesOf(claims);
+  if (requiredScopes.length > 0 && !requiredScopes.some((scope) => scopes.includes(scope))) {
+    return { ok: false, reason: 'token lacks a scope the route requires' };
+  }
+  return { ok: true, claims, scopes };
+}
+
+function scopesOf(claims: JWTPayload): string[] {
+  const raw = claims.scope ?? claims.scp;
+  if (typeof raw === 'string') return raw.split(' ').filter(Boolean);
+  if (Array.isArray(raw)) return raw.filter((s): s is string => typeof s === 'string');
+  return [];
+}
+
+/** The token of an `Authorization: Bearer <token>` header (API Gateway also accepts the bare token). */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  const value = authorization?.trim();
+  if (!value) return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(value);
+  if (match) return match[1];
+  return /\s/.test(value) ? undefined : value;
+}
