@@ -1,0 +1,26 @@
+// Public surface of the Business Central API v2.0 client (used by the MCP server and the saga steps).
+export { BcClient } from './client.js';
+export type { BcClientConfig, BcClientOptions, QueryResult, QueryOptions, CustomApiClient } from './client.js';
+export type { ODataFilter, ODataQuery, ODataOrderBy, ODataLiteral } from './odata.js';
+export { buildFilter, buildQueryOptions, buildQueryString, formatLiteral, quoteString, FILTER_LIMITS } from './odata.js';
+export type { BatchOperation, BatchResult, BatchMethod } from './batch.js';
+export { MAX_BATCH_OPERATIONS } from './batch.js';
+export type { BcRequestInfo } from './transport.js';
+export type { BcErrorKind } from './errors.js';
+export {
+  BcError,
+  BcConflictError,
+  BcNotFoundError,
+  BcValidationError,
+  BcInvalidRequestError,
+  BcThrottledError,
+  BcUnavailableError,
+  BcServerError,
+  BcAuthError,
+  BcTimeoutError,
+  BcNetworkError,
+  isBcError,
+} from './errors.js';
+export { itemReservationsApi, findCustomApi, type CustomApiPath } from './custom-apis.js';
+export { schemaFor, type EntitySchema } from './schema.js';
+export { parseRetryAfter, backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy, type Sleep } from './retry.js';
