@@ -1,0 +1,65 @@
+// Streamable HTTP over a Lambda function URL, stateless: each POST gets a fresh server and transport (the SDK
+// forbids reusing a stateless transport), answers in JSON (no SSE, which a buffered function URL cannot
+// stream), and has no session. GET (standalone SSE stream) and DELETE (session end) have no meaning here.
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
+export const MCP_PATH = '/mcp';
+
+function jsonRpcError(statusCode: number, code: number, message: string, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }),
+  };
+}
+
+/** The Web `Request` a function URL event describes (body decoded, headers and query kept). */
+export function requestFromEvent(event: APIGatewayProxyEventV2): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers.set(name, value);
+  if (event.cookies?.length) headers.set('cookie', event.cookies.join('; '));
+  const host = event.requestContext.domainName || 'localhost';
+  const url = `https://${host}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
+  const method = event.requestContext.http.method;
+  const body =
+    event.body === undefined || method === 'GET' || method === 'HEAD'
+      ? undefined
+      : event.isBase64Encoded
+        ? Buffer.from(event.body, 'base64')
+        : event.body;
+  return new Request(url, { method, headers, ...(body !== undefined ? { body } : {}) });
+}
+
+export async function resultFromResponse(response: Response): Promise<APIGatewayProxyStructuredResultV2> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  const body = await response.text();
+  return { statusCode: response.status, headers, ...(body ? { body } : {}) };
+}
+
+/** Serves one function URL event with a server built for it; never throws for anything the caller sent. */
+export async function handleMcpEvent(
+  event: APIGatewayProxyEventV2,
+  buildServer: () => McpServer,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const path = event.rawPath.replace(/\/+$/, '');
+  if (path !== MCP_PATH) return jsonRpcError(404, -32601, `Not found: the MCP endpoint is ${MCP_PATH}`);
+  const method = event.requestContext.http.method;
+  if (method !== 'POST') {
+    return jsonRpcError(405, -32000, 'Method not allowed: this MCP server is stateless and answers POST only', { allow: 'POST' });
+  }
+
+  const server = buildServer();
+  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  try {
+    await server.connect(transport);
+    const response = await transport.handleRequest(requestFromEvent(event));
+    return await resultFromResponse(response);
+  } finally {
+    await server.close();
+  }
+}

@@ -1,0 +1,58 @@
+// Lambda handler: the MCP server behind a function URL (IAM auth on AWS; locally lib/local/function-url.ts
+// with a bearer token or SigV4). The BC client, its token and the parsed $metadata live for the container;
+// the McpServer itself is rebuilt per request, as the stateless transport requires.
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { BcClient } from '../core/bc/index.js';
+import { CORRELATION_HEADER, correlationIdFrom, createLogger } from '../core/observability/index.js';
+import { loadMcpServerConfig } from './config.js';
+import type { BcMcpServerDeps } from './deps.js';
+import { createEntitySchemaCache } from './entity-schemas.js';
+import { handleMcpEvent } from './http.js';
+import { createBcMcpServer } from './server.js';
+
+const logger = createLogger('mcp-server');
+
+let containerDeps: Promise<BcMcpServerDeps> | undefined;
+
+async function buildDeps(): Promise<BcMcpServerDeps> {
+  const config = await loadMcpServerConfig();
+  const bc = new BcClient(config.bc);
+  return {
+    bc,
+    writableEntitySets: config.writableEntitySets,
+    ...(config.bc.companyId ? { companyId: config.bc.companyId } : {}),
+    schemas: createEntitySchemaCache(() => bc.metadata()),
+  };
+}
+
+/** Config, secret and client once per container; a failure is not cached, so the next request retries. */
+function depsForContainer(): Promise<BcMcpServerDeps> {
+  containerDeps ??= buildDeps().catch((error: unknown) => {
+    containerDeps = undefined;
+    throw error;
+  });
+  return containerDeps;
+}
+
+export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const correlationId = correlationIdFrom(event.headers?.[CORRELATION_HEADER]);
+  logger.appendKeys({ correlationId });
+  try {
+    let deps: BcMcpServerDeps;
+    try {
+      deps = await depsForContainer();
+    } catch (error) {
+      logger.error('MCP server configuration failed', { error: error instanceof Error ? error.message : String(error) });
+      return {
+        statusCode: 500,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'MCP server is not configured' }, id: null }),
+      };
+    }
+    const result = await handleMcpEvent(event, () => createBcMcpServer(deps));
+    if ((result.statusCode ?? 200) >= 500) logger.warn('MCP request failed', { statusCode: result.statusCode });
+    return result;
+  } finally {
+    logger.removeKeys(['correlationId']);
+  }
+}

@@ -1,0 +1,26 @@
+// The BC MCP server: tools, resources and prompts on one McpServer. Cheap to build, so the stateless HTTP
+// handler builds one per request while the expensive parts (BC client, parsed $metadata) live in `deps`.
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { BcMcpServerDeps } from './deps.js';
+import { createEntitySchemaCache } from './entity-schemas.js';
+import { registerBcPrompts } from './prompts.js';
+import { registerBcResources } from './resources.js';
+import { registerBcTools } from './tools.js';
+
+export const SERVER_INFO = { name: 'bc-claude-agent-mcp', version: '0.1.0' } as const;
+
+export function createBcMcpServer(deps: BcMcpServerDeps): McpServer {
+  const server = new McpServer(SERVER_INFO, {
+    capabilities: { tools: {}, resources: {}, prompts: {} },
+    instructions:
+      'Business Central (API v2.0) through MCP. Read bc://docs/api first; entity schemas are at bc://schemas/{entitySet}.',
+  });
+  const schemas = deps.schemas ?? createEntitySchemaCache(() => deps.bc.metadata());
+  registerBcTools(server, deps);
+  registerBcResources(server, deps, schemas);
+  registerBcPrompts(server);
+  return server;
+}
+
+export type { BcMcpServerDeps, WritableEntitySets } from './deps.js';
+export { parseWritableEntitySets } from './deps.js';

@@ -1,0 +1,54 @@
+// How tool outcomes are shaped. Successes carry structured content (validated against the tool's output schema);
+// failures are `isError` results, never thrown, carrying BC's error code in text (for the model) and in
+// `_meta` (for programs such as the workers' MCP client).
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { BcError } from '../core/bc/errors.js';
+
+/** `_meta` key under which a failed tool call carries its structured error. */
+export const TOOL_ERROR_META_KEY = 'bc-agent/error';
+
+export interface ToolErrorDetail {
+  /** BC's error code (e.g. `Request_EntityChanged`, `BadRequest_NotFound`, `Internal_ServerError`). */
+  code: string;
+  message: string;
+  /** HTTP status BC answered with, when the failure came from BC. */
+  status?: number;
+  correlationId?: string;
+  retryable: boolean;
+}
+
+export function toolSuccess(structured: Record<string, unknown>): CallToolResult {
+  return {
+    structuredContent: structured,
+    content: [{ type: 'text', text: JSON.stringify(structured) }],
+  };
+}
+
+export function toolError(detail: ToolErrorDetail): CallToolResult {
+  const status = detail.status === undefined ? '' : ` (HTTP ${detail.status})`;
+  return {
+    isError: true,
+    content: [{ type: 'text', text: `${detail.code}${status}: ${detail.message}` }],
+    _meta: { [TOOL_ERROR_META_KEY]: { ...detail } },
+  };
+}
+
+/** Maps anything a tool's work threw to a tool error; BC's own errors keep their code and correlation id. */
+export function toolErrorFrom(error: unknown): CallToolResult {
+  if (error instanceof BcError) {
+    return toolError({
+      code: error.code,
+      message: error.message,
+      // 0 means BC never answered (refused by the client, timeout, network).
+      ...(error.status ? { status: error.status } : {}),
+      ...(error.correlationId ? { correlationId: error.correlationId } : {}),
+      retryable: error.retryable,
+    });
+  }
+  // Anything else is a defect or an unexpected runtime failure; the message is ours, never a credential.
+  return toolError({
+    code: 'Internal_ServerError',
+    message: error instanceof Error ? error.message : String(error),
+    retryable: false,
+  });
+}
