@@ -1,0 +1,71 @@
+// The state store: sessions, messages, plans with their tasks, and stored results, all in STATE_TABLE.
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient, requireEnv } from './client.js';
+import { PlanStore } from './plans.js';
+import { ResultNotFoundError, ResultStore } from './results.js';
+import { SessionStore } from './sessions.js';
+import type { SessionView, StoredPlan, StoredTask } from './types.js';
+
+export * from './types.js';
+export { PlanStore, PlanConflictError, MAX_TASKS_PER_PLAN, type TaskTransitionOptions, type PlanTransitionOptions } from './plans.js';
+export { SessionStore } from './sessions.js';
+export { ResultStore, ResultNotFoundError, formatResultRef, parseResultRef, type ResultRef } from './results.js';
+export { createDocumentClient, isConditionalCheckFailed, requireEnv, expiresAt } from './client.js';
+export { isSafeId } from './keys.js';
+
+export interface StateStore {
+  sessions: SessionStore;
+  plans: PlanStore;
+  results: ResultStore;
+  /** The session with its messages and the status of each plan, or undefined (also for another tenant). */
+  readSession(tenantId: string, sessionId: string): Promise<SessionView | undefined>;
+  /** The plan with each task's stored result loaded, or undefined. */
+  readPlanWithResults(tenantId: string, planId: string): Promise<(StoredPlan & { tasks: (StoredTask & { result?: unknown })[] }) | undefined>;
+}
+
+export interface StateStoreOptions {
+  tableName: string;
+  db?: DynamoDBDocumentClient;
+  retentionDays?: number;
+}
+
+export function createStateStore(options: StateStoreOptions): StateStore {
+  const db = options.db ?? createDocumentClient();
+  const sessions = new SessionStore(db, options.tableName, options.retentionDays);
+  const plans = new PlanStore(db, options.tableName, options.retentionDays);
+  const results = new ResultStore(db, options.tableName, options.retentionDays);
+  return {
+    sessions,
+    plans,
+    results,
+    async readSession(tenantId, sessionId) {
+      const session = await sessions.getSession(tenantId, sessionId);
+      if (!session) return undefined;
+      const messages = await sessions.listMessages(tenantId, sessionId);
+      const planIds = messages.flatMap((m) => (m.planId ? [m.planId] : []));
+      return { session, messages, plans: await plans.summaries(tenantId, planIds) };
+    },
+    async readPlanWithResults(tenantId, planId) {
+      const plan = await plans.getPlan(tenantId, planId);
+      if (!plan) return undefined;
+      const tasks = await Promise.all(
+        plan.tasks.map(async (task) => {
+          if (!task.resultRef) return task;
+          try {
+            return { ...task, result: await results.get(tenantId, task.resultRef) };
+          } catch (error) {
+            // An expired result leaves the task readable without it.
+            if (error instanceof ResultNotFoundError) return task;
+            throw error;
+          }
+        }),
+      );
+      return { ...plan, tasks };
+    },
+  };
+}
+
+/** The state store configured from STATE_TABLE. */
+export function stateStoreFromEnv(db?: DynamoDBDocumentClient): StateStore {
+  return createStateStore({ tableName: requireEnv('STATE_TABLE'), ...(db ? { db } : {}) });
+}

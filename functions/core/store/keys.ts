@@ -1,0 +1,32 @@
+// Key layout of STATE_TABLE. Every partition key starts with the tenant, so another tenant's id is simply
+// not found. Ids are validated before they reach here (no '#'), which keeps keys unambiguous.
+//
+//   TENANT#<t>#SESSION#<s>  SESSION                        the session
+//                           MSG#<iso time>#<messageId>     one message (carries its planId)
+//   TENANT#<t>#PLAN#<p>     PLAN                           the plan with its tasks (one item: atomic)
+//                           RESULT#<taskId>#<nonce>        a stored result's header (written last)
+//                           RESULT#<taskId>#<nonce>#<n>    its chunks
+
+const SAFE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function part(name: string, value: string): string {
+  if (!SAFE.test(value)) throw new Error(`invalid ${name} "${value}" for a key`);
+  return value;
+}
+
+export const sessionPk = (tenantId: string, sessionId: string) =>
+  `TENANT#${part('tenantId', tenantId)}#SESSION#${part('sessionId', sessionId)}`;
+export const SESSION_SK = 'SESSION';
+export const MESSAGE_SK_PREFIX = 'MSG#';
+export const messageSk = (createdAt: string, messageId: string) => `${MESSAGE_SK_PREFIX}${createdAt}#${part('messageId', messageId)}`;
+
+export const planPk = (tenantId: string, planId: string) =>
+  `TENANT#${part('tenantId', tenantId)}#PLAN#${part('planId', planId)}`;
+export const PLAN_SK = 'PLAN';
+export const resultSk = (taskId: string, nonce: string) => `RESULT#${part('taskId', taskId)}#${part('nonce', nonce)}`;
+export const resultChunkSk = (taskId: string, nonce: string, index: number) =>
+  `${resultSk(taskId, nonce)}#${String(index).padStart(4, '0')}`;
+
+export function isSafeId(value: unknown): value is string {
+  return typeof value === 'string' && SAFE.test(value);
+}

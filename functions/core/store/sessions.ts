@@ -1,0 +1,85 @@
+// Sessions and their messages: one partition per (tenant, session), messages sorted by time.
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { expiresAt, isConditionalCheckFailed } from './client.js';
+import { MESSAGE_SK_PREFIX, messageSk, SESSION_SK, sessionPk } from './keys.js';
+import type { Message, Session } from './types.js';
+
+export class SessionStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly retentionDays = 90,
+  ) {}
+
+  /** Creates the session unless it exists; returns it either way. */
+  async ensureSession(tenantId: string, sessionId: string, createdBy: string, now = new Date()): Promise<{ session: Session; created: boolean }> {
+    const session: Session = { tenantId, sessionId, createdBy, createdAt: now.toISOString() };
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: sessionPk(tenantId, sessionId), sk: SESSION_SK, ...session, expiresAt: expiresAt(now, this.retentionDays) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { session, created: true };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const existing = await this.getSession(tenantId, sessionId);
+      return { session: existing ?? session, created: false };
+    }
+  }
+
+  async getSession(tenantId: string, sessionId: string): Promise<Session | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: sessionPk(tenantId, sessionId), sk: SESSION_SK }, ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    const { tenantId: t, sessionId: s, createdBy, createdAt } = Item as Session;
+    return { tenantId: t, sessionId: s, createdBy, createdAt };
+  }
+
+  /** Appends a message; the message id makes a retried append a no-op rather than a duplicate. */
+  async appendMessage(tenantId: string, sessionId: string, message: Message, now = new Date()): Promise<Message> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: sessionPk(tenantId, sessionId),
+            sk: messageSk(message.createdAt, message.messageId),
+            ...message,
+            expiresAt: expiresAt(now, this.retentionDays),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+    return message;
+  }
+
+  /** Messages in the order they were written, oldest first. */
+  async listMessages(tenantId: string, sessionId: string): Promise<Message[]> {
+    const messages: Message[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': sessionPk(tenantId, sessionId), ':prefix': MESSAGE_SK_PREFIX },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const { messageId, role, text, createdAt, planId, createdBy } = item as Message;
+        messages.push({ messageId, role, text, createdAt, ...(planId ? { planId } : {}), ...(createdBy ? { createdBy } : {}) });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return messages;
+  }
+}

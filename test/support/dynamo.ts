@@ -1,0 +1,102 @@
+// Starts dynalite in-process on 127.0.0.1:0 with the tables of docs/internals.md, for tests that need
+// DynamoDB. Every test file gets its own in-memory database; call `stop()` in afterAll.
+import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
+import type { AddressInfo } from 'node:net';
+
+/** Table names as the tests see them (the env variable each stands for is the key). */
+export const TEST_TABLES = {
+  STATE_TABLE: 'test-state',
+  APPROVALS_TABLE: 'test-approvals',
+  BREAKERS_TABLE: 'test-breakers',
+  IDEMPOTENCY_TABLE: 'test-idempotency',
+  AUDIT_TABLE: 'test-audit',
+} as const;
+
+const pkSk = (TableName: string): CreateTableCommandInput => ({
+  TableName,
+  BillingMode: 'PAY_PER_REQUEST',
+  AttributeDefinitions: [
+    { AttributeName: 'pk', AttributeType: 'S' },
+    { AttributeName: 'sk', AttributeType: 'S' },
+  ],
+  KeySchema: [
+    { AttributeName: 'pk', KeyType: 'HASH' },
+    { AttributeName: 'sk', KeyType: 'RANGE' },
+  ],
+});
+
+const hashOnly = (TableName: string, key: string): CreateTableCommandInput => ({
+  TableName,
+  BillingMode: 'PAY_PER_REQUEST',
+  AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
+  KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
+});
+
+/** The tables as docs/internals.md defines them. */
+export const TABLE_DEFINITIONS: CreateTableCommandInput[] = [
+  pkSk(TEST_TABLES.STATE_TABLE),
+  {
+    ...pkSk(TEST_TABLES.APPROVALS_TABLE),
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+      { AttributeName: 'gsi1pk', AttributeType: 'S' },
+      { AttributeName: 'gsi1sk', AttributeType: 'S' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: 'byStatus',
+        KeySchema: [
+          { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  },
+  hashOnly(TEST_TABLES.BREAKERS_TABLE, 'pk'),
+  hashOnly(TEST_TABLES.IDEMPOTENCY_TABLE, 'id'),
+  pkSk(TEST_TABLES.AUDIT_TABLE),
+];
+
+export interface TestDynamo {
+  endpoint: string;
+  tables: typeof TEST_TABLES;
+  /** Low-level client pointed at this instance. */
+  client: DynamoDBClient;
+  /** Document client (marshalling, undefined values removed). */
+  doc: DynamoDBDocumentClient;
+  /** AWS_* and table variables a handler reads, for tests that configure through the environment. */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+export async function startDynamo(): Promise<TestDynamo> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS });
+  for (const table of TABLE_DEFINITIONS) await client.send(new CreateTableCommand(table));
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  return {
+    endpoint,
+    tables: TEST_TABLES,
+    client,
+    doc,
+    env: {
+      AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+      ...TEST_TABLES,
+    },
+    async stop() {
+      client.destroy();
+      await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
+    },
+  };
+}
