@@ -1,0 +1,308 @@
+// BC's business rules per entity set for POST, PATCH and DELETE: required fields, references that must exist,
+// blocked partners and items, number series, uniqueness, and documents recomputed when their lines change.
+import { bcErrors } from './errors.js';
+import { EMPTY_GUID, completeRecord, definitionFor } from './schema.js';
+import { numberSeries, takeNumber } from './number-series.js';
+import {
+  documentOf, itemDefaultsForLine, linesOf, linesOfDocument, nextLineSequence, recomputeDocument,
+  type DocumentSet, type LineSet,
+} from './documents.js';
+import type { Store, StoredRow } from './store.js';
+
+export interface WriteContext {
+  store: Store;
+  companyId: string;
+  now: () => string;
+}
+
+type Values = Record<string, unknown>;
+
+interface EntityRules {
+  /** Completes and checks a new record; returns the values to store. */
+  create(ctx: WriteContext, values: Values): Values;
+  /** Checks and completes a change to an existing record; returns the changes to apply. */
+  update(ctx: WriteContext, row: StoredRow, changes: Values): Values;
+  beforeDelete(ctx: WriteContext, row: StoredRow): void;
+  /** Runs after the write is stored (documents recompute their totals). */
+  afterWrite(ctx: WriteContext, row: StoredRow | undefined, before: Values | undefined): void;
+}
+
+const noop = () => undefined;
+
+function present(value: unknown): boolean {
+  return value !== undefined && value !== '' && value !== EMPTY_GUID;
+}
+
+/** Finds a record by id or by a code-like field; throws BC's "does not exist" for a value that matches nothing. */
+function reference(ctx: WriteContext, entitySet: string, label: string, id: unknown, field: string, fieldValue: unknown): StoredRow | undefined {
+  if (present(id)) {
+    const row = ctx.store.get(ctx.companyId, entitySet, String(id));
+    if (!row) throw bcErrors.relatedRecordNotFound(label, 'Id', String(id));
+    return row;
+  }
+  if (present(fieldValue)) {
+    const row = ctx.store.find(ctx.companyId, entitySet, (d) => d[field] === fieldValue);
+    if (!row) throw bcErrors.relatedRecordNotFound(label, field === 'number' ? 'No.' : 'Code', String(fieldValue));
+    return row;
+  }
+  return undefined;
+}
+
+function requireText(values: Values, field: string): void {
+  if (typeof values[field] !== 'string' || !(values[field] as string).trim()) throw bcErrors.required(field);
+}
+
+function ensureUnique(ctx: WriteContext, entitySet: string, label: string, field: string, value: unknown, exceptId?: string): void {
+  const clash = ctx.store.find(ctx.companyId, entitySet, (d) => d[field] === value && d.id !== exceptId);
+  if (clash) throw bcErrors.duplicateKey(label, field === 'number' ? 'No.' : 'Code', String(value));
+}
+
+/** currencyId/currencyCode and paymentTermsId kept consistent with the records they name. */
+function linkMasterData(ctx: WriteContext, values: Values): Values {
+  const out: Values = {};
+  if ('currencyId' in values || 'currencyCode' in values) {
+    const currency = reference(ctx, 'currencies', 'Currency', values.currencyId, 'code', values.currencyCode);
+    out.currencyId = currency?.data.id ?? EMPTY_GUID;
+    out.currencyCode = currency?.data.code ?? '';
+  }
+  if ('paymentTermsId' in values) reference(ctx, 'paymentTerms', 'Payment Terms', values.paymentTermsId, 'code', undefined);
+  return out;
+}
+
+function masterDataRules(entitySet: 'customers' | 'vendors' | 'items', label: string, dependents: (ctx: WriteContext, row: StoredRow) => string | undefined): EntityRules {
+  return {
+    create(ctx, values) {
+      requireText(values, 'displayName');
+      if (present(values.number)) ensureUnique(ctx, entitySet, label, 'number', values.number);
+      const number = present(values.number) ? values.number : takeNumber(ctx.store, ctx.companyId, entitySet);
+      if (numberSeries[entitySet] && !numberSeries[entitySet]!.manualAllowed && present(values.number)) throw bcErrors.dialog('You may not enter numbers manually');
+      const defaults: Values =
+        entitySet === 'customers' ? { type: 'Company', blocked: ' ' } : entitySet === 'vendors' ? { blocked: ' ' } : { type: 'Inventory', baseUnitOfMeasureCode: 'PCS' };
+      return { ...defaults, ...values, ...linkMasterData(ctx, values), number };
+    },
+    update(ctx, row, changes) {
+      if ('displayName' in changes) requireText(changes, 'displayName');
+      if ('number' in changes) {
+        requireText(changes, 'number');
+        ensureUnique(ctx, entitySet, label, 'number', changes.number, String(row.data.id));
+      }
+      return { ...changes, ...linkMasterData(ctx, changes) };
+    },
+    beforeDelete(ctx, row) {
+      const reason = dependents(ctx, row);
+      if (reason) throw bcErrors.dialog(`You cannot delete ${label} ${String(row.data.number)} because ${reason}`);
+    },
+    afterWrite: noop,
+  };
+}
+
+function codeTableRules(entitySet: string, label: string): EntityRules {
+  return {
+    create(ctx, values) {
+      requireText(values, 'code');
+      const code = String(values.code).toUpperCase();
+      ensureUnique(ctx, entitySet, label, 'code', code);
+      return { ...values, code };
+    },
+    update(ctx, row, changes) {
+      if (!('code' in changes)) return changes;
+      requireText(changes, 'code');
+      const code = String(changes.code).toUpperCase();
+      ensureUnique(ctx, entitySet, label, 'code', code, String(row.data.id));
+      return { ...changes, code };
+    },
+    beforeDelete: noop,
+    afterWrite: noop,
+  };
+}
+
+const partnerOf = {
+  salesOrders: { set: 'customers', label: 'Customer', idField: 'customerId', numberField: 'customerNumber', blockedValue: 'All', noun: 'customer' },
+  purchaseOrders: { set: 'vendors', label: 'Vendor', idField: 'vendorId', numberField: 'vendorNumber', blockedValue: 'All', noun: 'vendor' },
+} as const;
+
+/** Header values a document takes from its customer or vendor. */
+function partnerValues(documentSet: DocumentSet, partner: Values): Values {
+  const address = (prefix: string, postField: string) => ({
+    [`${prefix}AddressLine1`]: partner.addressLine1, [`${prefix}AddressLine2`]: partner.addressLine2, [`${prefix}City`]: partner.city,
+    [`${prefix}State`]: partner.state, [`${prefix}Country`]: partner.country, [`${prefix}${postField}`]: partner.postalCode,
+  });
+  if (documentSet === 'salesOrders') {
+    return {
+      customerId: partner.id, customerNumber: partner.number, customerName: partner.displayName,
+      billToName: partner.displayName, billToCustomerId: partner.id, billToCustomerNumber: partner.number, shipToName: partner.displayName,
+      ...address('sellTo', 'PostCode'), ...address('billTo', 'PostCode'), ...address('shipTo', 'PostCode'),
+      currencyId: partner.currencyId, currencyCode: partner.currencyCode, paymentTermsId: partner.paymentTermsId,
+      phoneNumber: partner.phoneNumber, email: partner.email,
+    };
+  }
+  return {
+    vendorId: partner.id, vendorNumber: partner.number, vendorName: partner.displayName,
+    payToName: partner.displayName, payToVendorId: partner.id, payToVendorNumber: partner.number,
+    ...address('buyFrom', 'PostCode'), ...address('payTo', 'PostCode'),
+    currencyId: partner.currencyId, currencyCode: partner.currencyCode, paymentTermsId: partner.paymentTermsId,
+  };
+}
+
+function resolvePartner(ctx: WriteContext, documentSet: DocumentSet, values: Values): Values | undefined {
+  const p = partnerOf[documentSet];
+  const row = reference(ctx, p.set, p.label, values[p.idField], 'number', values[p.numberField]);
+  if (!row) return undefined;
+  if (row.data.blocked === p.blockedValue) {
+    throw bcErrors.fieldValidation(`You cannot create this type of document when ${p.label} ${String(row.data.number)} is blocked with type ${p.blockedValue}`);
+  }
+  return row.data;
+}
+
+function documentRules(documentSet: DocumentSet): EntityRules {
+  const p = partnerOf[documentSet];
+  return {
+    create(ctx, values) {
+      if (present(values.number)) throw bcErrors.dialog('You may not enter numbers manually. If you want to enter numbers manually, please activate Manual Nos. in No. Series');
+      const partner = resolvePartner(ctx, documentSet, values);
+      if (!partner) throw bcErrors.dialog(`A ${p.numberField} or a ${p.idField} must be provided`);
+      const today = ctx.now().slice(0, 10);
+      return {
+        orderDate: today, postingDate: today, status: 'Draft',
+        ...partnerValues(documentSet, partner),
+        ...values,
+        ...linkMasterData(ctx, values),
+        number: takeNumber(ctx.store, ctx.companyId, documentSet),
+      };
+    },
+    update(ctx, _row, changes) {
+      if ('number' in changes) throw bcErrors.dialog('You may not enter numbers manually. If you want to enter numbers manually, please activate Manual Nos. in No. Series');
+      const partnerChanged = p.idField in changes || p.numberField in changes;
+      const partner = partnerChanged ? resolvePartner(ctx, documentSet, changes) : undefined;
+      if (partnerChanged && !partner) throw bcErrors.dialog(`A ${p.numberField} or a ${p.idField} must be provided`);
+      return { ...(partner ? partnerValues(documentSet, partner) : {}), ...changes, ...linkMasterData(ctx, changes) };
+    },
+    beforeDelete(ctx, row) {
+      const id = String(row.data.id);
+      for (const line of linesOfDocument(ctx.store, ctx.companyId, linesOf[documentSet], id)) {
+        ctx.store.remove(ctx.companyId, linesOf[documentSet], String(line.data.id));
+      }
+      for (const reservation of ctx.store.list(ctx.companyId, 'itemReservations')) {
+        if (reservation.data.sourceId === id) ctx.store.remove(ctx.companyId, 'itemReservations', String(reservation.data.id));
+      }
+    },
+    afterWrite(ctx, row) {
+      if (row) recomputeDocument(ctx.store, ctx.companyId, documentSet, String(row.data.id));
+    },
+  };
+}
+
+/** An item line's item must exist and not be blocked; a location, when given, must exist. */
+function lineItemValues(ctx: WriteContext, lineSet: LineSet, values: Values, current?: Values): Values {
+  const out: Values = {};
+  const lineType = values.lineType ?? current?.lineType ?? 'Item';
+  const itemChanged = 'itemId' in values || 'lineObjectNumber' in values;
+  if (lineType === 'Item' && (itemChanged || !current)) {
+    const item = reference(ctx, 'items', 'Item', values.itemId, 'number', values.lineObjectNumber);
+    if (!item) throw bcErrors.dialog('An itemId or a lineObjectNumber must be provided for an item line');
+    if (item.data.blocked === true) {
+      throw bcErrors.fieldValidation(`Blocked must be equal to 'No'  in Item: No.=${String(item.data.number)}. Current value is 'Yes'`);
+    }
+    Object.assign(out, itemDefaultsForLine(item.data, lineSet));
+  }
+  if (present(values.locationId)) reference(ctx, 'locations', 'Location', values.locationId, 'code', undefined);
+  const quantity = values.quantity ?? current?.quantity;
+  if (typeof quantity === 'number' && quantity < 0) throw bcErrors.fieldValidation('Quantity must be positive');
+  for (const field of ['discountPercent'] as const) {
+    const value = values[field];
+    if (typeof value === 'number' && (value < 0 || value > 100)) throw bcErrors.fieldValidation(`The value must be between 0 and 100 in ${field}`);
+  }
+  return out;
+}
+
+function lineRules(lineSet: LineSet): EntityRules {
+  const documentSet = documentOf[lineSet];
+  const [shipField] = lineSet === 'salesOrderLines' ? ['shipQuantity'] : ['receiveQuantity'];
+  return {
+    create(ctx, values) {
+      if (!present(values.documentId)) throw bcErrors.required('documentId');
+      const document = ctx.store.get(ctx.companyId, documentSet, String(values.documentId));
+      if (!document) throw bcErrors.relatedRecordNotFound(documentSet === 'salesOrders' ? 'Sales Header' : 'Purchase Header', 'Id', String(values.documentId));
+      const quantity = typeof values.quantity === 'number' ? values.quantity : 0;
+      return {
+        lineType: 'Item',
+        ...lineItemValues(ctx, lineSet, values),
+        ...values,
+        sequence: values.sequence ?? nextLineSequence(ctx.store, ctx.companyId, lineSet, String(values.documentId)),
+        invoiceQuantity: values.invoiceQuantity ?? quantity,
+        [shipField]: values[shipField] ?? quantity,
+      };
+    },
+    update(ctx, row, changes) {
+      if ('documentId' in changes && changes.documentId !== row.data.documentId) throw bcErrors.badRequest("The property 'documentId' cannot be changed");
+      const out: Values = { ...lineItemValues(ctx, lineSet, changes, row.data), ...changes };
+      if ('quantity' in changes) {
+        out.invoiceQuantity ??= changes.quantity;
+        out[shipField] ??= changes.quantity;
+      }
+      return out;
+    },
+    beforeDelete: noop,
+    afterWrite(ctx, row, before) {
+      const documentId = String((row?.data ?? before)?.documentId);
+      recomputeDocument(ctx.store, ctx.companyId, documentSet, documentId);
+    },
+  };
+}
+
+function openDocumentsFor(ctx: WriteContext, documentSet: DocumentSet, field: string, id: unknown): boolean {
+  return ctx.store.list(ctx.companyId, documentSet).some((row) => row.data[field] === id);
+}
+
+const rules: Record<string, EntityRules> = {
+  customers: masterDataRules('customers', 'Customer', (ctx, row) =>
+    openDocumentsFor(ctx, 'salesOrders', 'customerId', row.data.id) ? 'there is at least one outstanding Sales Order for this customer' : undefined),
+  vendors: masterDataRules('vendors', 'Vendor', (ctx, row) =>
+    openDocumentsFor(ctx, 'purchaseOrders', 'vendorId', row.data.id) ? 'there is at least one outstanding Purchase Order for this vendor' : undefined),
+  items: masterDataRules('items', 'Item', (ctx, row) => {
+    const used = (set: LineSet) => ctx.store.list(ctx.companyId, set).some((line) => line.data.itemId === row.data.id);
+    if (used('salesOrderLines')) return 'there is at least one outstanding Sales Order that includes this item';
+    if (used('purchaseOrderLines')) return 'there is at least one outstanding Purchase Order that includes this item';
+    return undefined;
+  }),
+  locations: codeTableRules('locations', 'Location'),
+  paymentTerms: codeTableRules('paymentTerms', 'Payment Terms'),
+  currencies: codeTableRules('currencies', 'Currency'),
+  salesOrders: documentRules('salesOrders'),
+  purchaseOrders: documentRules('purchaseOrders'),
+  salesOrderLines: lineRules('salesOrderLines'),
+  purchaseOrderLines: lineRules('purchaseOrderLines'),
+};
+
+export function rulesFor(entitySet: string): EntityRules | undefined {
+  return rules[entitySet];
+}
+
+/** POST: validate, complete every documented property, store, then run follow-up rules. */
+export function createRecord(ctx: WriteContext, entitySet: string, values: Values): StoredRow {
+  const entityRules = rules[entitySet];
+  const definition = definitionFor('standard', entitySet);
+  if (!entityRules || !definition) throw new Error(`No write rules for ${entitySet}`);
+  const prepared = entityRules.create(ctx, values);
+  const row = ctx.store.insert(ctx.companyId, entitySet, completeRecord(definition, { ...prepared, lastModifiedDateTime: ctx.now() }));
+  entityRules.afterWrite(ctx, row, undefined);
+  return ctx.store.get(ctx.companyId, entitySet, String(row.data.id))!;
+}
+
+export function updateRecord(ctx: WriteContext, entitySet: string, row: StoredRow, changes: Values): StoredRow {
+  const entityRules = rules[entitySet];
+  if (!entityRules) throw new Error(`No write rules for ${entitySet}`);
+  const before = { ...row.data };
+  const prepared = entityRules.update(ctx, row, changes);
+  const updated = ctx.store.update(ctx.companyId, entitySet, String(row.data.id), { ...prepared, lastModifiedDateTime: ctx.now() });
+  entityRules.afterWrite(ctx, updated, before);
+  return ctx.store.get(ctx.companyId, entitySet, String(row.data.id))!;
+}
+
+export function deleteRecord(ctx: WriteContext, entitySet: string, row: StoredRow): void {
+  const entityRules = rules[entitySet];
+  if (!entityRules) throw new Error(`No write rules for ${entitySet}`);
+  entityRules.beforeDelete(ctx, row);
+  ctx.store.remove(ctx.companyId, entitySet, String(row.data.id));
+  entityRules.afterWrite(ctx, undefined, row.data);
+}

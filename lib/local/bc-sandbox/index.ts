@@ -1,0 +1,127 @@
+// The embedded Business Central sandbox (ARCHITECTURE §8, §10): an HTTP server on loopback that behaves like BC
+// API v2.0 for the core entity sets, with OAuth client credentials, OData, ETags, $batch, bound actions, the
+// itemReservations custom API, BC's rate limit, fault injection and a deterministic seed.
+import type { AddressInfo } from 'node:net';
+import { BcApi } from './api.js';
+import { TokenIssuer } from './auth.js';
+import { FaultInjector, validateFaultRule, type FaultRule, type FaultRuleInput } from './faults.js';
+import { SlidingWindowLimiter, defaultRateLimit, type RateLimitConfig } from './rate-limit.js';
+import { buildSeed } from './seed.js';
+import { createSandboxServer } from './server.js';
+import { StatsCollector, type RequestStats } from './stats.js';
+import { Store } from './store.js';
+
+export type { FaultRule, FaultRuleInput, RateLimitConfig, RequestStats };
+
+export interface BcSandboxOptions {
+  /** Port to listen on; 0 (default) picks a free one. */
+  port?: number;
+  /** Loopback only: 127.0.0.1 (default) or ::1. */
+  host?: '127.0.0.1' | '::1' | 'localhost';
+  /** JSON file the data is restored from and persisted to; absent = memory only. */
+  stateFile?: string;
+  tenant?: string;
+  /** Environment names served (default ['sandbox']). */
+  environments?: string[];
+  clientId?: string;
+  clientSecret?: string;
+  tokenTtlSeconds?: number;
+  /** Requests per principal per window; BC online's documented limit by default (6000 per 5 minutes). */
+  rateLimit?: Partial<RateLimitConfig>;
+  /** Server-driven page size cap (BC online: 20000). */
+  maxPageSize?: number;
+  /** Clock in epoch ms; tests move it to expire tokens or slide the rate window. */
+  now?: () => number;
+}
+
+export interface BcSandbox {
+  /** e.g. http://127.0.0.1:4580 */
+  url: string;
+  port: number;
+  tenant: string;
+  environment: string;
+  clientId: string;
+  clientSecret: string;
+  /** `${url}/${tenant}/oauth2/v2.0/token` */
+  tokenUrl: string;
+  /** `${url}/v2.0/${tenant}/${environment}/api/v2.0` */
+  apiUrl: string;
+  /** `${url}/v2.0/${tenant}/${environment}/api/bcagent/inventory/v1.0` */
+  inventoryApiUrl: string;
+  /** The seeded companies' ids, first is the demo company. */
+  companyIds(): string[];
+  /** Requests a bearer token with the configured credentials. */
+  getToken(): Promise<string>;
+  stats(): RequestStats;
+  resetStats(): void;
+  addFault(rule: FaultRuleInput): FaultRule;
+  clearFaults(): void;
+  /** Restores the seed data (and clears faults and rate counters). */
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+export async function startBcSandbox(options: BcSandboxOptions = {}): Promise<BcSandbox> {
+  const host = options.host ?? '127.0.0.1';
+  if (!['127.0.0.1', '::1', 'localhost'].includes(host)) throw new Error(`The BC sandbox listens on loopback only, not ${host}`);
+  const now = options.now ?? Date.now;
+  const tenant = options.tenant ?? 'local';
+  const environments = options.environments ?? ['sandbox'];
+  const clientId = options.clientId ?? 'local-client';
+  const clientSecret = options.clientSecret ?? 'local-secret';
+  const store = new Store(buildSeed, options.stateFile);
+  const tokens = new TokenIssuer({ tenant, clientId, clientSecret, tokenTtlSeconds: options.tokenTtlSeconds ?? 3600, now });
+  const limiter = new SlidingWindowLimiter({ ...defaultRateLimit, ...options.rateLimit }, now);
+  const faults = new FaultInjector();
+  const stats = new StatsCollector();
+  const api = new BcApi(store, { tenant, environments, maxPageSize: options.maxPageSize ?? 20000, now });
+  const { server, hung } = createSandboxServer({ store, api, tokens, limiter, faults, stats });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const environment = environments[0]!;
+  const tokenUrl = `${url}/${tenant}/oauth2/v2.0/token`;
+
+  return {
+    url,
+    port,
+    tenant,
+    environment,
+    clientId,
+    clientSecret,
+    tokenUrl,
+    apiUrl: `${url}/v2.0/${tenant}/${environment}/api/v2.0`,
+    inventoryApiUrl: `${url}/v2.0/${tenant}/${environment}/api/bcagent/inventory/v1.0`,
+    companyIds: () => store.companies().map((c) => String(c.data.id)),
+    async getToken() {
+      const response = await fetch(tokenUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: 'https://api.businesscentral.dynamics.com/.default' }),
+      });
+      const body = (await response.json()) as { access_token?: string };
+      if (!response.ok || !body.access_token) throw new Error(`BC sandbox token request failed with ${response.status}`);
+      return body.access_token;
+    },
+    stats: () => stats.snapshot(),
+    resetStats: () => stats.reset(),
+    addFault: (rule) => faults.add(validateFaultRule(rule)),
+    clearFaults: () => faults.clear(),
+    reset() {
+      store.reset();
+      faults.clear();
+      limiter.clear();
+    },
+    async stop() {
+      for (const res of hung) res.destroy();
+      await new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,135 @@
+// The sandbox's view of the shared BC entity catalogue: which entity sets it serves, the custom itemReservations
+// API, default values per documented type, and how navigation properties resolve to stored records.
+import { findEntitySet, type EntityProperty, type EntitySetDefinition } from '../../../functions/core/bc/entities.js';
+
+export type { EntityProperty, EntitySetDefinition };
+
+/** The standard API v2.0 entity sets the sandbox serves (ARCHITECTURE §8). */
+export const servedEntitySets = [
+  'companies',
+  'customers',
+  'vendors',
+  'items',
+  'salesOrders',
+  'salesOrderLines',
+  'purchaseOrders',
+  'purchaseOrderLines',
+  'locations',
+  'itemLedgerEntries',
+  'paymentTerms',
+  'currencies',
+] as const;
+export type ServedEntitySet = (typeof servedEntitySets)[number];
+
+/**
+ * The custom API `/api/bcagent/inventory/v1.0/companies({id})/itemReservations`: standard BC has no reservation
+ * API, so a real tenant would get this from an extension. Described in the catalogue's own shape so the query,
+ * validation and metadata code treat it like any other entity set.
+ */
+export const itemReservationsDefinition: EntitySetDefinition = {
+  entitySet: 'itemReservations',
+  entityName: 'itemReservation',
+  parentPath: null,
+  operations: ['GET list', 'GET by id', 'POST', 'DELETE'],
+  boundActions: [],
+  properties: [
+    { name: 'id', type: 'GUID', readOnly: true },
+    { name: 'itemId', type: 'GUID', readOnly: false },
+    { name: 'itemNumber', type: 'string', readOnly: false },
+    { name: 'locationId', type: 'GUID', readOnly: false },
+    { name: 'locationCode', type: 'string', readOnly: false },
+    { name: 'quantity', type: 'decimal', readOnly: false },
+    { name: 'sourceType', type: 'NAV.reservationSourceType', readOnly: false, enumValues: ['Sales Order', 'Purchase Order', 'Other'] },
+    { name: 'sourceId', type: 'GUID', readOnly: false },
+    { name: 'sourceNumber', type: 'string', readOnly: false },
+    { name: 'description', type: 'string', readOnly: false },
+    { name: 'lastModifiedDateTime', type: 'datetime', readOnly: true },
+  ],
+  navigationProperties: [
+    { name: 'item', target: 'items', collection: false },
+    { name: 'location', target: 'locations', collection: false },
+  ],
+};
+
+const standardDefinitions = new Map<string, EntitySetDefinition>(
+  servedEntitySets.map((name) => {
+    const definition = findEntitySet(name);
+    if (!definition) throw new Error(`The BC entity catalogue has no entity set '${name}'`);
+    return [name, definition];
+  }),
+);
+
+export type ApiKind = 'standard' | 'inventory';
+
+export function definitionFor(api: ApiKind, entitySet: string): EntitySetDefinition | undefined {
+  if (api === 'inventory') return entitySet === 'itemReservations' ? itemReservationsDefinition : undefined;
+  return standardDefinitions.get(entitySet);
+}
+
+export function standardDefinitionsList(): EntitySetDefinition[] {
+  return [...standardDefinitions.values()];
+}
+
+export const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
+
+/** BC never omits a property: blank values are typed blanks. */
+export function blankValue(property: EntityProperty): unknown {
+  switch (property.type) {
+    case 'GUID':
+      return EMPTY_GUID;
+    case 'decimal':
+    case 'integer':
+    case 'int64':
+      return 0;
+    case 'boolean':
+      return false;
+    case 'date':
+      return '0001-01-01';
+    case 'datetime':
+      return '0001-01-01T00:00:00Z';
+    default:
+      return property.enumValues?.[0] ?? '';
+  }
+}
+
+/** A complete record in catalogue order: every documented property present, blanks where not given. */
+export function completeRecord(definition: EntitySetDefinition, values: Record<string, unknown>): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (const property of definition.properties) record[property.name] = values[property.name] ?? blankValue(property);
+  return record;
+}
+
+/** Lines live under their document; `documentId` links them. */
+export const lineSetOf: Record<string, string> = { salesOrders: 'salesOrderLines', purchaseOrders: 'purchaseOrderLines' };
+export const documentSetOf: Record<string, string> = { salesOrderLines: 'salesOrders', purchaseOrderLines: 'purchaseOrders' };
+
+/**
+ * How a navigation property maps onto stored records: a single record referenced by a foreign key on this
+ * record, or a collection whose `foreignKey` points back to this record's id.
+ */
+export type NavigationResolution =
+  | { kind: 'single'; target: string; foreignKey: string }
+  | { kind: 'collection'; target: string; foreignKey: string };
+
+const navigationResolutions: Record<string, NavigationResolution> = {
+  customer: { kind: 'single', target: 'customers', foreignKey: 'customerId' },
+  vendor: { kind: 'single', target: 'vendors', foreignKey: 'vendorId' },
+  currency: { kind: 'single', target: 'currencies', foreignKey: 'currencyId' },
+  paymentTerm: { kind: 'single', target: 'paymentTerms', foreignKey: 'paymentTermsId' },
+  item: { kind: 'single', target: 'items', foreignKey: 'itemId' },
+  location: { kind: 'single', target: 'locations', foreignKey: 'locationId' },
+  salesOrder: { kind: 'single', target: 'salesOrders', foreignKey: 'documentId' },
+  purchaseOrder: { kind: 'single', target: 'purchaseOrders', foreignKey: 'documentId' },
+  salesOrderLines: { kind: 'collection', target: 'salesOrderLines', foreignKey: 'documentId' },
+  purchaseOrderLines: { kind: 'collection', target: 'purchaseOrderLines', foreignKey: 'documentId' },
+};
+
+export function resolveNavigation(definition: EntitySetDefinition, name: string): NavigationResolution | undefined {
+  if (!definition.navigationProperties.some((n) => n.name === name)) return undefined;
+  return navigationResolutions[name];
+}
+
+/** BC writes enum names XML-encoded in JSON (`_x0020_` for a space); accept both forms on input. */
+export function decodeEnumName(value: string): string {
+  return value.replace(/_x([0-9A-Fa-f]{4})_/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}

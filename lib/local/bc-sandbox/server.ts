@@ -1,0 +1,177 @@
+// The HTTP front of the sandbox: the token endpoint, the admin contract of ARCHITECTURE §10, and BC API
+// requests (auth → rate limit → faults → handler), with BC's correlation headers and error bodies.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { BcApi, type ApiRequest, type ApiResponse } from './api.js';
+import { BcError, bcErrors, errorBody } from './errors.js';
+import { executeBatch } from './batch.js';
+import { FaultInjector, validateFaultRule } from './faults.js';
+import { parseApiPath } from './routes.js';
+import { StatsCollector } from './stats.js';
+import type { TokenIssuer } from './auth.js';
+import type { SlidingWindowLimiter } from './rate-limit.js';
+import type { Store } from './store.js';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const WRITE_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+
+export interface ServerParts {
+  store: Store;
+  api: BcApi;
+  tokens: TokenIssuer;
+  limiter: SlidingWindowLimiter;
+  faults: FaultInjector;
+  stats: StatsCollector;
+}
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge('Request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; odata.metadata=minimal; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function sendApi(res: ServerResponse, response: ApiResponse): void {
+  if (response.text !== undefined) {
+    res.writeHead(response.status, { 'Content-Length': Buffer.byteLength(response.text), ...response.headers });
+    res.end(response.text);
+  } else if (response.body !== undefined) {
+    sendJson(res, response.status, response.body, { 'OData-Version': '4.0', ...response.headers });
+  } else {
+    res.writeHead(response.status, response.headers);
+    res.end();
+  }
+}
+
+function sendError(res: ServerResponse, error: BcError, correlationId: string): void {
+  sendJson(res, error.status, errorBody(error, correlationId), error.headers);
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function createSandboxServer(parts: ServerParts): { server: Server; hung: Set<ServerResponse> } {
+  const hung = new Set<ServerResponse>();
+
+  async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const route = `${req.method} ${path}`;
+    switch (route) {
+      case 'POST /_admin/faults': {
+        let rule;
+        try {
+          rule = validateFaultRule(JSON.parse((await readBody(req)) || 'null'));
+        } catch (error) {
+          sendJson(res, 400, { error: { code: 'BadRequest', message: error instanceof Error ? error.message : String(error) } });
+          return;
+        }
+        sendJson(res, 201, parts.faults.add(rule));
+        return;
+      }
+      case 'GET /_admin/faults':
+        sendJson(res, 200, { value: parts.faults.list() });
+        return;
+      case 'DELETE /_admin/faults':
+        parts.faults.clear();
+        res.writeHead(204).end();
+        return;
+      case 'POST /_admin/reset':
+        parts.store.reset();
+        parts.faults.clear();
+        parts.limiter.clear();
+        res.writeHead(204).end();
+        return;
+      case 'GET /_admin/stats':
+        sendJson(res, 200, parts.stats.snapshot());
+        return;
+      case 'DELETE /_admin/stats':
+        parts.stats.reset();
+        res.writeHead(204).end();
+        return;
+      default:
+        sendJson(res, 404, { error: { code: 'BadRequest_ResourceNotFound', message: `No admin route ${route}` } });
+    }
+  }
+
+  async function handleToken(req: IncomingMessage, res: ServerResponse, tenant: string): Promise<void> {
+    const form = new URLSearchParams(await readBody(req));
+    const result = parts.tokens.issue(decodeURIComponent(tenant), form, req.headers.authorization);
+    sendJson(res, result.status, result.body, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+  }
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, correlationId: string): Promise<void> {
+    const location = parseApiPath(url.pathname, url.origin);
+    if (!location) throw bcErrors.resourceNotFound(url.pathname);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const entitySet = BcApi.entitySetOf(location);
+    parts.stats.record(method, entitySet);
+    const principal = parts.tokens.verify(req.headers.authorization);
+    if (!principal) throw bcErrors.unauthorized();
+    const quota = parts.limiter.take(principal);
+    if (!quota.allowed) throw bcErrors.tooManyRequests(quota.retryAfterSeconds);
+    const fault = parts.faults.decide(entitySet, method);
+    if (fault?.hang) {
+      // Never answered: the client's timeout is what ends it (stop() destroys it).
+      hung.add(res);
+      res.on('close', () => hung.delete(res));
+      return;
+    }
+    if (fault?.latencyMs) await delay(fault.latencyMs);
+    if (fault?.status) throw bcErrors.injected(fault.status, fault.retryAfterSeconds);
+
+    const raw = WRITE_METHODS.has(method) ? await readBody(req) : '';
+    let body: unknown;
+    if (raw.trim()) {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        throw bcErrors.badRequest('Invalid Request Body');
+      }
+    }
+    const headers: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(',') : v;
+    const request: ApiRequest = { method, location, query: url.searchParams, headers, body, url };
+    const isBatch = location.segments.length === 1 && location.segments[0]!.name === '$batch';
+    if (isBatch && method !== 'POST') throw bcErrors.methodNotAllowed(method, '$batch');
+    const response = isBatch ? executeBatch(parts.api, parts.store, request, correlationId) : parts.api.handle(request);
+    if (WRITE_METHODS.has(method)) parts.store.persist();
+    sendApi(res, response);
+  }
+
+  const server = createServer((req, res) => {
+    const correlationId = randomUUID();
+    res.setHeader('request-id', correlationId);
+    res.setHeader('ms-correlation-x', correlationId);
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+    const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname);
+    const work = url.pathname.startsWith('/_admin/')
+      ? handleAdmin(req, res, url.pathname)
+      : token && req.method === 'POST'
+        ? handleToken(req, res, token[1]!)
+        : handleApi(req, res, url, correlationId);
+    work
+      .catch((error: unknown) => {
+        const bcError =
+          error instanceof BcError
+            ? error
+            : error instanceof BodyTooLarge
+              ? new BcError(413, 'BadRequest', 'The request body is too large')
+              : bcErrors.internal(error instanceof Error ? error.message : String(error));
+        if (!res.headersSent) sendError(res, bcError, correlationId);
+      })
+      .finally(() => {
+        if (!hung.has(res)) parts.stats.recordStatus(res.statusCode);
+      });
+  });
+  return { server, hung };
+}

@@ -1,0 +1,139 @@
+// In-memory BC data, one table per entity set per company, optionally persisted to a JSON file. Every write bumps
+// a global row version (like SQL's rowversion) from which the record's ETag is derived, so an ETag changes on
+// every write and never repeats.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface StoredRow {
+  data: Record<string, unknown>;
+  version: number;
+  /** Facts BC keeps on the row that API v2.0 does not expose (e.g. the location of an item ledger entry). */
+  hidden?: Record<string, string>;
+}
+
+export interface CompanyData {
+  record: StoredRow;
+  tables: Record<string, Record<string, StoredRow>>;
+  /** Last number issued per number series. */
+  series: Record<string, number>;
+}
+
+export interface SandboxState {
+  rowVersion: number;
+  companies: Record<string, CompanyData>;
+}
+
+export class Store {
+  private state: SandboxState;
+
+  constructor(
+    private readonly seed: () => SandboxState,
+    private readonly stateFile?: string,
+  ) {
+    this.state = this.load() ?? seed();
+  }
+
+  private load(): SandboxState | undefined {
+    if (!this.stateFile || !existsSync(this.stateFile)) return undefined;
+    const parsed = JSON.parse(readFileSync(this.stateFile, 'utf8')) as SandboxState;
+    if (typeof parsed.rowVersion !== 'number' || typeof parsed.companies !== 'object') {
+      throw new Error(`BC sandbox state file ${this.stateFile} is not a sandbox state`);
+    }
+    return parsed;
+  }
+
+  /** Writes the state atomically (temp file + rename) so a crash never leaves half a file. */
+  persist(): void {
+    if (!this.stateFile) return;
+    mkdirSync(dirname(this.stateFile), { recursive: true });
+    const temp = `${this.stateFile}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(this.state));
+    renameSync(temp, this.stateFile);
+  }
+
+  reset(): void {
+    this.state = this.seed();
+    this.persist();
+  }
+
+  snapshot(): string {
+    return JSON.stringify(this.state);
+  }
+
+  restore(snapshot: string): void {
+    this.state = JSON.parse(snapshot) as SandboxState;
+  }
+
+  addCompany(data: Record<string, unknown>): StoredRow {
+    const id = String(data.id).toLowerCase();
+    const record: StoredRow = { data: { ...data, id }, version: ++this.state.rowVersion };
+    this.state.companies[id] = { record, tables: {}, series: {} };
+    return record;
+  }
+
+  /** The whole state as plain data (for seeding and persistence). */
+  exportState(): SandboxState {
+    return JSON.parse(JSON.stringify(this.state)) as SandboxState;
+  }
+
+  companies(): StoredRow[] {
+    return Object.values(this.state.companies).map((c) => c.record);
+  }
+
+  company(id: string): CompanyData | undefined {
+    return this.state.companies[id.toLowerCase()];
+  }
+
+  private table(companyId: string, entitySet: string): Record<string, StoredRow> {
+    const company = this.company(companyId);
+    if (!company) throw new Error(`Unknown company ${companyId}`);
+    return (company.tables[entitySet] ??= {});
+  }
+
+  list(companyId: string, entitySet: string): StoredRow[] {
+    return Object.values(this.table(companyId, entitySet));
+  }
+
+  get(companyId: string, entitySet: string, id: string): StoredRow | undefined {
+    return this.table(companyId, entitySet)[id.toLowerCase()];
+  }
+
+  find(companyId: string, entitySet: string, predicate: (data: Record<string, unknown>) => boolean): StoredRow | undefined {
+    return this.list(companyId, entitySet).find((row) => predicate(row.data));
+  }
+
+  insert(companyId: string, entitySet: string, data: Record<string, unknown>, hidden?: Record<string, string>): StoredRow {
+    const id = typeof data.id === 'string' && data.id ? data.id.toLowerCase() : randomUUID();
+    const row: StoredRow = { data: { ...data, id }, version: ++this.state.rowVersion, ...(hidden ? { hidden } : {}) };
+    this.table(companyId, entitySet)[id] = row;
+    return row;
+  }
+
+  update(companyId: string, entitySet: string, id: string, changes: Record<string, unknown>): StoredRow {
+    const row = this.get(companyId, entitySet, id);
+    if (!row) throw new Error(`No ${entitySet} row ${id}`);
+    Object.assign(row.data, changes);
+    row.version = ++this.state.rowVersion;
+    return row;
+  }
+
+  remove(companyId: string, entitySet: string, id: string): void {
+    delete this.table(companyId, entitySet)[id.toLowerCase()];
+  }
+
+  /** The next number of a series, e.g. `nextNumber(c, 'salesOrders')` → 101005. */
+  nextNumber(companyId: string, series: string, start: number, step = 1): number {
+    const company = this.company(companyId);
+    if (!company) throw new Error(`Unknown company ${companyId}`);
+    const next = (company.series[series] ?? start - step) + step;
+    company.series[series] = next;
+    return next;
+  }
+}
+
+/** A weak ETag in BC's shape (`W/"JzE5OzE7Jw=="`): an opaque token over the row's id and version. */
+export function etagOf(row: StoredRow): string {
+  const token = Buffer.from(`'${String(row.data.id)};${row.version};'`).toString('base64');
+  return `W/"${token}"`;
+}
