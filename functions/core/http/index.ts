@@ -1,0 +1,6 @@
+export * from './errors.js';
+export * from './responses.js';
+export * from './request.js';
+export * from './claims.js';
+export * from './validation.js';
+export * from './router.js';
