@@ -5,6 +5,9 @@ import { type BcError, errorFromBatchItem, invalidRequest } from './errors.js';
 /** BC's limit on operations in one `$batch` request. */
 export const MAX_BATCH_OPERATIONS = 100;
 
+/** OData's answer for an operation skipped because one it depended on (or its atomic group) failed. */
+const FAILED_DEPENDENCY = 424;
+
 export type BatchMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 export interface BatchOperation {
@@ -27,7 +30,10 @@ export interface BatchResult {
   body?: Record<string, unknown>;
   etag?: string;
   error?: BcError;
-  /** Set on operations that succeeded inside an atomic batch that was then rolled back. */
+  /**
+   * Set on operations that did not take effect only because another operation of an atomic batch failed
+   * (answered 424 Failed Dependency, or reported success before the batch was rolled back).
+   */
   rolledBack?: boolean;
 }
 
@@ -135,7 +141,7 @@ export function readBatchResponse(
     return { ...base, status: item.status, ok: true, ...(body ? { body } : {}), ...(etag ? { etag } : {}) };
   });
   if (atomic && results.some((r) => !r.ok)) {
-    return results.map((r) => (r.ok ? { ...r, ok: false, rolledBack: true } : r));
+    return results.map((r) => (r.ok || r.status === FAILED_DEPENDENCY ? { ...r, ok: false, rolledBack: true } : r));
   }
   return results;
 }

@@ -241,8 +241,10 @@ export class BcClient {
 
   // ---- companies -----------------------------------------------------------------------------------
 
+  /** The companies of the environment (always fetched; also refreshes the list used to resolve names). */
   async companies(): Promise<Record<string, unknown>[]> {
     const result = await this.collect(`${this.apiRoot}/companies`, { value: [] }, undefined, this.maxPages);
+    this.companiesPromise = Promise.resolve(result.value);
     return result.value;
   }
 
@@ -250,10 +252,14 @@ export class BcClient {
   async resolveCompany(company?: string): Promise<string> {
     const wanted = company ?? this.config.companyId;
     if (wanted !== undefined && isGuid(wanted)) return wanted.toLowerCase();
-    this.companiesPromise ??= this.companies().catch((error: unknown) => {
-      this.companiesPromise = undefined;
-      throw error;
-    });
+    // Looked up once per client; concurrent callers share the request, a failure is not remembered.
+    this.companiesPromise ??= this.collect(`${this.apiRoot}/companies`, { value: [] }, undefined, this.maxPages).then(
+      (r) => r.value,
+      (error: unknown) => {
+        this.companiesPromise = undefined;
+        throw error;
+      },
+    );
     const list = await this.companiesPromise;
     if (wanted === undefined) {
       const first = list[0];
@@ -304,7 +310,11 @@ export class BcClient {
   }
 
   private entityPath(target: ApiTarget, company: string, id: string): string {
-    return `companies(${company})/${target.schema.entitySet}(${requireGuid(id, `The id of a ${target.schema.entitySet} record`)})`;
+    return `companies(${company})/${target.schema.entitySet}(${this.recordId(target, id)})`;
+  }
+
+  private recordId(target: ApiTarget, id: unknown): string {
+    return requireGuid(id, `The id of a ${target.schema.entitySet} record`);
   }
 
   // ---- queries -------------------------------------------------------------------------------------
@@ -317,8 +327,9 @@ export class BcClient {
   async continueQuery(entitySet: string, nextLink: string, options: { company?: string; maxPages?: number; pageSize?: number } = {}): Promise<QueryResult> {
     const target = this.standardTarget(entitySet);
     const url = this.checkNextLink(nextLink);
+    const pageCap = this.pageCap(options.maxPages);
     const company = await this.resolveCompany(options.company);
-    return this.collect(url, { value: [] }, options.pageSize, this.pageCap(options.maxPages), (record) => this.etags.remember(company, target.cacheKey, record));
+    return this.collect(url, { value: [] }, options.pageSize, pageCap, (record) => this.etags.remember(company, target.cacheKey, record));
   }
 
   private pageCap(maxPages: number | undefined): number {
@@ -385,6 +396,7 @@ export class BcClient {
 
   private async getTarget(target: ApiTarget, id: string, options: { company?: string; expand?: string[]; select?: string[] }): Promise<Record<string, unknown>> {
     requireOperation(target.schema, 'GET by id');
+    this.recordId(target, id);
     const queryString = encodeQueryOptions(buildQueryOptions(target.schema, { select: options.select, expand: options.expand }));
     const company = await this.resolveCompany(options.company);
     const record = await this.requestJson('GET', `${target.root}/${this.entityPath(target, company, id)}${queryString}`);
@@ -411,6 +423,7 @@ export class BcClient {
 
   private async updateTarget(target: ApiTarget, id: string, data: Record<string, unknown>, options: { company?: string; etag?: string }): Promise<Record<string, unknown>> {
     requireOperation(target.schema, 'PATCH');
+    this.recordId(target, id);
     const body = checkWritePayload(target.schema, data, 'update', findEntitySet);
     const company = await this.resolveCompany(options.company);
     const path = this.entityPath(target, company, id);
@@ -428,6 +441,7 @@ export class BcClient {
 
   private async deleteTarget(target: ApiTarget, id: string, options: { company?: string; etag?: string }): Promise<void> {
     requireOperation(target.schema, 'DELETE');
+    this.recordId(target, id);
     const company = await this.resolveCompany(options.company);
     const path = this.entityPath(target, company, id);
     const ifMatch = await this.ifMatchFor(target, company, id, options.etag);
@@ -445,6 +459,7 @@ export class BcClient {
         'BadRequest_MethodNotImplemented',
       );
     }
+    this.recordId(target, id);
     const company = await this.resolveCompany(options.company);
     await this.request('POST', `${target.root}/${this.entityPath(target, company, id)}/${qualified}`);
     // The action changed the record, so the remembered ETag is stale.
