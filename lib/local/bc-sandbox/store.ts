@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { EMPTY_GUID } from './schema.js';
 
 export interface StoredRow {
   data: Record<string, unknown>;
@@ -104,7 +105,8 @@ export class Store {
   }
 
   insert(companyId: string, entitySet: string, data: Record<string, unknown>, hidden?: Record<string, string>): StoredRow {
-    const id = typeof data.id === 'string' && data.id ? data.id.toLowerCase() : randomUUID();
+    // A blank (all-zero) id is how a completed record without an id looks: the row gets a new one.
+    const id = typeof data.id === 'string' && data.id && data.id !== EMPTY_GUID ? data.id.toLowerCase() : randomUUID();
     const row: StoredRow = { data: { ...data, id }, version: ++this.state.rowVersion, ...(hidden ? { hidden } : {}) };
     this.table(companyId, entitySet)[id] = row;
     return row;
