@@ -1,0 +1,3 @@
+export const handler = async () => {
+  throw new Error('consumers/analytics handler is not built yet');
+};

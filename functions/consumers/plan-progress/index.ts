@@ -1,0 +1,3 @@
+export const handler = async () => {
+  throw new Error('consumers/plan-progress handler is not built yet');
+};

@@ -1,0 +1,3 @@
+export const handler = async () => {
+  throw new Error('saga-steps/purchase-order handler is not built yet');
+};

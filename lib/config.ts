@@ -1,0 +1,206 @@
+// Per-environment settings of the deployed system: everything that differs between dev, staging and prod
+// lives here, so the constructs stay free of stage conditionals. `configFor` merges overrides (from cdk.json
+// context or a test) over the stage defaults and validates the result, so a bad value fails synthesis with
+// a message that names the setting instead of producing a broken stack.
+import { z } from 'zod';
+
+export const STAGES = ['dev', 'staging', 'prod'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export const WORKER_TYPES = ['query', 'write', 'analysis', 'validation'] as const;
+export type WorkerType = (typeof WORKER_TYPES)[number];
+
+/** SQS receives per message before it moves to the DLQ: the design's "3 attempts, then the DLQ". */
+export const MAX_RECEIVE_COUNT = 3;
+/** The visibility timeout of a worker queue is at least this multiple of the worker's timeout (AWS guidance). */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+const positiveInt = z.number().int().positive();
+
+const workerSchema = z.object({
+  timeoutSeconds: positiveInt.max(900),
+  memoryMb: z.number().int().min(128).max(10_240),
+  /** Messages per invocation (SQS allows up to 10 without a batching window). */
+  batchSize: positiveInt.max(10),
+  maxBatchingWindowSeconds: z.number().int().min(0).max(300),
+  /** Concurrent invocations the normal lane may drive (SQS event sources accept 2..1000). */
+  maxConcurrency: z.number().int().min(2).max(1000),
+  /** The high lane's own cap, so high-priority tasks never wait behind the normal lane's pollers. */
+  highMaxConcurrency: z.number().int().min(2).max(1000),
+});
+
+const environmentSchema = z.object({
+  stage: z.enum(STAGES),
+  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
+  api: z.object({
+    throttle: z.object({ rateLimit: positiveInt, burstLimit: positiveInt }),
+    /** Lambda timeout of the orchestrator; API Gateway answers 503 after 30 s anyway. */
+    timeoutSeconds: positiveInt.max(29),
+  }),
+  jwt: z.object({
+    issuer: z.url({ protocol: /^https$/, error: 'jwt.issuer must be an https URL (API Gateway discovers its keys)' }),
+    audience: z.array(z.string().min(1)).min(1),
+  }),
+  bc: z.object({
+    baseUrl: z.url(),
+    tenant: z.string().min(1),
+    environment: z.string().min(1),
+    companyId: z.string().min(1).optional(),
+    /** OAuth2 token endpoint; unset means Entra ID's endpoint for the tenant. */
+    tokenUrl: z.url().optional(),
+    /** Entity sets the MCP write tools may change; ['*'] for all, [] for none. */
+    writableEntitySets: z.array(z.string().regex(/^(\*|[A-Za-z][A-Za-z0-9]*)$/)),
+  }),
+  claude: z.object({
+    model: z.string().min(1),
+    /** An existing Secrets Manager secret holding the Anthropic key; unset means the offline planner. */
+    secretArn: z.string().startsWith('arn:').optional(),
+  }),
+  breaker: z.object({ threshold: positiveInt, windowSeconds: positiveInt, openSeconds: positiveInt }),
+  approvals: z.object({
+    ttlMinutes: positiveInt,
+    /** Operations (`<method>:<entitySet>`, e.g. `POST:customers`) approved without a person. */
+    autoApprove: z.array(z.string().regex(/^(POST|PATCH|DELETE|BATCH):[A-Za-z*][A-Za-z0-9]*$/)),
+    allowSelfApproval: z.boolean(),
+  }),
+  limits: z.object({ bodyBytes: positiveInt, textChars: positiveInt, tasksPerPlan: positiveInt }),
+  workers: z.object({
+    query: workerSchema,
+    write: workerSchema,
+    analysis: workerSchema,
+    validation: workerSchema,
+  }),
+  consumers: z.object({
+    timeoutSeconds: positiveInt.max(900),
+    /** EventBridge delivery retries to a consumer, and Lambda's own async retries (0..2). */
+    retryAttempts: z.number().int().min(0).max(185),
+    asyncRetryAttempts: z.number().int().min(0).max(2),
+    maxEventAgeSeconds: z.number().int().min(60).max(86_400),
+  }),
+  sagaStepTimeoutSeconds: positiveInt.max(900),
+  mcpServerTimeoutSeconds: positiveInt.max(900),
+  retention: z.object({
+    logDays: positiveInt,
+    archiveDays: positiveInt,
+    /** How long a message stays in a DLQ (SQS allows at most 14 days). */
+    dlqDays: positiveInt.max(14),
+    pointInTimeRecovery: z.boolean(),
+    /** What happens to tables, log groups and the archive when the stack is deleted. */
+    removalPolicy: z.enum(['retain', 'destroy']),
+  }),
+  alarms: z.object({
+    enabled: z.boolean(),
+    /** Messages visible in any DLQ at which the alarm fires. */
+    dlqDepthThreshold: positiveInt,
+    /** Lambda errors per period at which a function's alarm fires. */
+    lambdaErrorsThreshold: positiveInt,
+    periodMinutes: positiveInt,
+    evaluationPeriods: positiveInt,
+    /** Existing SNS topic notified on alarm and OK. */
+    actionTopicArn: z.string().startsWith('arn:').optional(),
+  }),
+});
+
+export type WorkerSettings = z.infer<typeof workerSchema>;
+export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+
+/** A partial EnvironmentConfig at any depth; arrays replace, objects merge. */
+export type ConfigOverrides = { [K in keyof EnvironmentConfig]?: DeepPartial<EnvironmentConfig[K]> };
+type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+const worker = (w: Partial<WorkerSettings> & Pick<WorkerSettings, 'timeoutSeconds'>): WorkerSettings => ({
+  memoryMb: 512,
+  batchSize: 5,
+  maxBatchingWindowSeconds: 0,
+  maxConcurrency: 5,
+  highMaxConcurrency: 2,
+  ...w,
+});
+
+function defaults(stage: Stage): EnvironmentConfig {
+  const prod = stage === 'prod';
+  const scale = prod ? 4 : stage === 'staging' ? 2 : 1;
+  return {
+    stage,
+    logLevel: prod ? 'INFO' : 'DEBUG',
+    api: { throttle: { rateLimit: 25 * scale, burstLimit: 50 * scale }, timeoutSeconds: 29 },
+    // The issuer and audience of the identity provider; set them per stage in cdk.json context
+    // (`bc-agent:<stage>`). The default is the issuer the local cloud's `npm run token` signs as.
+    jwt: { issuer: 'https://bc-agent.local/', audience: ['bc-agent'] },
+    bc: {
+      baseUrl: 'https://api.businesscentral.dynamics.com',
+      tenant: 'common',
+      environment: prod ? 'production' : 'sandbox',
+      writableEntitySets: ['customers', 'vendors', 'items', 'salesOrders', 'salesOrderLines', 'purchaseOrders',
+        'purchaseOrderLines', 'itemReservations'],
+    },
+    claude: { model: 'claude-sonnet-4-5' },
+    breaker: { threshold: 5, windowSeconds: 60, openSeconds: 60 },
+    approvals: { ttlMinutes: 15, autoApprove: [], allowSelfApproval: false },
+    limits: { bodyBytes: 16_384, textChars: 4_000, tasksPerPlan: 20 },
+    workers: {
+      query: worker({ timeoutSeconds: 60, maxConcurrency: 5 * scale, highMaxConcurrency: 2 * scale }),
+      write: worker({ timeoutSeconds: 60, batchSize: 1, maxConcurrency: 2 * scale, highMaxConcurrency: 2 }),
+      analysis: worker({ timeoutSeconds: 120, memoryMb: 1024, batchSize: 1, maxConcurrency: 3 * scale, highMaxConcurrency: 2 }),
+      validation: worker({ timeoutSeconds: 30, maxConcurrency: 3 * scale, highMaxConcurrency: 2 }),
+    },
+    consumers: { timeoutSeconds: 30, retryAttempts: 10, asyncRetryAttempts: 2, maxEventAgeSeconds: 3_600 },
+    sagaStepTimeoutSeconds: 30,
+    mcpServerTimeoutSeconds: 60,
+    retention: {
+      logDays: prod ? 90 : stage === 'staging' ? 30 : 7,
+      archiveDays: prod ? 90 : 7,
+      dlqDays: 14,
+      pointInTimeRecovery: stage !== 'dev',
+      removalPolicy: stage === 'dev' ? 'destroy' : 'retain',
+    },
+    alarms: {
+      enabled: true,
+      dlqDepthThreshold: 1,
+      lambdaErrorsThreshold: prod ? 1 : 5,
+      periodMinutes: 5,
+      evaluationPeriods: 1,
+    },
+  };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepMerge(base: Record<string, unknown>, overrides: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    const current = merged[key];
+    merged[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+  }
+  return merged;
+}
+
+export function isStage(value: unknown): value is Stage {
+  return typeof value === 'string' && (STAGES as readonly string[]).includes(value);
+}
+
+/**
+ * The configuration of one stage: the defaults above with `overrides` merged in, validated.
+ * Throws an Error naming every invalid setting.
+ */
+export function configFor(stage: Stage, overrides: ConfigOverrides = {}): EnvironmentConfig {
+  if (!isStage(stage)) throw new Error(`Unknown stage '${String(stage)}': expected one of ${STAGES.join(', ')}`);
+  if (overrides.stage !== undefined && overrides.stage !== stage) {
+    throw new Error(`Overrides for stage '${stage}' may not change the stage to '${overrides.stage}'`);
+  }
+  const merged = deepMerge(defaults(stage) as unknown as Record<string, unknown>, overrides as Record<string, unknown>);
+  const parsed = environmentSchema.safeParse(merged);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new Error(`Invalid configuration for stage '${stage}':\n  ${problems.join('\n  ')}`);
+  }
+  const config = parsed.data;
+  // Four eyes in production is not a setting: an approval there always needs a person other than the requester.
+  if (stage === 'prod' && config.approvals.autoApprove.length > 0) {
+    throw new Error(`Invalid configuration for stage 'prod': approvals.autoApprove must be empty in prod`);
+  }
+  return config;
+}

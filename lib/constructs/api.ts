@@ -1,0 +1,99 @@
+// The HTTP API of architecture §5: every /v1 route goes to the orchestrator (payload format 2.0) behind the
+// JWT authorizer, except GET /v1/health. The default stage is throttled per config and writes JSON access logs.
+import { aws_apigatewayv2 as apigw } from 'aws-cdk-lib';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config.js';
+import { logRetentionOf, removalPolicyOf } from './handler-function.js';
+import { acknowledge } from './nag.js';
+
+export interface ApiRoute {
+  readonly method: apigw.HttpMethod;
+  readonly path: string;
+  readonly authenticated: boolean;
+}
+
+/** The routes of architecture §5. */
+export const API_ROUTES: readonly ApiRoute[] = [
+  { method: apigw.HttpMethod.POST, path: '/v1/sessions/{sessionId}/messages', authenticated: true },
+  { method: apigw.HttpMethod.GET, path: '/v1/sessions/{sessionId}', authenticated: true },
+  { method: apigw.HttpMethod.GET, path: '/v1/plans/{planId}', authenticated: true },
+  { method: apigw.HttpMethod.GET, path: '/v1/approvals', authenticated: true },
+  { method: apigw.HttpMethod.POST, path: '/v1/approvals/{approvalId}', authenticated: true },
+  { method: apigw.HttpMethod.GET, path: '/v1/health', authenticated: false },
+];
+
+export interface ApiProps {
+  readonly config: EnvironmentConfig;
+  readonly orchestrator: lambda.IFunction;
+}
+
+export class Api extends Construct {
+  readonly httpApi: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+  readonly accessLogs: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, { config, orchestrator }: ApiProps) {
+    super(scope, id);
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      description: `bc-agent ${config.stage}: chat front-end API`,
+      createDefaultStage: false,
+    });
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logRetentionOf(config),
+      removalPolicy: removalPolicyOf(config),
+    });
+    this.stage = this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: config.api.throttle,
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latency: '$context.responseLatency',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+            sub: '$context.authorizer.claims.sub',
+            tenant: '$context.authorizer.claims.tenant',
+          }),
+        ),
+      },
+    });
+
+    const authorizer = new HttpJwtAuthorizer('Jwt', config.jwt.issuer, {
+      authorizerName: 'jwt',
+      jwtAudience: config.jwt.audience,
+    });
+    const integration = new HttpLambdaIntegration('Orchestrator', orchestrator, {
+      payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
+    });
+    for (const route of API_ROUTES) {
+      const [added] = this.httpApi.addRoutes({
+        path: route.path,
+        methods: [route.method],
+        integration,
+        authorizer: route.authenticated ? authorizer : new apigw.HttpNoneAuthorizer(),
+      });
+      if (!route.authenticated && added) {
+        acknowledge(added, 'AwsSolutions-APIG4', 'GET /v1/health is the unauthenticated liveness probe (architecture §5).');
+      }
+    }
+  }
+
+  get url(): string {
+    return this.stage.url;
+  }
+}

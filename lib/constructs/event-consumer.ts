@@ -1,0 +1,57 @@
+// A Lambda consumer of the bus: its rule(s), the function, and one DLQ that receives both what EventBridge
+// could not deliver (after the target's retry policy) and what Lambda could not process (after its async
+// retries), so a lost event is always in exactly one inspectable place.
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config.js';
+import { HandlerFunction } from './handler-function.js';
+import { deadLetterQueue } from './queues.js';
+
+export interface EventConsumerProps {
+  readonly config: EnvironmentConfig;
+  readonly bus: events.IEventBus;
+  /** The handler's folder under functions/, e.g. `consumers/audit`. */
+  readonly handlerPath: string;
+  readonly description: string;
+  /** What the consumer receives; one rule per pattern. */
+  readonly patterns: Record<string, events.EventPattern>;
+  readonly environment?: Record<string, string>;
+}
+
+export class EventConsumer extends Construct {
+  readonly handler: HandlerFunction;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly rules: events.Rule[] = [];
+
+  constructor(scope: Construct, id: string, props: EventConsumerProps) {
+    super(scope, id);
+    const { config } = props;
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', config, `events for ${props.handlerPath}`);
+    this.handler = new HandlerFunction(this, 'Handler', {
+      config,
+      handlerPath: props.handlerPath,
+      description: props.description,
+      timeout: Duration.seconds(config.consumers.timeoutSeconds),
+      environment: props.environment,
+      deadLetterQueue: this.deadLetterQueue,
+    });
+    for (const [ruleId, eventPattern] of Object.entries(props.patterns)) {
+      const rule = new events.Rule(this, ruleId, {
+        eventBus: props.bus,
+        description: `${props.handlerPath}: ${ruleId}`,
+        eventPattern,
+      });
+      rule.addTarget(
+        new targets.LambdaFunction(this.handler.function, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: config.consumers.retryAttempts,
+          maxEventAge: Duration.seconds(config.consumers.maxEventAgeSeconds),
+        }),
+      );
+      this.rules.push(rule);
+    }
+  }
+}

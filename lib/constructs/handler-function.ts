@@ -1,0 +1,125 @@
+// One Lambda handler of functions/<path>/index.ts, built the same way everywhere: a NodejsFunction bundled by
+// esbuild as an ES module with the AWS SDK inside, on nodejs24.x/arm64, with X-Ray, Powertools settings, its
+// own log group (retention from config) and its own role that may only write that log group. Grants for
+// tables, queues and secrets are added by whoever wires the function to them.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config.js';
+import { acknowledge } from './nag.js';
+
+/** The repository root: lib/constructs/ is two levels below it. */
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Lets bundled CommonJS dependencies call `require` inside the ES module output. */
+const REQUIRE_BANNER =
+  "import { createRequire as __bcAgentCreateRequire } from 'node:module'; " +
+  'const require = __bcAgentCreateRequire(import.meta.url);';
+
+/** The metric namespace every function's Powertools Metrics writes to. */
+export const METRICS_NAMESPACE = 'BcAgent';
+
+export interface HandlerFunctionProps {
+  readonly config: EnvironmentConfig;
+  /** The handler's folder under functions/, e.g. `workers/query`. */
+  readonly handlerPath: string;
+  readonly description: string;
+  readonly timeout: Duration;
+  readonly memorySize?: number;
+  /** Environment beyond the common STAGE / LOG_LEVEL / Powertools variables. */
+  readonly environment?: Record<string, string>;
+  /** Where Lambda puts an asynchronous invocation that failed all its retries (event consumers). */
+  readonly deadLetterQueue?: sqs.IQueue;
+}
+
+export function removalPolicyOf(config: EnvironmentConfig): RemovalPolicy {
+  return config.retention.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+}
+
+export function logRetentionOf(config: EnvironmentConfig): logs.RetentionDays {
+  // RetentionDays' values are the day counts CloudWatch accepts; reject anything else rather than round.
+  const days = config.retention.logDays;
+  if (!(Object.values(logs.RetentionDays) as number[]).includes(days)) {
+    throw new Error(`retention.logDays ${days} is not a retention CloudWatch Logs accepts`);
+  }
+  return days as logs.RetentionDays;
+}
+
+export class HandlerFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
+    super(scope, id);
+    const { config, handlerPath } = props;
+    const entry = join(PROJECT_ROOT, 'functions', handlerPath, 'index.ts');
+    if (!existsSync(entry)) throw new Error(`Handler entry ${entry} does not exist`);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logRetentionOf(config),
+      removalPolicy: removalPolicyOf(config),
+    });
+    // An explicit role instead of the default one: the managed AWSLambdaBasicExecutionRole would let the
+    // function write any log group in the account.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `bc-agent ${config.stage} ${handlerPath}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry,
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      timeout: props.timeout,
+      memorySize: props.memorySize ?? 512,
+      role: this.role,
+      deadLetterQueue: props.deadLetterQueue,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      environment: {
+        STAGE: config.stage,
+        LOG_LEVEL: config.logLevel,
+        POWERTOOLS_SERVICE_NAME: `bc-agent-${handlerPath.replaceAll('/', '-')}`,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        platform: 'node',
+        mainFields: ['module', 'main'],
+        banner: REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.DEFAULT,
+        // The SDK is bundled: a cold start loads only the clients in use, not the runtime's whole copy.
+        externalModules: [],
+      },
+    });
+    acknowledge(
+      this.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (AWS requires Resource *).',
+    );
+  }
+
+  /** Adds an environment variable (for values known only after other constructs exist). */
+  addEnvironment(name: string, value: string): this {
+    this.function.addEnvironment(name, value);
+    return this;
+  }
+}

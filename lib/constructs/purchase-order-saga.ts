@@ -1,0 +1,338 @@
+// The purchase-order saga (architecture §9, issue 5): a Standard Step Functions state machine (JSONPath)
+// whose forward steps and compensations are all LambdaInvokes of functions/saga-steps/purchase-order with the
+// payload `{ step, input }` (plus `taskToken` for the approval step).
+//
+//   Validate → RequestApproval (.waitForTaskToken) → CreateOrder → AddLines (Map) → ReserveInventory → Done
+//
+// After each committing step a `checkpoint:created` event; a failure of a committing step (after its retries)
+// or of its checkpoint enters compensation where that step's undo begins, announced by `rollback:initiated`:
+//
+//   ReleaseReservations → DeleteLines → DeleteOrder → SummarizeRollback → rollback:completed → ReportFailed → Fail
+//
+// Every compensation is retried; one that still fails is recorded as `rollback:compensation-failed` (the
+// audit consumer stores every event) and the next compensation still runs. A failure before anything was
+// written (validation, approval denied or expired) ends in ReportFailed → Fail without compensation.
+// task:completed (which needs the duration and attempt the saga cannot compute) is published by the step
+// function's reportSucceeded / reportFailed steps; checkpoints and rollback events go through the Step
+// Functions EventBridge integration.
+//
+// Execution input (the write worker starts it, named after the task id):
+//   { tenantId, sessionId, planId, taskId, correlationId, requestedBy, order: { …, lines: [ … ] } }
+// Step results accumulate under `$.results.<step>`; the failure that triggered compensation is `$.error`.
+import { Duration } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config.js';
+import { HandlerFunction, logRetentionOf, removalPolicyOf } from './handler-function.js';
+import { acknowledge, arnWildcardFinding } from './nag.js';
+
+const { JsonPath } = sfn;
+
+/** The event source of everything the saga publishes. */
+export const SAGA_EVENT_SOURCE = 'bc-agent.saga';
+
+/** Errors a forward step retries with backoff before compensating: BC or Lambda being briefly unavailable. */
+export const SAGA_TRANSIENT_ERRORS = [
+  'BcTransientError',
+  'Lambda.TooManyRequestsException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+] as const;
+
+/** The committing forward steps in order, and the compensation that undoes each. */
+export const FORWARD_STEPS = ['createOrder', 'addLines', 'reserveInventory'] as const;
+export const COMPENSATIONS = {
+  reserveInventory: 'releaseReservations',
+  addLines: 'deleteLines',
+  createOrder: 'deleteOrder',
+} as const;
+
+type ForwardStep = (typeof FORWARD_STEPS)[number];
+
+/** The compensations that run when `failed` fails: its own undo, then those of the steps before it. */
+export function compensationsFrom(failed: ForwardStep): string[] {
+  return FORWARD_STEPS.slice(0, FORWARD_STEPS.indexOf(failed) + 1)
+    .reverse()
+    .map((step) => COMPENSATIONS[step]);
+}
+
+/**
+ * Every `step` the saga sends to functions/saga-steps/purchase-order. `addLine` runs once per line (its
+ * input is `{ tenantId, sessionId, planId, taskId, correlationId, order, line, lineIndex }`); `requestApproval`
+ * also gets `taskToken`; `summarizeRollback` returns `{ status: 'succeeded'|'partial', compensated, failed }`;
+ * `reportSucceeded`/`reportFailed` publish task:completed (the failure is `input.error`).
+ */
+export const SAGA_STEPS = [
+  'validate', 'requestApproval', 'createOrder', 'addLine', 'reserveInventory',
+  'releaseReservations', 'deleteLines', 'deleteOrder', 'summarizeRollback', 'reportSucceeded', 'reportFailed',
+] as const;
+
+/** Backoff for transient errors: 2 s, 4 s, with full jitter, then the Catch. */
+const TRANSIENT_RETRY: sfn.RetryProps = {
+  errors: [...SAGA_TRANSIENT_ERRORS],
+  interval: Duration.seconds(2),
+  maxAttempts: 3,
+  backoffRate: 2,
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
+export interface PurchaseOrderSagaProps {
+  readonly config: EnvironmentConfig;
+  readonly bus: events.IEventBus;
+  /** Environment of the step function (tables, MCP URL, bus). */
+  readonly environment: Record<string, string>;
+}
+
+const pascal = (name: string): string => name[0]!.toUpperCase() + name.slice(1);
+
+export class PurchaseOrderSaga extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly steps: HandlerFunction;
+  readonly logGroup: logs.LogGroup;
+
+  private readonly bus: events.IEventBus;
+
+  constructor(scope: Construct, id: string, props: PurchaseOrderSagaProps) {
+    super(scope, id);
+    const { config } = props;
+    this.bus = props.bus;
+    this.steps = new HandlerFunction(this, 'Steps', {
+      config,
+      handlerPath: 'saga-steps/purchase-order',
+      description: `bc-agent ${config.stage}: purchase-order saga steps and compensations`,
+      timeout: Duration.seconds(config.sagaStepTimeoutSeconds),
+      environment: props.environment,
+    });
+
+    // Compensation chain, built backwards so each compensation knows what follows it.
+    const failed = new sfn.Fail(this, 'RolledBack', {
+      error: 'PurchaseOrderSagaFailed',
+      cause: 'A forward step failed; the steps it had completed were compensated',
+    });
+    const failure = { code: JsonPath.stringAt('$.error.Error'), message: JsonPath.stringAt('$.error.Cause') };
+    const reportRolledBack = this.reportStep('ReportRolledBack', 'reportFailed', failed);
+    const rollbackCompleted = this.publish(
+      'RollbackCompleted',
+      'rollback:completed',
+      {
+        status: JsonPath.stringAt('$.rollback.status'),
+        compensated: JsonPath.listAt('$.rollback.compensated'),
+        failed: JsonPath.listAt('$.rollback.failed'),
+      },
+      reportRolledBack,
+    );
+    // Which compensations ran and which failed is data (`$.compensations`, `$.compensationErrors`); the
+    // step function turns it into rollback:completed's { status, compensated, failed }.
+    const summarizeRollback = this.reportStep('SummarizeRollback', 'summarizeRollback', rollbackCompleted, '$.rollback', reportRolledBack);
+
+    let next: sfn.IChainable = summarizeRollback;
+    const compensationEntry = {} as Record<ForwardStep, sfn.IChainable>;
+    for (const forward of FORWARD_STEPS) {
+      const compensation = this.compensation(COMPENSATIONS[forward], next);
+      compensationEntry[forward] = this.publish(
+        `RollbackInitiatedAt${pascal(forward)}`,
+        'rollback:initiated',
+        { failedStep: forward, error: failure, steps: compensationsFrom(forward) },
+        compensation,
+      );
+      next = compensation;
+    }
+
+    // Failures before BC was touched: nothing to undo.
+    const notExecuted = this.reportStep(
+      'ReportNotExecuted',
+      'reportFailed',
+      new sfn.Fail(this, 'NotExecuted', {
+        error: 'PurchaseOrderNotExecuted',
+        cause: 'Validation failed or the approval was denied or expired; nothing was written',
+      }),
+    );
+
+    const validate = this.forwardStep('Validate', 'validate');
+    validate.addCatch(notExecuted, { resultPath: '$.error' });
+
+    const requestApproval = new tasks.LambdaInvoke(this, 'RequestApproval', {
+      lambdaFunction: this.steps.function,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({ step: 'requestApproval', input: JsonPath.entirePayload, taskToken: JsonPath.taskToken }),
+      resultPath: '$.results.approval',
+      // The approval expires after ttlMinutes; this is the backstop if no one reports the expiry.
+      taskTimeout: sfn.Timeout.duration(Duration.minutes(config.approvals.ttlMinutes + 5)),
+    });
+    requestApproval.addRetry(TRANSIENT_RETRY);
+    requestApproval.addCatch(notExecuted, { resultPath: '$.error' });
+
+    const addLines = new sfn.Map(this, 'AddLines', {
+      itemsPath: '$.order.lines',
+      // Lines are added one at a time so their sequence in BC follows the request.
+      maxConcurrency: 1,
+      itemSelector: {
+        tenantId: JsonPath.stringAt('$.tenantId'),
+        sessionId: JsonPath.stringAt('$.sessionId'),
+        planId: JsonPath.stringAt('$.planId'),
+        taskId: JsonPath.stringAt('$.taskId'),
+        correlationId: JsonPath.stringAt('$.correlationId'),
+        order: JsonPath.objectAt('$.results.createOrder'),
+        line: JsonPath.objectAt('$$.Map.Item.Value'),
+        lineIndex: JsonPath.numberAt('$$.Map.Item.Index'),
+      },
+      resultPath: '$.results.addLines',
+    });
+    addLines.itemProcessor(this.forwardStep('AddLine', 'addLine', '$'));
+    const committing: Record<ForwardStep, sfn.TaskStateBase | sfn.Map> = {
+      createOrder: this.forwardStep('CreateOrder', 'createOrder'),
+      addLines,
+      reserveInventory: this.forwardStep('ReserveInventory', 'reserveInventory'),
+    };
+
+    // Linked from the end: each committing step → its checkpoint → the next step.
+    let after: sfn.IChainable = this.reportStep('ReportSucceeded', 'reportSucceeded', new sfn.Succeed(this, 'Done'));
+    for (const step of [...FORWARD_STEPS].reverse()) {
+      const state = committing[step];
+      state.addCatch(compensationEntry[step], { resultPath: '$.error' });
+      // A committed step whose checkpoint cannot be published is undone like a failed step: the saga's
+      // history must be complete.
+      const checkpoint = this.publish(`Checkpoint${pascal(step)}`, 'checkpoint:created', { step }, after, {
+        state: compensationEntry[step],
+        resultPath: '$.error',
+      });
+      after = sfn.Chain.start(state).next(checkpoint);
+    }
+    const definition = sfn.Chain.start(validate).next(requestApproval).next(after);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logRetentionOf(config),
+      removalPolicy: removalPolicyOf(config),
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      comment: 'Purchase order: validate, approve, create order, add lines, reserve inventory; compensates on failure',
+      tracingEnabled: true,
+      logs: {
+        destination: this.logGroup,
+        level: sfn.LogLevel.ALL,
+        // Execution data holds BC records; production logs keep only the state transitions.
+        includeExecutionData: config.stage !== 'prod',
+      },
+      timeout: Duration.minutes(config.approvals.ttlMinutes + 60),
+    });
+    acknowledge(
+      this.stateMachine,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Step Functions log delivery (logs:*LogDelivery, DescribeResourcePolicies, DescribeLogGroups) and X-Ray accept only Resource *.',
+    );
+    acknowledge(
+      this.stateMachine,
+      arnWildcardFinding(this.steps.function, ':*'),
+      'LambdaInvoke grants the saga-steps function and its versions (<arn>:*): one named function.',
+    );
+  }
+
+  /** A forward step: `{ step, input: $ }`, transient errors retried with backoff, result under `$.results`. */
+  private forwardStep(id: string, step: string, resultPath = `$.results.${step}`): tasks.LambdaInvoke {
+    const task = new tasks.LambdaInvoke(this, id, {
+      lambdaFunction: this.steps.function,
+      payload: sfn.TaskInput.fromObject({ step, input: JsonPath.entirePayload }),
+      payloadResponseOnly: true,
+      resultPath,
+    });
+    task.addRetry(TRANSIENT_RETRY);
+    return task;
+  }
+
+  /**
+   * A bookkeeping step (no BC writes): retried on any error; if it still fails the saga goes to `onFailure`
+   * (default `next`) so that bookkeeping never blocks the outcome.
+   */
+  private reportStep(
+    id: string,
+    step: string,
+    next: sfn.IChainable,
+    resultPath: string = JsonPath.DISCARD,
+    onFailure: sfn.IChainable = next,
+  ): sfn.Chain {
+    const task = new tasks.LambdaInvoke(this, id, {
+      lambdaFunction: this.steps.function,
+      payload: sfn.TaskInput.fromObject({ step, input: JsonPath.entirePayload }),
+      payloadResponseOnly: true,
+      resultPath,
+    });
+    task.addRetry({ interval: Duration.seconds(1), maxAttempts: 3, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+    task.addCatch(onFailure, { resultPath: '$.reportError' });
+    return sfn.Chain.start(task).next(next);
+  }
+
+  /**
+   * A compensation: retried on any error (compensations are idempotent and "nothing to undo" succeeds);
+   * if it still fails, the failure is published and `next` runs anyway.
+   */
+  private compensation(step: string, next: sfn.IChainable): sfn.Chain {
+    const id = pascal(step);
+    const task = new tasks.LambdaInvoke(this, id, {
+      lambdaFunction: this.steps.function,
+      payload: sfn.TaskInput.fromObject({ step, input: JsonPath.entirePayload }),
+      payloadResponseOnly: true,
+      resultPath: `$.compensations.${step}`,
+    });
+    task.addRetry({ interval: Duration.seconds(2), maxAttempts: 4, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+    const recordFailure = this.publish(
+      `Record${id}Failure`,
+      'rollback:compensation-failed',
+      {
+        step,
+        error: {
+          code: JsonPath.stringAt(`$.compensationErrors.${step}.Error`),
+          message: JsonPath.stringAt(`$.compensationErrors.${step}.Cause`),
+        },
+      },
+      next,
+    );
+    task.addCatch(recordFailure, { resultPath: `$.compensationErrors.${step}` });
+    return sfn.Chain.start(task).next(next);
+  }
+
+  /**
+   * Publishes one event to the bus with the §4 envelope, then `next`. Retried; if it still fails, the saga
+   * goes to `onFailure` (default: carries on with `next`, input unchanged, since the event is a record and
+   * not a step).
+   */
+  private publish(
+    id: string,
+    detailType: string,
+    fields: Record<string, unknown>,
+    next: sfn.IChainable,
+    onFailure: { state: sfn.IChainable; resultPath: string } = { state: next, resultPath: JsonPath.DISCARD },
+  ): sfn.Chain {
+    const task = new tasks.EventBridgePutEvents(this, id, {
+      entries: [
+        {
+          eventBus: this.bus,
+          source: SAGA_EVENT_SOURCE,
+          detailType,
+          detail: sfn.TaskInput.fromObject({
+            eventId: JsonPath.uuid(),
+            occurredAt: JsonPath.stringAt('$$.State.EnteredTime'),
+            tenantId: JsonPath.stringAt('$.tenantId'),
+            sessionId: JsonPath.stringAt('$.sessionId'),
+            planId: JsonPath.stringAt('$.planId'),
+            taskId: JsonPath.stringAt('$.taskId'),
+            correlationId: JsonPath.stringAt('$.correlationId'),
+            causationId: JsonPath.stringAt('$$.Execution.Id'),
+            schemaVersion: 1,
+            executionId: JsonPath.stringAt('$$.Execution.Id'),
+            ...fields,
+          }),
+        },
+      ],
+      resultPath: JsonPath.DISCARD,
+    });
+    task.addRetry({ interval: Duration.seconds(1), maxAttempts: 3, backoffRate: 2 });
+    task.addCatch(onFailure.state, { resultPath: onFailure.resultPath });
+    return sfn.Chain.start(task).next(next);
+  }
+}

@@ -1,0 +1,93 @@
+// The DynamoDB tables of docs/internals.md: on demand, encrypted, TTL where records expire, point-in-time
+// recovery and RETAIN where the stage's config asks for it (prod, staging), DESTROY in dev.
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config.js';
+import { removalPolicyOf, type HandlerFunction } from './handler-function.js';
+import { acknowledge, arnWildcardFinding } from './nag.js';
+
+export interface TablesProps {
+  readonly config: EnvironmentConfig;
+}
+
+const S = dynamodb.AttributeType.STRING;
+
+export class Tables extends Construct {
+  /** Sessions, messages, plans, tasks and stored large results (`pk`, `sk`, TTL `expiresAt`). */
+  readonly state: dynamodb.Table;
+  /** Approvals (`pk`, `sk`; GSI `byStatus` on `gsi1pk`/`gsi1sk`; TTL `expiresAt`). */
+  readonly approvals: dynamodb.Table;
+  /** Circuit breakers (`pk`). */
+  readonly breakers: dynamodb.Table;
+  /** Powertools idempotency records (`id`, TTL `expiration`). */
+  readonly idempotency: dynamodb.Table;
+  /** Audit log (`pk`, `sk`, TTL `expiresAt`). */
+  readonly audit: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, { config }: TablesProps) {
+    super(scope, id);
+    const common = {
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: config.retention.pointInTimeRecovery },
+      removalPolicy: removalPolicyOf(config),
+      deletionProtection: config.retention.removalPolicy === 'retain',
+    };
+
+    this.state = new dynamodb.Table(this, 'State', {
+      ...common,
+      partitionKey: { name: 'pk', type: S },
+      sortKey: { name: 'sk', type: S },
+      timeToLiveAttribute: 'expiresAt',
+    });
+    this.approvals = new dynamodb.Table(this, 'Approvals', {
+      ...common,
+      partitionKey: { name: 'pk', type: S },
+      sortKey: { name: 'sk', type: S },
+      timeToLiveAttribute: 'expiresAt',
+    });
+    this.approvals.addGlobalSecondaryIndex({
+      indexName: 'byStatus',
+      partitionKey: { name: 'gsi1pk', type: S },
+      sortKey: { name: 'gsi1sk', type: S },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+    // Breaker records are tiny, long-lived and rebuilt on the first failure: no TTL needed.
+    this.breakers = new dynamodb.Table(this, 'Breakers', {
+      ...common,
+      partitionKey: { name: 'pk', type: S },
+    });
+    this.idempotency = new dynamodb.Table(this, 'Idempotency', {
+      ...common,
+      partitionKey: { name: 'id', type: S },
+      timeToLiveAttribute: 'expiration',
+    });
+    this.audit = new dynamodb.Table(this, 'Audit', {
+      ...common,
+      partitionKey: { name: 'pk', type: S },
+      sortKey: { name: 'sk', type: S },
+      timeToLiveAttribute: 'expiresAt',
+    });
+
+    if (!config.retention.pointInTimeRecovery) {
+      acknowledge(
+        this,
+        'AwsSolutions-DDB3',
+        `Stage ${config.stage} holds disposable data; PITR is on where config.retention.pointInTimeRecovery is (staging, prod).`,
+      );
+    }
+  }
+
+  /**
+   * Read/write on the approvals table and its `byStatus` index. CDK grants `<table arn>/index/*`, which stays
+   * inside this one table; the finding is acknowledged on the grantee only.
+   */
+  grantApprovalsReadWrite(handler: HandlerFunction): void {
+    this.approvals.grantReadWriteData(handler.function);
+    acknowledge(
+      handler,
+      arnWildcardFinding(this.approvals, '/index/*'),
+      'Queries the approvals table\'s own byStatus index; <table>/index/* names no other table.',
+    );
+  }
+}

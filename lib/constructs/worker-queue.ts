@@ -1,0 +1,111 @@
+// A worker type (query, write, analysis, validation): its Lambda and two SQS lanes, high and normal, each with
+// its own DLQ and its own event source mapping. Priority comes from the lanes: the high lane is polled by its
+// own mapping with its own concurrency cap, so a high-priority task never waits behind a backlog of normal
+// ones. Rules route `task:created` by `detail.type` and `detail.priority` to the lanes.
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  MAX_RECEIVE_COUNT,
+  VISIBILITY_TIMEOUT_FACTOR,
+  type EnvironmentConfig,
+  type WorkerType,
+} from '../config.js';
+import { EVENT_SOURCE_PREFIX } from './event-bus.js';
+import { HandlerFunction } from './handler-function.js';
+import { deadLetterQueue, workQueue } from './queues.js';
+
+export const LANES = ['high', 'normal'] as const;
+export type Lane = (typeof LANES)[number];
+
+export interface WorkerLane {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+}
+
+export interface WorkerQueueProps {
+  readonly config: EnvironmentConfig;
+  readonly type: WorkerType;
+  readonly bus: events.IEventBus;
+  readonly environment?: Record<string, string>;
+}
+
+/**
+ * The `task:created` pattern of one lane. A task is high priority only when `detail.priority` is exactly
+ * `high`; any other value, or none, goes to the normal lane, so no task matches both lanes or neither.
+ */
+export function taskCreatedPattern(type: WorkerType, lane: Lane): events.EventPattern {
+  const priority =
+    lane === 'high'
+      ? { priority: ['high'] }
+      : { $or: [{ priority: [{ 'anything-but': ['high'] }] }, { priority: [{ exists: false }] }] };
+  return {
+    source: events.Match.prefix(EVENT_SOURCE_PREFIX),
+    detailType: ['task:created'],
+    detail: { type: [type], ...priority },
+  };
+}
+
+export class WorkerQueue extends Construct {
+  readonly type: WorkerType;
+  readonly handler: HandlerFunction;
+  readonly lanes: Record<Lane, WorkerLane>;
+  readonly rules: events.Rule[] = [];
+
+  constructor(scope: Construct, id: string, props: WorkerQueueProps) {
+    super(scope, id);
+    const { config, type } = props;
+    const settings = config.workers[type];
+    this.type = type;
+    this.handler = new HandlerFunction(this, 'Handler', {
+      config,
+      handlerPath: `workers/${type}`,
+      description: `bc-agent ${config.stage}: ${type} worker`,
+      timeout: Duration.seconds(settings.timeoutSeconds),
+      memorySize: settings.memoryMb,
+      // The worker needs to know when an attempt is the last one (it then marks the task failed).
+      environment: { ...props.environment, MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT) },
+    });
+
+    const visibilityTimeout = Duration.seconds(settings.timeoutSeconds * VISIBILITY_TIMEOUT_FACTOR);
+    const makeLane = (lane: Lane): WorkerLane => {
+      const laneName = lane === 'high' ? 'High' : 'Normal';
+      const dlq = deadLetterQueue(this, `${laneName}DeadLetterQueue`, config, `${type} worker, ${lane} lane`);
+      const queue = workQueue(this, `${laneName}Queue`, { visibilityTimeout, deadLetterQueue: dlq });
+      this.handler.function.addEventSource(
+        new SqsEventSource(queue, {
+          batchSize: settings.batchSize,
+          maxBatchingWindow:
+            settings.maxBatchingWindowSeconds > 0 ? Duration.seconds(settings.maxBatchingWindowSeconds) : undefined,
+          reportBatchItemFailures: true,
+          maxConcurrency: lane === 'high' ? settings.highMaxConcurrency : settings.maxConcurrency,
+        }),
+      );
+      return { queue, deadLetterQueue: dlq };
+    };
+    this.lanes = { high: makeLane('high'), normal: makeLane('normal') };
+
+    for (const lane of LANES) {
+      this.route(`TaskCreated${lane === 'high' ? 'High' : 'Normal'}`, taskCreatedPattern(type, lane), lane, props.bus);
+    }
+  }
+
+  /**
+   * Routes events matching `pattern` to a lane. Delivery failures land in the lane's DLQ, next to the
+   * messages the worker gave up on: both are the event as JSON, so one redrive handles both.
+   */
+  route(id: string, pattern: events.EventPattern, lane: Lane, bus: events.IEventBus): events.Rule {
+    const { queue, deadLetterQueue: dlq } = this.lanes[lane];
+    const rule = new events.Rule(this, id, {
+      eventBus: bus,
+      description: `${this.type} worker, ${lane} lane: ${id}`,
+      eventPattern: pattern,
+    });
+    rule.addTarget(new targets.SqsQueue(queue, { deadLetterQueue: dlq, retryAttempts: 10, maxEventAge: Duration.hours(2) }));
+    this.rules.push(rule);
+    return rule;
+  }
+}
