@@ -3,9 +3,9 @@
 // `_meta` (for programs such as the workers' MCP client).
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { BcError } from '../core/bc/errors.js';
+// The `_meta` key is shared with the workers' MCP client, which reads it back.
+import { TOOL_ERROR_META_KEY } from '../core/mcp/errors.js';
 
-/** `_meta` key under which a failed tool call carries its structured error. */
-export const TOOL_ERROR_META_KEY = 'bc-agent/error';
 
 export interface ToolErrorDetail {
   /** BC's error code (e.g. `Request_EntityChanged`, `BadRequest_NotFound`, `Internal_ServerError`). */

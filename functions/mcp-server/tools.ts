@@ -260,7 +260,9 @@ export function registerBcTools(server: McpServer, deps: BcMcpServerDeps): void 
         const summary = batchSummary(results, atomic);
         // An atomic batch that rolled back did nothing: report it as a failed call, with BC's code.
         if (atomic && summary.failed > 0) {
-          const first = results.find((r) => r.error)?.error;
+          // 424 marks operations skipped because another failed; report the one that caused it.
+          const cause = results.find((r) => r.error && r.status !== 424) ?? results.find((r) => r.error);
+          const first = cause?.error;
           return toolError({
             code: first?.code ?? 'BadRequest',
             message: `Atomic batch rolled back: ${first?.message ?? 'an operation failed'}`,

@@ -1,0 +1,75 @@
+// Failures of an MCP tool call, typed so callers can decide without parsing text: a tool error carries BC's
+// code (e.g. `Request_EntityChanged`) and whether retrying could help; a transport error means the call may
+// not have reached BC at all.
+import { bcErrorCodes } from '../bc/entities.js';
+
+/** `_meta` key the BC MCP server puts its structured error under (functions/mcp-server/tool-result.ts). */
+export const TOOL_ERROR_META_KEY = 'bc-agent/error';
+
+export class McpToolError extends Error {
+  override name = 'McpToolError';
+  constructor(
+    readonly tool: string,
+    /** BC's error code, or `BadRequest` for arguments the MCP server itself rejected. */
+    readonly code: string,
+    message: string,
+    readonly retryable: boolean,
+    readonly status?: number,
+    readonly correlationId?: string,
+  ) {
+    super(message);
+  }
+}
+
+export type McpTransportErrorKind = 'timeout' | 'unauthorized' | 'http' | 'network' | 'protocol';
+
+export class McpTransportError extends Error {
+  override name = 'McpTransportError';
+  readonly retryable: boolean;
+  constructor(
+    readonly kind: McpTransportErrorKind,
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.retryable = kind === 'timeout' || kind === 'network' || (kind === 'http' && (status === 429 || (status ?? 0) >= 500));
+  }
+}
+
+interface ToolErrorMeta {
+  code?: unknown;
+  message?: unknown;
+  status?: unknown;
+  correlationId?: unknown;
+  retryable?: unknown;
+}
+
+const CODE_IN_TEXT = new RegExp(`\\b(${[...bcErrorCodes].sort((a, b) => b.length - a.length).join('|')})\\b`);
+
+/** Reads the error of an `isError` tool result: the server's structured `_meta`, else BC's code in the text. */
+export function toolErrorFromResult(
+  tool: string,
+  result: { content?: unknown; _meta?: Record<string, unknown> },
+): McpToolError {
+  const text = Array.isArray(result.content)
+    ? result.content
+        .filter((c): c is { type: 'text'; text: string } => (c as { type?: unknown })?.type === 'text')
+        .map((c) => c.text)
+        .join('\n')
+    : '';
+  const meta = result._meta?.[TOOL_ERROR_META_KEY] as ToolErrorMeta | undefined;
+  if (meta && typeof meta.code === 'string') {
+    return new McpToolError(
+      tool,
+      meta.code,
+      typeof meta.message === 'string' ? meta.message : text,
+      meta.retryable === true,
+      typeof meta.status === 'number' ? meta.status : undefined,
+      typeof meta.correlationId === 'string' ? meta.correlationId : undefined,
+    );
+  }
+  // Errors the SDK raises before the tool runs (input validation, unknown tool) have text only.
+  const code = CODE_IN_TEXT.exec(text)?.[1] ?? 'BadRequest';
+  return new McpToolError(tool, code, text || `Tool ${tool} failed`, false);
+}

@@ -1,0 +1,30 @@
+// Shared set-up for the MCP tests: the BC_* environment that points the MCP server at a BC sandbox, and small
+// readers for tool results.
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { BcSandbox } from '../../lib/local/bc-sandbox/index.js';
+
+export function bcEnv(sandbox: BcSandbox, writable: string): Record<string, string> {
+  return {
+    BC_API_BASE_URL: sandbox.url,
+    BC_TENANT: sandbox.tenant,
+    BC_ENVIRONMENT: sandbox.environment,
+    BC_TOKEN_URL: sandbox.tokenUrl,
+    BC_CLIENT_ID: sandbox.clientId,
+    BC_CLIENT_SECRET: sandbox.clientSecret,
+    BC_WRITABLE_ENTITY_SETS: writable,
+  };
+}
+
+/** The structured error a failed tool call carries (`_meta`), or for SDK-level rejections the text. */
+export function errorOf(result: unknown): { code?: string; text: string; status?: number } {
+  const r = result as CallToolResult;
+  const text = r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+  const meta = r._meta?.['bc-agent/error'] as { code?: string; status?: number } | undefined;
+  return { text, ...(meta?.code ? { code: meta.code } : {}), ...(meta?.status ? { status: meta.status } : {}) };
+}
+
+export function structured<T = Record<string, unknown>>(result: unknown): T {
+  const r = result as CallToolResult;
+  if (r.isError) throw new Error(`Tool failed: ${errorOf(r).text}`);
+  return r.structuredContent as T;
+}
