@@ -12,6 +12,7 @@ import {
   BcUnavailableError,
   BcValidationError,
   BcTimeoutError,
+  BcNetworkError,
   itemReservationsApi,
   type BcRequestInfo,
 } from '../../functions/core/bc/index.js';
@@ -170,6 +171,39 @@ describe('retries', () => {
     expect(bcCalls(limited.requests).filter((r) => r.path.endsWith('/items'))).toHaveLength(3);
   });
 
+  it('honours a Retry-After given as an HTTP date', async () => {
+    // The sandbox sends delta-seconds; this fetch rewrites them into the equivalent HTTP date, as some
+    // gateways in front of BC do, measured against the client's (fixed) clock.
+    const clock = Math.floor(Date.now() / 1000) * 1000;
+    const datingFetch: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      const seconds = response.headers.get('retry-after');
+      if (!seconds) return response;
+      const headers = new Headers(response.headers);
+      headers.set('retry-after', new Date(clock + Number(seconds) * 1000).toUTCString());
+      return new Response(await response.text(), { status: response.status, headers });
+    };
+    const { client, sleeps } = recordedClient(sandbox, {}, { fetch: datingFetch, now: () => clock });
+    await client.resolveCompany();
+    await addFault(sandbox, { entitySet: 'customers', method: 'GET', status: 429, count: 1, retryAfterSeconds: 4 });
+    await client.query('customers', { top: 1 });
+    expect(sleeps).toEqual([4000]);
+  });
+
+  it('retries network failures and then reports them typed', async () => {
+    const gone = await startBcSandbox({ port: 0 });
+    await gone.stop();
+    const { client, requests, sleeps } = recordedClient(gone, { maxRetries: 2 });
+    const error = await client.companies().catch((e: unknown) => e);
+    // The token request is the first to hit the closed port.
+    expect(error).toBeInstanceOf(BcNetworkError);
+    expect((error as BcNetworkError).status).toBe(0);
+    expect((error as BcNetworkError).retryable).toBe(true);
+    expect(String((error as Error).message)).toMatch(/ECONNREFUSED/);
+    expect(requests.map((r) => r.errorKind)).toEqual(['network', 'network', 'network']);
+    expect(sleeps).toHaveLength(2);
+  });
+
   it('backs off exponentially with jitter when no Retry-After is given (504)', async () => {
     const { client, sleeps } = recordedClient(sandbox, {}, { retry: { baseDelayMs: 100 } });
     await client.companies();
@@ -291,6 +325,11 @@ describe('tokens', () => {
       expect(result.value).toHaveLength(1);
       expect(client.tokenRequests).toBe(2);
       expect(requests.map((r) => `${r.method} ${r.status}`)).toEqual(['GET 401', 'POST 200', 'GET 200']);
+
+      // Many callers hit by 401 at once share one refresh.
+      sandboxNow += 601_000;
+      await Promise.all(Array.from({ length: 8 }, () => client.query('currencies', { top: 1 })));
+      expect(client.tokenRequests).toBe(3);
     } finally {
       await skewed.stop();
     }

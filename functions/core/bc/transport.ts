@@ -103,6 +103,8 @@ export async function send(request: HttpRequest, options: TransportOptions): Pro
   const path = pathOf(request.url);
   let refreshedAfter401 = false;
   let token = request.authorize ? await request.authorize(false) : undefined;
+  // The 401 refresh is a separate allowance: it does not use up a retry.
+  let retries = 0;
   for (let attempt = 1; ; attempt++) {
     const started = options.now();
     let failure: BcError;
@@ -139,11 +141,12 @@ export async function send(request: HttpRequest, options: TransportOptions): Pro
     const retryable = status === 0
       ? request.idempotent || neverSent
       : ALWAYS_RETRIED_STATUSES.has(status) || (request.idempotent && IDEMPOTENT_RETRIED_STATUSES.has(status));
-    const delay = retryable ? retryDelay(attempt - 1, retryAfterMs, options.retry, options.random) : undefined;
+    const delay = retryable ? retryDelay(retries, retryAfterMs, options.retry, options.random) : undefined;
     options.onRequest?.({
       method: request.method, path, attempt, status, durationMs: options.now() - started, errorKind: failure.kind, retryInMs: delay,
     });
     if (delay === undefined) throw failure;
+    retries += 1;
     await options.sleep(delay);
   }
 }
