@@ -14,6 +14,8 @@ export interface LocalAwsOptions {
   region?: string;
   /** Default 000000000000. */
   accountId?: string;
+  /** Time source for SQS visibility/delays and EventBridge retries; tests inject a ManualClock. */
+  clock?: import('./clock.js').Clock;
 }
 
 // ---- EventBridge ----
@@ -38,6 +40,8 @@ export interface RuleTarget {
   retryPolicy?: { maximumRetryAttempts?: number; maximumEventAgeInSeconds?: number };
   /** Kept for ListTargetsByRule; not used locally. */
   roleArn?: string;
+  /** FIFO queue targets: the message group. */
+  sqsParameters?: { messageGroupId?: string };
 }
 
 export interface PutRuleInput {

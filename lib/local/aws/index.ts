@@ -1,0 +1,90 @@
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { systemClock } from './clock.js';
+import { LocalDynamoDb } from './dynamodb.js';
+import { createEndpoint } from './endpoint.js';
+import { eventBridgeApi } from './eventbridge/api.js';
+import { LocalEventBridge } from './eventbridge/service.js';
+import { LocalSecrets, secretsApi } from './secrets.js';
+import { sqsApi } from './sqs/api.js';
+import { LocalSqs } from './sqs/service.js';
+import { stepFunctionsApi } from './stepfunctions/api.js';
+import { LocalStepFunctions } from './stepfunctions/service.js';
+import type { LocalAwsOptions } from './types.js';
+
+export type * from './types.js';
+export { ManualClock, systemClock, type Clock } from './clock.js';
+export { InvalidEventPatternError, matchesEventPattern, parseEventPattern } from './event-pattern.js';
+export { LocalDynamoDb } from './dynamodb.js';
+export { LocalEventBridge } from './eventbridge/service.js';
+export { LocalSecrets } from './secrets.js';
+export { LocalSqs, type ReceiveOptions, type SendOptions, type SqsMessage } from './sqs/service.js';
+export type { MessageAttributeValue } from './sqs/md5.js';
+export { LocalStepFunctions, type ExecutionRecord } from './stepfunctions/service.js';
+
+/**
+ * The local AWS-compatible endpoint: DynamoDB (dynalite), SQS, EventBridge, Step Functions and Secrets
+ * Manager in their real JSON wire formats, so unmodified SDK clients and the AWS CLI work with
+ * `endpoint = url`. State lives under `stateDir` and survives a restart.
+ */
+export class LocalAws {
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+    readonly region: string,
+    readonly accountId: string,
+    readonly dynamodb: LocalDynamoDb,
+    readonly sqs: LocalSqs,
+    readonly events: LocalEventBridge,
+    readonly stepFunctions: LocalStepFunctions,
+    readonly secretsManager: LocalSecrets,
+  ) {}
+
+  static async start(options: LocalAwsOptions): Promise<LocalAws> {
+    const region = options.region ?? 'us-east-1';
+    const accountId = options.accountId ?? '000000000000';
+    const clock = options.clock ?? systemClock;
+    mkdirSync(options.stateDir, { recursive: true });
+    let url = '';
+    const dynamodb = await LocalDynamoDb.start({ path: join(options.stateDir, 'dynamodb') });
+    try {
+      const sqs = new LocalSqs({ clock, region, accountId, baseUrl: () => url, stateFile: join(options.stateDir, 'sqs.json') });
+      const events = new LocalEventBridge({ clock, region, accountId, sqs, stateFile: join(options.stateDir, 'eventbridge.json') });
+      const stepFunctions = new LocalStepFunctions({
+        region, accountId, stateFile: join(options.stateDir, 'stepfunctions.json'),
+        putEvents: async (entries) => events.putEvents(entries),
+      });
+      const secretsManager = new LocalSecrets({ region, accountId, stateFile: join(options.stateDir, 'secrets.json') });
+      const server = createEndpoint(dynamodb, [sqsApi(sqs), eventBridgeApi(events), stepFunctionsApi(stepFunctions), secretsApi(secretsManager)]);
+      const host = options.host ?? '127.0.0.1';
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port ?? 4566, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const { port } = server.address() as AddressInfo;
+      url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+      return new LocalAws(server, url, region, accountId, dynamodb, sqs, events, stepFunctions, secretsManager);
+    } catch (error) {
+      await dynamodb.close();
+      throw error;
+    }
+  }
+
+  /** Stops serving, ends long polls and executions, writes every state file and closes dynalite. */
+  async stop(): Promise<void> {
+    this.sqs.close();
+    this.events.close();
+    await this.stepFunctions.stop();
+    this.secretsManager.flush();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    await this.dynamodb.close();
+  }
+}
