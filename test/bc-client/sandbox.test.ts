@@ -1,5 +1,6 @@
 // The BC client against the BC sandbox: paging, ETags and conflicts, retries on injected faults, timeouts,
 // batches (split and atomic), token caching and refresh, typed errors with BC's codes, and the custom API.
+import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   BcAuthError,
@@ -349,6 +350,17 @@ describe('tokens', () => {
       expect(requests.map((r) => `${r.method} ${r.status}`)).toEqual(['POST 200', 'GET 401', 'POST 200', 'GET 401']);
     } finally {
       await racing.stop();
+    }
+  });
+
+  it('keeps the secret and the token out of a logged or serialised client', async () => {
+    const { client } = recordedClient(sandbox);
+    await client.companies();
+    const token = await sandbox.getToken(); // a sample of the token format, to be sure the check can see one
+    expect(token).toMatch(/^bcsbx\./);
+    for (const text of [JSON.stringify(client), inspect(client, { depth: 20, showHidden: true })]) {
+      expect(text).not.toContain(CREDENTIALS.clientSecret);
+      expect(text).not.toMatch(/bcsbx\./);
     }
   });
 

@@ -147,7 +147,10 @@ export class BcClient {
   private companiesPromise?: Promise<Record<string, unknown>[]>;
   private metadataPromise?: Promise<string>;
 
-  constructor(private readonly config: BcClientConfig, options: BcClientOptions = {}) {
+  /** Default company from the configuration (GUID or name). The config itself is not kept: it holds the secret. */
+  private readonly defaultCompany?: string;
+
+  constructor(config: BcClientConfig, options: BcClientOptions = {}) {
     requireNonEmpty(config?.baseUrl, 'baseUrl');
     requireNonEmpty(config.clientId, 'clientId');
     requireNonEmpty(config.clientSecret, 'clientSecret');
@@ -156,6 +159,7 @@ export class BcClient {
     this.baseUrl = new URL(config.baseUrl.replace(/\/+$/, ''));
     this.apiRoot = `${this.baseUrl.href.replace(/\/+$/, '')}/v2.0/${tenant}/${environment}/api/v2.0`;
     if (config.companyId !== undefined) requireNonEmpty(config.companyId, 'companyId');
+    this.defaultCompany = config.companyId;
     if (config.correlationId !== undefined && !HEADER_VALUE.test(config.correlationId)) {
       throw new Error('BcClientConfig.correlationId must be printable ASCII');
     }
@@ -250,7 +254,7 @@ export class BcClient {
 
   /** The company id to address: a GUID as given, a name looked up once, or the default company. */
   async resolveCompany(company?: string): Promise<string> {
-    const wanted = company ?? this.config.companyId;
+    const wanted = company ?? this.defaultCompany;
     if (wanted !== undefined && isGuid(wanted)) return wanted.toLowerCase();
     // Looked up once per client; concurrent callers share the request, a failure is not remembered.
     this.companiesPromise ??= this.collect(`${this.apiRoot}/companies`, { value: [] }, undefined, this.maxPages).then(

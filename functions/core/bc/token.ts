@@ -20,49 +20,53 @@ interface CachedToken {
 /** Refresh this long before expiry, but never more than a tenth of the token's lifetime. */
 const MAX_REFRESH_MARGIN_MS = 60_000;
 
+// Credentials and the token sit in #private fields so that logging or serialising the client shows neither.
 export class TokenProvider {
-  private cached?: CachedToken;
-  private inflight?: Promise<string>;
+  #credentials: ClientCredentials;
+  #cached?: CachedToken;
+  #inflight?: Promise<string>;
   /** Token requests made (for tests and the bench). */
   requests = 0;
 
   constructor(
-    private readonly credentials: ClientCredentials,
+    credentials: ClientCredentials,
     private readonly send: (request: HttpRequest) => Promise<HttpResponse>,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.#credentials = credentials;
+  }
 
   /** A valid access token; `forceRefresh` after BC answered 401 to `rejected`. */
   async token(forceRefresh = false, rejected?: string): Promise<string> {
     // A 401 for a token that was already replaced must not throw the new one away.
-    if (forceRefresh && this.cached && (rejected === undefined || this.cached.accessToken === rejected)) {
-      this.cached = undefined;
+    if (forceRefresh && this.#cached && (rejected === undefined || this.#cached.accessToken === rejected)) {
+      this.#cached = undefined;
     }
-    if (this.cached && this.now() < this.cached.refreshAt) return this.cached.accessToken;
-    this.inflight ??= this.fetchToken().finally(() => {
-      this.inflight = undefined;
+    if (this.#cached && this.now() < this.#cached.refreshAt) return this.#cached.accessToken;
+    this.#inflight ??= this.fetchToken().finally(() => {
+      this.#inflight = undefined;
     });
-    return this.inflight;
+    return this.#inflight;
   }
 
   invalidate(): void {
-    this.cached = undefined;
+    this.#cached = undefined;
   }
 
   private async fetchToken(): Promise<string> {
     this.requests += 1;
     const form = new URLSearchParams({
       grant_type: 'client_credentials',
-      client_id: this.credentials.clientId,
-      client_secret: this.credentials.clientSecret,
-      scope: this.credentials.scope,
+      client_id: this.#credentials.clientId,
+      client_secret: this.#credentials.clientSecret,
+      scope: this.#credentials.scope,
     });
     const requestedAt = this.now();
     let response: HttpResponse;
     try {
       response = await this.send({
         method: 'POST',
-        url: this.credentials.tokenUrl,
+        url: this.#credentials.tokenUrl,
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
         body: form.toString(),
         idempotent: true, // asking for a token twice is harmless
@@ -82,7 +86,7 @@ export class TokenProvider {
     }
     const lifetimeMs = expiresIn * 1000;
     const margin = Math.min(MAX_REFRESH_MARGIN_MS, lifetimeMs / 10);
-    this.cached = { accessToken: body.access_token, refreshAt: requestedAt + lifetimeMs - margin };
+    this.#cached = { accessToken: body.access_token, refreshAt: requestedAt + lifetimeMs - margin };
     return body.access_token;
   }
 
@@ -90,7 +94,7 @@ export class TokenProvider {
   private authFailure(error: unknown): BcError {
     if (!(error instanceof BcError)) return new BcAuthError(this.scrub(String(error)), { kind: 'auth', status: 0, code: 'Authentication_Failed' });
     const oauth = error.code.startsWith('Http_') ? undefined : error.code;
-    const message = this.scrub(`Could not get a BC access token from ${safeUrl(this.credentials.tokenUrl)}: ${error.message}`);
+    const message = this.scrub(`Could not get a BC access token from ${safeUrl(this.#credentials.tokenUrl)}: ${error.message}`);
     const transient = error.retryable || error.kind === 'server';
     return new (transient ? (error.constructor as typeof BcError) : BcAuthError)(message, {
       kind: transient ? error.kind : 'auth',
@@ -102,7 +106,7 @@ export class TokenProvider {
   }
 
   private scrub(text: string): string {
-    const secret = this.credentials.clientSecret;
+    const secret = this.#credentials.clientSecret;
     return secret ? text.split(secret).join('***').split(encodeURIComponent(secret)).join('***') : text;
   }
 }
