@@ -139,10 +139,11 @@ describe('logical structure and BC rules', () => {
     expect(
       buildFilter(customers, { or: [{ field: 'city', op: 'eq', value: 'Atlanta' }, { field: 'city', op: 'startswith', value: 'Mi' }] }),
     ).toBe("(city eq 'Atlanta') or (startswith(city,'Mi'))");
-    refused(
+    const acrossFields = refused(
       () => buildFilter(customers, { or: [{ field: 'city', op: 'eq', value: 'Atlanta' }, { field: 'number', op: 'eq', value: '1' }] }),
       /cannot combine different fields with 'or' \(city, number\)/,
     );
+    expect(acrossFields.code).toBe('BadRequest_MethodNotImplemented');
     refused(
       () =>
         buildFilter(customers, {

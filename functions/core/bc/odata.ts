@@ -51,8 +51,8 @@ function isTextType(type: string): boolean {
   return type === 'string' || type.startsWith('NAV.');
 }
 
-function fail(message: string): never {
-  throw invalidRequest(message, 'BadRequest');
+function fail(message: string, code = 'BadRequest'): never {
+  throw invalidRequest(message, code);
 }
 
 function validDate(year: string, month: string, day: string): boolean {
@@ -158,6 +158,7 @@ function buildNode(filter: unknown, ctx: FilterContext, depth: number): string {
         fail(
           `Business Central cannot combine different fields with 'or' (${[...fields].join(', ')}). ` +
             `Use 'or' (or 'in') within one field, or run one query per field.`,
+          'BadRequest_MethodNotImplemented', // what BC answers to such a filter
         );
       }
     }
