@@ -172,7 +172,7 @@ describe('server-driven paging', () => {
     let next: string | undefined = `${sandbox.apiUrl}/${customers}?$select=number&$orderby=number desc`;
     let pages = 0;
     while (next) {
-      const response = await client.get(next, { Prefer: 'odata.maxpagesize=7' });
+      const response: { headers: Headers; body: any } = await client.get(next, { Prefer: 'odata.maxpagesize=7' });
       expect(response.headers.get('preference-applied')).toBe('odata.maxpagesize=7');
       expect(response.body.value.length).toBeLessThanOrEqual(7);
       seen.push(...response.body.value.map((c: { number: string }) => c.number));

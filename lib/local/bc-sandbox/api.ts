@@ -3,9 +3,10 @@
 import { bcErrors } from './errors.js';
 import { applyCollection, encodeSkipToken, parseQueryOptions, type QueryOptions } from './odata/query.js';
 import { contextUrl, shapeRecord, type ShapeContext } from './responses.js';
-import { definitionFor, lineSetOf, resolveNavigation, type EntitySetDefinition } from './schema.js';
+import { definitionFor, resolveNavigation, type EntitySetDefinition } from './schema.js';
 import { createRecord, deleteRecord, updateRecord, type WriteContext } from './entity-rules.js';
 import { validateBody } from './validation.js';
+import { linesOf, type DocumentSet } from './documents.js';
 import { boundActions, postDocument } from './posting.js';
 import { createReservation } from './reservations.js';
 import { buildMetadata } from './metadata.js';
@@ -143,7 +144,7 @@ export class BcApi {
       }
       return { kind: 'action', companyId, definition, action: third.name, row: parent };
     }
-    const lineSet = lineSetOf[definition.entitySet];
+    const lineSet = linesOf[definition.entitySet as DocumentSet] as string | undefined;
     if (lineSet && third.name === lineSet) {
       const lineDefinition = definitionFor('standard', lineSet)!;
       const path = `companies(${companyId})/${definition.entitySet}(${String(parent.data.id)})/${lineSet}`;

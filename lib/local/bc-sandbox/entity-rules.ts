@@ -2,7 +2,7 @@
 // blocked partners and items, number series, uniqueness, and documents recomputed when their lines change.
 import { bcErrors } from './errors.js';
 import { EMPTY_GUID, completeRecord, definitionFor } from './schema.js';
-import { numberSeries, takeNumber } from './number-series.js';
+import { takeNumber } from './number-series.js';
 import {
   documentOf, itemDefaultsForLine, linesOf, linesOfDocument, nextLineSequence, recomputeDocument,
   type DocumentSet, type LineSet,
@@ -75,7 +75,6 @@ function masterDataRules(entitySet: 'customers' | 'vendors' | 'items', label: st
       requireText(values, 'displayName');
       if (present(values.number)) ensureUnique(ctx, entitySet, label, 'number', values.number);
       const number = present(values.number) ? values.number : takeNumber(ctx.store, ctx.companyId, entitySet);
-      if (numberSeries[entitySet] && !numberSeries[entitySet]!.manualAllowed && present(values.number)) throw bcErrors.dialog('You may not enter numbers manually');
       const defaults: Values =
         entitySet === 'customers' ? { type: 'Company', blocked: ' ' } : entitySet === 'vendors' ? { blocked: ' ' } : { type: 'Inventory', baseUnitOfMeasureCode: 'PCS' };
       return { ...defaults, ...values, ...linkMasterData(ctx, values), number };

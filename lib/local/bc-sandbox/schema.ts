@@ -99,10 +99,6 @@ export function completeRecord(definition: EntitySetDefinition, values: Record<s
   return record;
 }
 
-/** Lines live under their document; `documentId` links them. */
-export const lineSetOf: Record<string, string> = { salesOrders: 'salesOrderLines', purchaseOrders: 'purchaseOrderLines' };
-export const documentSetOf: Record<string, string> = { salesOrderLines: 'salesOrders', purchaseOrderLines: 'purchaseOrders' };
-
 /**
  * How a navigation property maps onto stored records: a single record referenced by a foreign key on this
  * record, or a collection whose `foreignKey` points back to this record's id.

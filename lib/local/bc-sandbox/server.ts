@@ -154,11 +154,9 @@ export function createSandboxServer(parts: ServerParts): { server: Server; hung:
     res.setHeader('ms-correlation-x', correlationId);
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
     const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname);
-    const work = url.pathname.startsWith('/_admin/')
-      ? handleAdmin(req, res, url.pathname)
-      : token && req.method === 'POST'
-        ? handleToken(req, res, token[1]!)
-        : handleApi(req, res, url, correlationId);
+    const isAdmin = url.pathname.startsWith('/_admin/');
+    const isToken = token !== null && req.method === 'POST';
+    const work = isAdmin ? handleAdmin(req, res, url.pathname) : isToken ? handleToken(req, res, token[1]!) : handleApi(req, res, url, correlationId);
     work
       .catch((error: unknown) => {
         const bcError =
@@ -170,7 +168,8 @@ export function createSandboxServer(parts: ServerParts): { server: Server; hung:
         if (!res.headersSent) sendError(res, bcError, correlationId);
       })
       .finally(() => {
-        if (!hung.has(res)) parts.stats.recordStatus(res.statusCode);
+        // Statistics describe BC API traffic only (not tokens or admin calls).
+        if (!isAdmin && !isToken && !hung.has(res)) parts.stats.recordStatus(res.statusCode);
       });
   });
   return { server, hung };
