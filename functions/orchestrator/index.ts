@@ -1,3 +1,53 @@
-export const handler = async () => {
-  throw new Error('orchestrator handler is not built yet');
+// Lambda entry for every /v1 route (HTTP API, payload 2.0). Dependencies are built once per cold start.
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { publisherFromEnv } from '../core/events/index.js';
+import type { HttpResponse } from '../core/http/index.js';
+import { createLogger } from '../core/observability/index.js';
+import { createPlanner, plannerConfigFromEnv, type Planner } from '../core/planner/index.js';
+import { createDocumentClient, requireEnv, stateStoreFromEnv } from '../core/store/index.js';
+import { createOrchestrator } from './app.js';
+
+const logger = createLogger('orchestrator');
+const db = createDocumentClient();
+const store = stateStoreFromEnv(db);
+const publisher = publisherFromEnv('orchestrator');
+const approvalsTable = requireEnv('APPROVALS_TABLE');
+
+/** On AWS the Anthropic key lives in Secrets Manager (a bare key or `{ "apiKey" }`); locally it is in the env. */
+async function anthropicKeyFromSecret(): Promise<string | undefined> {
+  const arn = process.env.ANTHROPIC_SECRET_ARN;
+  if (!arn || process.env.ANTHROPIC_API_KEY) return undefined;
+  const { SecretString } = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
+  if (!SecretString) return undefined;
+  try {
+    const parsed = JSON.parse(SecretString) as { apiKey?: unknown };
+    return typeof parsed.apiKey === 'string' ? parsed.apiKey : undefined;
+  } catch {
+    return SecretString.trim();
+  }
+}
+
+let planner: Promise<Planner> | undefined;
+function resolvePlanner(): Promise<Planner> {
+  planner ??= anthropicKeyFromSecret().then((apiKey) =>
+    createPlanner(plannerConfigFromEnv(apiKey ? { ...process.env, ANTHROPIC_API_KEY: apiKey } : process.env)),
+  );
+  // A failed secret read is retried on the next request rather than cached for the container's life.
+  planner.catch(() => (planner = undefined));
+  return planner;
+}
+
+/** Defers planner construction (a possible secret read) to the first message, so health stays cheap. */
+const lazyPlanner: Planner = {
+  get name() {
+    return process.env.ANTHROPIC_API_KEY || process.env.ANTHROPIC_SECRET_ARN ? 'claude' : 'offline';
+  },
+  plan: async (text, context) => (await resolvePlanner()).plan(text, context),
 };
+
+const app = createOrchestrator({ store, planner: lazyPlanner, publisher, logger, db, approvalsTable });
+
+export async function handler(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
+  return app(event);
+}

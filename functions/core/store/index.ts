@@ -4,7 +4,7 @@ import { createDocumentClient, requireEnv } from './client.js';
 import { PlanStore } from './plans.js';
 import { ResultNotFoundError, ResultStore } from './results.js';
 import { SessionStore } from './sessions.js';
-import type { SessionView, StoredPlan, StoredTask } from './types.js';
+import type { PlanWithResults, SessionView, TaskWithResult } from './types.js';
 
 export * from './types.js';
 export { PlanStore, PlanConflictError, MAX_TASKS_PER_PLAN, type TaskTransitionOptions, type PlanTransitionOptions } from './plans.js';
@@ -20,7 +20,7 @@ export interface StateStore {
   /** The session with its messages and the status of each plan, or undefined (also for another tenant). */
   readSession(tenantId: string, sessionId: string): Promise<SessionView | undefined>;
   /** The plan with each task's stored result loaded, or undefined. */
-  readPlanWithResults(tenantId: string, planId: string): Promise<(StoredPlan & { tasks: (StoredTask & { result?: unknown })[] }) | undefined>;
+  readPlanWithResults(tenantId: string, planId: string): Promise<PlanWithResults | undefined>;
 }
 
 export interface StateStoreOptions {
@@ -49,7 +49,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       const plan = await plans.getPlan(tenantId, planId);
       if (!plan) return undefined;
       const tasks = await Promise.all(
-        plan.tasks.map(async (task) => {
+        plan.tasks.map(async (task): Promise<TaskWithResult> => {
           if (!task.resultRef) return task;
           try {
             return { ...task, result: await results.get(tenantId, task.resultRef) };

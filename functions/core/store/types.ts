@@ -108,6 +108,15 @@ export interface StoredPlan {
   updatedAt: string;
 }
 
+export interface TaskWithResult extends StoredTask {
+  result?: unknown;
+}
+
+/** A plan as read for display: each task's stored result loaded. */
+export interface PlanWithResults extends Omit<StoredPlan, 'tasks'> {
+  tasks: TaskWithResult[];
+}
+
 export interface PlanSummary {
   planId: string;
   status: PlanStatus;

@@ -1,0 +1,58 @@
+// POST /v1/sessions/{sessionId}/messages { "text" } → 202 { planId, status, tasks }.
+import { z } from 'zod';
+import {
+  json,
+  parseJsonBody,
+  pathId,
+  readCaller,
+  serviceUnavailable,
+  unprocessable,
+  validate,
+  type Route,
+} from '../../core/http/index.js';
+import { setCorrelation } from '../../core/observability/index.js';
+import { DispatchFailedError, PlanRejectedError, startPlan, type StartPlanDeps } from '../start-plan.js';
+
+export const MAX_MESSAGE_BODY_BYTES = 16 * 1024;
+export const MAX_TEXT_CHARS = 4000;
+
+const messageBodySchema = z.strictObject({
+  text: z
+    .string({ error: 'text must be a string' })
+    .trim()
+    .min(1, 'text must not be empty')
+    .max(MAX_TEXT_CHARS, `text must be at most ${MAX_TEXT_CHARS} characters`),
+});
+
+export function messagesRoute(deps: Omit<StartPlanDeps, 'logger'>): Route {
+  return {
+    method: 'POST',
+    path: '/v1/sessions/{sessionId}/messages',
+    async handle({ event, params, correlationId, logger }) {
+      const caller = readCaller(event);
+      const sessionId = pathId(params, 'sessionId');
+      setCorrelation(logger, { tenantId: caller.tenantId, sessionId });
+      const body = validate(messageBodySchema, parseJsonBody(event, MAX_MESSAGE_BODY_BYTES), { what: 'the message' });
+      try {
+        const plan = await startPlan(
+          { ...deps, logger },
+          { tenantId: caller.tenantId, sessionId, userId: caller.sub, text: body.text, correlationId },
+        );
+        return json(202, {
+          planId: plan.planId,
+          sessionId,
+          status: plan.status,
+          ...(plan.summary !== undefined ? { summary: plan.summary } : {}),
+          ...(plan.response !== undefined ? { response: plan.response } : {}),
+          tasks: plan.tasks.map((t) => ({ id: t.id, type: t.type, status: t.status, dependsOn: t.dependsOn })),
+        });
+      } catch (error) {
+        if (error instanceof PlanRejectedError) {
+          throw unprocessable('InvalidPlan', error.message, { problems: error.problems });
+        }
+        if (error instanceof DispatchFailedError) throw serviceUnavailable(error.message);
+        throw error;
+      }
+    },
+  };
+}

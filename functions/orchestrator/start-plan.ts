@@ -1,0 +1,200 @@
+// A chat message becomes a plan: plan it (one call into the planner), validate, persist, dispatch the first
+// dependency level. Nothing is written until the plan is known to be valid, so a rejected message leaves no
+// trace; a planner that cannot answer ends in a stored, failed plan with a readable reason.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { createEvent, type DomainEvent, type EventContext, type EventPublisher } from '../core/events/index.js';
+import { validatePlan, type Plan, type PlanProblem } from '../core/plan/index.js';
+import type { Planner } from '../core/planner/types.js';
+import { MAX_TASKS_PER_PLAN, type NewTask, type StateStore, type StoredPlan, type TaskStatus } from '../core/store/index.js';
+
+/** Turns of the session the planner sees, newest last. */
+const HISTORY_TURNS = 20;
+
+export interface StartPlanDeps {
+  store: StateStore;
+  planner: Planner;
+  publisher: EventPublisher;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface StartPlanInput {
+  tenantId: string;
+  sessionId: string;
+  userId: string;
+  text: string;
+  correlationId: string;
+}
+
+/** The planner produced a plan that must not run; nothing has been written. */
+export class PlanRejectedError extends Error {
+  override readonly name = 'PlanRejectedError';
+  constructor(readonly problems: PlanProblem[]) {
+    super(`the plan is not valid: ${problems.map((p) => p.message).join('; ')}`);
+  }
+}
+
+/** The plan was stored but its first tasks could not be dispatched; it has been marked failed. */
+export class DispatchFailedError extends Error {
+  override readonly name = 'DispatchFailedError';
+}
+
+type Decision =
+  | { kind: 'run'; plan: Plan; levels: string[][] }
+  | { kind: 'reply'; text: string }
+  | { kind: 'failed'; reason: string };
+
+async function decide(deps: StartPlanDeps, input: StartPlanInput): Promise<Decision> {
+  const history = (await deps.store.sessions.listMessages(input.tenantId, input.sessionId))
+    .slice(-HISTORY_TURNS)
+    .map(({ role, text }) => ({ role, text }));
+  let outcome;
+  try {
+    outcome = await deps.planner.plan(input.text, { tenantId: input.tenantId, sessionId: input.sessionId, history });
+  } catch (error) {
+    deps.logger.error('planner failed', { error: error as Error });
+    return { kind: 'failed', reason: 'The planner is not available right now; please try again in a moment.' };
+  }
+  if (outcome.kind === 'reply') return outcome;
+  if (outcome.kind === 'failed') {
+    if (outcome.problems && outcome.problems.length > 0) throw new PlanRejectedError(outcome.problems);
+    return { kind: 'failed', reason: outcome.reason };
+  }
+  // Whatever the planner checked, the plan that runs is the one validated here.
+  const validation = validatePlan(outcome.plan, { maxTasks: MAX_TASKS_PER_PLAN });
+  if (!validation.ok) throw new PlanRejectedError(validation.problems);
+  return { kind: 'run', plan: validation.plan, levels: validation.levels };
+}
+
+function toNewTasks(plan: Plan, levels: string[][]): NewTask[] {
+  const levelOf = new Map(levels.flatMap((ids, level) => ids.map((id) => [id, level] as const)));
+  return plan.tasks.map((task) => ({
+    id: task.id,
+    type: task.type,
+    description: task.description,
+    tool: task.tool,
+    arguments: task.arguments,
+    dependsOn: task.dependsOn,
+    critical: task.critical,
+    priority: task.priority,
+    delaySeconds: task.delaySeconds,
+    level: levelOf.get(task.id) ?? 0,
+  }));
+}
+
+export async function startPlan(deps: StartPlanDeps, input: StartPlanInput): Promise<StoredPlan> {
+  const now = deps.now ?? (() => new Date());
+  const decision = await decide(deps, input);
+
+  const planId = randomUUID();
+  const messageId = randomUUID();
+  deps.logger.appendPersistentKeys({ planId });
+  const context: EventContext = {
+    tenantId: input.tenantId,
+    sessionId: input.sessionId,
+    planId,
+    correlationId: input.correlationId,
+    causationId: messageId,
+  };
+
+  const tasks = decision.kind === 'run' ? toNewTasks(decision.plan, decision.levels) : [];
+  const levels = decision.kind === 'run' ? decision.levels : [];
+  // The first level is dispatched with the plan itself: a reader never sees a running plan with nothing moving.
+  const initialTaskStatus: Record<string, TaskStatus> = Object.fromEntries((levels[0] ?? []).map((id) => [id, 'dispatched']));
+
+  await deps.store.sessions.ensureSession(input.tenantId, input.sessionId, input.userId, now());
+  await deps.store.sessions.appendMessage(input.tenantId, input.sessionId, {
+    messageId,
+    role: 'user',
+    text: input.text,
+    createdAt: now().toISOString(),
+    planId,
+    createdBy: input.userId,
+  });
+  const plan = await deps.store.plans.createPlan(
+    input.tenantId,
+    {
+      planId,
+      sessionId: input.sessionId,
+      messageId,
+      correlationId: input.correlationId,
+      createdBy: input.userId,
+      planner: deps.planner.name,
+      status: decision.kind === 'run' ? 'running' : decision.kind === 'reply' ? 'succeeded' : 'failed',
+      ...(decision.kind === 'run' ? { summary: decision.plan.summary } : {}),
+      ...(decision.kind === 'reply' ? { response: decision.text } : {}),
+      ...(decision.kind === 'failed' ? { response: decision.reason, error: { code: 'PlanningFailed', message: decision.reason } } : {}),
+      levels,
+      tasks,
+      initialTaskStatus,
+    },
+    now(),
+  );
+  if (decision.kind === 'reply') {
+    await deps.store.sessions.appendMessage(input.tenantId, input.sessionId, {
+      messageId: randomUUID(),
+      role: 'assistant',
+      text: decision.text,
+      createdAt: now().toISOString(),
+      planId,
+    });
+  }
+
+  const started = createEvent(
+    'agent:started',
+    {
+      messageId,
+      planner: deps.planner.name,
+      ...(plan.summary ? { summary: plan.summary } : {}),
+      taskCount: tasks.length,
+      levelCount: levels.length,
+    },
+    context,
+  );
+  const next = { ...context, causationId: started.detail.eventId };
+  const events: DomainEvent[] = [started];
+  if (decision.kind === 'reply') events.push(createEvent('agent:completed', { status: 'succeeded', response: decision.text, durationMs: 0 }, next));
+  if (decision.kind === 'failed') events.push(createEvent('agent:error', { error: { code: 'PlanningFailed', message: decision.reason } }, next));
+  for (const task of plan.tasks.filter((t) => t.status === 'dispatched')) {
+    events.push(
+      createEvent(
+        'task:created',
+        {
+          task: {
+            id: task.id,
+            type: task.type,
+            ...(task.description ? { description: task.description } : {}),
+            tool: task.tool,
+            // The first level depends on nothing, so its arguments hold no $ref to resolve.
+            arguments: task.arguments,
+            dependsOn: task.dependsOn,
+            priority: task.priority,
+            delaySeconds: task.delaySeconds,
+            critical: task.critical,
+            attempt: task.attempt,
+            level: task.level,
+          },
+        },
+        { ...next, taskId: task.id },
+      ),
+    );
+  }
+
+  try {
+    await deps.publisher.publish(events);
+  } catch (error) {
+    deps.logger.error('could not dispatch the plan', { error: error as Error });
+    if (decision.kind === 'run') {
+      const reason = 'The plan could not be dispatched; please send the message again.';
+      await deps.store.plans.transitionPlan(input.tenantId, planId, 'failed', {
+        response: reason,
+        error: { code: 'DispatchFailed', message: reason },
+      });
+      for (const task of plan.tasks) await deps.store.plans.transitionTask(input.tenantId, planId, task.id, 'cancelled');
+      throw new DispatchFailedError(reason);
+    }
+    // A reply or a planning failure is already complete in the store; only its events are missing.
+  }
+  return plan;
+}
