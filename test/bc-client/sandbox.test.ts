@@ -18,7 +18,7 @@ import {
   type BcRequestInfo,
 } from '../../functions/core/bc/index.js';
 import { startBcSandbox } from '../../lib/local/bc-sandbox/index.js';
-import { addFault, admin, clearFaults, CREDENTIALS, recordedClient, sandboxConfig, type Sandbox } from './harness.js';
+import { addFault, clearFaults, CREDENTIALS, recordedClient, sandboxConfig, type Sandbox } from './harness.js';
 
 let sandbox: Sandbox;
 

@@ -108,7 +108,6 @@ interface ApiTarget {
 const DEFAULT_SCOPE = 'https://api.businesscentral.dynamics.com/.default';
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const HEADER_VALUE = /^[\x20-\x7e]{1,1024}$/;
-const JSON_HEADERS = { Accept: 'application/json' } as const;
 
 function requireSegment(value: unknown, what: string): string {
   if (typeof value !== 'string' || !SEGMENT.test(value)) {
