@@ -222,3 +222,16 @@ describe('$expand', () => {
     expect(refused.body.error.code).toBe('BadRequest_MethodNotImplemented');
   });
 });
+
+describe('item ledger entries', () => {
+  it('filters on entry type values and refuses values the enum does not have', async () => {
+    const entries = client.company('itemLedgerEntries');
+    const adjustments = await client.list(entries + filter("entryType eq 'Positive Adjmt.'"));
+    expect(adjustments.length).toBeGreaterThan(0);
+    expect(await client.list(entries + filter("entryType eq 'Positive_x0020_Adjmt_x002E_'"))).toHaveLength(adjustments.length);
+    expect((await client.get(entries + filter("entryType eq 'Gift'"))).body.error.code).toBe('Application_EvaluateException');
+    const metadata = (await client.get('$metadata')).body as string;
+    expect(metadata).toContain('<EnumType Name="itemLedgerEntryType"><Member Name="Purchase" Value="0"/>');
+    expect(metadata).toContain('<Member Name="Positive_x0020_Adjmt_x002E_"');
+  });
+});

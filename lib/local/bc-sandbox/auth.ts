@@ -22,7 +22,7 @@ function entraError(status: number, error: string, description: string): TokenRe
       error,
       error_description: description,
       error_codes: [Number(/AADSTS(\d+)/.exec(description)?.[1] ?? 0)],
-      timestamp: new Date().toISOString().replace('T', ' ').replace('Z', 'Z'),
+      timestamp: new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
       trace_id: randomBytes(16).toString('hex'),
       correlation_id: randomBytes(16).toString('hex'),
     },

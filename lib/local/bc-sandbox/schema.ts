@@ -51,11 +51,27 @@ export const itemReservationsDefinition: EntitySetDefinition = {
   ],
 };
 
+/**
+ * Members of enums the docs leave unlisted (item ledger entries), as BC's application defines them, so that
+ * $metadata can declare them and filters can check values against them.
+ */
+const undocumentedEnumValues: Record<string, string[]> = {
+  'NAV.itemLedgerEntryType': ['Purchase', 'Sale', 'Positive Adjmt.', 'Negative Adjmt.', 'Transfer', 'Consumption', 'Output', ' ', 'Assembly Consumption', 'Assembly Output'],
+  'NAV.analysisSourceType': [' ', 'Customer', 'Vendor', 'Item'],
+  'NAV.itemLedgerDocumentType': [
+    ' ', 'Sales Shipment', 'Sales Invoice', 'Sales Return Receipt', 'Sales Credit Memo', 'Purchase Receipt', 'Purchase Invoice',
+    'Purchase Return Shipment', 'Purchase Credit Memo', 'Transfer Shipment', 'Transfer Receipt',
+  ],
+};
+
 const standardDefinitions = new Map<string, EntitySetDefinition>(
   servedEntitySets.map((name) => {
     const definition = findEntitySet(name);
     if (!definition) throw new Error(`The BC entity catalogue has no entity set '${name}'`);
-    return [name, definition];
+    const properties = definition.properties.map((p) =>
+      p.enumValues || !undocumentedEnumValues[p.type] ? p : { ...p, enumValues: undocumentedEnumValues[p.type] },
+    );
+    return [name, { ...definition, properties }];
   }),
 );
 
