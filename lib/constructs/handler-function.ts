@@ -95,6 +95,8 @@ export class HandlerFunction extends Construct {
         LOG_LEVEL: config.logLevel,
         POWERTOOLS_SERVICE_NAME: `bc-agent-${handlerPath.replaceAll('/', '-')}`,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        // Stack traces point into the TypeScript sources through the bundled source map.
+        NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
       bundling: {

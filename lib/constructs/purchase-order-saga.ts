@@ -34,14 +34,12 @@ const { JsonPath } = sfn;
 /** The event source of everything the saga publishes. */
 export const SAGA_EVENT_SOURCE = 'bc-agent.saga';
 
-/** Errors a forward step retries with backoff before compensating: BC or Lambda being briefly unavailable. */
-export const SAGA_TRANSIENT_ERRORS = [
-  'BcTransientError',
-  'Lambda.TooManyRequestsException',
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-] as const;
+/**
+ * Errors a forward step retries with backoff before compensating: BC briefly unavailable (the step function
+ * throws `BcTransientError`) or Lambda throttling. LambdaInvoke's own retrier already covers Lambda's
+ * service exceptions.
+ */
+export const SAGA_TRANSIENT_ERRORS = ['BcTransientError', 'Lambda.TooManyRequestsException'] as const;
 
 /** The committing forward steps in order, and the compensation that undoes each. */
 export const FORWARD_STEPS = ['createOrder', 'addLines', 'reserveInventory'] as const;

@@ -34,8 +34,9 @@ export interface WorkerQueueProps {
 }
 
 /**
- * The `task:created` pattern of one lane. A task is high priority only when `detail.priority` is exactly
- * `high`; any other value, or none, goes to the normal lane, so no task matches both lanes or neither.
+ * The `task:created` pattern of one lane. The event carries the dispatched task as `detail.task` (see
+ * functions/core/events/catalogue.ts). A task is high priority only when `task.priority` is exactly `high`;
+ * any other value, or none, goes to the normal lane, so every task matches exactly one lane.
  */
 export function taskCreatedPattern(type: WorkerType, lane: Lane): events.EventPattern {
   const priority =
@@ -45,7 +46,7 @@ export function taskCreatedPattern(type: WorkerType, lane: Lane): events.EventPa
   return {
     source: events.Match.prefix(EVENT_SOURCE_PREFIX),
     detailType: ['task:created'],
-    detail: { type: [type], ...priority },
+    detail: { task: { type: [type], ...priority } },
   };
 }
 
