@@ -21,6 +21,10 @@ export interface FunctionDefinition {
   codeDir?: string;
   /** The function's DeadLetterConfig target, used after failed asynchronous invocations. */
   deadLetterTargetArn?: string;
+  /** Retries of a failed asynchronous invocation (EventInvokeConfig; Lambda's default 2). */
+  asyncRetryAttempts: number;
+  /** EventInvokeConfig's on-failure destination (an SQS queue ARN locally). */
+  asyncOnFailureArn?: string;
 }
 
 export interface QueueDefinition {
@@ -188,9 +192,11 @@ export function readFunctions(stack: LocalStack, assemblyDir: string): FunctionD
     const reserved = props.ReservedConcurrentExecutions === undefined ? undefined : Number(stack.resolve(props.ReservedConcurrentExecutions));
     const deadLetter = stack.resolve(props.DeadLetterConfig) as { TargetArn?: string } | undefined;
     const codeDir = assetDirOf(stack, logicalId, assemblyDir);
+    const name = stack.ref(logicalId) as string;
+    const invokeConfig = asyncInvokeConfigOf(stack, name);
     return {
       logicalId,
-      name: stack.ref(logicalId) as string,
+      name,
       arn: stack.getAtt(logicalId, 'Arn') as string,
       handler: props.Handler === undefined ? 'index.handler' : stack.resolveString(props.Handler, `${logicalId}.Handler`),
       runtime: props.Runtime === undefined ? '' : stack.resolveString(props.Runtime, `${logicalId}.Runtime`),
@@ -200,8 +206,24 @@ export function readFunctions(stack: LocalStack, assemblyDir: string): FunctionD
       environment,
       ...(codeDir ? { codeDir } : {}),
       ...(deadLetter?.TargetArn ? { deadLetterTargetArn: deadLetter.TargetArn } : {}),
+      ...invokeConfig,
     };
   });
+}
+
+/** The AWS::Lambda::EventInvokeConfig of a function, if the stack has one. */
+function asyncInvokeConfigOf(stack: LocalStack, functionName: string): Pick<FunctionDefinition, 'asyncRetryAttempts' | 'asyncOnFailureArn'> {
+  for (const [, resource] of stack.resourcesOfType('AWS::Lambda::EventInvokeConfig')) {
+    const props = stack.resolve(resource.Properties ?? {}) as Record<string, unknown>;
+    const target = String(props.FunctionName ?? '');
+    if (target !== functionName && functionNameInArn(target) !== functionName) continue;
+    const onFailure = (props.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)?.OnFailure?.Destination;
+    return {
+      asyncRetryAttempts: props.MaximumRetryAttempts === undefined ? 2 : Number(props.MaximumRetryAttempts),
+      ...(onFailure ? { asyncOnFailureArn: onFailure } : {}),
+    };
+  }
+  return { asyncRetryAttempts: 2 };
 }
 
 /** The asset directory: `aws:asset:path` metadata, or the asset hash in the code's S3 key. */

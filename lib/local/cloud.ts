@@ -1,0 +1,330 @@
+// The local cloud: the synthesized dev stack run on this machine (architecture §10). It binds every port,
+// creates each resource of the template in the local AWS endpoint, runs every function's bundle in its own
+// workers, wires EventBridge targets, Step Functions tasks and SQS event source mappings to those functions,
+// and serves the HTTP API, the BC sandbox and the MCP server's function URL.
+import { randomBytes } from 'node:crypto';
+import { createServer, type RequestListener } from 'node:http';
+import { join, resolve } from 'node:path';
+import { startBcSandbox, type BcSandbox } from './bc-sandbox/index.js';
+import { LocalAws, type RuleTarget } from './aws/index.js';
+import { DEFAULT_PORTS, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION, type LocalPorts } from './config.js';
+import { serveFunctionUrl, type FunctionUrlServer } from './function-url.js';
+import { createHttpApiHandler, listen, serviceUnavailable, type RunningServer } from './http-api/server.js';
+import { bearerToken, loadOrCreateJwtKeys, signLocalToken, verifyJwt, type JwtIssuerConfig, type LocalJwtKeys, type LocalTokenRequest } from './jwt.js';
+import type { FunctionLogSink } from './lambda/function-runner.js';
+import { verifySigV4 } from './lambda/function-url-auth.js';
+import { LocalLambda } from './lambda/local-lambda.js';
+import { SqsEventSource } from './lambda/sqs-event-source.js';
+import { readAssembly, synthesizeDevStack } from './synth.js';
+import { LocalStack } from './template/local-stack.js';
+import {
+  readBuses, readEventSourceMappings, readFunctions, readHttpApi, readQueues, readRules, readSecrets,
+  readStateMachines, readTables, type FunctionDefinition, type HttpApiDefinition, type SecretDefinition,
+} from './template/model.js';
+
+export interface LocalCloudOptions {
+  /** Where state lives (`.local` for `npm start`, a temp dir in tests). */
+  stateDir: string;
+  /** Ports; 0 picks a free one. Defaults 3000 / 4566 / 4580 / 4590. */
+  ports?: Partial<LocalPorts>;
+  /** Extra environment for every function (wins over the template's values). */
+  env?: Record<string, string>;
+  /** An already synthesized cloud assembly; without it the dev stack is synthesized (cached) into `<stateDir>/cdk.out`. */
+  synthDir?: string;
+  /** Where function output goes (default: `[name] line` on stdout). */
+  onLog?: FunctionLogSink;
+  /** Where failures nobody else sees go: failed batches, async invocation errors (default: stderr). */
+  onError?(message: string, error?: unknown): void;
+  /** Parallel invocations of a function without reserved concurrency (default 10). */
+  defaultConcurrency?: number;
+  /** Waits between asynchronous invocation retries (default 1 s then 2 s). */
+  asyncRetryDelaysMs?: readonly number[];
+}
+
+export interface LocalCloudUrls {
+  /** The HTTP API, e.g. `http://127.0.0.1:3000`. */
+  api: string;
+  /** The AWS endpoint, e.g. `http://127.0.0.1:4566`. */
+  aws: string;
+  /** The BC sandbox, e.g. `http://127.0.0.1:4580`. */
+  bc: string;
+  /** The MCP server's Streamable HTTP URL, e.g. `http://127.0.0.1:4590/mcp`. */
+  mcp: string;
+}
+
+export interface LocalCloud {
+  urls: LocalCloudUrls;
+  aws: LocalAws;
+  sandbox: BcSandbox;
+  lambda: LocalLambda;
+  stack: LocalStack;
+  /** The issuer and audience the HTTP API's authorizer (and the local MCP URL) accept. */
+  jwtConfig: JwtIssuerConfig;
+  /** Signs a token the HTTP API and MCP URL accept, like `npm run token`. */
+  token(request: LocalTokenRequest): Promise<string>;
+  /** Invokes a function synchronously by logical id, name or ARN; rejects with a FunctionError. */
+  invoke(functionRef: string, event: unknown): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+const BC_CREDENTIALS_ENV = 'BC_CREDENTIALS_SECRET_ARN';
+/** Claude settings that reach every function from the environment of `npm start` (§10). */
+const PASSED_THROUGH_ENV = ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_MODEL'];
+
+export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
+  const stateDir = resolve(options.stateDir);
+  const ports = { ...DEFAULT_PORTS, ...options.ports };
+  const onError = options.onError ?? defaultOnError;
+  const onLog = options.onLog ?? ((name, _stream, line) => process.stdout.write(`[${name}] ${line}\n`));
+  const stoppers: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stoppers.splice(0).reverse()) await stop().catch((error: unknown) => onError('shutdown step failed', error));
+  };
+
+  try {
+    const assembly = options.synthDir
+      ? await readAssembly(resolve(options.synthDir))
+      : await synthesizeDevStack({ outdir: join(stateDir, 'cdk.out') });
+
+    // Bind every port first: function environments carry these URLs.
+    const aws = await LocalAws.start({ port: ports.aws, stateDir: join(stateDir, 'aws'), region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID });
+    stoppers.push(() => aws.stop());
+    const sandbox = await startBcSandbox({ port: ports.bc, stateFile: join(stateDir, 'bc-sandbox.json') });
+    stoppers.push(() => sandbox.stop());
+
+    let lambda: LocalLambda | undefined;
+    let apiDefinition: HttpApiDefinition | undefined;
+    let mcpFunctionName: string | undefined;
+    const jwtKeys = await loadOrCreateJwtKeys(stateDir);
+    const jwtConfigRef: { current?: JwtIssuerConfig } = {};
+
+    const mcpServer: FunctionUrlServer = await serveFunctionUrl({
+      port: ports.mcp,
+      invoke: async (event) => {
+        if (!lambda || !mcpFunctionName) throw new Error('the local cloud is still starting');
+        return (await lambda.invoke(mcpFunctionName, event)) as Awaited<ReturnType<Parameters<typeof serveFunctionUrl>[0]['invoke']>>;
+      },
+      authorize: async (headers, method, url, body) => {
+        if (verifySigV4({ headers, method, url, body }, LOCAL_CREDENTIALS).ok) return true;
+        const token = bearerToken(Array.isArray(headers.authorization) ? headers.authorization[0] : headers.authorization);
+        return token !== undefined && jwtConfigRef.current !== undefined && (await verifyJwt(token, jwtKeys.publicKey, jwtConfigRef.current)).ok;
+      },
+    });
+    stoppers.push(() => mcpServer.stop());
+
+    let apiHandler: RequestListener = (_req, res) => serviceUnavailable(res);
+    const apiServer: RunningServer = await listen(createServer((req, res) => apiHandler(req, res)), ports.api, '127.0.0.1');
+    stoppers.push(() => apiServer.stop());
+
+    const stack = new LocalStack(assembly.template, {
+      stackName: assembly.stackName,
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+      awsUrl: aws.url,
+      apiUrl: apiServer.url,
+      functionUrl: `${mcpServer.url}/`,
+    });
+
+    await createResources(stack, aws, onError);
+
+    const functions = readFunctions(stack, assembly.assemblyDir);
+    const bcSecretArns = new Set(functions.map((fn) => fn.environment[BC_CREDENTIALS_ENV]).filter((arn): arn is string => Boolean(arn)));
+    await putSecrets(readSecrets(stack), aws, bcSecretArns, sandbox);
+
+    lambda = new LocalLambda({
+      functions,
+      environmentOf: (fn) => functionEnvironment(fn, { aws, sandbox, extra: options.env ?? {} }),
+      defaultConcurrency: options.defaultConcurrency ?? 10,
+      onLog,
+      onError,
+      sendToQueue: (queueArn, body) => void aws.sqs.sendMessage(queueArn, body),
+      ...(options.asyncRetryDelaysMs ? { asyncRetryDelaysMs: options.asyncRetryDelaysMs } : {}),
+    });
+    const localLambda = lambda;
+    stoppers.push(() => localLambda.stop());
+
+    // EventBridge reaches SQS itself; Lambda and Step Functions targets are delivered here.
+    aws.events.setTargetDispatcher(async (target: RuleTarget, payload: string) => {
+      if (target.arn.startsWith('arn:aws:lambda:')) localLambda.invokeAsync(target.arn, JSON.parse(payload));
+      else if (target.arn.startsWith('arn:aws:states:')) aws.stepFunctions.startExecution(target.arn, payload);
+      else throw new Error(`the local cloud cannot deliver to target ${target.arn}`);
+    });
+    aws.stepFunctions.setTaskHandlers({ invokeLambda: (functionArn, input) => localLambda.invoke(functionArn, input) });
+
+    const mappings = readEventSourceMappings(stack).map((mapping) => {
+      const fn = localLambda.definition(mapping.functionName);
+      const functionConcurrency = fn.reservedConcurrency ?? options.defaultConcurrency ?? 10;
+      return new SqsEventSource({
+        mapping,
+        sqs: aws.sqs,
+        region: LOCAL_REGION,
+        invoke: (event) => localLambda.invoke(mapping.functionName, event),
+        pollers: Math.min(mapping.maximumConcurrency ?? 5, functionConcurrency),
+        onError,
+      });
+    });
+    for (const mapping of mappings) mapping.start();
+    stoppers.push(async () => {
+      // Stop polling and let the runtime end in-flight invocations at the same time.
+      await Promise.all([...mappings.map((m) => m.stop()), localLambda.stop()]);
+    });
+
+    apiDefinition = readHttpApi(stack);
+    const jwtConfig = apiJwtConfig(apiDefinition);
+    jwtConfigRef.current = jwtConfig;
+    if (apiDefinition) {
+      apiHandler = createHttpApiHandler({
+        api: apiDefinition,
+        invoke: (functionName, event) => localLambda.invoke(functionName, event),
+        verifyToken: (token, authorizer, scopes) => verifyJwt(token, jwtKeys.publicKey, authorizer, scopes),
+        onIntegrationError: (route, error) => onError(`HTTP API ${route}: integration failed`, error),
+      });
+    }
+    mcpFunctionName = mcpFunctionOf(stack);
+
+    return {
+      urls: { api: apiServer.url, aws: aws.url, bc: sandbox.url, mcp: `${mcpServer.url}/mcp` },
+      aws,
+      sandbox,
+      lambda: localLambda,
+      stack,
+      jwtConfig,
+      token: (request) => signLocalToken(jwtKeys, jwtConfig, request),
+      invoke: (functionRef, event) => localLambda.invoke(functionRef, event),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** Creates (or, after a restart, re-applies) the template's queues, tables, bus, archive, rules and state machines. */
+async function createResources(stack: LocalStack, aws: LocalAws, onError: NonNullable<LocalCloudOptions['onError']>): Promise<void> {
+  for (const queue of readQueues(stack)) {
+    let created: { url: string; arn: string };
+    try {
+      created = aws.sqs.createQueue(queue.name, queue.attributes);
+    } catch (error) {
+      // A queue kept from an earlier run with other settings is updated, as a stack update would.
+      if ((error as Error).name !== 'QueueNameExists') throw error;
+      aws.sqs.setQueueAttributes(queue.name, withoutCreateOnly(queue.attributes));
+      created = { url: aws.sqs.queueUrl(queue.name), arn: aws.sqs.queueArn(queue.name) };
+    }
+    stack.override(queue.logicalId, { ref: created.url, attributes: { QueueUrl: created.url, Arn: created.arn } });
+  }
+  await Promise.all(readTables(stack).map((table) => aws.dynamodb.createTable(table.input)));
+  for (const bus of readBuses(stack)) aws.events.ensureBus(bus.name);
+  for (const [logicalId, resource] of stack.resourcesOfType('AWS::Events::Archive')) {
+    const props = stack.resolve(resource.Properties ?? {}) as { SourceArn: string; EventPattern?: unknown; RetentionDays?: number; Description?: string };
+    const name = stack.ref(logicalId) as string;
+    if (aws.events.listArchives().some((archive) => archive.name === name)) continue;
+    aws.events.createArchive({
+      name,
+      sourceArn: props.SourceArn,
+      ...(props.EventPattern ? { eventPattern: typeof props.EventPattern === 'string' ? props.EventPattern : JSON.stringify(props.EventPattern) } : {}),
+      ...(props.RetentionDays !== undefined ? { retentionDays: Number(props.RetentionDays) } : {}),
+      ...(props.Description ? { description: props.Description } : {}),
+    });
+  }
+  for (const machine of readStateMachines(stack)) {
+    const existing = aws.stepFunctions.listStateMachines().find((m) => m.arn === machine.arn);
+    if (existing && existing.definition !== machine.definition) aws.stepFunctions.updateStateMachine(machine.arn, machine.definition);
+    else if (!existing) aws.stepFunctions.createStateMachine({ name: machine.name, arn: machine.arn, definition: machine.definition });
+  }
+  for (const rule of readRules(stack)) {
+    if (!rule.eventPattern) {
+      // Schedules need a timer service the local cloud does not run; say so rather than pretend.
+      onError(`rule ${rule.name} has no event pattern (schedule ${rule.scheduleExpression ?? 'none'}); it is not run locally`);
+      continue;
+    }
+    aws.events.putRule({ busName: rule.busName, name: rule.name, eventPattern: JSON.stringify(rule.eventPattern), state: rule.state });
+    aws.events.putTargets(rule.busName, rule.name, rule.targets);
+  }
+}
+
+/** Attributes SetQueueAttributes refuses because they are fixed at creation. */
+function withoutCreateOnly(attributes: Record<string, string>): Record<string, string> {
+  const { FifoQueue: _fifo, ...rest } = attributes;
+  return rest;
+}
+
+/**
+ * Secrets from the template. The BC credentials secret holds the sandbox's client credentials; others keep
+ * a value from an earlier run, or get their SecretString, or a generated value.
+ */
+async function putSecrets(secrets: SecretDefinition[], aws: LocalAws, bcSecretArns: Set<string>, sandbox: BcSandbox): Promise<void> {
+  for (const secret of secrets) {
+    if (bcSecretArns.has(secret.arn)) {
+      aws.secretsManager.putSecret(secret.arn, JSON.stringify({ clientId: sandbox.clientId, clientSecret: sandbox.clientSecret }));
+      continue;
+    }
+    const exists = aws.secretsManager.list().some((record) => record.arn === secret.arn);
+    if (exists) continue;
+    aws.secretsManager.putSecret(secret.arn, secret.secretString ?? generatedSecret(secret));
+  }
+}
+
+function generatedSecret(secret: SecretDefinition): string {
+  const length = secret.generate?.passwordLength ?? 32;
+  const exclude = new Set(secret.generate?.excludeCharacters ?? '');
+  const alphabet = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&*+-=?^_~'].filter((c) => !exclude.has(c));
+  const bytes = randomBytes(length);
+  const password = [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
+  const { secretStringTemplate, generateStringKey } = secret.generate ?? {};
+  if (secretStringTemplate && generateStringKey) {
+    return JSON.stringify({ ...(JSON.parse(secretStringTemplate) as object), [generateStringKey]: password });
+  }
+  return password;
+}
+
+/** The environment a function sees: the template's variables pointed at local services, plus Lambda's own. */
+function functionEnvironment(fn: FunctionDefinition, local: { aws: LocalAws; sandbox: BcSandbox; extra: Record<string, string> }): Record<string, string> {
+  const env: Record<string, string> = { ...fn.environment };
+  if ('BC_API_BASE_URL' in env) {
+    env.BC_API_BASE_URL = local.sandbox.url;
+    env.BC_TOKEN_URL = local.sandbox.tokenUrl;
+    env.BC_TENANT = local.sandbox.tenant;
+    env.BC_ENVIRONMENT = local.sandbox.environment;
+  }
+  for (const name of PASSED_THROUGH_ENV) {
+    const value = process.env[name];
+    if (value) env[name] = value;
+  }
+  Object.assign(env, local.extra);
+  return {
+    ...env,
+    AWS_ENDPOINT_URL: local.aws.url,
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_LAMBDA_FUNCTION_NAME: fn.name,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
+    AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime || 'nodejs24.x'}`,
+    LAMBDA_TASK_ROOT: fn.codeDir ?? '',
+    TZ: ':UTC',
+  };
+}
+
+/** The authorizer every JWT route shares (the stack has one); tokens are signed for it. */
+function apiJwtConfig(api: HttpApiDefinition | undefined): JwtIssuerConfig {
+  const authorizer = api?.routes.find((route) => route.authorizer)?.authorizer;
+  if (!authorizer) throw new Error('the stack has no HTTP API route with a JWT authorizer, so local tokens have no issuer');
+  return { issuer: authorizer.issuer, audience: authorizer.audience };
+}
+
+/** The function behind the stack's AWS::Lambda::Url (the MCP server). */
+function mcpFunctionOf(stack: LocalStack): string | undefined {
+  const [url] = stack.resourcesOfType('AWS::Lambda::Url');
+  if (!url) return undefined;
+  return stack.resolveString(url[1].Properties?.TargetFunctionArn, 'TargetFunctionArn');
+}
+
+function defaultOnError(message: string, error?: unknown): void {
+  const detail = error instanceof Error ? `: ${error.name}: ${error.message}` : error === undefined ? '' : `: ${String(error)}`;
+  process.stderr.write(`[local-cloud] ${message}${detail}\n`);
+}
