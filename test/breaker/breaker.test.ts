@@ -210,3 +210,25 @@ describe('circuit breaker on DynamoDB', () => {
     expect(warnings.some((w) => w.includes('failing open'))).toBe(true);
   });
 });
+
+describe('guardWithBreaker', () => {
+  it('routes the listed methods through the breaker and leaves others alone', async () => {
+    const { guardWithBreaker } = await import('../../functions/core/breaker/guard.js');
+    const { b } = breaker(`bc:t${keySeq}-guard`);
+    let calls = 0;
+    const client = {
+      async query(): Promise<string> {
+        calls += 1;
+        throw bcDown;
+      },
+      label(): string {
+        return 'plain';
+      },
+    };
+    const guarded = guardWithBreaker(client, b, ['query']);
+    for (let i = 0; i < 5; i++) await expect(guarded.query()).rejects.toBe(bcDown);
+    await expect(guarded.query()).rejects.toBeInstanceOf(BreakerOpenError);
+    expect(calls).toBe(5);
+    expect(guarded.label()).toBe('plain');
+  });
+});
