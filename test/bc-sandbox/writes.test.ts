@@ -264,3 +264,32 @@ describe('itemReservations custom API', () => {
     expect(response.body.error.code).toBe('Application_DialogException');
   });
 });
+
+describe('deep insert', () => {
+  it('creates an order with its lines in one POST and returns them on $expand', async () => {
+    const item = await orderableItem();
+    const response = await client.post(`${path('salesOrders')}?$expand=salesOrderLines`, {
+      customerNumber: '10000',
+      salesOrderLines: [
+        { itemId: item.id, quantity: 2 },
+        { lineObjectNumber: item.number, quantity: 1 },
+      ],
+    });
+    expect(response.status).toBe(201);
+    expect(response.body.salesOrderLines.map((l: { sequence: number; quantity: number }) => [l.sequence, l.quantity])).toEqual([[10000, 2], [20000, 1]]);
+    expect(response.body.totalAmountExcludingTax).toBeCloseTo(round2(3 * item.unitPrice), 2);
+  });
+
+  it('creates nothing when one line is invalid', async () => {
+    const [blocked] = await client.list(path('items') + filter('blocked eq true'));
+    const item = await orderableItem();
+    const ordersBefore = (await client.list(path('purchaseOrders'))).length;
+    const response = await client.post(path('purchaseOrders'), {
+      vendorNumber: '10000',
+      purchaseOrderLines: [{ itemId: item.id, quantity: 1 }, { itemId: blocked.id, quantity: 1 }],
+    });
+    expect(response.body.error.code).toBe('Application_FieldValidationException');
+    expect((await client.list(path('purchaseOrders'))).length).toBe(ordersBefore);
+    expect((await client.post(path('purchaseOrders'), { vendorNumber: '10000', purchaseOrderLines: {} })).status).toBe(400);
+  });
+});

@@ -49,6 +49,15 @@ type Target =
 
 const companiesDefinition = definitionFor('standard', 'companies')!;
 
+/** Separates the lines of a document POST (`salesOrderLines: [...]`) from its header. */
+function splitDeepInsert(definition: EntitySetDefinition, body: unknown): { header: unknown; lines?: unknown[] } {
+  const lineSet = linesOf[definition.entitySet as DocumentSet] as string | undefined;
+  if (!lineSet || typeof body !== 'object' || body === null || !(lineSet in body)) return { header: body };
+  const { [lineSet]: lines, ...header } = body as Record<string, unknown>;
+  if (!Array.isArray(lines)) throw bcErrors.badRequest(`The property '${lineSet}' of a deep insert must be an array`);
+  return { header, lines };
+}
+
 export class BcApi {
   constructor(
     private readonly store: Store,
@@ -218,17 +227,43 @@ export class BcApi {
     }
     if (request.method !== 'POST') throw bcErrors.methodNotAllowed(request.method, definition.entitySet);
     this.supports(definition, 'POST', 'POST');
-    const values = validateBody(definition, request.body);
+    const { header, lines } = splitDeepInsert(definition, request.body);
+    const values = validateBody(definition, header);
     if (scope) {
       if (values[scope.field] !== undefined && values[scope.field] !== scope.value) throw bcErrors.badRequest(`The ${scope.field} in the body does not match the document in the URL`);
       values[scope.field] = scope.value;
     }
     const ctx = this.writeContext(companyId);
-    const row = request.location.api === 'inventory' ? createReservation(ctx, values) : createRecord(ctx, definition.entitySet, values);
+    const row =
+      request.location.api === 'inventory'
+        ? createReservation(ctx, values)
+        : lines
+          ? this.deepInsert(ctx, definition.entitySet as DocumentSet, values, lines)
+          : createRecord(ctx, definition.entitySet, values);
     const options = this.options(request, definition);
     const response = this.entityResponse(request.location, target.path, options, shapeRecord(shape, row, definition, options), row, 201);
     response.headers.Location = `${request.location.serviceRoot}/${target.path}(${String(row.data.id)})`;
     return response;
+  }
+
+  /** A document and its lines in one POST (BC's deep insert): all or nothing. */
+  private deepInsert(ctx: WriteContext, documentSet: DocumentSet, values: Record<string, unknown>, lines: unknown[]): StoredRow {
+    const lineDefinition = definitionFor('standard', linesOf[documentSet])!;
+    const snapshot = this.store.snapshot();
+    try {
+      const document = createRecord(ctx, documentSet, values);
+      for (const line of lines) {
+        const lineValues = validateBody(lineDefinition, line);
+        if (lineValues.documentId !== undefined && lineValues.documentId !== document.data.id) {
+          throw bcErrors.badRequest('A line of a deep insert cannot name another document');
+        }
+        createRecord(ctx, linesOf[documentSet], { ...lineValues, documentId: document.data.id });
+      }
+      return this.store.get(ctx.companyId, documentSet, String(document.data.id))!;
+    } catch (error) {
+      this.store.restore(snapshot);
+      throw error;
+    }
   }
 
   /** If-Match is required on PATCH and DELETE; `*` matches any version, a stale ETag is a 412. */
