@@ -9,7 +9,7 @@ import type { Planner } from '../core/planner/types.js';
 import type { StateStore } from '../core/store/index.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { healthRoute } from './routes/health.js';
-import { messagesRoute } from './routes/messages.js';
+import { DEFAULT_MESSAGE_LIMITS, messagesRoute, type MessageLimits } from './routes/messages.js';
 import { planRoute } from './routes/plans.js';
 import { sessionRoute } from './routes/sessions.js';
 
@@ -21,6 +21,7 @@ export interface OrchestratorDeps {
   /** For the approvals routes. */
   db: DynamoDBDocumentClient;
   approvalsTable: string;
+  limits?: MessageLimits;
   now?: () => Date;
 }
 
@@ -29,7 +30,7 @@ export function createOrchestrator(deps: OrchestratorDeps): (event: APIGatewayPr
   return createRouter(
     [
       healthRoute,
-      messagesRoute({ store: deps.store, planner: deps.planner, publisher: deps.publisher, now }),
+      messagesRoute({ store: deps.store, planner: deps.planner, publisher: deps.publisher, now }, deps.limits ?? DEFAULT_MESSAGE_LIMITS),
       planRoute(deps.store),
       sessionRoute(deps.store),
       ...approvalRoutes({ db: deps.db, tableName: deps.approvalsTable, publisher: deps.publisher, now }),

@@ -7,12 +7,32 @@ import { createLogger } from '../core/observability/index.js';
 import { createPlanner, plannerConfigFromEnv, type Planner } from '../core/planner/index.js';
 import { createDocumentClient, requireEnv, stateStoreFromEnv } from '../core/store/index.js';
 import { createOrchestrator } from './app.js';
+import { DEFAULT_MESSAGE_LIMITS } from './routes/messages.js';
 
 const logger = createLogger('orchestrator');
 const db = createDocumentClient();
 const store = stateStoreFromEnv(db);
 const publisher = publisherFromEnv('orchestrator');
 const approvalsTable = requireEnv('APPROVALS_TABLE');
+
+function positiveIntFromEnv(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number`);
+  return value;
+}
+
+const limits = {
+  maxBodyBytes: positiveIntFromEnv('MAX_BODY_BYTES', DEFAULT_MESSAGE_LIMITS.maxBodyBytes),
+  maxTextChars: positiveIntFromEnv('MAX_TEXT_CHARS', DEFAULT_MESSAGE_LIMITS.maxTextChars),
+};
+/** The stack names the task cap MAX_TASKS_PER_PLAN; the planner reads PLAN_MAX_TASKS. */
+const plannerEnv = (apiKey: string | undefined): Record<string, string | undefined> => ({
+  ...process.env,
+  PLAN_MAX_TASKS: process.env.PLAN_MAX_TASKS ?? process.env.MAX_TASKS_PER_PLAN,
+  ...(apiKey ? { ANTHROPIC_API_KEY: apiKey } : {}),
+});
 
 /** On AWS the Anthropic key lives in Secrets Manager (a bare key or `{ "apiKey" }`); locally it is in the env. */
 async function anthropicKeyFromSecret(): Promise<string | undefined> {
@@ -30,9 +50,7 @@ async function anthropicKeyFromSecret(): Promise<string | undefined> {
 
 let planner: Promise<Planner> | undefined;
 function resolvePlanner(): Promise<Planner> {
-  planner ??= anthropicKeyFromSecret().then((apiKey) =>
-    createPlanner(plannerConfigFromEnv(apiKey ? { ...process.env, ANTHROPIC_API_KEY: apiKey } : process.env)),
-  );
+  planner ??= anthropicKeyFromSecret().then((apiKey) => createPlanner(plannerConfigFromEnv(plannerEnv(apiKey))));
   // A failed secret read is retried on the next request rather than cached for the container's life.
   planner.catch(() => (planner = undefined));
   return planner;
@@ -46,7 +64,7 @@ const lazyPlanner: Planner = {
   plan: async (text, context) => (await resolvePlanner()).plan(text, context),
 };
 
-const app = createOrchestrator({ store, planner: lazyPlanner, publisher, logger, db, approvalsTable });
+const app = createOrchestrator({ store, planner: lazyPlanner, publisher, logger, db, approvalsTable, limits });
 
 export async function handler(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
   return app(event);

@@ -7,13 +7,13 @@ import { createOrchestrator } from '../../functions/orchestrator/app.js';
 import { approvalKey, approvalStatusKey } from '../../functions/orchestrator/routes/approvals.js';
 import { createPublisher } from '../../functions/core/events/index.js';
 import { createLogger } from '../../functions/core/observability/index.js';
-import { createOfflinePlanner } from '../../functions/core/planner/offline.js';
 import type { Planner } from '../../functions/core/planner/types.js';
 import { createStateStore, type StateStore } from '../../functions/core/store/index.js';
 import type { HttpResponse } from '../../functions/core/http/index.js';
 import { startDynamo, TEST_CREDENTIALS, type TestDynamo } from '../support/dynamo.js';
 import { startPutEventsSink, type PutEventsSink } from '../events/put-events-sink.js';
 import { httpEvent, jsonBody } from './http-event.js';
+import { SCRIPTED_REPLY, scriptedPlanner } from './scripted-planner.js';
 
 let dynamo: TestDynamo;
 let sink: PutEventsSink;
@@ -22,7 +22,6 @@ let store: StateStore;
 let planner: Planner;
 let handle: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
 
-const offline = createOfflinePlanner({ maxTasks: 20 });
 const logger = createLogger('orchestrator-test');
 logger.setLogLevel('SILENT');
 
@@ -48,7 +47,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   sink.reset();
-  planner = offline;
+  planner = scriptedPlanner;
 });
 
 const claimsOf = (tenant: string, sub = 'alice', roles?: unknown) => ({ sub, tenant, ...(roles !== undefined ? { roles } : {}) });
@@ -129,7 +128,7 @@ describe('POST /v1/sessions/{sessionId}/messages', () => {
     expect(response.statusCode).toBe(202);
     const body = jsonBody(response);
     expect(body).toMatchObject({ status: 'succeeded', tasks: [] });
-    expect(body.response).toMatch(/list customers/);
+    expect(body.response).toBe(SCRIPTED_REPLY);
     expect(sink.accepted.map((e) => e.detailType)).toEqual(['agent:started', 'agent:completed']);
     const plan = jsonBody(await handle(httpEvent('GET', `/v1/plans/${body.planId}`, { claims: claimsOf('contoso') })));
     expect(plan).toMatchObject({ status: 'succeeded', tasks: [], response: body.response });
@@ -266,7 +265,7 @@ describe('reading back', () => {
   it('hides internal failures behind a generic 500', async () => {
     const broken = createOrchestrator({
       store: createStateStore({ tableName: 'no-such-table', db: dynamo.doc }),
-      planner: offline,
+      planner: scriptedPlanner,
       publisher: createPublisher({ busName: 'b', component: 'orchestrator', client: events }),
       logger,
       db: dynamo.doc,

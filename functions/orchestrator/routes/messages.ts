@@ -13,18 +13,21 @@ import {
 import { setCorrelation } from '../../core/observability/index.js';
 import { DispatchFailedError, PlanRejectedError, startPlan, type StartPlanDeps } from '../start-plan.js';
 
-export const MAX_MESSAGE_BODY_BYTES = 16 * 1024;
-export const MAX_TEXT_CHARS = 4000;
+export interface MessageLimits {
+  maxBodyBytes: number;
+  maxTextChars: number;
+}
 
-const messageBodySchema = z.strictObject({
-  text: z
-    .string({ error: 'text must be a string' })
-    .trim()
-    .min(1, 'text must not be empty')
-    .max(MAX_TEXT_CHARS, `text must be at most ${MAX_TEXT_CHARS} characters`),
-});
+export const DEFAULT_MESSAGE_LIMITS: MessageLimits = { maxBodyBytes: 16 * 1024, maxTextChars: 4000 };
 
-export function messagesRoute(deps: Omit<StartPlanDeps, 'logger'>): Route {
+export function messagesRoute(deps: Omit<StartPlanDeps, 'logger'>, limits: MessageLimits = DEFAULT_MESSAGE_LIMITS): Route {
+  const messageBodySchema = z.strictObject({
+    text: z
+      .string({ error: 'text must be a string' })
+      .trim()
+      .min(1, 'text must not be empty')
+      .max(limits.maxTextChars, `text must be at most ${limits.maxTextChars} characters`),
+  });
   return {
     method: 'POST',
     path: '/v1/sessions/{sessionId}/messages',
@@ -32,7 +35,7 @@ export function messagesRoute(deps: Omit<StartPlanDeps, 'logger'>): Route {
       const caller = readCaller(event);
       const sessionId = pathId(params, 'sessionId');
       setCorrelation(logger, { tenantId: caller.tenantId, sessionId });
-      const body = validate(messageBodySchema, parseJsonBody(event, MAX_MESSAGE_BODY_BYTES), { what: 'the message' });
+      const body = validate(messageBodySchema, parseJsonBody(event, limits.maxBodyBytes), { what: 'the message' });
       try {
         const plan = await startPlan(
           { ...deps, logger },
