@@ -41,11 +41,29 @@ export async function resultFromResponse(response: Response): Promise<APIGateway
   return { statusCode: response.status, headers, ...(body ? { body } : {}) };
 }
 
-/** Serves one function URL event with a server built for it; never throws for anything the caller sent. */
-export async function handleMcpEvent(
-  event: APIGatewayProxyEventV2,
-  buildServer: () => McpServer,
-): Promise<APIGatewayProxyStructuredResultV2> {
+/**
+ * Idle servers for reuse. Building an McpServer (five tools, three resources, two prompts) costs more than
+ * serving a call, so one is connected to each request's fresh transport and returned when the request ends;
+ * concurrent requests each take their own. Stateless: nothing a request leaves on a server is read later.
+ */
+export class McpServerPool {
+  private readonly idle: McpServer[] = [];
+  constructor(
+    private readonly build: () => McpServer,
+    private readonly maxIdle = 8,
+  ) {}
+
+  acquire(): McpServer {
+    return this.idle.pop() ?? this.build();
+  }
+
+  release(server: McpServer): void {
+    if (this.idle.length < this.maxIdle) this.idle.push(server);
+  }
+}
+
+/** Serves one function URL event on a pooled server; never throws for anything the caller sent. */
+export async function handleMcpEvent(event: APIGatewayProxyEventV2, servers: McpServerPool): Promise<APIGatewayProxyStructuredResultV2> {
   const path = event.rawPath.replace(/\/+$/, '');
   if (path !== MCP_PATH) return jsonRpcError(404, -32601, `Not found: the MCP endpoint is ${MCP_PATH}`);
   const method = event.requestContext.http.method;
@@ -53,13 +71,18 @@ export async function handleMcpEvent(
     return jsonRpcError(405, -32000, 'Method not allowed: this MCP server is stateless and answers POST only', { allow: 'POST' });
   }
 
-  const server = buildServer();
+  const server = servers.acquire();
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  let reusable = false;
   try {
     await server.connect(transport);
     const response = await transport.handleRequest(requestFromEvent(event));
-    return await resultFromResponse(response);
+    const result = await resultFromResponse(response);
+    reusable = true;
+    return result;
   } finally {
+    // Closing the transport detaches it, so the server can take the next request's transport.
     await server.close();
+    if (reusable && !server.isConnected()) servers.release(server);
   }
 }

@@ -1,46 +1,47 @@
 // Lambda handler: the MCP server behind a function URL (IAM auth on AWS; locally lib/local/function-url.ts
 // with a bearer token or SigV4). The BC client, its token and the parsed $metadata live for the container;
-// the McpServer itself is rebuilt per request, as the stateless transport requires.
+// each request gets a fresh stateless transport on a pooled McpServer.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { BcClient } from '../core/bc/index.js';
 import { CORRELATION_HEADER, correlationIdFrom, createLogger } from '../core/observability/index.js';
 import { loadMcpServerConfig } from './config.js';
 import type { BcMcpServerDeps } from './deps.js';
 import { createEntitySchemaCache } from './entity-schemas.js';
-import { handleMcpEvent } from './http.js';
+import { handleMcpEvent, McpServerPool } from './http.js';
 import { createBcMcpServer } from './server.js';
 
 const logger = createLogger('mcp-server');
 
-let containerDeps: Promise<BcMcpServerDeps> | undefined;
+let container: Promise<{ deps: BcMcpServerDeps; servers: McpServerPool }> | undefined;
 
-async function buildDeps(): Promise<BcMcpServerDeps> {
+async function buildContainer(): Promise<{ deps: BcMcpServerDeps; servers: McpServerPool }> {
   const config = await loadMcpServerConfig();
   const bc = new BcClient(config.bc);
-  return {
+  const deps: BcMcpServerDeps = {
     bc,
     writableEntitySets: config.writableEntitySets,
     ...(config.bc.companyId ? { companyId: config.bc.companyId } : {}),
     schemas: createEntitySchemaCache(() => bc.metadata()),
   };
+  return { deps, servers: new McpServerPool(() => createBcMcpServer(deps)) };
 }
 
-/** Config, secret and client once per container; a failure is not cached, so the next request retries. */
-function depsForContainer(): Promise<BcMcpServerDeps> {
-  containerDeps ??= buildDeps().catch((error: unknown) => {
-    containerDeps = undefined;
+/** Config, secret, client and servers once per container; a failure is not cached, so the next request retries. */
+function containerState(): Promise<{ deps: BcMcpServerDeps; servers: McpServerPool }> {
+  container ??= buildContainer().catch((error: unknown) => {
+    container = undefined;
     throw error;
   });
-  return containerDeps;
+  return container;
 }
 
 export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const correlationId = correlationIdFrom(event.headers?.[CORRELATION_HEADER]);
   logger.appendKeys({ correlationId });
   try {
-    let deps: BcMcpServerDeps;
+    let servers: McpServerPool;
     try {
-      deps = await depsForContainer();
+      ({ servers } = await containerState());
     } catch (error) {
       logger.error('MCP server configuration failed', { error: error instanceof Error ? error.message : String(error) });
       return {
@@ -49,7 +50,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
         body: JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'MCP server is not configured' }, id: null }),
       };
     }
-    const result = await handleMcpEvent(event, () => createBcMcpServer(deps));
+    const result = await handleMcpEvent(event, servers);
     if ((result.statusCode ?? 200) >= 500) logger.warn('MCP request failed', { statusCode: result.statusCode });
     return result;
   } finally {

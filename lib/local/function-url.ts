@@ -135,7 +135,8 @@ export function toFunctionUrlEvent(req: IncomingMessage, body: Buffer): APIGatew
   return {
     version: '2.0',
     routeKey: '$default',
-    rawPath: decodeURIComponent(rawPath),
+    // rawPath stays as sent (percent-encoded); http.path is decoded, as on AWS.
+    rawPath,
     rawQueryString,
     ...(cookies ? { cookies } : {}),
     headers,
@@ -147,7 +148,7 @@ export function toFunctionUrlEvent(req: IncomingMessage, body: Buffer): APIGatew
       domainPrefix: domainName.split('.')[0] ?? domainName,
       http: {
         method: req.method ?? 'GET',
-        path: decodeURIComponent(rawPath),
+        path: safeDecode(rawPath),
         protocol: `HTTP/${req.httpVersion}`,
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '',
@@ -161,6 +162,14 @@ export function toFunctionUrlEvent(req: IncomingMessage, body: Buffer): APIGatew
     ...(hasBody ? { body: isText ? body.toString('utf8') : body.toString('base64') } : {}),
     isBase64Encoded: hasBody && !isText,
   };
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
 
 function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {

@@ -6,7 +6,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
 import { serveFunctionUrl, type FunctionUrlServer } from '../../lib/local/function-url.js';
-import { bcEnv, errorOf, structured } from './support.js';
+import { bcEnv, errorOf, resourceText, structured } from './support.js';
 
 const TOKEN = 'test-bearer-token';
 const TOOLS = ['bc_batch_operation', 'bc_create_entity', 'bc_delete_entity', 'bc_query_entity', 'bc_update_entity'];
@@ -203,7 +203,7 @@ describe('errors come back as tool errors with BC’s code', () => {
       entity: 'customers',
       filter: { or: [{ field: 'city', op: 'eq', value: 'Atlanta' }, { field: 'number', op: 'eq', value: '10000' }] },
     });
-    expect(errorOf(acrossFields).code).toBe('BadRequest');
+    expect(errorOf(acrossFields).code).toBe('BadRequest_MethodNotImplemented');
     expect(errorOf(acrossFields).text).toContain("'or'");
   });
 
@@ -252,7 +252,7 @@ describe('injection never widens a query', () => {
 describe('resources and prompts', () => {
   it('bc://schemas/{entitySet} comes from $metadata with read-only flags and writability', async () => {
     const result = await client.readResource({ uri: 'bc://schemas/customers' });
-    const schema = JSON.parse(result.contents[0]!.text as string) as {
+    const schema = JSON.parse(resourceText(result)) as {
       entityType: string;
       key: string[];
       properties: { name: string; type: string; readOnly: boolean }[];
@@ -263,19 +263,19 @@ describe('resources and prompts', () => {
     expect(schema.properties.find((p) => p.name === 'id')).toMatchObject({ type: 'Edm.Guid', readOnly: true });
     expect(schema.properties.find((p) => p.name === 'displayName')).toMatchObject({ readOnly: false });
     expect(schema.writableThroughMcp).toBe(true);
-    const currencies = JSON.parse((await client.readResource({ uri: 'bc://schemas/currencies' })).contents[0]!.text as string);
+    const currencies = JSON.parse(resourceText(await client.readResource({ uri: 'bc://schemas/currencies' })));
     expect(currencies.writableThroughMcp).toBe(false);
     await expect(client.readResource({ uri: 'bc://schemas/employees' })).rejects.toThrow(/Unknown entity set/);
   });
 
   it('bc://company names the default company and lists all', async () => {
-    const company = JSON.parse((await client.readResource({ uri: 'bc://company' })).contents[0]!.text as string);
+    const company = JSON.parse(resourceText(await client.readResource({ uri: 'bc://company' })));
     expect(company.company.id).toBe(sandbox.companyIds()[0]);
     expect(company.companies.length).toBeGreaterThanOrEqual(2);
   });
 
   it('bc://docs/api documents the tools and the writable sets', async () => {
-    const docs = (await client.readResource({ uri: 'bc://docs/api' })).contents[0]!.text as string;
+    const docs = resourceText(await client.readResource({ uri: 'bc://docs/api' }));
     expect(docs).toContain('bc_batch_operation');
     expect(docs).toContain('Writable through this server: customers, vendors, items');
   });

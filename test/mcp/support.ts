@@ -1,6 +1,6 @@
 // Shared set-up for the MCP tests: the BC_* environment that points the MCP server at a BC sandbox, and small
 // readers for tool results.
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import type { BcSandbox } from '../../lib/local/bc-sandbox/index.js';
 
 export function bcEnv(sandbox: BcSandbox, writable: string): Record<string, string> {
@@ -27,4 +27,11 @@ export function structured<T = Record<string, unknown>>(result: unknown): T {
   const r = result as CallToolResult;
   if (r.isError) throw new Error(`Tool failed: ${errorOf(r).text}`);
   return r.structuredContent as T;
+}
+
+/** The text of a resource read (every resource of this server is text). */
+export function resourceText(result: ReadResourceResult): string {
+  const content = result.contents[0];
+  if (!content || !('text' in content)) throw new Error('Resource has no text content');
+  return content.text;
 }

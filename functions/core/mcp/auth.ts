@@ -39,7 +39,7 @@ function toBuffer(data: SourceData): Buffer {
 }
 
 /** SHA-256 / HMAC-SHA-256 in the shape the Smithy signer expects, on node:crypto. */
-class NodeSha256 {
+export class NodeSha256 {
   private hash: Hash | Hmac;
   constructor(private readonly secret?: SourceData) {
     this.hash = this.fresh();
