@@ -33,8 +33,11 @@ function present(value: unknown): boolean {
   return value !== undefined && value !== '' && value !== EMPTY_GUID;
 }
 
-/** Finds a record by id or by a code-like field; throws BC's "does not exist" for a value that matches nothing. */
-function reference(ctx: WriteContext, entitySet: string, label: string, id: unknown, field: string, fieldValue: unknown): StoredRow | undefined {
+/**
+ * Finds a referenced record by id or by a number/code field; undefined when neither is given, BC's "does not
+ * exist" error when the value matches nothing.
+ */
+export function reference(ctx: WriteContext, entitySet: string, label: string, id: unknown, field: string, fieldValue: unknown): StoredRow | undefined {
   if (present(id)) {
     const row = ctx.store.get(ctx.companyId, entitySet, String(id));
     if (!row) throw bcErrors.relatedRecordNotFound(label, 'Id', String(id));

@@ -3,28 +3,22 @@
 import { bcErrors } from './errors.js';
 import { completeRecord, EMPTY_GUID, itemReservationsDefinition } from './schema.js';
 import { available } from './inventory.js';
-import type { WriteContext } from './entity-rules.js';
+import { reference, type WriteContext } from './entity-rules.js';
 import type { StoredRow } from './store.js';
 
 const sourceSets: Record<string, string> = { 'Sales Order': 'salesOrders', 'Purchase Order': 'purchaseOrders' };
 
-function lookup(ctx: WriteContext, entitySet: string, label: string, id: unknown, field: string, value: unknown): StoredRow {
-  if (typeof id === 'string' && id !== EMPTY_GUID) {
-    const row = ctx.store.get(ctx.companyId, entitySet, id);
-    if (!row) throw bcErrors.relatedRecordNotFound(label, 'Id', id);
-    return row;
-  }
-  if (typeof value === 'string' && value) {
-    const row = ctx.store.find(ctx.companyId, entitySet, (d) => d[field] === value);
-    if (!row) throw bcErrors.relatedRecordNotFound(label, field === 'number' ? 'No.' : 'Code', value);
-    return row;
-  }
-  throw bcErrors.dialog(`A ${label.toLowerCase()}Id or a ${label.toLowerCase()}${field === 'number' ? 'Number' : 'Code'} must be provided`);
+/** Like BC's own APIs, the item and location can be named by id or by number/code. */
+function required(ctx: WriteContext, entitySet: string, label: string, id: unknown, field: string, value: unknown): StoredRow {
+  const row = reference(ctx, entitySet, label, id, field, value);
+  if (row) return row;
+  const noun = label.toLowerCase();
+  throw bcErrors.dialog(`A ${noun}Id or a ${noun}${field === 'number' ? 'Number' : 'Code'} must be provided`);
 }
 
 export function createReservation(ctx: WriteContext, values: Record<string, unknown>): StoredRow {
-  const item = lookup(ctx, 'items', 'Item', values.itemId, 'number', values.itemNumber);
-  const location = lookup(ctx, 'locations', 'Location', values.locationId, 'code', values.locationCode);
+  const item = required(ctx, 'items', 'Item', values.itemId, 'number', values.itemNumber);
+  const location = required(ctx, 'locations', 'Location', values.locationId, 'code', values.locationCode);
   const quantity = values.quantity;
   if (typeof quantity !== 'number' || quantity <= 0) throw bcErrors.fieldValidation('Quantity must be positive in Reservation Entry');
   if (item.data.blocked === true) {
