@@ -1,5 +1,5 @@
-// Streamable HTTP over a Lambda function URL, stateless: each POST gets a fresh server and transport (the SDK
-// forbids reusing a stateless transport), answers in JSON (no SSE, which a buffered function URL cannot
+// Streamable HTTP over a Lambda function URL, stateless: each POST gets a fresh transport (the SDK forbids
+// reusing a stateless one) on a pooled server, answers in JSON (no SSE, which a buffered function URL cannot
 // stream), and has no session. GET (standalone SSE stream) and DELETE (session end) have no meaning here.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
