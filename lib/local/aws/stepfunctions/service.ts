@@ -291,18 +291,20 @@ export class LocalStepFunctions {
     const logs = (async () => {
       for await (const event of handle.eventLogs) this.recordLibraryEvent(execution, event as unknown as Record<string, unknown>);
     })().catch(() => undefined);
-    const done = handle.result.then(
-      (output) => {
-        this.close(execution, 'SUCCEEDED', { output: JSON.stringify(output ?? null) });
-      },
-      (error: unknown) => {
-        const name = error instanceof Error ? error.name : '';
-        if (name === 'ExecutionAbortedError') return this.close(execution, 'ABORTED', {});
-        if (name === 'ExecutionTimeoutError') return this.close(execution, 'TIMED_OUT', { error: 'States.Timeout', cause: 'The execution timed out' });
-        const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error instanceof Error ? error : new Error(String(error));
-        this.close(execution, 'FAILED', { error: cause.name, cause: typeof (cause as { cause?: unknown }).cause === 'string' ? (cause as { cause: string }).cause : cause.message });
-      },
-    ).then(() => logs).finally(() => {
+    // The history must hold every state event before the execution's closing event, so the log drains first.
+    const done = Promise.allSettled([handle.result, logs]).then(([settled]) => {
+      if (settled.status === 'fulfilled') {
+        this.close(execution, 'SUCCEEDED', { output: JSON.stringify(settled.value ?? null) });
+        return;
+      }
+      const error: unknown = settled.reason;
+      const name = error instanceof Error ? error.name : '';
+      if (name === 'ExecutionAbortedError') return this.close(execution, 'ABORTED', {});
+      if (name === 'ExecutionTimeoutError') return this.close(execution, 'TIMED_OUT', { error: 'States.Timeout', cause: 'The execution timed out' });
+      const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error instanceof Error ? error : new Error(String(error));
+      const causeText = (cause as { cause?: unknown }).cause;
+      this.close(execution, 'FAILED', { error: cause.name, cause: typeof causeText === 'string' ? causeText : cause.message });
+    }).finally(() => {
       this.running.delete(execution.arn);
       for (const token of issued) this.tokens.delete(token);
       this.changed();
@@ -333,6 +335,8 @@ export class LocalStepFunctions {
 
   /** Maps the library's event log to Step Functions history event types. */
   private recordLibraryEvent(execution: ExecutionRecord, event: Record<string, unknown>): void {
+    // After StopExecution the library may still report the state that was running; AWS history ends at the abort.
+    if (execution.status !== 'RUNNING') return;
     const state = event.state as { name: string; type: string; input: unknown; output?: unknown } | undefined;
     switch (event.type) {
       case 'StateEntered':

@@ -1,0 +1,221 @@
+import {
+  CreateStateMachineCommand, DescribeExecutionCommand, DescribeStateMachineCommand, ExecutionAlreadyExists, ExecutionDoesNotExist,
+  GetExecutionHistoryCommand, InvalidDefinition, ListExecutionsCommand, ListStateMachinesCommand, SendTaskFailureCommand,
+  SendTaskHeartbeatCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand, StopExecutionCommand, TaskDoesNotExist,
+} from '@aws-sdk/client-sfn';
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalAws } from './support.js';
+
+let local: Awaited<ReturnType<typeof startLocalAws>>;
+let sfn: SFNClient;
+let sqs: SQSClient;
+const invocations: { arn: string; payload: unknown }[] = [];
+const tokens: string[] = [];
+
+class BusinessError extends Error {
+  override name = 'BusinessError';
+}
+
+const FN = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
+
+beforeAll(async () => {
+  local = await startLocalAws();
+  sfn = new SFNClient(local.clientConfig);
+  sqs = new SQSClient(local.clientConfig);
+  local.aws.stepFunctions.setTaskHandlers({
+    invokeLambda: async (arn, payload) => {
+      invocations.push({ arn, payload });
+      const input = payload as Record<string, unknown>;
+      if (arn === FN('reserve')) {
+        if (input.sku === 'broken') throw new BusinessError(`cannot reserve ${String(input.sku)}`);
+        return { reserved: input.sku, qty: input.qty };
+      }
+      if (arn === FN('double')) return (input.value as number) * 2;
+      if (arn === FN('request-approval')) {
+        tokens.push(input.token as string);
+        return { requested: true };
+      }
+      if (arn === FN('release')) return { released: true };
+      throw new Error(`unknown function ${arn}`);
+    },
+  });
+});
+
+afterAll(async () => {
+  sfn.destroy();
+  sqs.destroy();
+  await local.cleanup();
+});
+
+async function createMachine(name: string, definition: object): Promise<string> {
+  const { stateMachineArn } = await sfn.send(new CreateStateMachineCommand({
+    name, definition: JSON.stringify(definition), roleArn: 'arn:aws:iam::000000000000:role/sfn',
+  }));
+  return stateMachineArn!;
+}
+
+async function finished(executionArn: string) {
+  await local.aws.stepFunctions.waitForExecution(executionArn);
+  return sfn.send(new DescribeExecutionCommand({ executionArn }));
+}
+
+async function until(predicate: () => boolean): Promise<void> {
+  while (!predicate()) await new Promise((resolve) => setImmediate(resolve));
+}
+
+const sagaDefinition = {
+  StartAt: 'Reserve',
+  States: {
+    Reserve: {
+      Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: { FunctionName: FN('reserve'), 'Payload.$': '$' },
+      OutputPath: '$.Payload',
+      Catch: [{ ErrorEquals: ['BusinessError'], ResultPath: '$.error', Next: 'Compensate' }],
+      Next: 'Done',
+    },
+    Compensate: {
+      Type: 'Task', Resource: FN('release'), ResultPath: '$.compensation', Next: 'Failed',
+    },
+    Failed: { Type: 'Fail', Error: 'ReservationFailed', Cause: 'compensated' },
+    Done: { Type: 'Succeed' },
+  },
+};
+
+describe('Step Functions through the SDK', () => {
+  it('runs a Lambda task through lambda:invoke and reports the output', async () => {
+    const arn = await createMachine('saga', sagaDefinition);
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'ok-1', input: '{"sku":"A1","qty":2}' }));
+    const execution = await finished(executionArn!);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(JSON.parse(execution.output!)).toEqual({ reserved: 'A1', qty: 2 });
+    expect(invocations.at(-1)).toEqual({ arn: FN('reserve'), payload: { sku: 'A1', qty: 2 } });
+
+    const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
+    const types = history.events!.map((event) => event.type);
+    expect(types[0]).toBe('ExecutionStarted');
+    expect(types).toEqual(expect.arrayContaining(['TaskStateEntered', 'TaskScheduled', 'TaskSucceeded', 'TaskStateExited', 'SucceedStateEntered']));
+    expect(types.at(-1)).toBe('ExecutionSucceeded');
+    expect(history.events!.map((event) => event.id)).toEqual(history.events!.map((_, index) => index + 1));
+  });
+
+  it('catches a task error by name and runs the compensation path', async () => {
+    const arn = local.aws.stepFunctions.stateMachineArn('saga');
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'broken-1', input: '{"sku":"broken"}' }));
+    const execution = await finished(executionArn!);
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('ReservationFailed');
+    expect(execution.cause).toBe('compensated');
+    expect(invocations.at(-1)!.arn).toBe(FN('release'));
+    expect(invocations.at(-1)!.payload).toEqual({ sku: 'broken', error: { Error: 'BusinessError', Cause: 'cannot reserve broken' } });
+  });
+
+  it('runs a Map state over items with a plain Lambda ARN task', async () => {
+    const arn = await createMachine('mapper', {
+      StartAt: 'Each',
+      States: {
+        Each: {
+          Type: 'Map', ItemsPath: '$.values', MaxConcurrency: 2,
+          ItemSelector: { 'value.$': '$$.Map.Item.Value' },
+          ItemProcessor: { StartAt: 'Double', States: { Double: { Type: 'Task', Resource: FN('double'), End: true } } },
+          End: true,
+        },
+      },
+    });
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{"values":[1,2,3]}' }));
+    const execution = await finished(executionArn!);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(JSON.parse(execution.output!)).toEqual([2, 4, 6]);
+    const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
+    expect(history.events!.filter((event) => event.type === 'MapIterationSucceeded')).toHaveLength(3);
+  });
+
+  it('pauses on .waitForTaskToken until SendTaskSuccess, with the token from $$.Task.Token', async () => {
+    const arn = await createMachine('approval', {
+      StartAt: 'AskApproval',
+      States: {
+        AskApproval: {
+          Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+          Parameters: { FunctionName: FN('request-approval'), Payload: { 'token.$': '$$.Task.Token', 'order.$': '$.order' } },
+          ResultPath: '$.approval',
+          Next: 'Approved',
+        },
+        Approved: { Type: 'Pass', End: true },
+      },
+    });
+    const before = tokens.length;
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{"order":"PO-1"}' }));
+    await until(() => tokens.length > before);
+    const token = tokens.at(-1)!;
+    expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('RUNNING');
+    await sfn.send(new SendTaskHeartbeatCommand({ taskToken: token }));
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"approvedBy":"alice"}' }));
+    const execution = await finished(executionArn!);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(JSON.parse(execution.output!)).toEqual({ order: 'PO-1', approval: { approvedBy: 'alice' } });
+    await expect(sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toBeInstanceOf(TaskDoesNotExist);
+  });
+
+  it('fails the task on SendTaskFailure with the given error and cause', async () => {
+    const arn = local.aws.stepFunctions.stateMachineArn('approval');
+    const before = tokens.length;
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{"order":"PO-2"}' }));
+    await until(() => tokens.length > before);
+    await sfn.send(new SendTaskFailureCommand({ taskToken: tokens.at(-1)!, error: 'Rejected', cause: 'too expensive' }));
+    const execution = await finished(executionArn!);
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'Rejected', cause: 'too expensive' });
+  });
+
+  it('publishes through events:putEvents into the local bus', async () => {
+    await sqs.send(new CreateQueueCommand({ QueueName: 'checkpoints' }));
+    local.aws.events.putRule({ busName: 'default', name: 'checkpoints', eventPattern: '{"source":["saga"]}' });
+    local.aws.events.putTargets('default', 'checkpoints', [{ id: 'q', arn: 'arn:aws:sqs:us-east-1:000000000000:checkpoints' }]);
+    const arn = await createMachine('publisher', {
+      StartAt: 'Publish',
+      States: {
+        Publish: {
+          Type: 'Task', Resource: 'arn:aws:states:::events:putEvents',
+          Parameters: { Entries: [{ Source: 'saga', DetailType: 'saga:checkpoint', 'Detail.$': '$' }] },
+          End: true,
+        },
+      },
+    });
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{"step":"reserved"}' }));
+    const execution = await finished(executionArn!);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(JSON.parse(execution.output!)).toMatchObject({ FailedEntryCount: 0 });
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: `${local.aws.url}/000000000000/checkpoints` }));
+    expect(JSON.parse(Messages![0]!.Body!)).toMatchObject({ source: 'saga', 'detail-type': 'saga:checkpoint', detail: { step: 'reserved' } });
+  });
+
+  it('keeps execution names unique: same input while running → same execution, otherwise ExecutionAlreadyExists', async () => {
+    const arn = local.aws.stepFunctions.stateMachineArn('approval');
+    const before = tokens.length;
+    const first = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'po-3', input: '{"order":"PO-3"}' }));
+    const again = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'po-3', input: '{"order":"PO-3"}' }));
+    expect(again.executionArn).toBe(first.executionArn);
+    await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'po-3', input: '{"order":"other"}' })))
+      .rejects.toBeInstanceOf(ExecutionAlreadyExists);
+    await until(() => tokens.length > before);
+    const stopped = await sfn.send(new StopExecutionCommand({ executionArn: first.executionArn, error: 'Cancelled', cause: 'by test' }));
+    expect(stopped.stopDate).toBeInstanceOf(Date);
+    const execution = await finished(first.executionArn!);
+    expect(execution).toMatchObject({ status: 'ABORTED', error: 'Cancelled', cause: 'by test' });
+    await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'po-3', input: '{"order":"PO-3"}' })))
+      .rejects.toBeInstanceOf(ExecutionAlreadyExists);
+  });
+
+  it('lists and describes state machines and executions; unknown ARNs and invalid definitions raise the named errors', async () => {
+    const machines = await sfn.send(new ListStateMachinesCommand({}));
+    expect(machines.stateMachines!.map((machine) => machine.name)).toEqual(expect.arrayContaining(['saga', 'mapper', 'approval']));
+    const described = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: local.aws.stepFunctions.stateMachineArn('saga') }));
+    expect(JSON.parse(described.definition!)).toEqual(sagaDefinition);
+    expect(described.status).toBe('ACTIVE');
+    const failed = await sfn.send(new ListExecutionsCommand({ stateMachineArn: local.aws.stepFunctions.stateMachineArn('saga'), statusFilter: 'FAILED' }));
+    expect(failed.executions!.map((execution) => execution.name)).toEqual(['broken-1']);
+    await expect(sfn.send(new DescribeExecutionCommand({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:saga:nope' })))
+      .rejects.toBeInstanceOf(ExecutionDoesNotExist);
+    await expect(sfn.send(new CreateStateMachineCommand({ name: 'broken', definition: '{"StartAt":"Missing","States":{}}', roleArn: 'arn:aws:iam::000000000000:role/x' })))
+      .rejects.toBeInstanceOf(InvalidDefinition);
+  });
+});
