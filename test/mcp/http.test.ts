@@ -19,7 +19,8 @@ let mcpUrl: string;
 type Page = { value: Record<string, unknown>[]; count?: number; nextLink?: string };
 
 beforeAll(async () => {
-  sandbox = await startBcSandbox({ port: 0 });
+  // BC pages server-side; a small page size makes the sandbox do it for 32 customers.
+  sandbox = await startBcSandbox({ port: 0, maxPageSize: 20 });
   // The handler reads its configuration on the first request, as in Lambda.
   Object.assign(process.env, bcEnv(sandbox, 'customers,vendors,items'));
   const { handler } = await import('../../functions/mcp-server/index.js');
@@ -89,6 +90,28 @@ describe('bc_query_entity', () => {
     expect(limits.every((b) => b > 0)).toBe(true);
     expect(Object.keys(page.value[0]!).sort()).toEqual(['@odata.etag', 'creditLimit', 'displayName', 'number']);
     expect(page.count).toBeGreaterThanOrEqual(5);
+  });
+
+  it('returns one page with its nextLink, and the next page for that nextLink', async () => {
+    const first = structured<Page>(await query({ entity: 'customers', select: ['number'], count: true }));
+    expect(first.value).toHaveLength(20);
+    expect(first.nextLink).toContain('/customers');
+    const second = structured<Page>(await query({ entity: 'customers', nextLink: first.nextLink }));
+    expect(second.value.length).toBe(first.count! - 20);
+    expect(second.nextLink).toBeUndefined();
+    const seen = new Set([...first.value, ...second.value].map((c) => c.number));
+    expect(seen.size).toBe(first.count);
+
+    const mixed = await query({ entity: 'customers', nextLink: first.nextLink, top: 5 });
+    expect(errorOf(mixed).code).toBe('BadRequest');
+    const foreign = await query({ entity: 'customers', nextLink: 'https://attacker.example/v2.0/x/customers' });
+    expect(errorOf(foreign).code).toBe('BadRequest_InvalidRequestUrl');
+  });
+
+  it('serves concurrent calls, each with its own answer', async () => {
+    const tops = [1, 2, 3, 4, 5, 6];
+    const pages = await Promise.all(tops.map((top) => query({ entity: 'items', top, select: ['number'] })));
+    expect(pages.map((p) => structured<Page>(p).value.length)).toEqual(tops);
   });
 
   it('expands document lines and reads one page with one BC call', async () => {
