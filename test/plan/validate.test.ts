@@ -117,7 +117,7 @@ describe('validatePlan', () => {
 
     const field = problems({
       summary: 's',
-      tasks: [query('t1', [], { entity: 'customers', filter: [{ field: 'cty', op: 'eq', value: 'Oslo' }], select: ['displayName'] })],
+      tasks: [query('t1', [], { entity: 'customers', filter: { and: [{ field: 'balanceDue', op: 'gt', value: 0 }, { not: { field: 'cty', op: 'eq', value: 'Oslo' } }] }, select: ['displayName'] })],
     });
     expect(field).toEqual([expect.objectContaining({ code: 'unknown_field', taskId: 't1' })]);
     expect(field[0]!.message).toContain("Did you mean 'city'");
@@ -133,9 +133,17 @@ describe('validatePlan', () => {
   it("enforces Business Central's rules on or and on read-only fields", () => {
     const or = problems({
       summary: 's',
-      tasks: [query('t1', [], { entity: 'customers', filter: [{ any: [{ field: 'city', op: 'eq', value: 'A' }, { field: 'state', op: 'eq', value: 'B' }] }] })],
+      tasks: [query('t1', [], { entity: 'customers', filter: { or: [{ field: 'city', op: 'eq', value: 'A' }, { field: 'state', op: 'eq', value: 'B' }] } })],
     });
     expect(or[0]!.message).toContain('only between conditions on one field');
+    const andInsideOr = problems({
+      summary: 's',
+      tasks: [query('t1', [], { entity: 'customers', filter: { or: [{ field: 'city', op: 'eq', value: 'A' }, { and: [{ field: 'city', op: 'eq', value: 'B' }] }] } })],
+    });
+    expect(andInsideOr[0]!.message).toContain("an 'and' or 'not' inside an 'or'");
+    expect(
+      validatePlan({ summary: 's', tasks: [query('t1', [], { entity: 'customers', filter: { or: [{ field: 'city', op: 'eq', value: 'A' }, { field: 'city', op: 'in', values: ['B', 'C'] }] } })] }).ok,
+    ).toBe(true);
     const readOnly = problems({
       summary: 's',
       tasks: [{ id: 'w1', type: 'write', description: 'create', tool: 'bc_create_entity', arguments: { entity: 'customers', data: { id: 'x' } } }],
@@ -149,7 +157,7 @@ describe('validatePlan', () => {
     expect(problems({ summary: 's', tasks: [{ ...query('T-1') }] })[0]).toMatchObject({ code: 'invalid' });
     expect(problems({ summary: 's', tasks: [{ ...query('t1'), delaySeconds: 90_000 }] })[0]).toMatchObject({ code: 'invalid', taskId: 't1' });
     expect(problems({ summary: 's', tasks: [{ ...query('t1'), extra: 1 }] })[0]).toMatchObject({ code: 'invalid' });
-    expect(problems({ summary: 's', tasks: [query('t1', [], { entity: 'customers', top: -1 })] })[0]).toMatchObject({ code: 'invalid' });
+    expect(problems({ summary: 's', tasks: [query('t1', [], { entity: 'customers', top: 0 })] })[0]).toMatchObject({ code: 'invalid' });
     expect(problems('not a plan')[0]).toMatchObject({ code: 'invalid' });
     expect(problems({ summary: 's', tasks: [] })[0]).toMatchObject({ code: 'invalid' });
   });

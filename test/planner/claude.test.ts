@@ -13,12 +13,12 @@ const context = { tenantId: 'tenant-a', sessionId: 'session-1' };
 // The model's plan as create_plan input: records ("data") come as { field, value } pairs under strict tool use.
 const countCustomers = {
   summary: 'Count the customers',
-  tasks: [{ id: 't1', type: 'query', description: 'Count customers', tool: 'bc_query_entity', arguments: { entity: 'customers', count: true, top: 0 }, dependsOn: [], critical: true, priority: 'normal', delaySeconds: 0 }],
+  tasks: [{ id: 't1', type: 'query', description: 'Count customers', tool: 'bc_query_entity', arguments: { entity: 'customers', count: true, top: 1, select: ['id'] }, dependsOn: [], critical: true, priority: 'normal', delaySeconds: 0 }],
 };
 const getThenAnalyze = {
   summary: 'Vendor 20000 and its balance',
   tasks: [
-    { id: 't1', type: 'query', description: 'Get vendor 20000', tool: 'bc_query_entity', arguments: { entity: 'vendors', filter: [{ field: 'number', op: 'eq', value: '20000' }], top: 1 }, dependsOn: [], critical: true, priority: 'normal', delaySeconds: 0 },
+    { id: 't1', type: 'query', description: 'Get vendor 20000', tool: 'bc_query_entity', arguments: { entity: 'vendors', filter: { field: 'number', op: 'eq', value: '20000' }, top: 1 }, dependsOn: [], critical: true, priority: 'normal', delaySeconds: 0 },
     { id: 't2', type: 'analysis', description: 'Analyse balance', tool: 'analyze', arguments: { source: { $ref: 't1.result' }, entity: 'vendors', by: 'balance' }, dependsOn: ['t1'], critical: true, priority: 'normal', delaySeconds: 0 },
   ],
 };

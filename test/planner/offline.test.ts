@@ -19,13 +19,13 @@ describe('offline planner: the scenarios of issue 4', () => {
   it('count customers', () => {
     const { plan: p } = plan('count customers');
     expect(p.tasks).toHaveLength(1);
-    expect(p.tasks[0]).toMatchObject({ id: 't1', type: 'query', tool: 'bc_query_entity', arguments: { entity: 'customers', count: true, top: 0 } });
+    expect(p.tasks[0]).toMatchObject({ id: 't1', type: 'query', tool: 'bc_query_entity', arguments: { entity: 'customers', count: true, top: 1, select: ['id'] } });
   });
 
   it("list vendors where … top 3", () => {
     expect(args("list vendors where city eq 'Atlanta' top 3")).toEqual({
       entity: 'vendors',
-      filter: [{ field: 'city', op: 'eq', value: 'Atlanta' }],
+      filter: { field: 'city', op: 'eq', value: 'Atlanta' },
       top: 3,
     });
   });
@@ -42,7 +42,7 @@ describe('offline planner: the scenarios of issue 4', () => {
   it("'then' sequences, and analyze uses the previous result by $ref", () => {
     const { plan: p, levels } = plan('get vendor 20000 then analyze vendors by balance');
     expect(levels).toEqual([['t1'], ['t2']]);
-    expect(p.tasks[0]!.arguments).toEqual({ entity: 'vendors', filter: [{ field: 'number', op: 'eq', value: '20000' }], top: 1 });
+    expect(p.tasks[0]!.arguments).toEqual({ entity: 'vendors', filter: { field: 'number', op: 'eq', value: '20000' }, top: 1 });
     expect(p.tasks[1]).toMatchObject({
       type: 'analysis',
       tool: 'analyze',
@@ -67,11 +67,13 @@ describe('offline planner: every command form', () => {
       args("LIST Customers select displayName, city orderby balanceDue desc, displayName skip 10 top 2 where (City eq 'A' or city eq 'B') and balancedue ge 100.5 and number in ('10000', 20000)"),
     ).toEqual({
       entity: 'customers',
-      filter: [
-        { any: [{ field: 'city', op: 'eq', value: 'A' }, { field: 'city', op: 'eq', value: 'B' }] },
-        { field: 'balanceDue', op: 'ge', value: 100.5 },
-        { field: 'number', op: 'in', value: ['10000', '20000'] },
-      ],
+      filter: {
+        and: [
+          { or: [{ field: 'city', op: 'eq', value: 'A' }, { field: 'city', op: 'eq', value: 'B' }] },
+          { field: 'balanceDue', op: 'ge', value: 100.5 },
+          { field: 'number', op: 'in', values: ['10000', '20000'] },
+        ],
+      },
       select: ['displayName', 'city'],
       orderby: [
         { field: 'balanceDue', direction: 'desc' },
@@ -81,17 +83,19 @@ describe('offline planner: every command form', () => {
       top: 2,
     });
     expect(args("list items where displayName contains 'Chair' and blocked eq false order by unitPrice")).toMatchObject({
-      filter: [
-        { field: 'displayName', op: 'contains', value: 'Chair' },
-        { field: 'blocked', op: 'eq', value: false },
-      ],
+      filter: {
+        and: [
+          { field: 'displayName', op: 'contains', value: 'Chair' },
+          { field: 'blocked', op: 'eq', value: false },
+        ],
+      },
       orderby: [{ field: 'unitPrice', direction: 'asc' }],
     });
-    expect(args("list vendors where displayName startswith 'A' or displayName endswith 'Inc'").filter).toEqual([
-      { any: [{ field: 'displayName', op: 'startswith', value: 'A' }, { field: 'displayName', op: 'endswith', value: 'Inc' }] },
-    ]);
-    expect(args("list customers where displayName eq 'O''Brien'").filter).toEqual([{ field: 'displayName', op: 'eq', value: "O'Brien" }]);
-    expect(args('list customers where balanceDue lt -5 and balanceDue ne 0 and balanceDue le 3 and balanceDue gt -100').filter).toHaveLength(4);
+    expect(args("list vendors where displayName startswith 'A' or displayName endswith 'Inc'").filter).toEqual({
+      or: [{ field: 'displayName', op: 'startswith', value: 'A' }, { field: 'displayName', op: 'endswith', value: 'Inc' }],
+    });
+    expect(args("list customers where displayName eq 'O''Brien'").filter).toEqual({ field: 'displayName', op: 'eq', value: "O'Brien" });
+    expect((args('list customers where balanceDue lt -5 and balanceDue ne 0 and balanceDue le 3 and balanceDue gt -100').filter as { and: unknown[] }).and).toHaveLength(4);
   });
 
   it('knows every entity set by singular, plural and multi-word names', () => {
@@ -105,16 +109,14 @@ describe('offline planner: every command form', () => {
   });
 
   it('get by number, by code, by entry number and by id', () => {
-    expect(args('get item 1896-S').filter).toEqual([{ field: 'number', op: 'eq', value: '1896-S' }]);
-    expect(args('get currency EUR').filter).toEqual([{ field: 'code', op: 'eq', value: 'EUR' }]);
-    expect(args('get item ledger entry 42').filter).toEqual([{ field: 'entryNumber', op: 'eq', value: 42 }]);
-    expect(args('get customer 5F1B7A3C-0000-4C3E-8D5F-0123456789AB').filter).toEqual([
-      { field: 'id', op: 'eq', value: '5f1b7a3c-0000-4c3e-8d5f-0123456789ab' },
-    ]);
+    expect(args('get item 1896-S').filter).toEqual({ field: 'number', op: 'eq', value: '1896-S' });
+    expect(args('get currency EUR').filter).toEqual({ field: 'code', op: 'eq', value: 'EUR' });
+    expect(args('get item ledger entry 42').filter).toEqual({ field: 'entryNumber', op: 'eq', value: 42 });
+    expect(args('get customer 5F1B7A3C-0000-4C3E-8D5F-0123456789AB').filter).toEqual({ field: 'id', op: 'eq', value: '5f1b7a3c-0000-4c3e-8d5f-0123456789ab' });
   });
 
   it('count with a filter', () => {
-    expect(args("count sales orders where status eq 'Open'")).toMatchObject({ entity: 'salesOrders', count: true, top: 0 });
+    expect(args("count sales orders where status eq 'Open'")).toMatchObject({ entity: 'salesOrders', count: true, filter: { field: 'status', op: 'eq', value: 'Open' } });
   });
 
   it('create, with typed values', () => {
@@ -129,7 +131,7 @@ describe('offline planner: every command form', () => {
   it('update and delete by number look the record up and reference its id', () => {
     const { plan: p, levels } = plan("update customer 10000 set phoneNumber='555', email='a@b.c'");
     expect(levels).toEqual([['t1'], ['t2']]);
-    expect(p.tasks[0]!.arguments).toEqual({ entity: 'customers', filter: [{ field: 'number', op: 'eq', value: '10000' }], select: ['id', 'number'], top: 1 });
+    expect(p.tasks[0]!.arguments).toEqual({ entity: 'customers', filter: { field: 'number', op: 'eq', value: '10000' }, select: ['id', 'number'], top: 1 });
     expect(p.tasks[1]).toMatchObject({
       tool: 'bc_update_entity',
       dependsOn: ['t1'],
@@ -182,6 +184,7 @@ describe('offline planner: clear replies for mistakes', () => {
     ["list customers where city eq 'A' or city eq 'B' and balanceDue gt 1", "cannot combine 'and' inside an 'or'"],
     ["list customers where balanceDue gt 'lots'", "'balanceDue' is a number"],
     ['list customers where city contains 5 top 0', "'top' needs a whole number"],
+    ["list customers where city in ('A', null)", "'in' takes text or numbers"],
     ['list customers where balanceDue contains 5', "works on text fields"],
     ["create customer id='x'", 'read-only'],
     ["create customer displayName='A' displayName='B'", 'given twice'],

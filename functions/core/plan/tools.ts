@@ -4,13 +4,12 @@
 import { z } from 'zod';
 import { findEntitySet, entitySetNames, type EntitySetDefinition } from '../bc/entities.js';
 import { didYouMean } from './suggest.js';
-import { isRef } from './refs.js';
 
 export const TASK_TYPES = ['query', 'write', 'analysis', 'validation'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
 
-export const FILTER_OPERATORS = ['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'contains', 'startswith', 'endswith', 'in'] as const;
-export type FilterOperator = (typeof FILTER_OPERATORS)[number];
+export const COMPARISON_OPERATORS = ['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'contains', 'startswith', 'endswith'] as const;
+export type FilterOperator = (typeof COMPARISON_OPERATORS)[number] | 'in';
 
 export const refSchema = z.strictObject({ $ref: z.string().min(1).max(256) }).describe('A reference to a result of a task this task depends on, e.g. {"$ref":"t1.result.value[0].id"}');
 /** A value that may also be given as a reference to an earlier task's result. */
@@ -19,37 +18,58 @@ const refOr = <T extends z.ZodType>(schema: T) => z.union([refSchema, schema]);
 const scalar = z.union([z.string().max(2048), z.number(), z.boolean(), z.null()]);
 const name = (what: string) => z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, `${what} must be a plain name`);
 const entityArg = name('entity').describe('Entity set name, e.g. customers, vendors, items, purchaseOrders');
-const company = z.string().max(100).optional().describe('Company id or name; the default company when absent');
+const company = z.string().min(1).max(64).optional().describe('Company id or name; the default company when absent');
 const guidOrRef = refOr(z.guid().describe('The record id (GUID)'));
 
-export const filterConditionSchema = z.strictObject({
+const literal = z.union([z.string().max(2048), z.number(), z.boolean(), z.null()]);
+const comparisonSchema = z.strictObject({
   field: name('field'),
-  op: z.enum(FILTER_OPERATORS),
-  value: refOr(z.union([scalar, z.array(scalar).min(1).max(100)])).describe('A literal; a list for op "in"'),
+  op: z.enum(COMPARISON_OPERATORS),
+  value: refOr(literal),
+  caseInsensitive: z.boolean().optional().describe('Compare text case-insensitively'),
 });
-export type FilterCondition = z.infer<typeof filterConditionSchema>;
-/** Conditions ORed together; Business Central allows `or` only between conditions on one field. */
-export const filterAnySchema = z.strictObject({ any: z.array(filterConditionSchema).min(2).max(20) });
-export const filterSchema = z
-  .array(z.union([filterConditionSchema, filterAnySchema]))
-  .max(20)
-  .describe('Clauses ANDed together; a clause is a condition or {"any":[conditions on one field]}');
-export type Filter = z.infer<typeof filterSchema>;
+const inListSchema = z.strictObject({
+  field: name('field'),
+  op: z.literal('in'),
+  values: z.array(refOr(z.union([z.string().max(2048), z.number()]))).min(1).max(100),
+});
+export type FilterCondition = z.infer<typeof comparisonSchema> | z.infer<typeof inListSchema>;
+/** The MCP tool's structured filter (functions/core/bc/odata.ts ODataFilter), with `$ref`s allowed as values. */
+export type Filter = FilterCondition | { and: Filter[] } | { or: Filter[] } | { not: Filter };
+export const filterSchema: z.ZodType<Filter> = z.lazy(() =>
+  z.union([
+    comparisonSchema,
+    inListSchema,
+    z.strictObject({ and: z.array(filterSchema).min(1).max(100) }),
+    z.strictObject({ or: z.array(filterSchema).min(1).max(100) }),
+    z.strictObject({ not: filterSchema }),
+  ]),
+);
+/**
+ * The same filter without recursion, for the strict tool schema Claude fills in (strict tool use accepts no
+ * recursive schemas): a condition, an OR of conditions, or an AND of conditions and ORs of conditions.
+ */
+const conditionSchema = z.union([comparisonSchema, inListSchema]);
+const orSchema = z.strictObject({ or: z.array(conditionSchema).min(1).max(100) });
+export const flatFilterSchema = z
+  .union([conditionSchema, orSchema, z.strictObject({ and: z.array(z.union([conditionSchema, orSchema])).min(1).max(100) })])
+  .describe("A condition {field, op, value}, {field, op:'in', values:[…]}, {or:[conditions on one field]} or {and:[…]}");
 
 const dataSchema = z.record(name('field'), z.union([refSchema, scalar])).describe('Field name → value');
 
 export const queryArgsSchema = z.strictObject({
   entity: entityArg,
   filter: filterSchema.optional(),
-  select: z.array(name('select field')).max(50).optional(),
+  select: z.array(name('select field')).max(100).optional(),
   expand: z.array(name('navigation property')).max(10).optional(),
   orderby: z
     .array(z.strictObject({ field: name('orderby field'), direction: z.enum(['asc', 'desc']).default('asc') }))
-    .max(5)
+    .max(10)
     .optional(),
-  top: z.int().min(0).max(10_000).optional().describe('0 with count=true returns only the count'),
+  top: z.int().min(1).max(1000).optional(),
   skip: z.int().min(0).max(1_000_000).optional(),
-  count: z.boolean().optional().describe('Ask for the total number of matching records (@odata.count)'),
+  count: z.boolean().optional().describe('Also return the total number of matching records'),
+  parentId: guidOrRef.optional().describe('For lines (salesOrderLines, purchaseOrderLines): the document id'),
   company,
 });
 export const createArgsSchema = z.strictObject({ entity: entityArg, data: dataSchema, company });
@@ -70,10 +90,11 @@ export const batchArgsSchema = z.strictObject({
   operations: z
     .array(
       z.strictObject({
-        method: z.enum(['POST', 'PATCH', 'DELETE']),
+        method: z.enum(['GET', 'POST', 'PATCH', 'DELETE']),
         entity: entityArg,
         id: guidOrRef.optional(),
         data: dataSchema.optional(),
+        etag: refOr(z.string().max(512)).optional(),
       }),
     )
     .min(1)
@@ -113,6 +134,8 @@ export interface ToolDefinition {
   type: TaskType;
   description: string;
   args: z.ZodType;
+  /** A strict-tool-use-compatible (non-recursive) subset of `args`, for the schema Claude fills in. */
+  modelArgs: z.ZodType;
   /** Names checked against the catalogue; runs on arguments that passed `args`. */
   check: (args: never) => ToolCheckProblem[];
 }
@@ -158,27 +181,34 @@ class Checker {
     for (const field of Object.keys(data)) this.field(definition, field, 'data', writable);
   }
 
-  filter(definition: EntitySetDefinition | undefined, filter: Filter | undefined): void {
-    for (const clause of filter ?? []) {
-      const conditions = 'any' in clause ? clause.any : [clause];
-      if ('any' in clause && new Set(clause.any.map((c) => c.field)).size > 1) {
+  filter(definition: EntitySetDefinition | undefined, filter: Filter | undefined, depth = 0): void {
+    if (!filter) return;
+    if (depth > 8) {
+      this.problems.push({ code: 'invalid', message: 'the filter is nested more than 8 levels deep' });
+      return;
+    }
+    if ('and' in filter) return filter.and.forEach((f) => this.filter(definition, f, depth + 1));
+    if ('not' in filter) return this.filter(definition, filter.not, depth + 1);
+    if ('or' in filter) {
+      const leaves = conditionsOf(filter);
+      const fields = [...new Set(leaves.map((c) => c?.field))];
+      if (leaves.includes(undefined) || fields.length > 1) {
         this.problems.push({
           code: 'invalid',
-          message: `Business Central allows 'or' only between conditions on one field (got ${[...new Set(clause.any.map((c) => c.field))].join(', ')})`,
+          message: `Business Central allows 'or' only between conditions on one field (got ${leaves.includes(undefined) ? "an 'and' or 'not' inside an 'or'" : fields.join(', ')})`,
         });
       }
-      for (const condition of conditions) {
-        this.field(definition, condition.field, 'filter');
-        const list = Array.isArray(condition.value);
-        if (condition.op === 'in' && !list && !isRef(condition.value)) {
-          this.problems.push({ code: 'invalid', message: `filter on '${condition.field}': 'in' needs a list of values` });
-        }
-        if (condition.op !== 'in' && list) {
-          this.problems.push({ code: 'invalid', message: `filter on '${condition.field}': only 'in' takes a list of values` });
-        }
-      }
+      return filter.or.forEach((f) => this.filter(definition, f, depth + 1));
     }
+    this.field(definition, filter.field, 'filter');
   }
+}
+
+/** The conditions under an `or` (through nested ors); undefined marks an `and`/`not` found there. */
+function conditionsOf(filter: Filter): (FilterCondition | undefined)[] {
+  if ('or' in filter) return filter.or.flatMap(conditionsOf);
+  if ('and' in filter || 'not' in filter) return [undefined];
+  return [filter];
 }
 
 function define<S extends z.ZodType>(
@@ -187,12 +217,14 @@ function define<S extends z.ZodType>(
   description: string,
   args: S,
   check: (args: z.infer<S>, c: Checker) => void,
+  modelArgs: z.ZodType = args,
 ): ToolDefinition {
   return {
     name,
     type,
     description,
     args,
+    modelArgs,
     check: ((parsed: z.infer<S>) => {
       const checker = new Checker();
       check(parsed, checker);
@@ -215,7 +247,7 @@ export const TOOLS: readonly ToolDefinition[] = [
         });
       }
     }
-  }),
+  }, queryArgsSchema.extend({ filter: flatFilterSchema.optional() })),
   define('bc_create_entity', 'write', 'Create one record.', createArgsSchema, (a, c) => {
     c.data(c.entity(a.entity, 'POST'), a.data, true);
   }),
@@ -226,14 +258,14 @@ export const TOOLS: readonly ToolDefinition[] = [
     c.entity(a.entity, 'DELETE');
   }),
   define('bc_batch_operation', 'write', 'Several writes in one $batch (atomic=true: all or nothing).', batchArgsSchema, (a, c) => {
-    const operationOf = { POST: 'POST', PATCH: 'PATCH', DELETE: 'DELETE' } as const;
+    const operationOf = { GET: 'GET by id', POST: 'POST', PATCH: 'PATCH', DELETE: 'DELETE' } as const;
     a.operations.forEach((op, i) => {
       const definition = c.entity(op.entity, operationOf[op.method]);
       if (op.data) c.data(definition, op.data, true);
       if (op.method !== 'POST' && op.id === undefined) {
         c.problems.push({ code: 'invalid', message: `operations[${i}]: ${op.method} needs an id` });
       }
-      if (op.method !== 'DELETE' && op.data === undefined) {
+      if ((op.method === 'POST' || op.method === 'PATCH') && op.data === undefined) {
         c.problems.push({ code: 'invalid', message: `operations[${i}]: ${op.method} needs data` });
       }
     });

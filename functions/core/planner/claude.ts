@@ -62,10 +62,11 @@ Rules for plans:
   through others), e.g. {"$ref": "t1.result.value[0].id"}. Query results look like {"value": [records], "count"?}.
 - Updates and deletes need the record id (a GUID): when the user names a record by number, first query it
   (filter number eq …, select id, top 1) and reference t1.result.value[0].id.
-- Filters: a list of clauses ANDed together; a clause is {field, op, value} or {"any": [conditions]} (OR).
-  Business Central allows OR only between conditions on the same field. Operators: eq ne gt ge lt le contains
-  startswith endswith in (in takes a list).
-- "count X" is a query with count=true and top=0. To analyse records, query them, then an analysis task with
+- Filters are structured: {field, op, value} with op eq ne gt ge lt le contains startswith endswith,
+  {field, op: "in", values: [...]}, {"or": [conditions]} and {"and": [conditions or ors]}.
+  Business Central allows OR only between conditions on the same field.
+- "count X" is a query with count=true, top=1, select ["id"]; the count comes back as result.count.
+  To analyse records, query them, then an analysis task with
   source {"$ref": "<query task>.result"}.
 - Purchase orders with lines are created with saga_purchase_order (it also reserves inventory and undoes itself on failure).
 - Only use entity sets and field names listed below. Writes are reviewed by a person before they run.

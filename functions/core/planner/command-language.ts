@@ -330,7 +330,12 @@ class Parser {
     let value: Literal | Literal[];
     if (op === 'in') {
       this.expectPunct('(', "'(' after 'in' (e.g. in ('A', 'B'))");
-      value = this.commaList(() => this.literal(property));
+      value = this.commaList(() => {
+        const at = this.peek();
+        const item = this.literal(property);
+        if (item === null || typeof item === 'boolean') throw new CommandSyntaxError(`'in' takes text or numbers, got ${at.text}`, at.position);
+        return item;
+      });
       this.expectPunct(')', "')' to close the list after 'in'");
     } else {
       value = this.literal(property);
@@ -500,13 +505,14 @@ export function keyFieldOf(entity: EntitySetDefinition): EntityProperty | undefi
 }
 
 /**
- * Business Central allows `or` only between conditions on one field, so an `or` must join plain conditions
- * on the same field: `(city eq 'A' or city eq 'B') and balanceDue gt 0`.
+ * The where-expression as the MCP tool's structured filter. Business Central allows `or` only between
+ * conditions on one field, so an `or` must join plain conditions on the same field:
+ * `(city eq 'A' or city eq 'B') and balanceDue gt 0`.
  */
 function toFilter(expression: Expression, position: number): Filter {
-  if (expression.kind === 'condition') return [expression.condition];
-  if (expression.kind === 'and') return expression.items.flatMap((item) => toFilter(item, position));
-  const conditions = expression.items.flatMap(function flat(item): FilterCondition[] {
+  if (expression.kind === 'condition') return toCondition(expression.condition);
+  if (expression.kind === 'and') return { and: expression.items.map((item) => toFilter(item, position)) };
+  const conditions = expression.items.flatMap(function flat(item): Condition[] {
     if (item.kind === 'condition') return [item.condition];
     if (item.kind === 'or') return item.items.flatMap(flat);
     throw new CommandSyntaxError(
@@ -518,5 +524,13 @@ function toFilter(expression: Expression, position: number): Filter {
   if (fields.length > 1) {
     throw new CommandSyntaxError(`Business Central allows 'or' only between conditions on the same field (got ${fields.join(' and ')})`, position);
   }
-  return [{ any: conditions }];
+  return { or: conditions.map(toCondition) };
+}
+
+function toCondition(condition: Condition): FilterCondition {
+  if (condition.op === 'in') {
+    const values = condition.value as Literal[];
+    return { field: condition.field, op: 'in', values: values as (string | number)[] };
+  }
+  return { field: condition.field, op: condition.op, value: condition.value as Literal };
 }

@@ -99,15 +99,17 @@ class PlanBuilder {
         const id = this.task('query', 'bc_query_entity', description, after, {
           entity: command.entity,
           ...(command.where ? { filter: command.where } : {}),
+          // The count comes back as `count`; one record is the least a query may return.
           count: true,
-          top: 0,
+          top: 1,
+          select: ['id'],
         } satisfies QueryArgs);
         return { tasks: this.tasks, last: id };
       }
       case 'get': {
         const id = this.task('query', 'bc_query_entity', description, after, {
           entity: command.entity,
-          filter: [keyCondition(command.key)],
+          filter: keyCondition(command.key),
           top: 1,
         } satisfies QueryArgs);
         return { tasks: this.tasks, last: id, queried: command.entity };
@@ -160,7 +162,7 @@ class PlanBuilder {
     const entityName = findEntitySet(entity)!.entityName;
     const lookup = this.task('query', 'bc_query_entity', `Find ${entityName} ${String(key.value)}`, after, {
       entity,
-      filter: [keyCondition(key)],
+      filter: keyCondition(key),
       select: ['id', key.field],
       top: 1,
     } satisfies QueryArgs);

@@ -49,7 +49,7 @@ interface ToolVariant {
 
 function variantFor(tool: ToolDefinition): ToolVariant {
   const recordPaths: RecordPath[] = [];
-  const args = pairsForRecords(z.toJSONSchema(tool.args, { io: 'input', unrepresentable: 'any' }) as JsonSchema, [], recordPaths);
+  const args = pairsForRecords(z.toJSONSchema(tool.modelArgs, { io: 'input' }) as JsonSchema, [], recordPaths);
   const common = z.toJSONSchema(planSchema.shape.tasks.element, { io: 'input' }) as JsonSchema & { properties: Record<string, JsonSchema> };
   const schema: JsonSchema = {
     type: 'object',
@@ -119,6 +119,29 @@ export function planFromToolInput(input: unknown): unknown {
       const paths = typeof tool === 'string' ? recordPathsByTool.get(tool) : undefined;
       if (!paths) return task;
       return { ...task, arguments: paths.reduce((acc, p) => recordsFromPairs(acc, p), args) };
+    }),
+  };
+}
+
+function pairsFromRecords(value: unknown, path: readonly string[]): unknown {
+  if (path.length === 0) {
+    return value && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value).map(([field, v]) => ({ field, value: v })) : value;
+  }
+  const [head, ...rest] = path;
+  if (head === '[]') return Array.isArray(value) ? value.map((v) => pairsFromRecords(v, rest)) : value;
+  if (value && typeof value === 'object' && !Array.isArray(value) && Object.hasOwn(value, head!)) {
+    return { ...(value as Record<string, unknown>), [head!]: pairsFromRecords((value as Record<string, unknown>)[head!], rest) };
+  }
+  return value;
+}
+
+/** A plan as Claude would write it into `create_plan` (records as pairs): for examples and test doubles. */
+export function toolInputFromPlan(plan: { summary: string; tasks: { tool: string; arguments: Record<string, unknown> }[] }): unknown {
+  return {
+    ...plan,
+    tasks: plan.tasks.map((task) => {
+      const paths = recordPathsByTool.get(task.tool) ?? [];
+      return { ...task, arguments: paths.reduce<unknown>((acc, p) => pairsFromRecords(acc, p), task.arguments) };
     }),
   };
 }
