@@ -163,6 +163,8 @@ describe('$select, $orderby, $top, $skip, $count', () => {
   it('answers $count as a path segment with plain text', async () => {
     const response = await client.get(`${customers}/$count`);
     expect(response.body).toBe('32');
+    const filtered = await client.get(`${customers}/$count` + filter("number in ('10000', '20000')"));
+    expect(filtered.body).toBe('2');
   });
 });
 

@@ -97,7 +97,9 @@ export class BcApi {
       }
       case 'count': {
         this.allow(request, ['GET'], target.definition.entitySet);
-        return { status: 200, headers: { 'Content-Type': 'text/plain' }, text: String(this.store.list(target.companyId, target.definition.entitySet).length) };
+        const { filter } = this.options(request, target.definition);
+        const rows = this.store.list(target.companyId, target.definition.entitySet).filter((row) => !filter || filter(row.data));
+        return { status: 200, headers: { 'Content-Type': 'text/plain' }, text: String(rows.length) };
       }
       case 'collection':
         return this.collection(request, target);
