@@ -1,6 +1,6 @@
 // Everything around the API: the seed, OAuth tokens and their expiry, BC's rate limit, fault injection and the
 // admin contract of ARCHITECTURE §10, request statistics, reset, persistence, addressing errors.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -249,6 +249,8 @@ describe('persistence', () => {
       const thirdClient = await SandboxClient.connect(third);
       expect(await thirdClient.list(thirdClient.company('vendors') + filter("displayName eq 'Survives Restart'"))).toEqual([]);
       await third.stop();
+      writeFileSync(stateFile, '{ not json');
+      await expect(startBcSandbox({ stateFile })).rejects.toThrow(/not valid JSON/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -37,8 +37,13 @@ export class Store {
 
   private load(): SandboxState | undefined {
     if (!this.stateFile || !existsSync(this.stateFile)) return undefined;
-    const parsed = JSON.parse(readFileSync(this.stateFile, 'utf8')) as SandboxState;
-    if (typeof parsed.rowVersion !== 'number' || typeof parsed.companies !== 'object') {
+    let parsed: SandboxState;
+    try {
+      parsed = JSON.parse(readFileSync(this.stateFile, 'utf8')) as SandboxState;
+    } catch (error) {
+      throw new Error(`BC sandbox state file ${this.stateFile} is not valid JSON (${(error as Error).message}); delete it to start from the seed`);
+    }
+    if (typeof parsed?.rowVersion !== 'number' || typeof parsed.companies !== 'object') {
       throw new Error(`BC sandbox state file ${this.stateFile} is not a sandbox state`);
     }
     return parsed;
