@@ -2,6 +2,8 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
 export { Metrics, MetricUnit };
+/** A unit value such as `MetricUnit.Count`. */
+export type MetricUnitValue = (typeof MetricUnit)[keyof typeof MetricUnit];
 
 export const METRICS_NAMESPACE = 'BcAgent';
 
