@@ -92,6 +92,16 @@ describe('Claude planner through the real SDK', () => {
   });
 
   it('turns { field, value } pairs back into records', async () => {
+    const requests = script(
+      planToolCall({
+        summary: 'Create Fabrikam',
+        tasks: [{ id: 'w1', type: 'write', description: 'Create customer', tool: 'bc_create_entity', arguments: { entity: 'customers', data: { displayName: 'Fabrikam' } }, dependsOn: [], critical: true, priority: 'normal', delaySeconds: 0 }],
+      }),
+    );
+    const viaHelper = await planner().plan("create customer displayName='Fabrikam'", context);
+    expect(viaHelper).toMatchObject({ kind: 'plan', plan: { tasks: [{ arguments: { entity: 'customers', data: { displayName: 'Fabrikam' } } }] } });
+    expect(requests()).toHaveLength(1);
+
     script(
       planToolCall({
         summary: 'Create Fabrikam',

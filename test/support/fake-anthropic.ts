@@ -5,6 +5,7 @@
 // answer (for timeouts). Listens on 127.0.0.1, port 0.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { toolInputFromPlan } from '../../functions/core/planner/plan-tool.js';
 
 export interface CapturedRequest {
   method: string;
@@ -139,8 +140,11 @@ export function toolUse(name: string, input: unknown, usage?: Partial<Usage>): R
   return messageResponse([{ type: 'tool_use', id: `toolu_fake_${++messageCounter}`, name, input }], 'tool_use', usage);
 }
 
-/** Claude calling `create_plan` with this input. */
-export const planToolCall = (plan: unknown, usage?: Partial<Usage>) => toolUse('create_plan', plan, usage);
+/**
+ * Claude calling `create_plan` with this plan, written as Claude writes it: the `data` records of writes as
+ * `{ field, value }` pairs (strict tool use has no free-form objects). Give the plan in the §6 form.
+ */
+export const planToolCall = (plan: unknown, usage?: Partial<Usage>) => toolUse('create_plan', toolInputFromPlan(plan), usage);
 /** Claude calling `reply`. */
 export const replyToolCall = (text: string) => toolUse('reply', { text });
 /** A plain text answer (no tool call). */

@@ -272,7 +272,7 @@ class Parser {
       } else if (word === 'top' || word === 'skip') {
         once(word, token);
         this.index++;
-        options[word] = this.count(word, word === 'top' ? 1 : 0);
+        options[word] = word === 'top' ? this.count(word, 1, 1000) : this.count(word, 0, 10_000);
       } else if (word === 'orderby' || (word === 'order' && this.peek(1).text.toLowerCase() === 'by')) {
         once('orderby', token);
         this.index += word === 'order' ? 2 : 1;
@@ -441,10 +441,10 @@ class Parser {
     throw this.error(`expected ${what}, got ${this.describe(token)}`);
   }
 
-  private count(name: string, min: number): number {
+  private count(name: string, min: number, max: number): number {
     const token = this.peek();
-    if (token.kind !== 'number' || !Number.isInteger(token.value) || (token.value as number) < min || (token.value as number) > 10_000) {
-      throw this.error(`'${name}' needs a whole number from ${min} to 10000, got ${this.describe(token)}`);
+    if (token.kind !== 'number' || !Number.isInteger(token.value) || (token.value as number) < min || (token.value as number) > max) {
+      throw this.error(`'${name}' needs a whole number from ${min} to ${max}, got ${this.describe(token)}`);
     }
     this.index++;
     return token.value as number;

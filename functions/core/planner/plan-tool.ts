@@ -135,13 +135,20 @@ function pairsFromRecords(value: unknown, path: readonly string[]): unknown {
   return value;
 }
 
-/** A plan as Claude would write it into `create_plan` (records as pairs): for examples and test doubles. */
-export function toolInputFromPlan(plan: { summary: string; tasks: { tool: string; arguments: Record<string, unknown> }[] }): unknown {
+/**
+ * A plan as Claude writes it into `create_plan` (records as `{ field, value }` pairs), for examples and test
+ * doubles. Anything that is not plan-shaped, and data already given as pairs, is passed through unchanged.
+ */
+export function toolInputFromPlan(plan: unknown): unknown {
+  if (!plan || typeof plan !== 'object' || !Array.isArray((plan as { tasks?: unknown }).tasks)) return plan;
   return {
     ...plan,
-    tasks: plan.tasks.map((task) => {
-      const paths = recordPathsByTool.get(task.tool) ?? [];
-      return { ...task, arguments: paths.reduce<unknown>((acc, p) => pairsFromRecords(acc, p), task.arguments) };
+    tasks: (plan as { tasks: unknown[] }).tasks.map((task) => {
+      const tool = (task as { tool?: unknown } | null)?.tool;
+      const paths = typeof tool === 'string' ? recordPathsByTool.get(tool) : undefined;
+      if (!paths) return task;
+      const args = (task as { arguments?: unknown }).arguments;
+      return { ...(task as object), arguments: paths.reduce<unknown>((acc, p) => pairsFromRecords(acc, p), args) };
     }),
   };
 }
