@@ -151,6 +151,8 @@ describe('EventBridge through the SDK', () => {
 
   it('lists buses and rules, describes a rule and lists its targets; unknown rules raise ResourceNotFoundException', async () => {
     const { name } = await queueWithRule({ source: ['lister'] }, { InputPath: '$.detail' });
+    await expect(events.send(new CreateEventBusCommand({ Name: BUS }))).rejects.toMatchObject({ name: 'ResourceAlreadyExistsException' });
+    expect(local.aws.events.createBus(BUS)).toBe(`arn:aws:events:us-east-1:000000000000:event-bus/${BUS}`);
     const buses = await events.send(new ListEventBusesCommand({}));
     expect(buses.EventBuses?.map((bus) => bus.Name)).toEqual(expect.arrayContaining(['default', BUS]));
     const rules = await events.send(new ListRulesCommand({ EventBusName: BUS, NamePrefix: name }));

@@ -77,7 +77,7 @@ describe('DynamoDB, Secrets Manager and restarts', () => {
       const sqs = new SQSClient(first.clientConfig);
       await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'survives' }));
       sqs.destroy();
-      first.aws.events.ensureBus('bc-agent-dev');
+      first.aws.events.createBus('bc-agent-dev');
       first.aws.events.putRule({ busName: 'bc-agent-dev', name: 'kept-rule', eventPattern: '{"source":["x"]}' });
       const machineArn = first.aws.stepFunctions.createStateMachine({
         name: 'kept-machine', definition: JSON.stringify({ StartAt: 'P', States: { P: { Type: 'Pass', Result: { ok: 1 }, End: true } } }),

@@ -66,6 +66,18 @@ describe('SQS through the SDK', () => {
     expect(Attributes).toEqual({ QueueArn: 'arn:aws:sqs:us-east-1:000000000000:orders', VisibilityTimeout: '45' });
   });
 
+  it('answers CreateQueue with different attributes with QueueNameExists, while the runtime may re-apply a template', async () => {
+    await createQueue({ VisibilityTimeout: '45' }, 'templated');
+    await expect(createQueue({ VisibilityTimeout: '60' }, 'templated')).rejects.toMatchObject({ name: 'QueueNameExists' });
+    // CloudFormation shapes: numbers and a RedrivePolicy object.
+    local.aws.sqs.createQueue('templated', {
+      VisibilityTimeout: 60, RedrivePolicy: { deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:orders', maxReceiveCount: 3 },
+    } as unknown as Record<string, string>);
+    const attributes = local.aws.sqs.getQueueAttributes('templated');
+    expect(attributes.VisibilityTimeout).toBe('60');
+    expect(JSON.parse(attributes.RedrivePolicy!)).toEqual({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:orders', maxReceiveCount: 3 });
+  });
+
   it('carries message attributes with digests the SDK verifies, and filters them on receive', async () => {
     const url = await createQueue();
     const attributes = {

@@ -215,6 +215,11 @@ describe('Step Functions through the SDK', () => {
     expect(failed.executions!.map((execution) => execution.name)).toEqual(['broken-1']);
     await expect(sfn.send(new DescribeExecutionCommand({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:saga:nope' })))
       .rejects.toBeInstanceOf(ExecutionDoesNotExist);
+    const changed = JSON.stringify({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } });
+    await expect(sfn.send(new CreateStateMachineCommand({ name: 'mapper', definition: changed, roleArn: 'arn:aws:iam::000000000000:role/x' })))
+      .rejects.toMatchObject({ name: 'StateMachineAlreadyExists' });
+    local.aws.stepFunctions.createStateMachine({ name: 'mapper', definition: changed });
+    expect(local.aws.stepFunctions.describeStateMachine(local.aws.stepFunctions.stateMachineArn('mapper')).definition).toBe(changed);
     await expect(sfn.send(new CreateStateMachineCommand({ name: 'broken', definition: '{"StartAt":"Missing","States":{}}', roleArn: 'arn:aws:iam::000000000000:role/x' })))
       .rejects.toBeInstanceOf(InvalidDefinition);
   });

@@ -86,7 +86,10 @@ export function eventBridgeApi(events: LocalEventBridge): JsonService {
         });
         return events.putEvents(entries);
       },
-      CreateEventBus: (input) => ({ EventBusArn: events.createBus(requireString(input, 'Name'), optionalString(input, 'Description')) }),
+      CreateEventBus: (input) => {
+        const description = optionalString(input, 'Description');
+        return { EventBusArn: events.createBus(requireString(input, 'Name'), { strict: true, ...(description ? { description } : {}) }) };
+      },
       DeleteEventBus: (input) => {
         events.deleteBus(requireString(input, 'Name'));
         return {};
@@ -163,7 +166,7 @@ export function eventBridgeApi(events: LocalEventBridge): JsonService {
         return { Result: events.testEventPattern(requireString(input, 'EventPattern'), event) };
       },
       CreateArchive: (input) => {
-        const request: Parameters<LocalEventBridge['createArchive']>[0] = { name: requireString(input, 'ArchiveName'), sourceArn: requireString(input, 'EventSourceArn') };
+        const request: Parameters<LocalEventBridge['createArchive']>[0] = { name: requireString(input, 'ArchiveName'), sourceArn: requireString(input, 'EventSourceArn'), strict: true };
         const pattern = optionalString(input, 'EventPattern');
         if (pattern) request.eventPattern = pattern;
         const description = optionalString(input, 'Description');

@@ -131,19 +131,19 @@ export class LocalEventBridge {
 
   // ---- buses ----
 
-  createBus(name: string, description?: string): string {
+  /** Creates a bus; an existing one is kept unless `strict` (CreateEventBus on the wire → ResourceAlreadyExistsException). */
+  createBus(name: string, options: { description?: string; strict?: boolean } = {}): string {
     if (!/^[A-Za-z0-9._\-/]{1,256}$/.test(name)) throw new AwsError('ValidationException', `Event bus name ${name} is not valid.`);
-    if (this.buses.has(name)) throw new AwsError('ResourceAlreadyExistsException', `Event bus ${name} already exists.`);
+    if (this.buses.has(name)) {
+      if (options.strict) throw new AwsError('ResourceAlreadyExistsException', `Event bus ${name} already exists.`);
+      return this.busArn(name);
+    }
+    const description = options.description;
     const bus: EventBusState = { name, createdTimestamp: this.options.clock.now() };
     if (description) bus.description = description;
     this.buses.set(name, bus);
     this.changed();
     return this.busArn(name);
-  }
-
-  /** Idempotent create, for the runtime building resources from a template. */
-  ensureBus(name: string): string {
-    return this.buses.has(name) ? this.busArn(name) : this.createBus(name);
   }
 
   deleteBus(name: string): void {
@@ -242,8 +242,10 @@ export class LocalEventBridge {
 
   // ---- archives and replays ----
 
-  createArchive(input: { name: string; sourceArn: string; eventPattern?: string; description?: string; retentionDays?: number }): string {
-    if (this.archives.has(input.name)) throw new AwsError('ResourceAlreadyExistsException', `Archive ${input.name} already exists.`);
+  /** Creates an archive; an existing one takes the new settings and keeps its events unless `strict` (the wire). */
+  createArchive(input: { name: string; sourceArn: string; eventPattern?: string; description?: string; retentionDays?: number; strict?: boolean }): string {
+    const existing = this.archives.get(input.name);
+    if (existing && input.strict) throw new AwsError('ResourceAlreadyExistsException', `Archive ${input.name} already exists.`);
     const busName = this.busName(input.sourceArn);
     if (input.eventPattern) {
       try {
@@ -253,7 +255,8 @@ export class LocalEventBridge {
       }
     }
     const archive: ArchiveState = {
-      name: input.name, busName, retentionDays: input.retentionDays ?? 0, createdTimestamp: this.options.clock.now(), events: [],
+      name: input.name, busName, retentionDays: input.retentionDays ?? 0,
+      createdTimestamp: existing?.createdTimestamp ?? this.options.clock.now(), events: existing?.events ?? [],
     };
     if (input.eventPattern) archive.eventPattern = input.eventPattern;
     if (input.description) archive.description = input.description;

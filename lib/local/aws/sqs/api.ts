@@ -96,7 +96,7 @@ export function sqsApi(sqs: LocalSqs): JsonService {
     errorNamespace: 'com.amazonaws.sqs',
     operations: {
       CreateQueue: (input) => {
-        const { url } = sqs.createQueue(requireString(input, 'QueueName'), (optionalObject(input, 'Attributes') ?? {}) as Record<string, string>);
+        const { url } = sqs.createQueue(requireString(input, 'QueueName'), (optionalObject(input, 'Attributes') ?? {}) as Record<string, string>, { strict: true });
         return { QueueUrl: url };
       },
       GetQueueUrl: (input) => ({ QueueUrl: sqs.getQueueUrl(requireString(input, 'QueueName')) }),

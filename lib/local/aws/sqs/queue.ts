@@ -67,7 +67,8 @@ export function validateQueueAttributes(attributes: Record<string, string>, fifo
     if (!Object.hasOwn(SETTABLE_ATTRIBUTES, name)) {
       throw new AwsError('InvalidAttributeName', `Unknown Attribute ${name}.`, 400, 'InvalidAttributeName');
     }
-    const value = String(raw);
+    // CloudFormation gives numbers and a RedrivePolicy object; the wire gives strings.
+    const value = typeof raw === 'object' && raw !== null ? JSON.stringify(raw) : String(raw);
     const range = SETTABLE_ATTRIBUTES[name];
     if (range) {
       const number = Number(value);

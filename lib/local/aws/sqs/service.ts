@@ -135,7 +135,11 @@ export class LocalSqs {
 
   // ---- queues ----
 
-  createQueue(name: string, attributes: Record<string, string> = {}): { url: string; arn: string } {
+  /**
+   * Creates a queue. In-process callers (the runtime applying a template) get create-or-update: an existing
+   * queue takes the given attributes. `strict` is CreateQueue's wire behaviour: differing attributes → QueueNameExists.
+   */
+  createQueue(name: string, attributes: Record<string, string> = {}, options: { strict?: boolean } = {}): { url: string; arn: string } {
     validateQueueName(name);
     const fifo = isFifoName(name);
     if (!fifo && attributes.FifoQueue === 'true') throw invalidParameter('The name of a FIFO queue must end with the .fifo suffix.');
@@ -143,7 +147,9 @@ export class LocalSqs {
     const existing = this.queues.get(name);
     if (existing) {
       const differs = Object.entries(validated).some(([key, value]) => (existing.attributes[key] ?? DEFAULT_QUEUE_ATTRIBUTES[key]) !== value);
-      if (differs) throw new AwsError('QueueNameExists', `A queue already exists with the same name and a different value for attribute(s)`, 400, 'QueueAlreadyExists');
+      if (differs && !options.strict) {
+        this.setQueueAttributes(name, validated);
+      } else if (differs) throw new AwsError('QueueNameExists', `A queue already exists with the same name and a different value for attribute(s)`, 400, 'QueueAlreadyExists');
       return { url: this.queueUrl(name), arn: this.queueArn(name) };
     }
     const now = this.clock.now();

@@ -25,7 +25,7 @@ export function stepFunctionsApi(sfn: LocalStepFunctions): JsonService {
         if (type) request.type = type;
         const roleArn = optionalString(input, 'roleArn');
         if (roleArn) request.roleArn = roleArn;
-        const arn = sfn.createStateMachine(request);
+        const arn = sfn.createStateMachine(request, { strict: true });
         return { stateMachineArn: arn, creationDate: seconds(sfn.describeStateMachine(arn).createdTimestamp) };
       },
       UpdateStateMachine: (input) => {

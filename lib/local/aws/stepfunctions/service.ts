@@ -99,14 +99,23 @@ export class LocalStepFunctions {
 
   // ---- state machines ----
 
-  createStateMachine(input: CreateStateMachineInput): string {
+  /**
+   * Creates a state machine. In-process callers get create-or-update (a changed template replaces the
+   * definition); `strict` is the wire behaviour: a different definition → StateMachineAlreadyExists.
+   */
+  createStateMachine(input: CreateStateMachineInput, options: { strict?: boolean } = {}): string {
     validateName(input.name);
     const arn = input.arn ?? this.stateMachineArn(input.name);
     compile(input.definition);
     const existing = this.machines.get(arn);
     const type = input.type ?? 'STANDARD';
     if (existing) {
-      if (existing.definition !== input.definition || existing.type !== type) {
+      if ((existing.definition !== input.definition || existing.type !== type) && !options.strict) {
+        existing.definition = input.definition;
+        existing.type = type;
+        if (input.roleArn) existing.roleArn = input.roleArn;
+        this.changed();
+      } else if (existing.definition !== input.definition || existing.type !== type) {
         throw new AwsError('StateMachineAlreadyExists', `State Machine Already Exists: '${arn}'`);
       }
       return arn;
