@@ -3,7 +3,7 @@
 // trace; a planner that cannot answer ends in a stored, failed plan with a readable reason.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { createEvent, type DomainEvent, type EventContext, type EventPublisher } from '../core/events/index.js';
+import { createEvent, taskCreatedFields, type DomainEvent, type EventContext, type EventPublisher } from '../core/events/index.js';
 import { validatePlan, type Plan, type PlanProblem } from '../core/plan/index.js';
 import type { Planner } from '../core/planner/types.js';
 import { MAX_TASKS_PER_PLAN, type NewTask, type StateStore, type StoredPlan, type TaskStatus } from '../core/store/index.js';
@@ -157,28 +157,8 @@ export async function startPlan(deps: StartPlanDeps, input: StartPlanInput): Pro
   if (decision.kind === 'reply') events.push(createEvent('agent:completed', { status: 'succeeded', response: decision.text, durationMs: 0 }, next));
   if (decision.kind === 'failed') events.push(createEvent('agent:error', { error: { code: 'PlanningFailed', message: decision.reason } }, next));
   for (const task of plan.tasks.filter((t) => t.status === 'dispatched')) {
-    events.push(
-      createEvent(
-        'task:created',
-        {
-          task: {
-            id: task.id,
-            type: task.type,
-            ...(task.description ? { description: task.description } : {}),
-            tool: task.tool,
-            // The first level depends on nothing, so its arguments hold no $ref to resolve.
-            arguments: task.arguments,
-            dependsOn: task.dependsOn,
-            priority: task.priority,
-            delaySeconds: task.delaySeconds,
-            critical: task.critical,
-            attempt: task.attempt,
-            level: task.level,
-          },
-        },
-        { ...next, taskId: task.id },
-      ),
-    );
+    // The first level depends on nothing, so its arguments hold no $ref to resolve.
+    events.push(createEvent('task:created', taskCreatedFields(task, task.arguments), { ...next, taskId: task.id }));
   }
 
   try {
