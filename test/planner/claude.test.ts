@@ -202,6 +202,17 @@ describe('Claude planner through the real SDK', () => {
   });
 });
 
+describe('Claude planner without the reply tool', () => {
+  it('forces create_plan and treats a reply as not a planning tool', async () => {
+    const requests = script(replyToolCall('hello'));
+    const p = createClaudePlanner({ anthropic: { apiKey: API_KEY, baseURL: server.url, maxRetries: 0 }, allowReply: false });
+    expect(failed(await p.plan('hi', context)).reason).toContain("'reply', which is not a planning tool");
+    const body = requests()[0]!.body;
+    expect(body.tool_choice).toEqual({ type: 'tool', name: 'create_plan', disable_parallel_tool_use: true });
+    expect(body.tools.map((t: { name: string }) => t.name)).toEqual(['create_plan']);
+  });
+});
+
 describe('createPlanner and plannerConfigFromEnv', () => {
   it('chooses Claude with a key and the offline planner without', async () => {
     expect(createPlanner({ maxTasks: 5 }).name).toBe('offline');

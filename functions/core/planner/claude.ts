@@ -31,6 +31,8 @@ export interface ClaudePlannerOptions {
   schemas?: EntitySchemaProvider;
   /** Strict tool use (grammar-constrained input); on by default. */
   strictTools?: boolean;
+  /** Offer the `reply` tool for messages that ask for no operation; on by default. Off: create_plan is forced. */
+  allowReply?: boolean;
 }
 
 /** The default schema provider: the catalogue in functions/core/bc/entities.json, one line per entity set. */
@@ -45,14 +47,18 @@ export function catalogueSchemas(): string {
     .join('\n');
 }
 
-function staticPrompt(schemas: string, maxTasks: number): string {
+function staticPrompt(schemas: string, maxTasks: number, allowReply: boolean): string {
   const tools = TOOLS.map((t) => `- ${t.name} (${t.type} tasks): ${t.description}`).join('\n');
   const byType = TASK_TYPES.map((type) => `${type} → ${TOOLS_BY_TYPE[type].join(', ')}`).join('; ');
   return `You plan work against Microsoft Dynamics 365 Business Central (API v2.0) for a business user.
 
-Turn the user's request into a plan by calling ${CREATE_PLAN_TOOL}. If the message asks for no Business Central
+Turn the user's request into a plan by calling ${CREATE_PLAN_TOOL}.${
+    allowReply
+      ? ` If the message asks for no Business Central
 operation (a greeting, a question about you, something you cannot do with these tools), call ${REPLY_TOOL} with a
-short answer instead. Always answer with exactly one tool call.
+short answer instead.`
+      : ''
+  } Always answer with exactly one tool call.
 
 Rules for plans:
 - At most ${maxTasks} tasks. Task ids are short lower-case names (t1, t2, …).
@@ -90,15 +96,22 @@ export function createClaudePlanner(options: ClaudePlannerOptions): Planner {
   const maxRetries = config.maxRetries ?? DEFAULT_MAX_RETRIES;
   const strict = options.strictTools ?? true;
   const client = new Anthropic({ apiKey: config.apiKey, baseURL: config.baseURL ?? null, timeout: timeoutMs, maxRetries });
+  const allowReply = options.allowReply ?? true;
   const tools: Tool[] = [
     { name: CREATE_PLAN_TOOL, description: 'Submit the plan for the request.', input_schema: planToolInputSchema() as Tool.InputSchema, strict },
-    { name: REPLY_TOOL, description: 'Answer a message that asks for no Business Central operation.', input_schema: replyToolInputSchema() as Tool.InputSchema, strict },
+    ...(allowReply
+      ? [{ name: REPLY_TOOL, description: 'Answer a message that asks for no Business Central operation.', input_schema: replyToolInputSchema() as Tool.InputSchema, strict }]
+      : []),
   ];
+  // A tool call is forced either way: create_plan alone, or one of create_plan and reply.
+  const toolChoice: MessageCreateParamsNonStreaming['tool_choice'] = allowReply
+    ? { type: 'any', disable_parallel_tool_use: true }
+    : { type: 'tool', name: CREATE_PLAN_TOOL, disable_parallel_tool_use: true };
   // The schema text is read once per planner (per Lambda container): it is the cached prompt prefix.
   let system: Promise<TextBlockParam[]> | undefined;
   const systemBlocks = () =>
     (system ??= Promise.resolve((options.schemas ?? catalogueSchemas)()).then(
-      (schemas) => [{ type: 'text', text: staticPrompt(schemas, maxTasks), cache_control: { type: 'ephemeral' } }],
+      (schemas) => [{ type: 'text', text: staticPrompt(schemas, maxTasks, allowReply), cache_control: { type: 'ephemeral' } }],
       (error: unknown) => {
         system = undefined;
         throw error;
@@ -119,7 +132,7 @@ export function createClaudePlanner(options: ClaudePlannerOptions): Planner {
         max_tokens: maxTokens,
         system: blocks,
         tools,
-        tool_choice: { type: 'any', disable_parallel_tool_use: true },
+        tool_choice: toolChoice,
         messages: [{ role: 'user', content: userContent(text, context) }],
         metadata: { user_id: `${context.tenantId}:${context.sessionId}`.slice(0, 256) },
       };
@@ -129,7 +142,7 @@ export function createClaudePlanner(options: ClaudePlannerOptions): Planner {
       } catch (error) {
         return { kind: 'failed', reason: describeApiFailure(error, timeoutMs, maxRetries) };
       }
-      return outcomeOf(message, maxTasks, maxTokens);
+      return outcomeOf(message, maxTasks, maxTokens, allowReply);
     },
   };
 }
@@ -144,7 +157,7 @@ function userContent(text: string, context: PlanContext): string {
   return `${history ? `<history>\n${history}\n</history>\n` : ''}<message>\n${neutral(text)}\n</message>`;
 }
 
-function outcomeOf(message: Message, maxTasks: number, maxTokens: number): PlanOutcome {
+function outcomeOf(message: Message, maxTasks: number, maxTokens: number, allowReply: boolean): PlanOutcome {
   if (message.stop_reason === 'refusal') {
     return { kind: 'failed', reason: 'Claude declined to plan this request (refusal)' };
   }
@@ -156,7 +169,7 @@ function outcomeOf(message: Message, maxTasks: number, maxTokens: number): PlanO
   if (message.stop_reason === 'max_tokens') {
     return { kind: 'failed', reason: `Claude's plan was cut off at the ${maxTokens}-token limit` };
   }
-  if (call.name === REPLY_TOOL) {
+  if (call.name === REPLY_TOOL && allowReply) {
     const text = (call.input as { text?: unknown } | null)?.text;
     if (typeof text !== 'string' || text.trim().length === 0) return { kind: 'failed', reason: 'Claude replied without text' };
     return { kind: 'reply', text: text.slice(0, 4000) };
