@@ -298,6 +298,8 @@ export class LocalSqs {
 
   /** Receives up to `maxMessages`, long polling up to `waitTimeSeconds`; resolves as soon as a message is available. */
   receive(ref: string, options: ReceiveOptions = {}): Promise<SqsMessage[]> {
+    // A poller that keeps calling after shutdown gets an error rather than an endless stream of empty answers.
+    if (this.closed) return Promise.reject(new AwsError('ServiceUnavailable', 'The local SQS has stopped', 503));
     const queue = this.queue(ref);
     const max = options.maxMessages ?? 1;
     if (!Number.isInteger(max) || max < 1 || max > 10) {
@@ -311,7 +313,7 @@ export class LocalSqs {
       return Promise.reject(invalidParameter('Value for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.'));
     }
     const messages = this.take(queue, max, options.visibilityTimeout);
-    if (messages.length > 0 || wait === 0 || this.closed || options.signal?.aborted) return Promise.resolve(messages);
+    if (messages.length > 0 || wait === 0 || options.signal?.aborted) return Promise.resolve(messages);
     return new Promise((resolve) => {
       const waiter: Waiter = { queue: queue.name, options: { ...options, maxMessages: max }, resolve, timer: undefined };
       waiter.timer = this.clock.setTimeout(() => this.finishWaiter(waiter, []), wait * 1000);

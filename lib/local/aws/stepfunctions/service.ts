@@ -315,7 +315,15 @@ export class LocalStepFunctions {
       this.close(execution, 'FAILED', { error: cause.name, cause: typeof causeText === 'string' ? causeText : cause.message });
     }).finally(() => {
       this.running.delete(execution.arn);
-      for (const token of issued) this.tokens.delete(token);
+      // Settling open tokens ends the library's pending task (and clears its task timeout timer).
+      for (const token of issued) {
+        const pending = this.tokens.get(token);
+        if (pending && !pending.settled) {
+          pending.settled = true;
+          pending.reject(new TaskError('States.Runtime', 'The execution has closed'));
+        }
+        this.tokens.delete(token);
+      }
       this.changed();
     });
     this.running.set(execution.arn, { abort: handle.abort, done });
