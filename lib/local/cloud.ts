@@ -214,7 +214,7 @@ async function createResources(stack: LocalStack, aws: LocalAws, onError: NonNul
     stack.override(queue.logicalId, { ref: created.url, attributes: { QueueUrl: created.url, Arn: created.arn } });
   }
   await Promise.all(readTables(stack).map((table) => aws.dynamodb.createTable(table.input)));
-  for (const bus of readBuses(stack)) aws.events.ensureBus(bus.name);
+  for (const bus of readBuses(stack)) aws.events.createBus(bus.name);
   for (const [logicalId, resource] of stack.resourcesOfType('AWS::Events::Archive')) {
     const props = stack.resolve(resource.Properties ?? {}) as { SourceArn: string; EventPattern?: unknown; RetentionDays?: number; Description?: string };
     const name = stack.ref(logicalId) as string;

@@ -1,0 +1,88 @@
+// `npm start`: runs the whole system on this machine (architecture §10) and prints one readiness line with
+// the URLs once every part answers. Ctrl-C (SIGINT) or SIGTERM shuts it down cleanly; state stays in
+// LOCAL_STATE_DIR (default `.local`) for the next start.
+import { startLocalCloud, type LocalCloud, type LocalCloudUrls } from './cloud.js';
+import { localSettingsFromEnv } from './config.js';
+import type { LogStream } from './lambda/function-runner.js';
+
+/** `BcAgent-dev-OrchestratorFunction49D0C499` → `OrchestratorFunction`. */
+export function shortFunctionName(name: string): string {
+  return name.replace(/^BcAgent-[a-z]+-/, '').replace(/[0-9A-F]{8}$/, '');
+}
+
+/** One function log line made readable: Powertools JSON becomes `time LEVEL [fn] message key=value…`. */
+export function formatFunctionLog(functionName: string, stream: LogStream, line: string): string {
+  const name = shortFunctionName(functionName);
+  let record: unknown;
+  try {
+    record = JSON.parse(line);
+  } catch {
+    return `[${name}]${stream === 'stderr' ? ' (stderr)' : ''} ${line}`;
+  }
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) return `[${name}] ${line}`;
+  const { level, message, timestamp, service: _service, sampling_rate: _sampling, xray_trace_id: _trace, ...rest } = record as Record<string, unknown>;
+  const time = typeof timestamp === 'string' ? timestamp.slice(11, 23) : new Date().toISOString().slice(11, 23);
+  const fields = Object.entries(rest)
+    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(' ');
+  return `${time} ${String(level ?? 'LOG').padEnd(5)} [${name}] ${String(message ?? '')}${fields ? ` ${fields}` : ''}`;
+}
+
+/** Resolves once each URL gives any HTTP answer (the server is up and routing). */
+async function waitUntilAnswering(urls: LocalCloudUrls, timeoutMs: number): Promise<void> {
+  const probes = [`${urls.api}/v1/health`, urls.aws, `${urls.bc}/`, urls.mcp];
+  const deadline = Date.now() + timeoutMs;
+  for (const url of probes) {
+    for (;;) {
+      try {
+        await (await fetch(url, { signal: AbortSignal.timeout(5000) })).arrayBuffer();
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`${url} does not answer: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const settings = localSettingsFromEnv();
+  process.stdout.write(`starting the local cloud (state in ${settings.stateDir})…\n`);
+  const cloud: LocalCloud = await startLocalCloud({
+    stateDir: settings.stateDir,
+    ports: settings.ports,
+    onLog: (name, stream, line) => process.stdout.write(`${formatFunctionLog(name, stream, line)}\n`),
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      process.stderr.write(`${signal} again: exiting without a clean shutdown\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    process.stdout.write(`${signal}: stopping the local cloud…\n`);
+    cloud.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`shutdown failed: ${(error as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  await waitUntilAnswering(cloud.urls, 30_000);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const { api, aws, bc, mcp } = cloud.urls;
+  process.stdout.write(`local cloud ready in ${seconds}s: api ${api}/v1  aws ${aws}  bc ${bc}  mcp ${mcp}  (npm run token -- --sub alice --tenant local)\n`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`the local cloud could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,71 @@
+// `npm run token -- --sub alice --tenant local [--role approver] [--ttl 3600]`: prints a JWT the local HTTP
+// API and the local MCP URL accept, signed with the key pair in `<LOCAL_STATE_DIR>/jwt/` for the issuer and
+// audience of the dev stack's authorizer.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { localSettingsFromEnv } from './config.js';
+import { loadOrCreateJwtKeys, signLocalToken, type JwtIssuerConfig, type LocalTokenRequest } from './jwt.js';
+import { DEV_STACK_NAME, PROJECT_ROOT, readAssembly } from './synth.js';
+import { LocalStack } from './template/local-stack.js';
+import { readHttpApi } from './template/model.js';
+
+const USAGE = 'usage: npm run token -- --sub <user> --tenant <tenant> [--role approver]... [--ttl <seconds>]';
+
+export function parseTokenArgs(argv: string[]): LocalTokenRequest {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      sub: { type: 'string' },
+      tenant: { type: 'string' },
+      role: { type: 'string', multiple: true },
+      ttl: { type: 'string' },
+      scope: { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (!values.sub || !values.tenant) throw new Error(`--sub and --tenant are required\n${USAGE}`);
+  const ttl = values.ttl === undefined ? 3600 : Number(values.ttl);
+  if (!Number.isInteger(ttl) || ttl <= 0) throw new Error(`--ttl must be a positive whole number of seconds, got "${values.ttl}"`);
+  return {
+    sub: values.sub,
+    tenant: values.tenant,
+    ...(values.role?.length ? { roles: values.role } : {}),
+    ttlSeconds: ttl,
+    ...(values.scope ? { scope: values.scope } : {}),
+  };
+}
+
+/**
+ * The authorizer's issuer and audience: from the template `npm start` last synthesized (what the running
+ * local cloud checks), else from the dev configuration.
+ */
+export async function devJwtConfig(stateDir: string): Promise<JwtIssuerConfig> {
+  const assemblyDir = join(stateDir, 'cdk.out');
+  if (existsSync(join(assemblyDir, `${DEV_STACK_NAME}.template.json`))) {
+    const { template, stackName } = await readAssembly(assemblyDir);
+    const stack = new LocalStack(template, { stackName, region: 'us-east-1', accountId: '000000000000', awsUrl: '', apiUrl: '', functionUrl: '' });
+    const authorizer = readHttpApi(stack)?.routes.find((route) => route.authorizer)?.authorizer;
+    if (authorizer) return { issuer: authorizer.issuer, audience: authorizer.audience };
+  }
+  const [{ App }, { configFor }, { overridesOf }] = await Promise.all([import('aws-cdk-lib'), import('../config.js'), import('../app.js')]);
+  const cdkJson = JSON.parse(await readFile(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  const { jwt } = configFor('dev', overridesOf(new App({ context: cdkJson.context ?? {} }), 'dev'));
+  return { issuer: jwt.issuer, audience: jwt.audience };
+}
+
+async function main(): Promise<void> {
+  const request = parseTokenArgs(process.argv.slice(2));
+  const { stateDir } = localSettingsFromEnv();
+  const keys = await loadOrCreateJwtKeys(stateDir);
+  process.stdout.write(`${await signLocalToken(keys, await devJwtConfig(stateDir), request)}\n`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}
