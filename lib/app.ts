@@ -4,6 +4,7 @@
 //   "bc-agent:prod": { "jwt": { "issuer": "https://login.example.com/", "audience": ["bc-agent"] },
 //                      "bc": { "tenant": "<entra-tenant-id>", "environment": "production" } }
 // cdk-nag's AwsSolutions checks run on every synthesis; a finding fails `cdk synth`.
+import { pathToFileURL } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { configFor, isStage, STAGES, type ConfigOverrides, type Stage } from './config.js';
@@ -49,6 +50,6 @@ export function buildApp(app: App = new App()): App {
 }
 
 // Synthesize only when run as the CDK entry, not when a test imports buildApp.
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   buildApp().synth();
 }

@@ -19,7 +19,8 @@ import {
 
 let synthesized: SynthesizedApp;
 beforeAll(() => {
-  synthesized = synthesizeApp({ bundle: true });
+  // The one synthesis that bundles and validates the templates against CloudFormation's schemas.
+  synthesized = synthesizeApp({ bundle: true, validateTemplates: true });
 });
 afterAll(() => synthesized?.cleanup());
 

@@ -1,14 +1,16 @@
-// Shared by the infrastructure tests: synthesizes the CDK app (all three stages) once per test file and hands
-// out the stacks and their templates. Bundling is the slow part: with `bundle: true` only the dev stack is
-// bundled (esbuild runs once per handler); the other stages, and every synthesis with `bundle: false`, skip it
-// (their templates are identical apart from asset hashes).
-import { mkdtempSync, rmSync } from 'node:fs';
+// Shared by the infrastructure tests: synthesizes the CDK app (all three stages, with cdk.json's context) once
+// per test file and hands out the stacks and their templates. Two things are slow and optional: bundling
+// (`bundle: true` bundles the dev stack only, esbuild once per handler; the other stages' templates differ
+// only in asset hashes) and CDK's built-in CloudFormation schema validation (`validateTemplates: true`; with
+// cdk.json's `@aws-cdk/core:validateAgainstDefaultRules` a finding fails synthesis).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp, stackName } from '../../lib/app.js';
 import { STAGES, type Stage } from '../../lib/config.js';
+import { PROJECT_ROOT } from '../../lib/constructs/handler-function.js';
 import type { BcAgentStack } from '../../lib/stack.js';
 
 export interface SynthesizedApp {
@@ -20,18 +22,29 @@ export interface SynthesizedApp {
   cleanup(): void;
 }
 
-const cache = new Map<boolean, SynthesizedApp>();
+export interface SynthesisOptions {
+  bundle: boolean;
+  validateTemplates: boolean;
+}
 
-export function synthesizeApp({ bundle }: { bundle: boolean }): SynthesizedApp {
-  const cached = cache.get(bundle);
+const cache = new Map<string, SynthesizedApp>();
+const cdkJsonContext = (
+  JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }
+).context;
+
+export function synthesizeApp(options: SynthesisOptions): SynthesizedApp {
+  const key = JSON.stringify(options);
+  const cached = cache.get(key);
   if (cached) return cached;
   const outdir = mkdtempSync(join(tmpdir(), 'bc-agent-infra-'));
   const app = buildApp(
     new App({
       outdir,
+      builtinCloudFormationValidation: options.validateTemplates,
       context: {
+        ...cdkJsonContext,
         environments: [...STAGES],
-        'aws:cdk:bundling-stacks': bundle ? [stackName('dev')] : [],
+        'aws:cdk:bundling-stacks': options.bundle ? [stackName('dev')] : [],
       },
     }),
   );
@@ -47,11 +60,11 @@ export function synthesizeApp({ bundle }: { bundle: boolean }): SynthesizedApp {
     stacks,
     templates,
     cleanup: () => {
-      cache.delete(bundle);
+      cache.delete(key);
       rmSync(outdir, { recursive: true, force: true });
     },
   };
-  cache.set(bundle, synthesized);
+  cache.set(key, synthesized);
   return synthesized;
 }
 
