@@ -1,5 +1,5 @@
 // The event catalogue of §4: one zod schema per event, each the envelope plus the event's own fields.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const SCHEMA_VERSION = 1;
 

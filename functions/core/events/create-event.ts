@@ -1,6 +1,6 @@
 // Builds events: fills the envelope, validates against the catalogue.
 import { randomUUID } from 'node:crypto';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import {
   eventCatalogue,
   SCHEMA_VERSION,

@@ -1,5 +1,5 @@
 // zod validation of what the caller sent, turned into a readable 400 (shape) or 422 (meaning).
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { HttpError } from './errors.js';
 
 function describeIssue(issue: z.core.$ZodIssue): string {

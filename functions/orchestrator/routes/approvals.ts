@@ -6,7 +6,7 @@
 //           operation { tool, arguments }, requestedBy, status, requestedAt, expiresAt (epoch s, TTL),
 //           decidedBy?, decidedAt?, reason?
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createEvent, type EventPublisher } from '../../core/events/index.js';
 import {
   conflict,

@@ -1,5 +1,5 @@
 // POST /v1/sessions/{sessionId}/messages { "text" } → 202 { planId, status, tasks }.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   json,
   parseJsonBody,
