@@ -1,6 +1,6 @@
 // The purchase-order saga as synthesized: its shape (catches, compensation order, task token) and its
 // behaviour, by running the definition with aws-local-stepfunctions while every Task is answered locally.
-import { StateMachine, type EventLog } from 'aws-local-stepfunctions';
+import { StateMachine } from 'aws-local-stepfunctions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventCatalogue, isEventName } from '../../functions/core/events/catalogue.js';
 import { COMPENSATIONS, FORWARD_STEPS, SAGA_STEPS, compensationsFrom } from '../../lib/constructs/purchase-order-saga.js';
@@ -63,7 +63,7 @@ async function runSaga(behaviour: Record<string, StepBehaviour> = {}): Promise<R
   const trace: string[] = [];
   const events: Run['events'] = [];
   const attempts = new Map<string, number>();
-  const handlers: Record<string, (input: any) => Promise<unknown>> = {};
+  const handlers: Record<string, (input: any) => Promise<any>> = {};
   const retryIntervals: Record<string, number> = {};
   const visit = (states: Record<string, any>) => {
     for (const [name, state] of Object.entries(states)) {
@@ -111,9 +111,8 @@ async function runSaga(behaviour: Record<string, StepBehaviour> = {}): Promise<R
     const output = await execution.result;
     return { trace, events, outcome: { status: 'succeeded', output } };
   } catch (e) {
-    const logs: EventLog[] = [];
-    for await (const log of execution.eventLogs) logs.push(log);
-    const failed = logs.find((log) => log.type === 'ExecutionFailed') as { Error?: string } | undefined;
+    let failed: { Error?: string } | undefined;
+    for await (const log of execution.eventLogs) if (log.type === 'ExecutionFailed') failed = log;
     return { trace, events, outcome: { status: 'failed', error: failed?.Error ?? String(e) } };
   }
 }
