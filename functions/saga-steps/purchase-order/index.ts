@@ -1,3 +1,58 @@
-export const handler = async () => {
-  throw new Error('saga-steps/purchase-order handler is not built yet');
-};
+// Step Functions task handler of the purchase-order saga: `{ step, input, taskToken? }` → the step's result.
+// Thin on purpose: parse, set the correlation keys, run the step from functions/core/saga, log the outcome.
+// Errors leave with the names the state machine retries or catches on (functions/core/saga/errors.ts).
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { z } from 'zod';
+import { createLogger, resetCorrelation, setCorrelation } from '../../core/observability/index.js';
+import {
+  invalidInputError,
+  runSagaStep,
+  sagaContextSchema,
+  sagaDepsFromEnv,
+  SAGA_STEPS,
+  withSagaContext,
+  type PurchaseOrderSagaDeps,
+} from '../../core/saga/index.js';
+
+const requestSchema = z.strictObject({
+  step: z.enum(SAGA_STEPS),
+  input: z.record(z.string(), z.unknown()),
+  taskToken: z.string().min(1).optional(),
+});
+
+export type SagaStepHandler = (event: unknown) => Promise<unknown>;
+
+/** The handler over dependencies loaded once per container (again after a failed load). */
+export function createStepHandler(loadDeps: () => Promise<PurchaseOrderSagaDeps>, logger: Logger): SagaStepHandler {
+  let deps: Promise<PurchaseOrderSagaDeps> | undefined;
+  return async (event) => {
+    resetCorrelation(logger);
+    const request = requestSchema.safeParse(event);
+    if (!request.success) {
+      const issues = request.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      throw invalidInputError(`The saga step request must be { step, input, taskToken? }: ${issues}`);
+    }
+    const { step, input, taskToken } = request.data;
+    const context = sagaContextSchema.safeParse(input);
+    if (context.success) setCorrelation(logger, context.data);
+    deps ??= loadDeps().catch((error: unknown) => {
+      deps = undefined;
+      throw error;
+    });
+    const loaded = await deps;
+    const started = Date.now();
+    try {
+      const result = await withSagaContext(context.success ? context.data : undefined, () => runSagaStep(loaded, step, input, taskToken));
+      logger.info('saga step succeeded', { step, durationMs: Date.now() - started });
+      return result;
+    } catch (error) {
+      const failure = error as Error;
+      logger.warn('saga step failed', { step, errorName: failure.name, errorMessage: failure.message, durationMs: Date.now() - started });
+      throw error;
+    }
+  };
+}
+
+const logger = createLogger('saga-purchase-order');
+
+export const handler = createStepHandler(() => sagaDepsFromEnv(process.env, logger), logger);

@@ -1,0 +1,85 @@
+// The BC client's configuration from the BC_* environment variables of docs/internals.md, for every Lambda
+// that talks to BC (saga steps, MCP server). Credentials come from the Secrets Manager secret named by
+// BC_CREDENTIALS_SECRET_ARN (`{ "clientId", "clientSecret" }`), or, for the stdio bin and local runs, from
+// BC_CLIENT_ID / BC_CLIENT_SECRET. Secret values never appear in an error or a log line.
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import type { BcClientConfig } from './client.js';
+
+export interface BcCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+export type BcCredentialsLoader = (secretArn: string) => Promise<BcCredentials>;
+
+export type Env = Record<string, string | undefined>;
+
+const credentialsSchema = z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) });
+
+/** Reads `{ clientId, clientSecret }` from a Secrets Manager secret (the endpoint follows AWS_ENDPOINT_URL as usual). */
+export const loadBcCredentialsFromSecretsManager: BcCredentialsLoader = async (secretArn) => {
+  const client = new SecretsManagerClient({});
+  try {
+    const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
+    if (!SecretString) throw new Error(`Secret ${secretArn} has no SecretString`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(SecretString);
+    } catch {
+      throw new Error(`Secret ${secretArn} is not JSON; expected { "clientId", "clientSecret" }`);
+    }
+    // The message names the expected keys only; the secret's values never reach an error.
+    const result = credentialsSchema.safeParse(parsed);
+    if (!result.success) throw new Error(`Secret ${secretArn} must hold non-empty "clientId" and "clientSecret"`);
+    return result.data;
+  } finally {
+    client.destroy();
+  }
+};
+
+export function requiredEnv(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+export function optionalEnv(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/**
+ * BcClientConfig from BC_API_BASE_URL, BC_TENANT, BC_ENVIRONMENT, optional BC_COMPANY_ID and BC_TOKEN_URL,
+ * and the credentials (secret first, then the plain variables).
+ */
+export async function loadBcClientConfig(
+  env: Env = process.env,
+  loadCredentials: BcCredentialsLoader = loadBcCredentialsFromSecretsManager,
+): Promise<BcClientConfig> {
+  const baseUrl = requiredEnv(env, 'BC_API_BASE_URL');
+  const tenant = requiredEnv(env, 'BC_TENANT');
+  const environment = requiredEnv(env, 'BC_ENVIRONMENT');
+  const secretArn = optionalEnv(env, 'BC_CREDENTIALS_SECRET_ARN');
+  let credentials: BcCredentials;
+  if (secretArn) {
+    credentials = await loadCredentials(secretArn);
+  } else {
+    const clientId = optionalEnv(env, 'BC_CLIENT_ID');
+    const clientSecret = optionalEnv(env, 'BC_CLIENT_SECRET');
+    if (!clientId || !clientSecret) {
+      throw new Error('BC credentials missing: set BC_CREDENTIALS_SECRET_ARN, or BC_CLIENT_ID and BC_CLIENT_SECRET');
+    }
+    credentials = { clientId, clientSecret };
+  }
+  const companyId = optionalEnv(env, 'BC_COMPANY_ID');
+  const tokenUrl = optionalEnv(env, 'BC_TOKEN_URL');
+  return {
+    baseUrl,
+    tenant,
+    environment,
+    ...credentials,
+    ...(companyId ? { companyId } : {}),
+    ...(tokenUrl ? { tokenUrl } : {}),
+  };
+}

@@ -1,0 +1,104 @@
+// Wires the saga steps' dependencies from the environment of docs/internals.md: BC (BC_*, credentials from
+// Secrets Manager) behind the circuit breaker (BREAKERS_TABLE, BREAKER_*), approvals (APPROVALS_TABLE,
+// APPROVAL_TTL_MINUTES), the state store (STATE_TABLE) and the bus (EVENT_BUS_NAME). One set per container;
+// what differs per invocation (the correlation id sent to BC, the context of breaker events) comes from the
+// invocation context.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { BcClient, type BcClientOptions } from '../bc/index.js';
+import { loadBcClientConfig, loadBcCredentialsFromSecretsManager, optionalEnv, requiredEnv, type BcCredentialsLoader, type Env } from '../bc/env.js';
+import { CircuitBreaker, type BreakerStateChange } from '../breaker/index.js';
+import { bcBreakerKey } from '../breaker/guard.js';
+import { createEvent, createPublisher, type EventPublisher } from '../events/index.js';
+import { CORRELATION_HEADER } from '../observability/index.js';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { createDocumentClient, createStateStore } from '../store/index.js';
+import { guardedSagaBc } from './documents.js';
+import type { PurchaseOrderSagaDeps } from './purchase-order.js';
+import type { SagaContext } from './schema.js';
+
+/** The event component (source `bc-agent.saga`, the construct's SAGA_EVENT_SOURCE). */
+export const SAGA_COMPONENT = 'saga';
+
+const invocation = new AsyncLocalStorage<SagaContext>();
+
+/** Runs one step with its context available to the BC requests and breaker events it causes. */
+export function withSagaContext<T>(context: SagaContext | undefined, run: () => Promise<T>): Promise<T> {
+  return context ? invocation.run(context, run) : run();
+}
+
+/** fetch that sends the current invocation's correlation id to BC (one client serves every invocation). */
+function correlatingFetch(base: typeof fetch): typeof fetch {
+  return (input, init) => {
+    const correlationId = invocation.getStore()?.correlationId;
+    if (!correlationId) return base(input, init);
+    const headers = new Headers(init?.headers);
+    headers.set(CORRELATION_HEADER, correlationId);
+    return base(input, { ...init, headers });
+  };
+}
+
+function positiveIntEnv(env: Env, name: string, fallback: number): number {
+  const text = optionalEnv(env, name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got '${text}'`);
+  return value;
+}
+
+/** Publishes breaker:state-changed in the context of the step whose call made the transition. */
+function breakerEventPublisher(publisher: EventPublisher, logger: Logger) {
+  return async (change: BreakerStateChange): Promise<void> => {
+    const context = invocation.getStore();
+    if (!context) {
+      logger.warn('breaker transition outside a saga step; not published', { breakerKey: change.key, to: change.to });
+      return;
+    }
+    const event = createEvent(
+      'breaker:state-changed',
+      { breakerKey: change.key, from: change.from, to: change.to, reason: change.reason, ...(change.failures !== undefined ? { failureCount: change.failures } : {}) },
+      { ...context, causationId: context.taskId },
+    );
+    await publisher.publish([event]);
+  };
+}
+
+export interface SagaDepsOverrides {
+  loadCredentials?: BcCredentialsLoader;
+  /** BC client options (tests shorten backoff). */
+  bcOptions?: BcClientOptions;
+  /** BC client retries inside one step before the state machine's own retry takes over. */
+  bcMaxRetries?: number;
+  now?: () => Date;
+}
+
+export async function sagaDepsFromEnv(env: Env, logger: Logger, overrides: SagaDepsOverrides = {}): Promise<PurchaseOrderSagaDeps> {
+  const bcConfig = await loadBcClientConfig(env, overrides.loadCredentials ?? loadBcCredentialsFromSecretsManager);
+  const publisher = createPublisher({ busName: requiredEnv(env, 'EVENT_BUS_NAME'), component: SAGA_COMPONENT });
+  const db = createDocumentClient();
+  const breaker = new CircuitBreaker({
+    key: bcBreakerKey(bcConfig.tenant, bcConfig.environment),
+    tableName: requiredEnv(env, 'BREAKERS_TABLE'),
+    db,
+    threshold: positiveIntEnv(env, 'BREAKER_THRESHOLD', 5),
+    windowMs: positiveIntEnv(env, 'BREAKER_WINDOW_SECONDS', 60) * 1000,
+    openMs: positiveIntEnv(env, 'BREAKER_OPEN_SECONDS', 60) * 1000,
+    onStateChange: breakerEventPublisher(publisher, logger),
+    logger: { warn: (message, extra) => logger.warn(message, extra ?? {}) },
+  });
+  const bcOptions = overrides.bcOptions ?? {};
+  const client = new BcClient(
+    { ...bcConfig, ...(overrides.bcMaxRetries !== undefined ? { maxRetries: overrides.bcMaxRetries } : {}) },
+    { ...bcOptions, fetch: correlatingFetch(bcOptions.fetch ?? globalThis.fetch.bind(globalThis)) },
+  );
+  const defaultLocationCode = optionalEnv(env, 'SAGA_DEFAULT_LOCATION_CODE');
+  return {
+    bc: guardedSagaBc(client, breaker),
+    db,
+    approvalsTable: requiredEnv(env, 'APPROVALS_TABLE'),
+    approvalTtlMinutes: positiveIntEnv(env, 'APPROVAL_TTL_MINUTES', 15),
+    plans: createStateStore({ tableName: requiredEnv(env, 'STATE_TABLE'), db }).plans,
+    publisher,
+    now: overrides.now ?? (() => new Date()),
+    ...(defaultLocationCode ? { defaultLocationCode } : {}),
+  };
+}

@@ -1,0 +1,80 @@
+// The BC reads and deletes the saga's steps share: finding its order by key, listing the order's lines and
+// reservations, and deleting a record where "already gone" counts as done.
+import { BcNotFoundError, itemReservationsApi, type BcClient, type CustomApiClient } from '../bc/index.js';
+import type { CircuitBreaker } from '../breaker/index.js';
+import { BC_CALLS, guardWithBreaker } from '../breaker/guard.js';
+import { ORDER_KEY_FIELD } from './identity.js';
+
+export interface OrderRef {
+  companyId: string;
+  orderId: string;
+  orderNumber: string;
+  vendorId: string;
+}
+
+/** BC as the saga reaches it: the standard API and the itemReservations custom API. */
+export interface SagaBc {
+  client: BcClient;
+  reservations: CustomApiClient;
+}
+
+const CUSTOM_API_CALLS = ['list', 'get', 'create', 'update', 'delete'] as const;
+
+/**
+ * Both behind the breaker. The custom API client is guarded on its own: its methods call the BcClient
+ * directly, not through the guarded view.
+ */
+export function guardedSagaBc(client: BcClient, breaker: CircuitBreaker): SagaBc {
+  return {
+    client: guardWithBreaker(client, breaker, BC_CALLS),
+    reservations: guardWithBreaker(client.customApi(itemReservationsApi), breaker, CUSTOM_API_CALLS),
+  };
+}
+
+/** The order tagged with `orderKey`, or undefined. More than one would be a bug: the oldest is the saga's. */
+export async function findOrderByKey(bc: SagaBc, companyId: string, orderKey: string): Promise<OrderRef | undefined> {
+  const { value } = await bc.client.query(
+    'purchaseOrders',
+    {
+      filter: { field: ORDER_KEY_FIELD, op: 'eq', value: orderKey },
+      select: ['id', 'number', 'vendorId'],
+      orderby: [{ field: 'number' }],
+      top: 2,
+    },
+    { company: companyId },
+  );
+  const found = value[0];
+  if (!found) return undefined;
+  return { companyId, orderId: String(found.id), orderNumber: String(found.number), vendorId: String(found.vendorId) };
+}
+
+/** The order's lines; none when the order itself is gone. */
+export async function listOrderLines(bc: SagaBc, companyId: string, orderId: string): Promise<Record<string, unknown>[]> {
+  try {
+    const { value } = await bc.client.query('purchaseOrderLines', { select: ['id', 'sequence', 'itemId', 'quantity'] }, { company: companyId, parentId: orderId });
+    return value;
+  } catch (error) {
+    if (error instanceof BcNotFoundError) return [];
+    throw error;
+  }
+}
+
+/** Reservations whose source is the order. */
+export async function listOrderReservations(bc: SagaBc, companyId: string, orderId: string): Promise<Record<string, unknown>[]> {
+  const { value } = await bc.reservations.list(
+    { filter: { and: [{ field: 'sourceType', op: 'eq', value: 'Purchase Order' }, { field: 'sourceId', op: 'eq', value: orderId }] } },
+    { company: companyId },
+  );
+  return value;
+}
+
+/** Runs a delete; a record that is already gone is what the caller wanted. Returns whether it deleted. */
+export async function deleteIfPresent(remove: () => Promise<void>): Promise<boolean> {
+  try {
+    await remove();
+    return true;
+  } catch (error) {
+    if (error instanceof BcNotFoundError) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,75 @@
+// The saga's bookkeeping steps: what the compensation chain achieved (for rollback:completed) and the
+// task:completed event that ends the task, with the attempt and duration read from the state store.
+import { createEvent, type EventPublisher } from '../events/index.js';
+import type { ErrorInfo } from '../events/catalogue.js';
+import type { PlanStore } from '../store/index.js';
+import { inconsistent } from './errors.js';
+import { COMPENSATION_ORDER, type CaughtError, type SagaContext } from './schema.js';
+
+export interface RollbackSummary {
+  status: 'succeeded' | 'partial';
+  compensated: string[];
+  failed: { step: string; error: ErrorInfo }[];
+}
+
+/** Lambda errors reach a Catch with Cause = JSON `{ errorType, errorMessage, trace }`; people want the message. */
+export function causeMessage(cause: string | undefined): string {
+  if (!cause) return '';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (parsed && typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // not JSON: the cause is the message
+  }
+  return cause;
+}
+
+export const errorInfoOf = (caught: CaughtError): ErrorInfo => ({ code: caught.Error, message: causeMessage(caught.Cause) });
+
+/** From `$.compensations` (succeeded) and `$.compensationErrors` (failed after retries), in running order. */
+export function summarizeRollback(compensations: Record<string, unknown>, compensationErrors: Record<string, CaughtError>): RollbackSummary {
+  const compensated = COMPENSATION_ORDER.filter((step) => Object.hasOwn(compensations, step));
+  const failed = COMPENSATION_ORDER.filter((step) => Object.hasOwn(compensationErrors, step)).map((step) => ({
+    step,
+    error: errorInfoOf(compensationErrors[step]!),
+  }));
+  return { status: failed.length > 0 ? 'partial' : 'succeeded', compensated, failed };
+}
+
+export type SagaOutcome = { status: 'succeeded'; result: Record<string, unknown> } | { status: 'failed'; error: ErrorInfo };
+
+/** The failure to report: the step's error, and whether BC was left as it was. */
+export function failureOf(error: CaughtError | undefined, rollback: RollbackSummary | undefined): ErrorInfo {
+  const base = error ? errorInfoOf(error) : { code: 'SagaFailed', message: 'The purchase-order saga failed' };
+  if (rollback?.status !== 'partial') return base;
+  const steps = rollback.failed.map((f) => f.step).join(', ');
+  return { code: 'RollbackIncomplete', message: `${base.code}: ${base.message}. Undoing it failed at ${steps}: BC may still hold part of the order` };
+}
+
+export interface ReportDeps {
+  plans: PlanStore;
+  publisher: EventPublisher;
+  now: () => Date;
+}
+
+/** Publishes task:completed for the saga's task. */
+export async function reportTaskCompleted(deps: ReportDeps, context: SagaContext, outcome: SagaOutcome): Promise<void> {
+  const plan = await deps.plans.getPlan(context.tenantId, context.planId);
+  const task = plan?.tasks.find((t) => t.id === context.taskId);
+  if (!task) throw inconsistent(`Task ${context.taskId} of plan ${context.planId} is not in the state store`);
+  const now = deps.now();
+  const since = Date.parse(task.startedAt ?? task.updatedAt);
+  const event = createEvent(
+    'task:completed',
+    {
+      taskType: task.type,
+      status: outcome.status,
+      ...(outcome.status === 'succeeded' ? { result: outcome.result } : { error: outcome.error }),
+      attempt: task.attempt,
+      durationMs: Number.isFinite(since) ? Math.max(0, now.getTime() - since) : 0,
+    },
+    { ...context, causationId: context.taskId },
+    { now },
+  );
+  await deps.publisher.publish([event]);
+}
