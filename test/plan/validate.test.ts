@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validatePlan, TOOLS_BY_TYPE, type PlanInput, type PlanProblem } from '../../functions/core/plan/index.js';
+import { validatePlan, validateToolArguments, resolveRefs, TOOLS_BY_TYPE, type PlanInput, type PlanProblem } from '../../functions/core/plan/index.js';
 
 const query = (id: string, dependsOn: string[] = [], args: Record<string, unknown> = { entity: 'customers' }) => ({
   id,
@@ -160,5 +160,29 @@ describe('validatePlan', () => {
     expect(problems({ summary: 's', tasks: [query('t1', [], { entity: 'customers', top: 0 })] })[0]).toMatchObject({ code: 'invalid' });
     expect(problems('not a plan')[0]).toMatchObject({ code: 'invalid' });
     expect(problems({ summary: 's', tasks: [] })[0]).toMatchObject({ code: 'invalid' });
+  });
+
+  it('survives hostile nesting in arguments without looking into them', () => {
+    let deep: unknown = { $ref: 't1.result' };
+    for (let i = 0; i < 50_000; i++) deep = { a: deep };
+    const found = problems({ summary: 's', tasks: [query('t1'), query('t2', ['t1'], { entity: 'customers', select: deep })] });
+    expect(found).toEqual([expect.objectContaining({ code: 'invalid', taskId: 't2' })]);
+
+    let filter: unknown = { field: 'city', op: 'eq', value: 'x' };
+    for (let i = 0; i < 20_000; i++) filter = { not: filter };
+    const nested = problems({ summary: 's', tasks: [query('t1', [], { entity: 'customers', filter })] });
+    expect(nested).toEqual([expect.objectContaining({ code: 'invalid', message: expect.stringContaining('nested more than') })]);
+  });
+});
+
+describe('validateToolArguments', () => {
+  it('checks arguments again once references are resolved', () => {
+    const args = { entity: 'customers', id: { $ref: 't1.result.value[0].id' }, data: { phoneNumber: '555' } };
+    expect(validateToolArguments('bc_update_entity', args)).toMatchObject({ ok: true });
+    const good = resolveRefs(args, { t1: { value: [{ id: '5f1b7a3c-0000-4c3e-8d5f-0123456789ab' }] } });
+    expect(validateToolArguments('bc_update_entity', good)).toEqual({ ok: true, arguments: good });
+    const bad = resolveRefs(args, { t1: { value: [{ id: 42 }] } });
+    expect(validateToolArguments('bc_update_entity', bad)).toMatchObject({ ok: false, problems: [{ code: 'invalid' }] });
+    expect(validateToolArguments('nope', {})).toMatchObject({ ok: false, problems: [{ code: 'unknown_tool' }] });
   });
 });

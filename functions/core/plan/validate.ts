@@ -50,7 +50,9 @@ export function validatePlan(input: unknown, options: ValidatePlanOptions = {}):
     else byId.set(task.id, task);
   }
 
-  const tasks = plan.tasks.map((task) => ({ ...task, arguments: checkTool(task, problems) }));
+  // Arguments that failed their schema are not looked into further (their shape is unknown, maybe hostile).
+  const checked = plan.tasks.map((task) => ({ task, args: checkTool(task, problems) }));
+  const tasks = checked.map(({ task, args }) => ({ ...task, arguments: args ?? {} }));
 
   for (const task of tasks) {
     for (const dependency of task.dependsOn) {
@@ -73,48 +75,79 @@ export function validatePlan(input: unknown, options: ValidatePlanOptions = {}):
 
   const acyclic = !problems.some((p) => p.code === 'cycle');
   const ancestors = acyclic ? transitiveDependencies(graph) : undefined;
-  for (const task of tasks) checkRefs(task, byId, ancestors?.get(task.id), problems);
+  for (const { task, args } of checked) if (args) checkRefs({ ...task, arguments: args }, byId, ancestors?.get(task.id), problems);
 
   if (problems.length > 0) return { ok: false, problems };
   const validPlan: Plan = { summary: plan.summary, tasks };
   return { ok: true, plan: validPlan, levels: topologicalLevels(graph, tasks.map((t) => t.id)) };
 }
 
-/** Tool known, allowed for the task type, arguments valid; returns the parsed arguments (defaults applied). */
-function checkTool(task: PlanTask, problems: PlanProblem[]): Record<string, unknown> {
-  const tool = findTool(task.tool);
-  if (!tool) {
-    problems.push({
-      code: 'unknown_tool',
-      message: `task '${task.id}' uses unknown tool '${task.tool}'.${didYouMean(task.tool, TOOLS.map((t) => t.name))} Tools: ${TOOLS.map((t) => t.name).join(', ')}`,
-      taskId: task.id,
-    });
-    return task.arguments;
+/** Deeper than any valid arguments go; checked before parsing so hostile nesting cannot exhaust the stack. */
+const MAX_ARGUMENT_DEPTH = 32;
+
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
   }
-  if (tool.type !== task.type) {
+  return false;
+}
+
+export type ToolArgumentsValidation = { ok: true; arguments: Record<string, unknown> } | { ok: false; problems: PlanProblem[] };
+
+/**
+ * A tool's arguments against its schema and the catalogue. validatePlan uses it for every task; a worker can
+ * use it again after resolveRefs, when the referenced values are in place.
+ */
+export function validateToolArguments(toolName: string, args: unknown, taskId?: string): ToolArgumentsValidation {
+  const at = taskId ? `task '${taskId}': ` : '';
+  const withTask = taskId ? { taskId } : {};
+  const tool = findTool(toolName);
+  if (!tool) {
+    const names = TOOLS.map((t) => t.name);
+    return {
+      ok: false,
+      problems: [{ code: 'unknown_tool', message: `${at}unknown tool '${toolName}'.${didYouMean(toolName, names)} Tools: ${names.join(', ')}`, ...withTask }],
+    };
+  }
+  if (nestedDeeperThan(args, MAX_ARGUMENT_DEPTH)) {
+    return { ok: false, problems: [{ code: 'invalid', message: `${at}arguments are nested more than ${MAX_ARGUMENT_DEPTH} levels deep`, ...withTask }] };
+  }
+  const parsed = tool.args.safeParse(args);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.slice(0, 20).map((issue): PlanProblem => {
+        const refAt = refOnPath(args, issue.path);
+        return refAt !== undefined
+          ? { code: 'illegal_ref', message: `${at}a $ref is not allowed at arguments${refAt} (names and structure must be literal)`, ...withTask }
+          : { code: 'invalid', message: `${at}arguments${formatPath(issue.path)}: ${issue.message}`, ...withTask };
+      }),
+    };
+  }
+  const problems = tool.check(parsed.data as never).map((p): PlanProblem => ({ code: p.code, message: `${at}${p.message}`, ...withTask }));
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, arguments: parsed.data as Record<string, unknown> };
+}
+
+/** Tool allowed for the task type and arguments valid; the parsed arguments, or undefined when invalid. */
+function checkTool(task: PlanTask, problems: PlanProblem[]): Record<string, unknown> | undefined {
+  const tool = findTool(task.tool);
+  if (tool && tool.type !== task.type) {
     problems.push({
       code: 'tool_not_allowed_for_type',
       message: `task '${task.id}' is a ${task.type} task but '${task.tool}' is a ${tool.type} tool (${task.type} tasks may use: ${TOOLS_BY_TYPE[task.type].join(', ')})`,
       taskId: task.id,
     });
   }
-  const parsed = tool.args.safeParse(task.arguments);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const at = `arguments${formatPath(issue.path)}`;
-      const refAt = refOnPath(task.arguments, issue.path);
-      problems.push(
-        refAt !== undefined
-          ? { code: 'illegal_ref', message: `task '${task.id}': a $ref is not allowed at arguments${refAt} (names and structure must be literal)`, taskId: task.id }
-          : { code: 'invalid', message: `task '${task.id}': ${at}: ${issue.message}`, taskId: task.id },
-      );
-    }
-    return task.arguments;
+  const result = validateToolArguments(task.tool, task.arguments, task.id);
+  if (!result.ok) {
+    problems.push(...result.problems);
+    return undefined;
   }
-  for (const problem of tool.check(parsed.data as never)) {
-    problems.push({ code: problem.code, message: `task '${task.id}': ${problem.message}`, taskId: task.id });
-  }
-  return parsed.data as Record<string, unknown>;
+  return result.arguments;
 }
 
 function checkRefs(task: PlanTask, byId: Map<string, PlanTask>, ancestors: Set<string> | undefined, problems: PlanProblem[]): void {

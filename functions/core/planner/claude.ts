@@ -1,6 +1,7 @@
 // The Claude planner: one Messages API call that must answer with a tool call, `create_plan` (whose input is
 // the plan, under a strict schema) or `reply`. The model's output is untrusted data: it is validated with the
 // same plan schema and rules as the offline planner's. The API key is never logged or put in a reason.
+import { createHash } from 'node:crypto';
 import Anthropic, { APIConnectionTimeoutError, APIError, APIUserAbortError, APIConnectionError } from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming, Message, TextBlockParam, Tool } from '@anthropic-ai/sdk/resources/messages';
 import { entitySetNames, findEntitySet } from '../bc/entities.js';
@@ -134,7 +135,8 @@ export function createClaudePlanner(options: ClaudePlannerOptions): Planner {
         tools,
         tool_choice: toolChoice,
         messages: [{ role: 'user', content: userContent(text, context) }],
-        metadata: { user_id: `${context.tenantId}:${context.sessionId}`.slice(0, 256) },
+        // An opaque id per session, for Anthropic's abuse detection; no names or ids in clear.
+        metadata: { user_id: createHash('sha256').update(`${context.tenantId}\u0000${context.sessionId}`).digest('hex') },
       };
       let message: Message;
       try {

@@ -137,6 +137,7 @@ const OPERATORS: readonly FilterOperator[] = ['eq', 'ne', 'gt', 'ge', 'lt', 'le'
 const SYMBOL_HINTS: Record<string, string> = { '=': 'eq', '==': 'eq', '!=': 'ne', '<>': 'ne', '>': 'gt', '>=': 'ge', '<': 'lt', '<=': 'le' };
 /** Words that end a value or a clause, so they are never read as bare text. */
 const RESERVED = new Set(['then', 'and', 'or', 'where', 'top', 'skip', 'orderby', 'order', 'select', 'set', 'by']);
+const MAX_PARENTHESES = 8;
 const NUMERIC_TYPES = new Set(['decimal', 'integer', 'int64']);
 const TEXT_OPERATORS = new Set<FilterOperator>(['contains', 'startswith', 'endswith']);
 
@@ -149,6 +150,7 @@ export function parseProgram(text: string): Program {
 class Parser {
   private readonly tokens: Token[];
   private index = 0;
+  private parentheses = 0;
 
   constructor(private readonly source: string) {
     this.tokens = tokenize(source);
@@ -312,8 +314,10 @@ class Parser {
 
   private atom(entity: EntitySetDefinition): Expression {
     if (this.acceptPunct('(')) {
+      if (++this.parentheses > MAX_PARENTHESES) throw this.error(`parentheses are nested more than ${MAX_PARENTHESES} deep`);
       const inner = this.expression(entity);
       this.expectPunct(')', "')'");
+      this.parentheses--;
       return inner;
     }
     const property = this.field(entity, 'where');
