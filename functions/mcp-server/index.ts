@@ -1,9 +1,12 @@
 // Lambda handler: the MCP server behind a function URL (IAM auth on AWS; locally lib/local/function-url.ts
-// with a bearer token or SigV4). The BC client, its token and the parsed $metadata live for the container;
-// each request gets a fresh stateless transport on a pooled McpServer.
+// with a bearer token or SigV4). The BC client (behind the shared circuit breaker when BREAKERS_TABLE is set),
+// its token and the parsed $metadata live for the container; each request gets a fresh stateless transport on
+// a pooled McpServer.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { BcClient } from '../core/bc/index.js';
+import { publisherFromEnv } from '../core/events/index.js';
 import { CORRELATION_HEADER, correlationIdFrom, createLogger } from '../core/observability/index.js';
+import { bcBreakerFromEnv, withCircuitBreaker } from './breaker-backend.js';
 import { loadMcpServerConfig } from './config.js';
 import type { BcMcpServerDeps } from './deps.js';
 import { createEntitySchemaCache } from './entity-schemas.js';
@@ -16,7 +19,14 @@ let container: Promise<{ deps: BcMcpServerDeps; servers: McpServerPool }> | unde
 
 async function buildContainer(): Promise<{ deps: BcMcpServerDeps; servers: McpServerPool }> {
   const config = await loadMcpServerConfig();
-  const bc = new BcClient(config.bc);
+  const client = new BcClient(config.bc);
+  const breaker = bcBreakerFromEnv({
+    tenant: config.bc.tenant,
+    environment: config.bc.environment,
+    logger: { warn: (message, extra) => logger.warn(message, { ...extra }) },
+    ...(process.env.EVENT_BUS_NAME ? { publisher: publisherFromEnv('mcp-server') } : {}),
+  });
+  const bc = breaker ? withCircuitBreaker(client, breaker) : client;
   const deps: BcMcpServerDeps = {
     bc,
     writableEntitySets: config.writableEntitySets,

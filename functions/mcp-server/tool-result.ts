@@ -4,7 +4,8 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { BcError } from '../core/bc/errors.js';
 // The `_meta` key is shared with the workers' MCP client, which reads it back.
-import { TOOL_ERROR_META_KEY } from '../core/mcp/errors.js';
+import { TOOL_ERROR_META_KEY } from '../core/mcp/meta.js';
+import { BreakerOpenError } from '../core/breaker/index.js';
 
 
 export interface ToolErrorDetail {
@@ -44,6 +45,10 @@ export function toolErrorFrom(error: unknown): CallToolResult {
       ...(error.correlationId ? { correlationId: error.correlationId } : {}),
       retryable: error.retryable,
     });
+  }
+  if (error instanceof BreakerOpenError) {
+    // BC is unwell and the shared breaker is open: no call was made; the caller retries later.
+    return toolError({ code: error.code, message: error.message, status: 503, retryable: true });
   }
   // Anything else is a defect or an unexpected runtime failure; the message is ours, never a credential.
   return toolError({

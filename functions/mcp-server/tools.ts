@@ -8,6 +8,7 @@ import type { BatchOperation, BatchResult, QueryResult } from '../core/bc/index.
 import { entitySetNames } from '../core/bc/entities.js';
 import { isWritable, type BcMcpServerDeps } from './deps.js';
 import { orderBySchema, structuredFilterSchema } from './query-schema.js';
+import { runInStory, storyContextFrom } from './story-context.js';
 import { toolError, toolErrorFrom, toolSuccess } from './tool-result.js';
 
 /** Largest page a single tool call asks BC for; paging continues through `skip` or `nextLink`. */
@@ -105,14 +106,15 @@ const batchOutput = {
 export function registerBcTools(server: McpServer, deps: BcMcpServerDeps): void {
   const { bc, writableEntitySets } = deps;
 
-  /** Runs a tool body, turning anything it throws into an isError result. */
-  const guarded = async (work: () => Promise<CallToolResult>): Promise<CallToolResult> => {
-    try {
-      return await work();
-    } catch (error) {
-      return toolErrorFrom(error);
-    }
-  };
+  /** Runs a tool body in the caller's story (from `_meta`), turning anything it throws into an isError result. */
+  const guarded = (extra: { _meta?: Record<string, unknown> }, work: () => Promise<CallToolResult>): Promise<CallToolResult> =>
+    runInStory(storyContextFrom(extra._meta), async () => {
+      try {
+        return await work();
+      } catch (error) {
+        return toolErrorFrom(error);
+      }
+    });
   const refuseWrite = (entitySet: string): CallToolResult | undefined =>
     isWritable(writableEntitySets, entitySet)
       ? undefined
@@ -136,8 +138,8 @@ export function registerBcTools(server: McpServer, deps: BcMcpServerDeps): void 
       outputSchema: queryOutput,
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
-    (args) =>
-      guarded(async () => {
+    (args, extra) =>
+      guarded(extra, async () => {
         const { entity: entitySet, company: companyId, parentId, nextLink, ...query } = args;
         let page: QueryResult;
         if (nextLink !== undefined) {
@@ -178,8 +180,8 @@ export function registerBcTools(server: McpServer, deps: BcMcpServerDeps): void 
       outputSchema: recordOutput,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     },
-    (args) =>
-      guarded(async () => {
+    (args, extra) =>
+      guarded(extra, async () => {
         const refused = refuseWrite(args.entity);
         if (refused) return refused;
         const created = await bc.create(args.entity, args.data, {
@@ -201,8 +203,8 @@ export function registerBcTools(server: McpServer, deps: BcMcpServerDeps): void 
       outputSchema: recordOutput,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     },
-    (args) =>
-      guarded(async () => {
+    (args, extra) =>
+      guarded(extra, async () => {
         const refused = refuseWrite(args.entity);
         if (refused) return refused;
         const updated = await bc.update(args.entity, args.id, args.data, {
@@ -222,8 +224,8 @@ export function registerBcTools(server: McpServer, deps: BcMcpServerDeps): void 
       outputSchema: { deleted: z.literal(true), entity: z.string(), id: z.string() },
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     },
-    (args) =>
-      guarded(async () => {
+    (args, extra) =>
+      guarded(extra, async () => {
         const refused = refuseWrite(args.entity);
         if (refused) return refused;
         await bc.delete(args.entity, args.id, { ...scope(args.company), ...(args.etag ? { etag: args.etag } : {}) });
@@ -242,8 +244,8 @@ export function registerBcTools(server: McpServer, deps: BcMcpServerDeps): void 
       outputSchema: batchOutput,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
-    (args) =>
-      guarded(async () => {
+    (args, extra) =>
+      guarded(extra, async () => {
         for (const op of args.operations) {
           const refused = op.method === 'GET' ? undefined : refuseWrite(op.entity);
           if (refused) return refused;

@@ -165,6 +165,9 @@ describe('createMcpClient', () => {
     const { client } = countingClient();
     await client.callTool('bc_query_entity', { entity: 'currencies', top: 1 }, { correlationId: 'corr-12345678' });
     expect(seenHeaders.at(-1)?.['x-correlation-id']).toBe('corr-12345678');
+    const context = { tenantId: 'tenant-a', sessionId: 's1', planId: 'p1', taskId: 't1', correlationId: 'corr-from-context' };
+    await client.callTool('bc_query_entity', { entity: 'currencies', top: 1 }, { context });
+    expect(seenHeaders.at(-1)?.['x-correlation-id']).toBe('corr-from-context');
   });
 
   it('fails a call that exceeds its timeout with a retryable McpTransportError', async () => {

@@ -9,6 +9,7 @@ import { ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.
 import { CORRELATION_HEADER } from '../observability/correlation.js';
 import { authorizedFetch, type FetchLike, type McpAuth } from './auth.js';
 import { McpToolError, McpTransportError, toolErrorFromResult } from './errors.js';
+import { STORY_CONTEXT_META_KEY, type StoryContext } from './meta.js';
 
 export interface McpClientOptions {
   /** The server's Streamable HTTP endpoint, e.g. MCP_SERVER_URL (`…/mcp`). */
@@ -22,8 +23,10 @@ export interface McpClientOptions {
 }
 
 export interface CallOptions {
-  /** Sent as x-correlation-id so the server's logs and BC calls line up with the caller's. */
+  /** Sent as x-correlation-id so the server's logs line up with the caller's; default: context.correlationId. */
   correlationId?: string;
+  /** The story the call belongs to; tool calls carry it in `_meta` so the server's events join that story. */
+  context?: StoryContext;
   timeoutMs?: number;
 }
 
@@ -79,8 +82,9 @@ export function createMcpClient(options: McpClientOptions): McpClient {
   };
 
   /** Runs one request with its timeout and correlation id; protocol failures become McpTransportError. */
-  const run = <T>(call: CallOptions | undefined, work: (client: Client, timeout: number) => Promise<T>): Promise<T> =>
-    callContext.run({ ...(call?.correlationId ? { correlationId: call.correlationId } : {}) }, async () => {
+  const run = <T>(call: CallOptions | undefined, work: (client: Client, timeout: number) => Promise<T>): Promise<T> => {
+    const correlationId = call?.correlationId ?? call?.context?.correlationId;
+    return callContext.run({ ...(correlationId ? { correlationId } : {}) }, async () => {
       const client = await connected();
       const timeout = call?.timeoutMs ?? timeoutMs;
       try {
@@ -90,11 +94,16 @@ export function createMcpClient(options: McpClientOptions): McpClient {
         throw transportError(error, timeout);
       }
     });
+  };
 
   return {
     callTool: <T>(name: string, args: Record<string, unknown>, call?: CallOptions) =>
       run(call, async (client, timeout) => {
-        const result = await client.callTool({ name, arguments: args }, undefined, { timeout });
+        const result = await client.callTool(
+          { name, arguments: args, ...(call?.context ? { _meta: { [STORY_CONTEXT_META_KEY]: call.context } } : {}) },
+          undefined,
+          { timeout },
+        );
         if (result.isError) throw toolErrorFromResult(name, result);
         if (!result.structuredContent) {
           throw new McpTransportError('protocol', `Tool ${name} returned no structured content`);

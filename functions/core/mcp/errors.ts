@@ -2,9 +2,7 @@
 // code (e.g. `Request_EntityChanged`) and whether retrying could help; a transport error means the call may
 // not have reached BC at all.
 import { bcErrorCodes } from '../bc/entities.js';
-
-/** `_meta` key the BC MCP server puts its structured error under (functions/mcp-server/tool-result.ts). */
-export const TOOL_ERROR_META_KEY = 'bc-agent/error';
+import { TOOL_ERROR_META_KEY } from './meta.js';
 
 export class McpToolError extends Error {
   override name = 'McpToolError';

@@ -5,6 +5,6 @@ export {
   McpToolError,
   McpTransportError,
   toolErrorFromResult,
-  TOOL_ERROR_META_KEY,
   type McpTransportErrorKind,
 } from './errors.js';
+export { TOOL_ERROR_META_KEY, STORY_CONTEXT_META_KEY, storyContextSchema, type StoryContext } from './meta.js';
