@@ -3,6 +3,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '../core/observability/index.js';
 import type { EventPublisher } from '../core/events/index.js';
 import { createRouter, type HttpResponse } from '../core/http/index.js';
 import type { Planner } from '../core/planner/types.js';
@@ -18,6 +19,7 @@ export interface OrchestratorDeps {
   planner: Planner;
   publisher: EventPublisher;
   logger: Logger;
+  metrics?: Metrics;
   /** For the approvals routes. */
   db: DynamoDBDocumentClient;
   approvalsTable: string;
@@ -30,7 +32,7 @@ export function createOrchestrator(deps: OrchestratorDeps): (event: APIGatewayPr
   return createRouter(
     [
       healthRoute,
-      messagesRoute({ store: deps.store, planner: deps.planner, publisher: deps.publisher, now }, deps.limits ?? DEFAULT_MESSAGE_LIMITS),
+      messagesRoute({ store: deps.store, planner: deps.planner, publisher: deps.publisher, now, ...(deps.metrics ? { metrics: deps.metrics } : {}) }, deps.limits ?? DEFAULT_MESSAGE_LIMITS),
       planRoute(deps.store),
       sessionRoute(deps.store),
       ...approvalRoutes({ db: deps.db, tableName: deps.approvalsTable, publisher: deps.publisher, now }),

@@ -3,13 +3,14 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { publisherFromEnv } from '../core/events/index.js';
 import type { HttpResponse } from '../core/http/index.js';
-import { createLogger } from '../core/observability/index.js';
+import { createLogger, createMetrics } from '../core/observability/index.js';
 import { createPlanner, plannerConfigFromEnv, type Planner } from '../core/planner/index.js';
 import { createDocumentClient, requireEnv, stateStoreFromEnv } from '../core/store/index.js';
 import { createOrchestrator } from './app.js';
 import { DEFAULT_MESSAGE_LIMITS } from './routes/messages.js';
 
 const logger = createLogger('orchestrator');
+const metrics = createMetrics('orchestrator');
 const db = createDocumentClient();
 const store = stateStoreFromEnv(db);
 const publisher = publisherFromEnv('orchestrator');
@@ -64,7 +65,7 @@ const lazyPlanner: Planner = {
   plan: async (text, context) => (await resolvePlanner()).plan(text, context),
 };
 
-const app = createOrchestrator({ store, planner: lazyPlanner, publisher, logger, db, approvalsTable, limits });
+const app = createOrchestrator({ store, planner: lazyPlanner, publisher, logger, metrics, db, approvalsTable, limits });
 
 export async function handler(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
   return app(event);

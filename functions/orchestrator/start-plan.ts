@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createEvent, taskCreatedFields, type DomainEvent, type EventContext, type EventPublisher } from '../core/events/index.js';
 import { validatePlan, type Plan, type PlanProblem } from '../core/plan/index.js';
+import { emitMetric, MetricUnit, type Metrics } from '../core/observability/index.js';
 import type { Planner } from '../core/planner/types.js';
 import { MAX_TASKS_PER_PLAN, type NewTask, type StateStore, type StoredPlan, type TaskStatus } from '../core/store/index.js';
 
@@ -16,6 +17,8 @@ export interface StartPlanDeps {
   planner: Planner;
   publisher: EventPublisher;
   logger: Logger;
+  /** Plans started and planning latency (EMF); optional so core tests need not capture them. */
+  metrics?: Metrics;
   now?: () => Date;
 }
 
@@ -85,7 +88,9 @@ function toNewTasks(plan: Plan, levels: string[][]): NewTask[] {
 
 export async function startPlan(deps: StartPlanDeps, input: StartPlanInput): Promise<StoredPlan> {
   const now = deps.now ?? (() => new Date());
+  const planningStarted = Date.now();
   const decision = await decide(deps, input);
+  const planningMs = Date.now() - planningStarted;
 
   const planId = randomUUID();
   const messageId = randomUUID();
@@ -175,6 +180,10 @@ export async function startPlan(deps: StartPlanDeps, input: StartPlanInput): Pro
       throw new DispatchFailedError(reason);
     }
     // A reply or a planning failure is already complete in the store; only its events are missing.
+  }
+  if (deps.metrics) {
+    emitMetric(deps.metrics, 'PlansStarted', MetricUnit.Count, 1, { planner: deps.planner.name, outcome: decision.kind });
+    emitMetric(deps.metrics, 'PlanningLatency', MetricUnit.Milliseconds, planningMs, { planner: deps.planner.name });
   }
   return plan;
 }

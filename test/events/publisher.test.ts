@@ -5,6 +5,7 @@ import {
   createPublisher,
   EventPublishError,
   EventValidationError,
+  MAX_DETAIL_BYTES,
   packBatches,
   type DomainEvent,
   type PublisherOptions,
@@ -130,10 +131,13 @@ describe('publisher', () => {
     expect(sink.requests).toHaveLength(0);
   });
 
-  it('reports an entry larger than a request without sending it', async () => {
-    const result = await publisher().publish(events(1, 'y'.repeat(300 * 1024)), { throwOnFailure: false });
-    expect(result.failed[0]?.errorCode).toBe('EntryTooLarge');
-    expect(sink.requests).toHaveLength(0);
+  it('reports a detail over the size budget without sending it, and sends the rest', async () => {
+    const [small] = events(1);
+    const [large] = events(1, 'y'.repeat(MAX_DETAIL_BYTES));
+    const result = await publisher().publish([large!, small!], { throwOnFailure: false });
+    expect(result.failed.map((f) => [f.errorCode, f.event.detail.eventId])).toEqual([['DetailTooLarge', large!.detail.eventId]]);
+    expect(result.failed[0]?.errorMessage).toMatch(/reference/);
+    expect(sink.requests.map((r) => r.length)).toEqual([1]);
   });
 });
 

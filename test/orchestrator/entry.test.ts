@@ -1,6 +1,6 @@
 // The deployed entry (functions/orchestrator/index.ts) configured only through its environment, as CDK and
 // the local cloud configure it: service endpoints from the standard AWS_ENDPOINT_URL_* variables.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startDynamo, type TestDynamo } from '../support/dynamo.js';
 import { startPutEventsSink, type PutEventsSink } from '../events/put-events-sink.js';
 import { httpEvent, jsonBody } from './http-event.js';
@@ -29,9 +29,22 @@ afterAll(async () => {
 });
 
 describe('orchestrator entry', () => {
-  it('plans with the offline planner and publishes to the configured bus', async () => {
+  it('plans with the offline planner, publishes to the configured bus and reports EMF metrics', async () => {
+    const out: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out.push(String(chunk));
+      return true;
+    });
     const response = await handler(httpEvent('POST', '/v1/sessions/s1/messages', { body: JSON.stringify({ text: 'list customers top 5' }) }));
+    write.mockRestore();
     expect(response.statusCode).toBe(202);
+    const emf = out.flatMap((l) => l.split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(emf).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ PlansStarted: 1, planner: 'offline', outcome: 'run' }),
+        expect.objectContaining({ PlanningLatency: expect.any(Number) }),
+      ]),
+    );
     expect(sink.accepted.map((e) => [e.busName, e.detailType])).toEqual([
       ['bc-agent-test', 'agent:started'],
       ['bc-agent-test', 'task:created'],

@@ -2,7 +2,7 @@
 // events carry (task duration created → completed, BC call latency, plan duration), as EMF metrics.
 import type { EventBridgeEvent } from 'aws-lambda';
 import { eventCatalogue, isEventName } from '../../core/events/index.js';
-import { MetricUnit, type MetricUnitValue, type Metrics } from '../../core/observability/index.js';
+import { emitMetric as emit, MetricUnit, type Metrics } from '../../core/observability/index.js';
 
 export const METRIC = {
   events: 'Events',
@@ -11,13 +11,6 @@ export const METRIC = {
   planDuration: 'PlanDuration',
   breakerTransitions: 'BreakerTransitions',
 } as const;
-
-/** Emits one metric with its own dimensions (Powertools flushes a single metric at once). */
-function emit(metrics: Metrics, name: string, unit: MetricUnitValue, value: number, dimensions: Record<string, string>): void {
-  const single = metrics.singleMetric();
-  for (const [key, val] of Object.entries(dimensions)) single.addDimension(key, val);
-  single.addMetric(name, unit, value);
-}
 
 export function recordEventMetrics(metrics: Metrics, event: EventBridgeEvent<string, unknown>): void {
   const name = event['detail-type'];

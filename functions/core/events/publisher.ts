@@ -3,7 +3,7 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { DomainEvent } from './catalogue.js';
 import { parseEventDetail } from './create-event.js';
-import { EVENTBRIDGE_MAX_REQUEST_BYTES } from './payload.js';
+import { EVENTBRIDGE_MAX_REQUEST_BYTES, MAX_DETAIL_BYTES } from './payload.js';
 
 export const MAX_ENTRIES_PER_PUT = 10;
 
@@ -15,7 +15,7 @@ const PERMANENT_ERROR_CODES = new Set([
   'AccessDeniedException',
   'NotAuthorizedForSourceException',
   'NotAuthorizedForDetailTypeException',
-  'EntryTooLarge',
+  'DetailTooLarge',
 ]);
 
 export interface PublishFailure {
@@ -168,8 +168,14 @@ export function createPublisher(options: PublisherOptions): EventPublisher {
 
       let toSend: PendingEntry[] = [];
       for (const p of pending) {
-        if (p.bytes > EVENTBRIDGE_MAX_REQUEST_BYTES) {
-          failed.set(p, { event: p.event, errorCode: 'EntryTooLarge', errorMessage: `entry is ${p.bytes} bytes` });
+        // Over the budget, a detail might pass EventBridge yet break the SQS delivery behind it: never sent.
+        const detailBytes = Buffer.byteLength(p.entry.Detail ?? '', 'utf8');
+        if (detailBytes > MAX_DETAIL_BYTES) {
+          failed.set(p, {
+            event: p.event,
+            errorCode: 'DetailTooLarge',
+            errorMessage: `detail is ${detailBytes} bytes, the limit is ${MAX_DETAIL_BYTES}; store large values and send a reference`,
+          });
         } else {
           toSend.push(p);
         }

@@ -1,3 +1,3 @@
 export { createLogger, setCorrelation, resetCorrelation, redactSecrets, REDACTED, type CorrelationKeys } from './logger.js';
-export { createMetrics, Metrics, MetricUnit, METRICS_NAMESPACE, type MetricUnitValue } from './metrics.js';
+export { createMetrics, emitMetric, Metrics, MetricUnit, METRICS_NAMESPACE, type MetricUnitValue } from './metrics.js';
 export { CORRELATION_HEADER, correlationIdFrom } from './correlation.js';

@@ -23,7 +23,7 @@ export interface CorrelationKeys {
 
 export function createLogger(serviceName?: string): Logger {
   return new Logger({
-    serviceName: serviceName ?? process.env.POWERTOOLS_SERVICE_NAME ?? 'bc-agent',
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME || serviceName || 'bc-agent',
     jsonReplacerFn: redactSecrets,
   });
 }
