@@ -52,7 +52,8 @@ since, the call fails with \`Request_EntityChanged\`: read it again and decide, 
 ## Errors
 A failed call is a tool result with \`isError: true\` whose text starts with Business Central's error code, e.g.
 \`Request_EntityChanged\`, \`BadRequest_NotFound\` (unknown field), \`BadRequest_ResourceNotFound\` (unknown entity
-set), \`BadRequest_MethodNotAllowed\` (writes switched off or not supported), \`Internal_RecordNotFound\`.
+set), \`BadRequest_MethodNotAllowed\` (writes switched off or not supported), \`Internal_RecordNotFound\`,
+and \`DependencyUnavailable\` when Business Central keeps failing and calls are paused for a while: retry later.
 Codes BC documents: ${bcErrorCodes.join(', ')}.
 `;
 }
