@@ -96,7 +96,7 @@ describe('FunctionRunner', () => {
   it('never runs more invocations at once than its concurrency', async () => {
     const counter = runner(
       'counter',
-       export const handler = async (event) => { await new Promise((r) => setTimeout(r, event.ms)); return 'ok'; };`,
+      `export const handler = async (event) => { await new Promise((r) => setTimeout(r, event.ms)); return 'ok'; };`,
       { concurrency: 1, timeoutSeconds: 5 },
     );
     const starts: number[] = [];

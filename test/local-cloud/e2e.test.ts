@@ -1,0 +1,125 @@
+// Boots the local cloud from the real dev template and follows one message from the HTTP API through the
+// bus to the audit table; checks the authorizer and what an operator sees through unmodified AWS SDK clients.
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { EventBridgeClient, ListEventBusesCommand, ListRulesCommand } from '@aws-sdk/client-eventbridge';
+import { SFNClient, ListStateMachinesCommand } from '@aws-sdk/client-sfn';
+import { GetQueueAttributesCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { generateKeyPair, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startTestCloud, type TestCloud } from '../support/local-cloud.js';
+
+let cloud: TestCloud;
+
+beforeAll(async () => {
+  cloud = await startTestCloud();
+});
+
+afterAll(async () => {
+  await cloud?.stop();
+});
+
+const resourceNames = (type: string): string[] =>
+  cloud.stack.resourcesOfType(type).map(([logicalId]) => {
+    const ref = cloud.stack.ref(logicalId);
+    return type === 'AWS::SQS::Queue' ? String(cloud.stack.getAtt(logicalId, 'QueueName')) : String(ref);
+  });
+
+describe('local cloud from the dev template', () => {
+  it('answers GET /v1/health without a token', async () => {
+    const response = await fetch(`${cloud.urls.api}/v1/health`);
+    expect(response.status).toBe(200);
+  });
+
+  it('accepts a message with a local token and its agent:started event reaches the audit table', async () => {
+    const token = await cloud.token({ sub: 'alice', tenant: 'local' });
+    const response = await fetch(`${cloud.urls.api}/v1/sessions/s1/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'count customers' }),
+    });
+    expect(response.status).toBe(202);
+    const { planId } = (await response.json()) as { planId: string };
+    expect(planId).toBeTruthy();
+
+    const db = DynamoDBDocumentClient.from(new DynamoDBClient(cloud.clientConfig));
+    const auditTable = String(cloud.stack.ref(cloud.stack.resourcesOfType('AWS::DynamoDB::Table').find(([id]) => id.startsWith('TablesAudit'))![0]));
+    const started = await eventually('agent:started in the audit table', async () => {
+      const { Items = [] } = await db.send(new QueryCommand({
+        TableName: auditTable,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `TENANT#local#PLAN#${planId}` },
+      }));
+      return Items.find((item) => item.name === 'agent:started');
+    });
+    expect(started).toMatchObject({ tenantId: 'local', sessionId: 's1', planId });
+  });
+
+  it('answers 401 like API Gateway without a token, with a forged one and with an expired one', async () => {
+    const post = (authorization?: string) =>
+      fetch(`${cloud.urls.api}/v1/sessions/s1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify({ text: 'count customers' }),
+      });
+
+    const missing = await post();
+    expect(missing.status).toBe(401);
+    expect(await missing.json()).toEqual({ message: 'Unauthorized' });
+
+    // Right issuer and audience, signed by a key the local authorizer does not trust.
+    const { privateKey } = await generateKeyPair('RS256');
+    const forged = await new SignJWT({ tenant: 'local' })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setSubject('mallory')
+      .setIssuer(cloud.jwtConfig.issuer)
+      .setAudience(cloud.jwtConfig.audience[0]!)
+      .setExpirationTime('1h')
+      .sign(privateKey);
+    expect((await post(`Bearer ${forged}`)).status).toBe(401);
+
+    const expired = await cloud.token({ sub: 'alice', tenant: 'local', ttlSeconds: 1 });
+    await eventually('the token to expire', async () => ((await post(`Bearer ${expired}`)).status === 401 ? true : undefined), 5_000);
+  });
+
+  it('answers 404 for a path no route serves', async () => {
+    const response = await fetch(`${cloud.urls.api}/v2/nothing`);
+    expect(response.status).toBe(404);
+  });
+
+  it('lets SDK clients list the queues with their redrive policies, the bus and rules, the tables and the state machine', async () => {
+    const sqs = new SQSClient(cloud.clientConfig);
+    const { QueueUrls = [] } = await sqs.send(new ListQueuesCommand({}));
+    const listed = QueueUrls.map((url) => url.split('/').pop());
+    expect(listed).toEqual(expect.arrayContaining(resourceNames('AWS::SQS::Queue')));
+    const withRedrive = cloud.stack.resourcesOfType('AWS::SQS::Queue').filter(([, r]) => r.Properties?.RedrivePolicy);
+    expect(withRedrive.length).toBeGreaterThan(0);
+    for (const [logicalId] of withRedrive) {
+      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: String(cloud.stack.ref(logicalId)), AttributeNames: ['RedrivePolicy'] }));
+      expect(JSON.parse(Attributes?.RedrivePolicy ?? '{}')).toMatchObject({ maxReceiveCount: 3, deadLetterTargetArn: expect.stringMatching(/^arn:aws:sqs:/) });
+    }
+
+    const events = new EventBridgeClient(cloud.clientConfig);
+    const [busName] = resourceNames('AWS::Events::EventBus');
+    const { EventBuses = [] } = await events.send(new ListEventBusesCommand({}));
+    expect(EventBuses.map((bus) => bus.Name)).toContain(busName);
+    const { Rules = [] } = await events.send(new ListRulesCommand({ EventBusName: busName }));
+    expect(Rules.map((rule) => rule.Name)).toEqual(expect.arrayContaining(resourceNames('AWS::Events::Rule')));
+
+    const { TableNames = [] } = await new DynamoDBClient(cloud.clientConfig).send(new ListTablesCommand({}));
+    expect(TableNames).toEqual(expect.arrayContaining(resourceNames('AWS::DynamoDB::Table')));
+
+    const { stateMachines = [] } = await new SFNClient(cloud.clientConfig).send(new ListStateMachinesCommand({}));
+    expect(stateMachines.map((machine) => machine.stateMachineArn)).toEqual(expect.arrayContaining(resourceNames('AWS::StepFunctions::StateMachine')));
+  });
+
+  it('guards the MCP function URL: no credentials → 401, a local token gets through', async () => {
+    const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'e2e', version: '1' } } };
+    const call = (headers: Record<string, string>) =>
+      fetch(cloud.urls.mcp, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: JSON.stringify(initialize) });
+    expect((await call({})).status).toBe(401);
+    const token = await cloud.token({ sub: 'alice', tenant: 'local' });
+    const allowed = await call({ authorization: `Bearer ${token}` });
+    expect(allowed.status).toBe(200);
+  });
+});

@@ -1,0 +1,93 @@
+// End-to-end tests on the local cloud: `startTestCloud()` boots the real dev template (synthesized once per
+// test run by test/global-setup.ts) on ephemeral ports with a throwaway state directory.
+//
+//   let cloud: TestCloud;
+//   beforeAll(async () => { cloud = await startTestCloud(); });
+//   afterAll(() => cloud?.stop());
+//   const token = await cloud.token({ sub: 'alice', tenant: 'local' });
+//   await fetch(`${cloud.urls.api}/v1/health`);
+//   const db = new DynamoDBClient(cloud.clientConfig);
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../lib/local/cloud.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/config.js';
+import { formatFunctionLog } from '../../lib/local/start.js';
+
+export interface TestCloudOptions {
+  /** Extra environment for every function. */
+  env?: Record<string, string>;
+  defaultConcurrency?: number;
+  /** Async invocation retry waits (default short: 100 ms, 200 ms). */
+  asyncRetryDelaysMs?: readonly number[];
+  /** Print function output and runtime errors as they happen (also with LOCAL_CLOUD_LOGS=1). */
+  verbose?: boolean;
+}
+
+export interface TestCloud extends LocalCloud {
+  stateDir: string;
+  /** Function output and runtime errors so far, formatted like `npm start` prints them. */
+  logs: string[];
+  /** AWS SDK v3 client configuration for the local endpoint. */
+  clientConfig: { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+}
+
+export async function startTestCloud(options: TestCloudOptions = {}): Promise<TestCloud> {
+  const assembly = inject('localCloudAssembly');
+  if (!assembly) throw new Error('no synthesized assembly: is test/global-setup.ts configured as vitest globalSetup?');
+  if ('error' in assembly) throw new Error(`the dev stack did not synthesize:\n${assembly.error}`);
+
+  const stateDir = await mkdtemp(join(tmpdir(), 'bc-agent-cloud-'));
+  const verbose = options.verbose ?? process.env.LOCAL_CLOUD_LOGS === '1';
+  const logs: string[] = [];
+  const keep = (line: string) => {
+    logs.push(line);
+    if (verbose) process.stdout.write(`${line}\n`);
+  };
+  const cloudOptions: LocalCloudOptions = {
+    stateDir,
+    synthDir: assembly.dir,
+    ports: { api: 0, aws: 0, bc: 0, mcp: 0 },
+    onLog: (name, stream, line) => keep(formatFunctionLog(name, stream, line)),
+    onError: (message, error) => keep(`[local-cloud] ${message}${error instanceof Error ? `: ${error.name}: ${error.message}` : ''}`),
+    asyncRetryDelaysMs: options.asyncRetryDelaysMs ?? [100, 200],
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.defaultConcurrency ? { defaultConcurrency: options.defaultConcurrency } : {}),
+  };
+  let cloud: LocalCloud;
+  try {
+    cloud = await startLocalCloud(cloudOptions);
+  } catch (error) {
+    await rm(stateDir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    ...cloud,
+    stateDir,
+    logs,
+    clientConfig: { endpoint: cloud.urls.aws, region: LOCAL_REGION, credentials: { ...LOCAL_CREDENTIALS } },
+    stop: async () => {
+      await cloud.stop();
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs` with `what`. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
