@@ -143,6 +143,11 @@ describe('Claude planner through the real SDK', () => {
     await expect(planner().plan('hi', context)).resolves.toEqual({ kind: 'reply', text: 'Hello! I can query and update Business Central for you.' });
   });
 
+  it('a body that is not a Messages answer fails with a reason', async () => {
+    script({ status: 200, body: { hello: 'proxy page' } });
+    expect(failed(await planner().plan('count customers', context)).reason).toContain('not in the Messages API shape');
+  });
+
   it('a plan cut off at max_tokens fails', async () => {
     script(messageResponse([{ type: 'tool_use', id: 'toolu_1', name: 'create_plan', input: { summary: 'x' } }], 'max_tokens'));
     expect(failed(await planner().plan('count customers', context)).reason).toContain('cut off');

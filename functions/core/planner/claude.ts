@@ -126,7 +126,7 @@ export function createClaudePlanner(options: ClaudePlannerOptions): Planner {
       try {
         blocks = await systemBlocks();
       } catch (error) {
-        return { kind: 'failed', reason: `the entity schemas could not be read: ${(error as Error).message}` };
+        return { kind: 'failed', reason: `the entity schemas could not be read: ${error instanceof Error ? error.message : String(error)}` };
       }
       const request: MessageCreateParamsNonStreaming = {
         model,
@@ -144,7 +144,12 @@ export function createClaudePlanner(options: ClaudePlannerOptions): Planner {
       } catch (error) {
         return { kind: 'failed', reason: describeApiFailure(error, timeoutMs, maxRetries) };
       }
-      return outcomeOf(message, maxTasks, maxTokens, allowReply);
+      try {
+        return outcomeOf(message, maxTasks, maxTokens, allowReply);
+      } catch {
+        // A response body that is not a Messages API answer (a proxy's page, a truncated body).
+        return { kind: 'failed', reason: "Claude's answer was not in the Messages API shape" };
+      }
     },
   };
 }
