@@ -50,8 +50,9 @@ async function anthropicKeyFromSecret(): Promise<string | undefined> {
 }
 
 let planner: Promise<Planner> | undefined;
+let resolved: Planner | undefined;
 function resolvePlanner(): Promise<Planner> {
-  planner ??= anthropicKeyFromSecret().then((apiKey) => createPlanner(plannerConfigFromEnv(plannerEnv(apiKey))));
+  planner ??= anthropicKeyFromSecret().then((apiKey) => (resolved = createPlanner(plannerConfigFromEnv(plannerEnv(apiKey)))));
   // A failed secret read is retried on the next request rather than cached for the container's life.
   planner.catch(() => (planner = undefined));
   return planner;
@@ -60,7 +61,7 @@ function resolvePlanner(): Promise<Planner> {
 /** Defers planner construction (a possible secret read) to the first message, so health stays cheap. */
 const lazyPlanner: Planner = {
   get name() {
-    return process.env.ANTHROPIC_API_KEY || process.env.ANTHROPIC_SECRET_ARN ? 'claude' : 'offline';
+    return resolved?.name ?? 'offline';
   },
   plan: async (text, context) => (await resolvePlanner()).plan(text, context),
 };
