@@ -43,3 +43,7 @@ export function plannerConfigFromEnv(env: Record<string, string | undefined> = p
   const model = value('ANTHROPIC_MODEL');
   return { maxTasks, anthropic: { apiKey, ...(baseURL ? { baseURL } : {}), ...(model ? { model } : {}) } };
 }
+
+export { createClaudePlanner, catalogueSchemas } from './claude.js';
+export { createOfflinePlanner, planCommands } from './offline.js';
+export { describeProblems } from './types.js';
