@@ -10,6 +10,9 @@ export type Stage = (typeof STAGES)[number];
 export const WORKER_TYPES = ['query', 'write', 'analysis', 'validation'] as const;
 export type WorkerType = (typeof WORKER_TYPES)[number];
 
+/** The issuer the local cloud's `npm run token` signs as; the default until a stage names its identity provider. */
+export const LOCAL_JWT_ISSUER = 'https://bc-agent.local/';
+
 /** SQS receives per message before it moves to the DLQ: the design's "3 attempts, then the DLQ". */
 export const MAX_RECEIVE_COUNT = 3;
 /** The visibility timeout of a worker queue is at least this multiple of the worker's timeout (AWS guidance). */
@@ -126,7 +129,7 @@ function defaults(stage: Stage): EnvironmentConfig {
     api: { throttle: { rateLimit: 25 * scale, burstLimit: 50 * scale }, timeoutSeconds: 29 },
     // The issuer and audience of the identity provider; set them per stage in cdk.json context
     // (`bc-agent:<stage>`). The default is the issuer the local cloud's `npm run token` signs as.
-    jwt: { issuer: 'https://bc-agent.local/', audience: ['bc-agent'] },
+    jwt: { issuer: LOCAL_JWT_ISSUER, audience: ['bc-agent'] },
     bc: {
       baseUrl: 'https://api.businesscentral.dynamics.com',
       tenant: 'common',

@@ -1,11 +1,11 @@
 // One environment of bc-claude-agent (architecture §1): HTTP API → orchestrator → bus → worker lanes and
 // consumers, the purchase-order saga, the MCP server in front of Business Central, the tables, and alarms.
 // Each function gets the environment of docs/internals.md and only the grants its job needs.
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { WORKER_TYPES, type EnvironmentConfig, type WorkerType } from './config.js';
+import { LOCAL_JWT_ISSUER, WORKER_TYPES, type EnvironmentConfig, type WorkerType } from './config.js';
 import { Api } from './constructs/api.js';
 import { EVENT_SOURCE_PREFIX, EventBackbone } from './constructs/event-bus.js';
 import { EventConsumer } from './constructs/event-consumer.js';
@@ -44,6 +44,14 @@ export class BcAgentStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     this.config = config;
+
+    if (config.stage !== 'dev' && config.jwt.issuer === LOCAL_JWT_ISSUER) {
+      // Fails closed (no one can sign for the local issuer on AWS), but an operator should know why.
+      Annotations.of(this).addWarningV2(
+        'bc-agent:local-jwt-issuer',
+        `jwt.issuer is the local cloud's issuer; set your identity provider in cdk.json context "bc-agent:${config.stage}"`,
+      );
+    }
 
     this.tables = new Tables(this, 'Tables', { config });
     this.backbone = new EventBackbone(this, 'Events', { config });

@@ -2,7 +2,7 @@
 // responses, retry and visibility rules, data retention, API authorization, runtime, environment and IAM scope.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_RECEIVE_COUNT, STAGES, VISIBILITY_TIMEOUT_FACTOR, WORKER_TYPES, type Stage } from '../../lib/config.js';
 import { API_ROUTES } from '../../lib/constructs/api.js';
@@ -198,6 +198,11 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
       DefaultRouteSettings: { ThrottlingRateLimit: config.api.throttle.rateLimit, ThrottlingBurstLimit: config.api.throttle.burstLimit },
       AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
     });
+  });
+
+  it('warns when a deployed stage still trusts the local issuer', () => {
+    const warnings = Annotations.fromStack(synthesized.stacks[stage]).findWarning('*', Match.stringLikeRegexp('jwt\\.issuer'));
+    expect(warnings.length).toBe(stage === 'dev' ? 0 : 1);
   });
 
   it('runs every function on nodejs24.x arm64 with X-Ray, its own log group and the common environment', () => {
