@@ -118,10 +118,18 @@ describe('publisher', () => {
     expect(sink.requests).toHaveLength(1);
   });
 
-  it('retries the batch when the whole call fails', async () => {
+  it('retries the batch when the whole call fails on the server side', async () => {
     sink.failNextCalls = 1;
     const result = await publisher().publish(events(3));
     expect(result).toEqual({ published: 3, failed: [], putEventsCalls: 2 });
+  });
+
+  it('reports a whole-call client fault at once instead of retrying it', async () => {
+    sink.failNextCalls = 5;
+    sink.callFailure = { status: 400, type: 'ResourceNotFoundException' };
+    const result = await publisher().publish(events(3), { throwOnFailure: false });
+    expect(result.failed.map((f) => f.errorCode)).toEqual(Array(3).fill('ResourceNotFoundException'));
+    expect(sink.requests).toHaveLength(1);
   });
 
   it('validates before sending anything', async () => {

@@ -29,8 +29,9 @@ export interface PutEventsSink {
   /** Accepted events, parsed. */
   accepted: ReceivedEvent[];
   policy: EntryPolicy;
-  /** Answer the next n requests with an HTTP 400 ValidationException (a whole-call failure). */
+  /** Answer the next n requests with this whole-call failure. */
   failNextCalls: number;
+  callFailure: { status: number; type: string };
   reset(): void;
   stop(): Promise<void>;
 }
@@ -42,11 +43,13 @@ export async function startPutEventsSink(): Promise<PutEventsSink> {
     accepted: [],
     policy: () => undefined,
     failNextCalls: 0,
+    callFailure: { status: 500, type: 'InternalException' },
     reset() {
       sink.requests.length = 0;
       sink.accepted.length = 0;
       sink.policy = () => undefined;
       sink.failNextCalls = 0;
+      sink.callFailure = { status: 500, type: 'InternalException' };
     },
     stop: async () => {},
   };
@@ -65,7 +68,7 @@ export async function startPutEventsSink(): Promise<PutEventsSink> {
       sink.requests.push(Entries);
       if (sink.failNextCalls > 0) {
         sink.failNextCalls--;
-        return reply(400, { __type: 'ValidationException', message: 'rejected by the test sink' });
+        return reply(sink.callFailure.status, { __type: sink.callFailure.type, message: 'rejected by the test sink' });
       }
       let failedCount = 0;
       const results = Entries.map((entry) => {

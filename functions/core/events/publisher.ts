@@ -139,11 +139,14 @@ export function createPublisher(options: PublisherOptions): EventPublisher {
       const response = await client.send(new PutEventsCommand({ Entries: batch.map((p) => p.entry) }));
       results = response.Entries ?? [];
     } catch (error) {
-      // The SDK has already retried transient call errors; what is left is reported per entry and retried here.
+      // The SDK has already retried transient call errors. A client fault (no such bus, no permission) will
+      // fail again: reported at once. Anything else is retried here with the rest.
       const message = error instanceof Error ? error.message : String(error);
-      const code = (error as { name?: string }).name ?? 'PutEventsError';
+      const { name, $fault } = error as { name?: string; $fault?: string };
+      const code = name ?? 'PutEventsError';
       for (const p of batch) failed.set(p, { event: p.event, errorCode: code, errorMessage: message });
-      return batch;
+      const permanent = $fault === 'client' && !/Throttl|TooManyRequests/i.test(code);
+      return permanent ? [] : batch;
     }
     const retry: PendingEntry[] = [];
     batch.forEach((p, i) => {
