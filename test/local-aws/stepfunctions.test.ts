@@ -92,11 +92,29 @@ describe('Step Functions through the SDK', () => {
     expect(invocations.at(-1)).toEqual({ arn: FN('reserve'), payload: { sku: 'A1', qty: 2 } });
 
     const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
-    const types = history.events!.map((event) => event.type);
-    expect(types[0]).toBe('ExecutionStarted');
-    expect(types).toEqual(expect.arrayContaining(['TaskStateEntered', 'TaskScheduled', 'TaskSucceeded', 'TaskStateExited', 'SucceedStateEntered']));
-    expect(types.at(-1)).toBe('ExecutionSucceeded');
+    expect(history.events!.map((event) => event.type)).toEqual([
+      'ExecutionStarted', 'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSucceeded', 'TaskStateExited',
+      'SucceedStateEntered', 'SucceedStateExited', 'ExecutionSucceeded',
+    ]);
+    expect(history.events![1]!.stateEnteredEventDetails).toEqual({ name: 'Reserve', input: '{"sku":"A1","qty":2}' });
     expect(history.events!.map((event) => event.id)).toEqual(history.events!.map((_, index) => index + 1));
+  });
+
+  it('exposes the context object: execution id and name, state entered time', async () => {
+    const arn = await createMachine('context', {
+      StartAt: 'Read',
+      States: {
+        Read: {
+          Type: 'Pass',
+          Parameters: { 'id.$': '$$.Execution.Id', 'name.$': '$$.Execution.Name', 'entered.$': '$$.State.EnteredTime', 'machine.$': '$$.StateMachine.Name' },
+          End: true,
+        },
+      },
+    });
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'ctx-1' }));
+    const output = JSON.parse((await finished(executionArn!)).output!);
+    expect(output).toMatchObject({ id: executionArn, name: 'ctx-1', machine: 'context' });
+    expect(Number.isNaN(Date.parse(output.entered))).toBe(false);
   });
 
   it('catches a task error by name and runs the compensation path', async () => {
@@ -207,7 +225,7 @@ describe('Step Functions through the SDK', () => {
 
   it('lists and describes state machines and executions; unknown ARNs and invalid definitions raise the named errors', async () => {
     const machines = await sfn.send(new ListStateMachinesCommand({}));
-    expect(machines.stateMachines!.map((machine) => machine.name)).toEqual(expect.arrayContaining(['saga', 'mapper', 'approval']));
+    expect(machines.stateMachines!.map((machine) => machine.name)).toEqual(expect.arrayContaining(['saga', 'mapper', 'approval', 'context']));
     const described = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: local.aws.stepFunctions.stateMachineArn('saga') }));
     expect(JSON.parse(described.definition!)).toEqual(sagaDefinition);
     expect(described.status).toBe('ACTIVE');

@@ -73,7 +73,7 @@ export function stepFunctionsApi(sfn: LocalStepFunctions): JsonService {
       },
       GetExecutionHistory: (input) => {
         const execution = sfn.describeExecution(requireString(input, 'executionArn'));
-        const events = execution.history.map((event) => ({ ...event, timestamp: event.timestamp / 1000 }));
+        const events = sfn.history(execution).map((event) => ({ ...event, timestamp: event.timestamp / 1000 }));
         if (input.reverseOrder === true) events.reverse();
         const { page, nextToken } = paginate(events, optionalString(input, 'nextToken'), optionalNumber(input, 'maxResults'), 1000);
         return { events: page, ...(nextToken ? { nextToken } : {}) };

@@ -3,6 +3,7 @@ import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctio
 import { JsonSnapshot } from '../persistence.js';
 import { AwsError } from '../protocol.js';
 import type { CreateStateMachineInput, PutEventsEntry, PutEventsResult, TaskHandlers } from '../types.js';
+import { HistoryRecorder, numbered, toEntry, type HistoryEntry, type HistoryEvent } from './history.js';
 import { isSupportedResource, runTask, TaskError } from './tasks.js';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -14,14 +15,6 @@ export interface StateMachineRecord {
   type: 'STANDARD' | 'EXPRESS';
   roleArn: string;
   createdTimestamp: number;
-}
-
-export interface HistoryEvent {
-  id: number;
-  previousEventId: number;
-  timestamp: number;
-  type: string;
-  [details: string]: unknown;
 }
 
 export interface ExecutionRecord {
@@ -71,12 +64,16 @@ export class LocalStepFunctions {
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly running = new Map<string, { abort: () => void; done: Promise<void> }>();
   private readonly tokens = new Map<string, PendingToken>();
+  private readonly recorders = new Map<string, HistoryRecorder>();
   private handlers: TaskHandlers | undefined;
   private readonly snapshot?: JsonSnapshot<Snapshot>;
 
   constructor(private readonly options: LocalStepFunctionsOptions) {
     if (options.stateFile) {
-      this.snapshot = new JsonSnapshot(options.stateFile, () => ({ stateMachines: [...this.machines.values()], executions: [...this.executions.values()] }));
+      this.snapshot = new JsonSnapshot(options.stateFile, () => ({
+        stateMachines: [...this.machines.values()],
+        executions: [...this.executions.values()].map((execution) => ({ ...execution, history: this.history(execution) })),
+      }));
       const saved = this.snapshot.load();
       for (const machine of saved?.stateMachines ?? []) this.machines.set(machine.arn, machine);
       for (const execution of saved?.executions ?? []) {
@@ -170,6 +167,7 @@ export class LocalStepFunctions {
     }
     const execution: ExecutionRecord = { arn, name, stateMachineArn, input, status: 'RUNNING', startDate: Date.now(), history: [] };
     this.executions.set(arn, execution);
+    this.recorders.set(arn, new HistoryRecorder());
     this.record(execution, 'ExecutionStarted', { executionStartedEventDetails: { input, inputDetails: { truncated: false }, roleArn: machine.roleArn } });
     this.run(machine, execution, parsedInput);
     this.changed();
@@ -283,17 +281,26 @@ export class LocalStepFunctions {
         if (!token) return Promise.reject(new TaskError('States.Runtime', 'The task input must reference the task token ($$.Task.Token)'));
         return this.tokens.get(token)!.promise;
       },
-      record: (type: string, details: Record<string, unknown>) => this.record(execution, type, details),
+    };
+    const recordTaskEvent = (stateName: string) => (type: string, details: Record<string, unknown>) => {
+      if (execution.status === 'RUNNING') this.recorders.get(execution.arn)?.addTaskEvent({ timestamp: Date.now(), type, details, stateName });
     };
     const localHandlers: Record<string, (taskInput: unknown) => Promise<unknown>> = {};
     for (const [stateName, resource] of taskStates(definition)) {
-      localHandlers[stateName] = (taskInput: unknown) => runTask(resource, taskInput, taskContext);
+      const context = { ...taskContext, record: recordTaskEvent(stateName) };
+      localHandlers[stateName] = (taskInput: unknown) => runTask(resource, taskInput, context);
     }
     const context = {
       Execution: { Id: execution.arn, Name: execution.name, RoleArn: machine.roleArn, StartTime: new Date(execution.startDate).toISOString() },
       StateMachine: { Id: machine.arn, Name: machine.name },
       // Evaluated each time a state reads $$.Task.Token, so every task gets its own token.
       Task: Object.defineProperty({}, 'Token', { get: issueToken, enumerable: true }),
+      // The library keeps no per-state context; a state reads EnteredTime while it processes its input,
+      // i.e. when it is entered. Retries are not counted.
+      State: Object.defineProperties({}, {
+        EnteredTime: { get: () => new Date().toISOString(), enumerable: true },
+        RetryCount: { value: 0, enumerable: true },
+      }),
     };
     const stateMachine = new StateMachine(definition, { validationOptions: { checkArn: false, checkPaths: true } });
     const handle = stateMachine.run(input as never, { overrides: { taskResourceLocalHandlers: localHandlers as never }, context: context as never });
@@ -336,6 +343,11 @@ export class LocalStepFunctions {
     if (details.output !== undefined) execution.output = details.output;
     if (details.error !== undefined) execution.error = details.error;
     if (details.cause !== undefined) execution.cause = details.cause;
+    const recorder = this.recorders.get(execution.arn);
+    if (recorder) {
+      execution.history = numbered([...execution.history.map(toEntry), ...recorder.merged()]);
+      this.recorders.delete(execution.arn);
+    }
     const type = { SUCCEEDED: 'ExecutionSucceeded', FAILED: 'ExecutionFailed', TIMED_OUT: 'ExecutionTimedOut', ABORTED: 'ExecutionAborted', RUNNING: '' }[status];
     const key = { SUCCEEDED: 'executionSucceededEventDetails', FAILED: 'executionFailedEventDetails', TIMED_OUT: 'executionTimedOutEventDetails', ABORTED: 'executionAbortedEventDetails', RUNNING: '' }[status];
     this.record(execution, type, status === 'SUCCEEDED'
@@ -344,9 +356,21 @@ export class LocalStepFunctions {
     this.changed();
   }
 
+  /** Appends an execution-level event (started, closed) to the settled history. */
   private record(execution: ExecutionRecord, type: string, details: Record<string, unknown>): void {
     const id = execution.history.length + 1;
     execution.history.push({ id, previousEventId: id - 1, timestamp: Date.now(), type, ...details });
+    this.changed();
+  }
+
+  /** The execution's history so far, including the events of a running execution. */
+  history(execution: ExecutionRecord): HistoryEvent[] {
+    const recorder = this.recorders.get(execution.arn);
+    return recorder ? numbered([...execution.history.map(toEntry), ...recorder.merged()]) : execution.history;
+  }
+
+  private recordStateEvent(execution: ExecutionRecord, entry: HistoryEntry): void {
+    this.recorders.get(execution.arn)?.addStateEvent(entry);
     this.changed();
   }
 
@@ -355,22 +379,23 @@ export class LocalStepFunctions {
     // After StopExecution the library may still report the state that was running; AWS history ends at the abort.
     if (execution.status !== 'RUNNING') return;
     const state = event.state as { name: string; type: string; input: unknown; output?: unknown } | undefined;
+    const timestamp = typeof event.timestamp === 'number' ? event.timestamp : Date.now();
     switch (event.type) {
       case 'StateEntered':
-        this.record(execution, `${state!.type}StateEntered`, { stateEnteredEventDetails: { name: state!.name, input: JSON.stringify(state!.input ?? null) } });
+        this.recordStateEvent(execution, { timestamp, type: `${state!.type}StateEntered`, stateName: state!.name, details: { stateEnteredEventDetails: { name: state!.name, input: JSON.stringify(state!.input ?? null) } } });
         break;
       case 'StateExited':
-        this.record(execution, `${state!.type}StateExited`, { stateExitedEventDetails: { name: state!.name, output: JSON.stringify(state!.output ?? null) } });
+        this.recordStateEvent(execution, { timestamp, type: `${state!.type}StateExited`, stateName: state!.name, details: { stateExitedEventDetails: { name: state!.name, output: JSON.stringify(state!.output ?? null) } } });
         break;
       case 'StateFailed':
-        if (state!.type === 'Map' || state!.type === 'Parallel') this.record(execution, `${state!.type}StateFailed`, {});
+        if (state!.type === 'Map' || state!.type === 'Parallel') this.recordStateEvent(execution, { timestamp, type: `${state!.type}StateFailed`, stateName: state!.name, details: {} });
         break;
       case 'MapIterationStarted':
       case 'MapIterationSucceeded':
       case 'MapIterationFailed': {
         const parent = event.parentState as { name: string };
         const key = `${String(event.type).charAt(0).toLowerCase()}${String(event.type).slice(1)}EventDetails`;
-        this.record(execution, String(event.type), { [key]: { name: parent.name, index: event.index } });
+        this.recordStateEvent(execution, { timestamp, type: String(event.type), details: { [key]: { name: parent.name, index: event.index } } });
         break;
       }
       default:
