@@ -221,10 +221,11 @@ describe('Claude planner without the reply tool', () => {
 describe('createPlanner and plannerConfigFromEnv', () => {
   it('chooses Claude with a key and the offline planner without', async () => {
     expect(createPlanner({ maxTasks: 5 }).name).toBe('offline');
-    const claude = createPlanner({ maxTasks: 5, anthropic: { apiKey: API_KEY, baseURL: server.url } });
+    const claude = createPlanner({ maxTasks: 5, anthropic: { apiKey: API_KEY, baseURL: server.url }, strictTools: false });
     expect(claude.name).toBe('claude');
-    script(planToolCall(countCustomers));
+    const requests = script(planToolCall(countCustomers));
     await expect(claude.plan('count customers', context)).resolves.toMatchObject({ kind: 'plan' });
+    expect(requests()[0]!.body.tools.every((t: { strict: boolean }) => t.strict === false)).toBe(true);
   });
 
   it('reads the environment', () => {
@@ -235,6 +236,7 @@ describe('createPlanner and plannerConfigFromEnv', () => {
       anthropic: { apiKey: 'k', baseURL: 'http://127.0.0.1:1', model: 'm' },
     });
     expect(() => plannerConfigFromEnv({ PLAN_MAX_TASKS: '0' })).toThrow('PLAN_MAX_TASKS');
+    expect(plannerConfigFromEnv({ ANTHROPIC_API_KEY: 'k', ANTHROPIC_STRICT_TOOLS: 'FALSE' })).toMatchObject({ strictTools: false });
   });
 
   it('the default schema text covers every entity set of the catalogue', () => {

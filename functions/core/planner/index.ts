@@ -24,8 +24,9 @@ export function createPlanner(config: PlannerConfig): Planner {
 }
 
 /**
- * ANTHROPIC_API_KEY (no key: offline planner), ANTHROPIC_BASE_URL, ANTHROPIC_MODEL, and PLAN_MAX_TASKS
- * (default 20). Blank values count as unset.
+ * ANTHROPIC_API_KEY (no key: offline planner), ANTHROPIC_BASE_URL, ANTHROPIC_MODEL, PLAN_MAX_TASKS (default 20)
+ * and ANTHROPIC_STRICT_TOOLS (`false` turns strict tool use off, should an endpoint refuse the strict schema).
+ * Blank values count as unset.
  */
 export function plannerConfigFromEnv(env: Record<string, string | undefined> = process.env): PlannerConfig {
   const value = (name: string) => {
@@ -41,7 +42,8 @@ export function plannerConfigFromEnv(env: Record<string, string | undefined> = p
   if (!apiKey) return { maxTasks };
   const baseURL = value('ANTHROPIC_BASE_URL');
   const model = value('ANTHROPIC_MODEL');
-  return { maxTasks, anthropic: { apiKey, ...(baseURL ? { baseURL } : {}), ...(model ? { model } : {}) } };
+  const strictTools = value('ANTHROPIC_STRICT_TOOLS')?.toLowerCase() === 'false' ? { strictTools: false } : {};
+  return { maxTasks, anthropic: { apiKey, ...(baseURL ? { baseURL } : {}), ...(model ? { model } : {}) }, ...strictTools };
 }
 
 export { createClaudePlanner, catalogueSchemas } from './claude.js';
