@@ -4,7 +4,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { publisherFromEnv } from '../core/events/index.js';
 import type { HttpResponse } from '../core/http/index.js';
 import { createLogger, createMetrics } from '../core/observability/index.js';
-import { createPlanner, plannerConfigFromEnv, type Planner } from '../core/planner/index.js';
+import type { Planner } from '../core/planner/index.js';
 import { createDocumentClient, requireEnv, stateStoreFromEnv } from '../core/store/index.js';
 import { createOrchestrator } from './app.js';
 import { DEFAULT_MESSAGE_LIMITS } from './routes/messages.js';
@@ -52,7 +52,10 @@ async function anthropicKeyFromSecret(): Promise<string | undefined> {
 let planner: Promise<Planner> | undefined;
 let resolved: Planner | undefined;
 function resolvePlanner(): Promise<Planner> {
-  planner ??= anthropicKeyFromSecret().then((apiKey) => (resolved = createPlanner(plannerConfigFromEnv(plannerEnv(apiKey)))));
+  // Loaded on first use: the Claude SDK is a large part of this bundle and health checks never need it.
+  planner ??= Promise.all([anthropicKeyFromSecret(), import('../core/planner/index.js')]).then(
+    ([apiKey, { createPlanner, plannerConfigFromEnv }]) => (resolved = createPlanner(plannerConfigFromEnv(plannerEnv(apiKey)))),
+  );
   // A failed secret read is retried on the next request rather than cached for the container's life.
   planner.catch(() => (planner = undefined));
   return planner;
