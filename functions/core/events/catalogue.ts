@@ -49,7 +49,8 @@ export const dispatchedTaskSchema = z.object({
   arguments: z.record(z.string(), z.unknown()),
   dependsOn: z.array(idSchema).default([]),
   priority: z.enum(['high', 'normal']),
-  delaySeconds: z.number().int().min(0).max(900),
+  /** As planned (up to a day); SQS delays at most 900 s per send, so longer delays are re-queued by the worker lane. */
+  delaySeconds: z.number().int().min(0).max(86_400),
   critical: z.boolean(),
   attempt: z.number().int().min(1),
   level: z.number().int().min(0).optional(),
