@@ -5,11 +5,14 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeClient, ListEventBusesCommand, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { SFNClient, ListStateMachinesCommand } from '@aws-sdk/client-sfn';
 import { GetQueueAttributesCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { generateKeyPair, SignJWT } from 'jose';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/config.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startTestCloud, type TestCloud } from '../support/local-cloud.js';
+import { eventually, NodeSha256, startTestCloud, type TestCloud } from '../support/local-cloud.js';
 
 let cloud: TestCloud;
+
 
 beforeAll(async () => {
   cloud = await startTestCloud();
@@ -113,13 +116,22 @@ describe('local cloud from the dev template', () => {
     expect(stateMachines.map((machine) => machine.stateMachineArn)).toEqual(expect.arrayContaining(resourceNames('AWS::StepFunctions::StateMachine')));
   });
 
-  it('guards the MCP function URL: no credentials → 401, a local token gets through', async () => {
+  it('guards the MCP function URL: no credentials → 401; a local token or a SigV4 signature by the local credentials gets through', async () => {
     const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'e2e', version: '1' } } };
     const call = (headers: Record<string, string>) =>
       fetch(cloud.urls.mcp, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: JSON.stringify(initialize) });
     expect((await call({})).status).toBe(401);
     const token = await cloud.token({ sub: 'alice', tenant: 'local' });
-    const allowed = await call({ authorization: `Bearer ${token}` });
-    expect(allowed.status).toBe(200);
+    // Past authentication the request reaches the MCP server function (whatever it then answers).
+    expect((await call({ authorization: `Bearer ${token}` })).status).not.toBe(401);
+    const url = new URL(cloud.urls.mcp);
+    const signer = new SignatureV4({ service: 'lambda', region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, sha256: NodeSha256 });
+    const body = JSON.stringify(initialize);
+    const headers = { host: url.host, 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const signed = await signer.sign({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname, headers, body });
+    const viaSigV4 = await fetch(cloud.urls.mcp, { method: 'POST', headers: signed.headers, body });
+    expect(viaSigV4.status).not.toBe(401);
+    const badSignature = await signer.sign({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname, headers, body: `${body} ` });
+    expect((await fetch(cloud.urls.mcp, { method: 'POST', headers: badSignature.headers, body })).status).toBe(401);
   });
 });
