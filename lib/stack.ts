@@ -7,6 +7,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { LOCAL_JWT_ISSUER, WORKER_TYPES, type EnvironmentConfig, type WorkerType } from './config.js';
 import { Api } from './constructs/api.js';
+import { BusinessCentralAccess } from './constructs/business-central.js';
 import { EVENT_SOURCE_PREFIX, EventBackbone } from './constructs/event-bus.js';
 import { EventConsumer } from './constructs/event-consumer.js';
 import { HandlerFunction } from './constructs/handler-function.js';
@@ -32,6 +33,7 @@ export class BcAgentStack extends Stack {
   readonly config: EnvironmentConfig;
   readonly tables: Tables;
   readonly backbone: EventBackbone;
+  readonly businessCentral: BusinessCentralAccess;
   readonly mcpServer: McpServer;
   readonly saga: PurchaseOrderSaga;
   readonly orchestrator: HandlerFunction;
@@ -77,17 +79,17 @@ export class BcAgentStack extends Stack {
       APPROVAL_ALLOW_SELF: String(config.approvals.allowSelfApproval),
     };
 
-    this.mcpServer = new McpServer(this, 'McpServer', { config, bus, tables: this.tables });
+    this.businessCentral = new BusinessCentralAccess(this, 'BusinessCentral', { config });
+    this.mcpServer = new McpServer(this, 'McpServer', { config, bus, tables: this.tables, businessCentral: this.businessCentral });
 
-    // --- Saga: its steps call BC through the MCP server and keep approvals and idempotency records.
+    // --- Saga: its steps call BC themselves (behind the breaker) and keep approvals and state records.
     this.saga = new PurchaseOrderSaga(this, 'PurchaseOrderSaga', {
       config,
       bus,
       environment: {
         EVENT_BUS_NAME: bus.eventBusName,
         STATE_TABLE: state.tableName,
-        IDEMPOTENCY_TABLE: idempotency.tableName,
-        MCP_SERVER_URL: this.mcpServer.mcpUrl,
+        ...this.businessCentral.environment,
         ...approvalEnvironment,
         ...breakerEnvironment,
       },
@@ -95,10 +97,9 @@ export class BcAgentStack extends Stack {
     const sagaSteps = this.saga.steps.function;
     state.grantReadWriteData(sagaSteps);
     this.tables.grantApprovalsReadWrite(this.saga.steps);
-    idempotency.grantReadWriteData(sagaSteps);
     breakers.grantReadWriteData(sagaSteps);
     bus.grantPutEventsTo(sagaSteps);
-    this.mcpServer.grantInvokeUrl(sagaSteps);
+    this.businessCentral.grantCredentials(sagaSteps);
 
     // --- Orchestrator: plans, approvals (it resumes a waiting saga with the task token), events.
     this.orchestrator = new HandlerFunction(this, 'Orchestrator', {
@@ -238,7 +239,7 @@ export class BcAgentStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
     new CfnOutput(this, 'McpServerUrl', { value: this.mcpServer.mcpUrl, description: 'MCP Streamable HTTP (IAM auth)' });
     new CfnOutput(this, 'BcCredentialsSecretArn', {
-      value: this.mcpServer.credentials.secretArn,
+      value: this.businessCentral.credentials.secretArn,
       description: 'Put { "clientId", "clientSecret" } here after the first deploy',
     });
     new CfnOutput(this, 'PurchaseOrderSagaArn', { value: this.saga.stateMachine.stateMachineArn });

@@ -239,7 +239,12 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
     expect(Object.keys(mcp)).toEqual(
       expect.arrayContaining(['BC_API_BASE_URL', 'BC_TENANT', 'BC_ENVIRONMENT', 'BC_CREDENTIALS_SECRET_ARN', 'BC_WRITABLE_ENTITY_SETS', 'BREAKERS_TABLE']),
     );
-    expect(referencedId(mcp.BC_CREDENTIALS_SECRET_ARN)).toBe(logicalIdOf(stack, stack.mcpServer.credentials));
+    const saga = env(stack.saga.steps.function);
+    for (const bcEnv of [mcp, saga]) {
+      expect(bcEnv).toMatchObject({ BC_TENANT: stack.config.bc.tenant, BC_ENVIRONMENT: stack.config.bc.environment });
+      expect(referencedId(bcEnv.BC_CREDENTIALS_SECRET_ARN)).toBe(logicalIdOf(stack, stack.businessCentral.credentials));
+    }
+    expect(Object.keys(saga)).toEqual(expect.arrayContaining(['EVENT_BUS_NAME', 'STATE_TABLE', 'APPROVALS_TABLE', 'APPROVAL_TTL_MINUTES', 'BREAKERS_TABLE']));
     for (const type of WORKER_TYPES) {
       const workerEnv = env(stack.workers[type].handler.function);
       expect(workerEnv.EVENT_BUS_NAME, type).toEqual({ Ref: logicalIdOf(stack, stack.backbone.bus) });
@@ -281,17 +286,17 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
     }
   });
 
-  it('lets only the MCP server read the BC credentials and only the audit consumer write the audit table', () => {
+  it('lets only the functions that call BC read its credentials and only the audit consumer write the audit table', () => {
     const stack = synthesized.stacks[stage];
     const policies = resourcesOf(template(stage), 'AWS::IAM::Policy');
-    const secretId = logicalIdOf(stack, stack.mcpServer.credentials);
+    const secretId = logicalIdOf(stack, stack.businessCentral.credentials);
     const auditId = logicalIdOf(stack, stack.tables.audit);
     const roleOf = (policy: CfnResource) => referencedId(policy.Properties!.Roles[0]);
-    const mcpRole = logicalIdOf(stack, stack.mcpServer.handler.role);
+    const bcRoles = [logicalIdOf(stack, stack.mcpServer.handler.role), logicalIdOf(stack, stack.saga.steps.role)];
     const auditRole = logicalIdOf(stack, stack.consumers.audit.handler.role);
     for (const [id, policy] of Object.entries(policies)) {
       const refs = referencedIds(policy.Properties!.PolicyDocument);
-      if (refs.includes(secretId)) expect(roleOf(policy), id).toBe(mcpRole);
+      if (refs.includes(secretId)) expect(bcRoles, id).toContain(roleOf(policy));
       if (refs.includes(auditId)) expect(roleOf(policy), id).toBe(auditRole);
     }
     const auditPolicy = Object.values(policies).find((p) => roleOf(p) === auditRole)!;

@@ -65,6 +65,8 @@ export class LocalStepFunctions {
   private readonly running = new Map<string, { abort: () => void; done: Promise<void> }>();
   private readonly tokens = new Map<string, PendingToken>();
   private readonly recorders = new Map<string, HistoryRecorder>();
+  // Validating ASL is slow (hundreds of ms); a definition is validated once and its machine reused.
+  private readonly compiled = new Map<string, { definition: StateMachineDefinition; stateMachine: StateMachine }>();
   private handlers: TaskHandlers | undefined;
   private readonly snapshot?: JsonSnapshot<Snapshot>;
 
@@ -103,7 +105,7 @@ export class LocalStepFunctions {
   createStateMachine(input: CreateStateMachineInput, options: { strict?: boolean } = {}): string {
     validateName(input.name);
     const arn = input.arn ?? this.stateMachineArn(input.name);
-    compile(input.definition);
+    this.compile(input.definition);
     const existing = this.machines.get(arn);
     const type = input.type ?? 'STANDARD';
     if (existing) {
@@ -128,7 +130,7 @@ export class LocalStepFunctions {
   /** Replaces a definition (the runtime re-reads a changed template). */
   updateStateMachine(arn: string, definition: string): void {
     const machine = this.describeStateMachine(arn);
-    compile(definition);
+    this.compile(definition);
     machine.definition = definition;
     this.changed();
   }
@@ -245,6 +247,15 @@ export class LocalStepFunctions {
 
   // ---- internals ----
 
+  private compile(text: string): { definition: StateMachineDefinition; stateMachine: StateMachine } {
+    let compiled = this.compiled.get(text);
+    if (!compiled) {
+      compiled = compile(text);
+      this.compiled.set(text, compiled);
+    }
+    return compiled;
+  }
+
   private pendingToken(token: string): PendingToken {
     if (typeof token !== 'string' || token === '') throw new AwsError('InvalidToken', 'Invalid Token: taskToken is required');
     const pending = this.tokens.get(token);
@@ -253,7 +264,7 @@ export class LocalStepFunctions {
   }
 
   private run(machine: StateMachineRecord, execution: ExecutionRecord, input: unknown): void {
-    const definition = compile(machine.definition);
+    const { definition, stateMachine } = this.compile(machine.definition);
     const issued = new Set<string>();
     const issueToken = (): string => {
       const token = Buffer.from(JSON.stringify({ execution: execution.arn, id: randomUUID() })).toString('base64');
@@ -302,7 +313,6 @@ export class LocalStepFunctions {
         RetryCount: { value: 0, enumerable: true },
       }),
     };
-    const stateMachine = new StateMachine(definition, { validationOptions: { checkArn: false, checkPaths: true } });
     const handle = stateMachine.run(input as never, { overrides: { taskResourceLocalHandlers: localHandlers as never }, context: context as never });
     const logs = (async () => {
       for await (const event of handle.eventLogs) this.recordLibraryEvent(execution, event as unknown as Record<string, unknown>);
@@ -416,7 +426,7 @@ function validateName(name: string): void {
 }
 
 /** Parses and validates ASL; Task states get an explicit timeout so the library's 60 s default does not apply. */
-function compile(text: string): StateMachineDefinition {
+function compile(text: string): { definition: StateMachineDefinition; stateMachine: StateMachine } {
   let definition: StateMachineDefinition;
   try {
     definition = JSON.parse(text) as StateMachineDefinition;
@@ -428,11 +438,10 @@ function compile(text: string): StateMachineDefinition {
     if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) state.TimeoutSeconds = UNLIMITED_TASK_SECONDS;
   }
   try {
-    new StateMachine(definition, { validationOptions: { checkArn: false, checkPaths: true } });
+    return { definition, stateMachine: new StateMachine(definition, { validationOptions: { checkArn: false, checkPaths: true } }) };
   } catch (error) {
     throw new AwsError('InvalidDefinition', `Invalid State Machine Definition: '${(error as Error).message}'`);
   }
-  return definition;
 }
 
 type TaskStateDefinition = { Resource: string; TimeoutSeconds?: number; TimeoutSecondsPath?: string };
