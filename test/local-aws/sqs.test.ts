@@ -64,6 +64,8 @@ describe('SQS through the SDK', () => {
       .rejects.toBeInstanceOf(QueueDoesNotExist);
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn', 'VisibilityTimeout'] }));
     expect(Attributes).toEqual({ QueueArn: 'arn:aws:sqs:us-east-1:000000000000:orders', VisibilityTimeout: '45' });
+    await expect(sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['NoSuchAttribute' as 'All'] })))
+      .rejects.toMatchObject({ name: 'InvalidAttributeName' });
   });
 
   it('answers CreateQueue with different attributes with QueueNameExists, while the runtime may re-apply a template', async () => {

@@ -83,6 +83,13 @@ interface Snapshot {
 }
 
 const MAX_VISIBILITY_SECONDS = 43_200;
+const QUEUE_ATTRIBUTE_NAMES = new Set([
+  'Policy', 'VisibilityTimeout', 'MaximumMessageSize', 'MessageRetentionPeriod', 'ApproximateNumberOfMessages',
+  'ApproximateNumberOfMessagesNotVisible', 'CreatedTimestamp', 'LastModifiedTimestamp', 'QueueArn',
+  'ApproximateNumberOfMessagesDelayed', 'DelaySeconds', 'ReceiveMessageWaitTimeSeconds', 'RedrivePolicy', 'FifoQueue',
+  'ContentBasedDeduplication', 'KmsMasterKeyId', 'KmsDataKeyReusePeriodSeconds', 'DeduplicationScope', 'FifoThroughputLimit',
+  'RedriveAllowPolicy', 'SqsManagedSseEnabled',
+]);
 const DEDUPLICATION_WINDOW_MS = 5 * 60_000;
 // Characters SQS accepts in a body or string attribute (XML 1.0 character ranges).
 const INVALID_CHARACTERS = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
@@ -205,7 +212,7 @@ export class LocalSqs {
     if (names.includes('All')) return all;
     const result: Record<string, string> = {};
     for (const name of names) {
-      if (!/^[A-Za-z]+$/.test(name)) throw new AwsError('InvalidAttributeName', `Unknown Attribute ${name}.`, 400, 'InvalidAttributeName');
+      if (!QUEUE_ATTRIBUTE_NAMES.has(name)) throw new AwsError('InvalidAttributeName', `Unknown Attribute ${name}.`, 400, 'InvalidAttributeName');
       if (all[name] !== undefined) result[name] = all[name];
     }
     return result;
