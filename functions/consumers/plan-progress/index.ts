@@ -1,3 +1,33 @@
-export const handler = async () => {
-  throw new Error('consumers/plan-progress handler is not built yet');
+// The plan-progress consumer (EventBridge target): task results, level dispatch, plan status and answer.
+import type { Context, EventBridgeEvent } from 'aws-lambda';
+import { isEventName, parseEventDetail, publisherFromEnv } from '../../core/events/index.js';
+import { claudeWriterFromEnv, createOnce, handlePlanEvent } from '../../core/execution/index.js';
+import { createLogger, resetCorrelation, setCorrelation } from '../../core/observability/index.js';
+import { createDocumentClient, requireEnv, stateStoreFromEnv } from '../../core/store/index.js';
+
+const logger = createLogger();
+/** A level's dispatch is remembered for as long as a duplicate completion event could still arrive. */
+const DISPATCH_ONCE_SECONDS = 24 * 60 * 60;
+const once = createOnce({ tableName: requireEnv('IDEMPOTENCY_TABLE'), keyPrefix: 'bc-agent-dispatch', expiresAfterSeconds: DISPATCH_ONCE_SECONDS });
+const writer = claudeWriterFromEnv();
+const deps = {
+  store: stateStoreFromEnv(createDocumentClient()),
+  publisher: publisherFromEnv('plan-progress'),
+  logger,
+  once,
+  ...(writer ? { writer } : {}),
 };
+
+export async function handler(event: EventBridgeEvent<string, unknown>, context: Context): Promise<void> {
+  resetCorrelation(logger);
+  once.registerLambdaContext(context);
+  const name = event['detail-type'];
+  if (!isEventName(name)) {
+    logger.warn('not a catalogue event; ignored', { detailType: name });
+    return;
+  }
+  const detail = parseEventDetail(name, event.detail);
+  setCorrelation(logger, { correlationId: detail.correlationId, planId: detail.planId, taskId: detail.taskId, tenantId: detail.tenantId });
+  // Errors propagate: EventBridge/Lambda retry the event, then it lands in the consumer's DLQ.
+  await handlePlanEvent(deps, name, detail);
+}

@@ -1,3 +1,5 @@
-export const handler = async () => {
-  throw new Error('workers/query handler is not built yet');
-};
+// The query worker: bc_query_entity through MCP, following nextLink up to the caps.
+import { queryExecutor } from '../../core/execution/index.js';
+import { createWorkerHandler } from '../runtime.js';
+
+export const handler = createWorkerHandler({ type: 'query', executor: queryExecutor(), usesBc: true });

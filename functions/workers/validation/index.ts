@@ -1,3 +1,5 @@
-export const handler = async () => {
-  throw new Error('workers/validation handler is not built yet');
-};
+// The validation worker: data against the entity's schema and business rules; never writes.
+import { validationExecutor } from '../../core/execution/index.js';
+import { createWorkerHandler } from '../runtime.js';
+
+export const handler = createWorkerHandler({ type: 'validation', executor: validationExecutor(), usesBc: false });

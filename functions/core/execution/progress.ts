@@ -1,0 +1,256 @@
+// Plan progress (architecture §6): records each task's end with a conditional write, dispatches the next
+// dependency level exactly once (conditional pending → dispatched per task, inside a per-level Once that lets
+// a crashed dispatch be redone), fails the plan on a critical failure and cancels what has not started, and
+// on completion composes the answer and emits agent:completed or agent:error.
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { randomUUID } from 'node:crypto';
+import {
+  causedBy,
+  createEvent,
+  taskCreatedFields,
+  type DomainEvent,
+  type EventContext,
+  type EventDetail,
+  type EventName,
+  type EventPublisher,
+  type ErrorInfo,
+} from '../events/index.js';
+import { RefResolutionError } from '../plan/index.js';
+import {
+  ResultNotFoundError,
+  TERMINAL_PLAN_STATUSES,
+  TERMINAL_TASK_STATUSES,
+  type StateStore,
+  type StoredPlan,
+  type StoredTask,
+  type TaskStatus,
+} from '../store/index.js';
+import { composeAnswer, answerTasks, type TaskOutcome } from './answer.js';
+import { argumentsForTransport, resolveTaskArguments } from './arguments.js';
+import type { ProseWriter } from './claude-writer.js';
+import { AlreadyRunningError, type Once } from './once.js';
+
+export interface PlanProgressDeps {
+  store: StateStore;
+  publisher: EventPublisher;
+  logger: Logger;
+  /** Keys `{ plan, level }`: one completed dispatch per level. */
+  once: Once;
+  writer?: ProseWriter;
+  now?: () => Date;
+}
+
+const isTerminal = (status: TaskStatus) => TERMINAL_TASK_STATUSES.includes(status);
+const IN_FLIGHT: readonly TaskStatus[] = ['dispatched', 'running', 'awaiting_approval'];
+const SAGA_TOOL = 'saga_purchase_order';
+
+/** Plan-level events carry no task id. */
+function planContext(cause: EventDetail): EventContext {
+  const { taskId: _taskId, ...context } = causedBy(cause);
+  return context;
+}
+
+export async function handlePlanEvent(deps: PlanProgressDeps, name: EventName, detail: EventDetail): Promise<void> {
+  switch (name) {
+    case 'task:completed':
+      return recordCompletion(deps, detail as EventDetail<'task:completed'>);
+    case 'task:updated':
+      return followTaskUpdate(deps, detail as EventDetail<'task:updated'>);
+    case 'approval:requested':
+      return waitForApproval(deps, detail as EventDetail<'approval:requested'>);
+    case 'approval:granted':
+      return resumeSagaTask(deps, detail as EventDetail<'approval:granted'>);
+    case 'approval:denied':
+    case 'approval:expired':
+      return refuseTask(deps, detail as EventDetail<'approval:denied' | 'approval:expired'>, name === 'approval:denied' ? 'ApprovalDenied' : 'ApprovalExpired');
+    default:
+      deps.logger.debug('event ignored by plan progress', { name });
+  }
+}
+
+async function loadPlan(deps: PlanProgressDeps, detail: EventDetail): Promise<StoredPlan | undefined> {
+  const plan = await deps.store.plans.getPlan(detail.tenantId, detail.planId);
+  if (!plan) deps.logger.warn('event for an unknown plan', { planId: detail.planId });
+  return plan;
+}
+
+/** task:completed → the task's status and result (once), then whatever follows for the plan. */
+export async function recordCompletion(deps: PlanProgressDeps, detail: EventDetail<'task:completed'>): Promise<void> {
+  let plan = await loadPlan(deps, detail);
+  const task = plan?.tasks.find((t) => t.id === detail.taskId);
+  if (!plan || !task) return;
+  if (!isTerminal(task.status)) {
+    // Results live beside the plan so later levels and GET /v1/plans can read them.
+    const resultRef =
+      detail.resultRef ?? (detail.status === 'succeeded' && detail.result !== undefined ? await deps.store.results.put(plan.tenantId, plan.planId, task.id, detail.result) : undefined);
+    const recorded = await deps.store.plans.transitionTask(plan.tenantId, plan.planId, task.id, detail.status, {
+      ...(resultRef ? { resultRef } : {}),
+      ...(detail.error ? { error: detail.error } : {}),
+    });
+    plan = recorded.record ?? (await deps.store.plans.getPlan(plan.tenantId, plan.planId)) ?? plan;
+  }
+  // A duplicate still advances: if the first handling crashed after recording, this one finishes the job.
+  await advance(deps, plan, planContext(detail));
+}
+
+async function followTaskUpdate(deps: PlanProgressDeps, detail: EventDetail<'task:updated'>): Promise<void> {
+  const plan = await loadPlan(deps, detail);
+  if (!plan) return;
+  if (detail.status === 'awaiting_approval') {
+    await deps.store.plans.transitionPlan(plan.tenantId, plan.planId, 'awaiting_approval', { from: ['running'] });
+  } else if (detail.status === 'running' && detail.previousStatus === 'awaiting_approval') {
+    if (!plan.tasks.some((t) => t.status === 'awaiting_approval')) {
+      await deps.store.plans.transitionPlan(plan.tenantId, plan.planId, 'running', { from: ['awaiting_approval'] });
+    }
+  } else if (detail.status === 'failed' || detail.status === 'cancelled') {
+    await advance(deps, plan, planContext(detail));
+  }
+}
+
+/** A saga asked for approval: its task, and the plan, wait for a person. */
+async function waitForApproval(deps: PlanProgressDeps, detail: EventDetail<'approval:requested'>): Promise<void> {
+  const moved = await deps.store.plans.transitionTask(detail.tenantId, detail.planId, detail.taskId, 'awaiting_approval', { from: ['running'] });
+  if (moved.transitioned) {
+    await deps.publisher.publish([createEvent('task:updated', { status: 'awaiting_approval', previousStatus: 'running', reason: `Waiting for approval: ${detail.summary}` }, causedBy(detail))]);
+  }
+  await deps.store.plans.transitionPlan(detail.tenantId, detail.planId, 'awaiting_approval', { from: ['running'] });
+}
+
+/** A granted saga continues in Step Functions; a single write is resumed by the write worker instead. */
+async function resumeSagaTask(deps: PlanProgressDeps, detail: EventDetail<'approval:granted'>): Promise<void> {
+  const plan = await loadPlan(deps, detail);
+  const task = plan?.tasks.find((t) => t.id === detail.taskId);
+  if (!plan || !task || task.tool !== SAGA_TOOL) return;
+  const moved = await deps.store.plans.transitionTask(plan.tenantId, plan.planId, task.id, 'running', { from: ['awaiting_approval'] });
+  if (moved.transitioned) {
+    await deps.publisher.publish([createEvent('task:updated', { status: 'running', previousStatus: 'awaiting_approval', reason: 'Approved.' }, causedBy(detail))]);
+    if (!moved.record?.tasks.some((t) => t.status === 'awaiting_approval')) {
+      await deps.store.plans.transitionPlan(plan.tenantId, plan.planId, 'running', { from: ['awaiting_approval'] });
+    }
+  }
+}
+
+async function refuseTask(deps: PlanProgressDeps, detail: EventDetail<'approval:denied' | 'approval:expired'>, code: string): Promise<void> {
+  const reason = 'reason' in detail && detail.reason ? ` (${detail.reason})` : '';
+  const error: ErrorInfo = { code, message: `Not written: the approval was ${code === 'ApprovalDenied' ? 'denied' : 'not given in time'}${reason}.` };
+  const moved = await deps.store.plans.transitionTask(detail.tenantId, detail.planId, detail.taskId, 'failed', { from: ['awaiting_approval', 'running'], error });
+  if (moved.transitioned) {
+    await deps.publisher.publish([createEvent('task:updated', { status: 'failed', previousStatus: 'awaiting_approval', reason: error.message }, causedBy(detail))]);
+  }
+  const plan = moved.record ?? (await loadPlan(deps, detail));
+  if (plan) {
+    if (plan.status === 'awaiting_approval' && !plan.tasks.some((t) => t.status === 'awaiting_approval')) {
+      await deps.store.plans.transitionPlan(plan.tenantId, plan.planId, 'running', { from: ['awaiting_approval'] });
+    }
+    await advance(deps, (await deps.store.plans.getPlan(plan.tenantId, plan.planId)) ?? plan, planContext(detail));
+  }
+}
+
+/** Moves the plan on from what the store says: fail, finish, or dispatch the next level. */
+export async function advance(deps: PlanProgressDeps, initial: StoredPlan, context: EventContext): Promise<void> {
+  let plan = initial;
+  // Each turn either returns or finds a level that ended at dispatch (every task cancelled or failed).
+  for (let turn = 0; turn <= plan.levels.length; turn++) {
+    if (TERMINAL_PLAN_STATUSES.includes(plan.status)) return;
+    const criticalFailure = plan.tasks.find((t) => t.critical && (t.status === 'failed' || t.status === 'cancelled'));
+    if (criticalFailure) return failPlan(deps, plan, criticalFailure, context);
+    if (plan.tasks.every((t) => isTerminal(t.status))) return finishPlan(deps, plan, context);
+
+    const status = new Map(plan.tasks.map((t) => [t.id, t.status]));
+    const level = plan.levels.findIndex((ids) => ids.some((id) => !isTerminal(status.get(id)!)));
+    if (level < 0 || plan.levels[level]!.some((id) => IN_FLIGHT.includes(status.get(id)!))) return;
+    try {
+      await deps.once.run({ plan: `${plan.tenantId}/${plan.planId}`, level: String(level) }, () => dispatchLevel(deps, plan, level, context));
+    } catch (error) {
+      if (error instanceof AlreadyRunningError) return; // a concurrent handler is dispatching this level
+      throw error;
+    }
+    plan = (await deps.store.plans.getPlan(plan.tenantId, plan.planId)) ?? plan;
+  }
+}
+
+/**
+ * Dispatches one level: each pending task is resolved and moved to dispatched (a conditional write: of
+ * concurrent callers one wins per task) and announced by task:created. Tasks still `dispatched` (a crashed
+ * earlier run of this same level's Once moved them) are announced again. Returns the task:created count.
+ */
+export async function dispatchLevel(deps: PlanProgressDeps, plan: StoredPlan, level: number, context: EventContext): Promise<number> {
+  const byId = new Map(plan.tasks.map((t) => [t.id, t]));
+  const events: DomainEvent[] = [];
+  const update = (task: StoredTask, to: 'cancelled' | 'failed', reason: string) =>
+    events.push(createEvent('task:updated', { status: to, previousStatus: 'pending', reason }, { ...context, taskId: task.id }));
+
+  for (const id of plan.levels[level] ?? []) {
+    const task = byId.get(id)!;
+    if (task.status !== 'pending' && task.status !== 'dispatched') continue;
+    const blocker = task.dependsOn.map((d) => byId.get(d)!).find((d) => d.status !== 'succeeded');
+    if (blocker && task.status === 'pending') {
+      const reason = `Not run: it needs the result of ${blocker.id}, which ${blocker.status === 'failed' ? 'failed' : `is ${blocker.status}`}.`;
+      const moved = await deps.store.plans.transitionTask(plan.tenantId, plan.planId, id, 'cancelled', { from: ['pending'], error: { code: 'DependencyFailed', message: reason } });
+      if (moved.transitioned) update(task, 'cancelled', reason);
+      continue;
+    }
+    let args: Record<string, unknown>;
+    try {
+      args = await argumentsForTransport(deps.store, plan, id, await resolveTaskArguments(deps.store, plan, task));
+    } catch (error) {
+      if (!(error instanceof RefResolutionError || error instanceof ResultNotFoundError)) throw error;
+      const reason = `Not run: ${error.message}`;
+      const moved = await deps.store.plans.transitionTask(plan.tenantId, plan.planId, id, 'failed', { from: ['pending'], error: { code: 'RefResolutionFailed', message: reason } });
+      if (moved.transitioned) update(task, 'failed', reason);
+      continue;
+    }
+    if (task.status === 'pending') {
+      const moved = await deps.store.plans.transitionTask(plan.tenantId, plan.planId, id, 'dispatched', { from: ['pending'] });
+      if (!moved.transitioned) continue;
+    }
+    events.push(createEvent('task:created', taskCreatedFields(task, args), { ...context, taskId: id }));
+  }
+  if (events.length > 0) await deps.publisher.publish(events);
+  return events.filter((e) => e.name === 'task:created').length;
+}
+
+async function outcomesOf(deps: PlanProgressDeps, plan: StoredPlan, tasks: StoredTask[]): Promise<TaskOutcome[]> {
+  return Promise.all(
+    tasks.map(async (task): Promise<TaskOutcome> => {
+      if (task.status !== 'succeeded' || !task.resultRef) return { task };
+      try {
+        return { task, result: await deps.store.results.get(plan.tenantId, task.resultRef) };
+      } catch (error) {
+        if (error instanceof ResultNotFoundError) return { task };
+        throw error;
+      }
+    }),
+  );
+}
+
+const durationOf = (plan: StoredPlan, now: Date) => Math.max(0, now.getTime() - Date.parse(plan.createdAt));
+
+async function finishPlan(deps: PlanProgressDeps, plan: StoredPlan, context: EventContext): Promise<void> {
+  const now = deps.now ?? (() => new Date());
+  const response = await composeAnswer(plan, await outcomesOf(deps, plan, answerTasks(plan)), deps.writer);
+  const finished = await deps.store.plans.transitionPlan(plan.tenantId, plan.planId, 'succeeded', { response });
+  if (!finished.transitioned) return; // another handler finished it
+  await deps.store.sessions.appendMessage(plan.tenantId, plan.sessionId, { messageId: randomUUID(), role: 'assistant', text: response, createdAt: now().toISOString(), planId: plan.planId });
+  await deps.publisher.publish([createEvent('agent:completed', { status: 'succeeded', response, durationMs: durationOf(plan, now()) }, context)]);
+}
+
+async function failPlan(deps: PlanProgressDeps, plan: StoredPlan, failed: StoredTask, context: EventContext): Promise<void> {
+  const now = deps.now ?? (() => new Date());
+  const cause = failed.error?.message ?? `task ${failed.id} ${failed.status}`;
+  const response = `I could not finish this: ${failed.description ?? failed.id} — ${cause}`;
+  const error: ErrorInfo = { code: failed.error?.code ?? 'TaskFailed', message: cause };
+  const ended = await deps.store.plans.transitionPlan(plan.tenantId, plan.planId, 'failed', { response, error });
+  if (!ended.transitioned) return;
+  const events: DomainEvent[] = [];
+  // What has not started is cancelled; a running task finishes and its result is simply not used.
+  for (const task of plan.tasks.filter((t) => t.status === 'pending' || t.status === 'dispatched')) {
+    const moved = await deps.store.plans.transitionTask(plan.tenantId, plan.planId, task.id, 'cancelled', { from: ['pending', 'dispatched'] });
+    if (moved.transitioned) {
+      events.push(createEvent('task:updated', { status: 'cancelled', previousStatus: task.status, reason: `The plan failed: ${failed.id} ${failed.status}.` }, { ...context, taskId: task.id }));
+    }
+  }
+  await deps.store.sessions.appendMessage(plan.tenantId, plan.sessionId, { messageId: randomUUID(), role: 'assistant', text: response, createdAt: now().toISOString(), planId: plan.planId });
+  events.push(createEvent('agent:error', { error, failedTaskId: failed.id, durationMs: durationOf(plan, now()) }, context));
+  await deps.publisher.publish(events);
+}

@@ -1,0 +1,190 @@
+// One delivery of a task to its worker, from the stored task's point of view: skip what is finished, mark it
+// running, execute it (at most once per operation, see once.ts), then report: task:completed with the result
+// inline or by reference, or awaiting_approval. Transient failures come back through the queue with backoff
+// (RetryLaterError); on the last attempt the task is marked failed before the message goes to the DLQ.
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { inlineOrStored, type DispatchedTask, type ErrorInfo, type EventContext, type EventPublisher, type ResultPayload } from '../events/index.js';
+import type { McpClient } from '../mcp/index.js';
+import { backoffDelaySeconds, DEFAULT_BACKOFF, RetryLaterError, type BackoffPolicy } from '../queue/index.js';
+import { TERMINAL_PLAN_STATUSES, TERMINAL_TASK_STATUSES, type StateStore, type StoredPlan, type TaskStatus, type TaskType } from '../store/index.js';
+import { argumentsFromTransport } from './arguments.js';
+import { createBcCaller, type BcCaller } from './bc-calls.js';
+import { classifyFailure, retryReason } from './failures.js';
+import { AlreadyRunningError, type Once } from './once.js';
+import { Outbox } from './outbox.js';
+
+export type ExecutionOutcome =
+  | { kind: 'succeeded'; payload: ResultPayload }
+  /** A write waits for a person; `summary` says what it will do. */
+  | { kind: 'awaiting_approval'; summary: string }
+  /** Another component (the saga) finishes the task and reports task:completed itself. */
+  | { kind: 'handed_off'; reason: string };
+
+export interface ExecutionContext {
+  task: DispatchedTask;
+  /** The arguments as dispatched (every `$ref` resolved, loaded when they travelled by reference). */
+  args: Record<string, unknown>;
+  plan: StoredPlan;
+  /** Where the task's story continues: causation is the event being handled. */
+  events: EventContext;
+  outbox: Outbox;
+  logger: Logger;
+  /** BC through MCP, with bc:operation events; throws when this worker has no MCP client. */
+  bc(): BcCaller;
+  /**
+   * Runs `work` at most once for this task and `operation` (a repeat returns the first run's payload) and turns
+   * its result into a payload: inline when small, stored and referenced when large.
+   */
+  once(operation: Record<string, string>, work: () => Promise<unknown>): Promise<ResultPayload>;
+  /** The payload of a result computed without side effects. */
+  payloadOf(result: unknown): Promise<ResultPayload>;
+}
+
+export type TaskExecutor = (context: ExecutionContext) => Promise<ExecutionOutcome>;
+
+export interface TaskRunnerDeps {
+  store: StateStore;
+  publisher: EventPublisher;
+  logger: Logger;
+  once: Once;
+  executors: Partial<Record<TaskType, TaskExecutor>>;
+  mcp?: McpClient;
+  /** SQS's maxReceiveCount of the queue (MAX_RECEIVE_COUNT): the attempt that is the last. */
+  maxReceiveCount: number;
+  backoff?: BackoffPolicy;
+  random?: () => number;
+  now?: () => Date;
+}
+
+export interface TaskDelivery {
+  task: DispatchedTask;
+  /** Story of the event being handled (task:created, or approval:granted for a resumed write). */
+  events: EventContext;
+  /** ApproximateReceiveCount of the message: the attempt number. */
+  receiveCount: number;
+  /** When the task was dispatched (task:created's occurredAt): durations are measured from it. */
+  dispatchedAt: string;
+  /** A write resumed after its approval: it may start from awaiting_approval. */
+  resume?: boolean;
+}
+
+/** Statuses a delivery may (re)start the task from. */
+const RUNNABLE_FROM: readonly TaskStatus[] = ['dispatched', 'running'];
+const RESUMABLE_FROM: readonly TaskStatus[] = ['dispatched', 'running', 'awaiting_approval'];
+
+export async function runTask(deps: TaskRunnerDeps, delivery: TaskDelivery): Promise<void> {
+  const { task, events } = delivery;
+  const now = deps.now ?? (() => new Date());
+  const logger = deps.logger;
+  const plan = await deps.store.plans.getPlan(events.tenantId, events.planId);
+  const stored = plan?.tasks.find((t) => t.id === task.id);
+  if (!plan || !stored) {
+    logger.warn('task not found; the message is dropped', { planId: events.planId, taskId: task.id });
+    return;
+  }
+  const from = delivery.resume ? RESUMABLE_FROM : RUNNABLE_FROM;
+  if (TERMINAL_PLAN_STATUSES.includes(plan.status) || !from.includes(stored.status)) {
+    // A duplicate, a redelivery of a finished task, or a task cancelled meanwhile: nothing to do.
+    logger.info('task is not runnable; the message is acknowledged', { taskId: task.id, status: stored.status, planStatus: plan.status });
+    return;
+  }
+  const executor = deps.executors[task.type];
+  if (!executor) throw new Error(`this worker does not run ${task.type} tasks`);
+
+  const outbox = new Outbox(deps.publisher, events);
+  const running = await deps.store.plans.transitionTask(events.tenantId, events.planId, task.id, 'running', { from, attempt: delivery.receiveCount });
+  if (!running.transitioned) {
+    logger.info('task changed status meanwhile; the message is acknowledged', { taskId: task.id });
+    return;
+  }
+  if (stored.status !== 'running') outbox.add('task:updated', { status: 'running', previousStatus: stored.status });
+
+  const payloadOf = (result: unknown) => inlineOrStored(result, (value) => deps.store.results.put(events.tenantId, events.planId, task.id, value));
+  let caller: BcCaller | undefined;
+  const context: ExecutionContext = {
+    task,
+    args: task.arguments,
+    plan: running.record ?? plan,
+    events,
+    outbox,
+    logger,
+    bc: () => {
+      if (!deps.mcp) throw new Error(`the ${task.type} worker has no MCP client (MCP_SERVER_URL)`);
+      return (caller ??= createBcCaller(deps.mcp, outbox));
+    },
+    once: (operation, work) =>
+      deps.once.run({ task: `${events.tenantId}/${events.planId}/${task.id}`, ...operation }, async () => payloadOf(await work())),
+    payloadOf,
+  };
+
+  const complete = (fields: { status: 'succeeded'; payload: ResultPayload } | { status: 'failed'; error: ErrorInfo }) =>
+    outbox.add('task:completed', {
+      taskType: task.type,
+      status: fields.status,
+      ...(fields.status === 'succeeded' ? fields.payload : { error: fields.error }),
+      attempt: delivery.receiveCount,
+      durationMs: Math.max(0, now().getTime() - Date.parse(delivery.dispatchedAt)),
+    });
+
+  try {
+    context.args = await argumentsFromTransport(deps.store, events.tenantId, task.arguments);
+    const outcome = await executor(context);
+    if (outcome.kind === 'succeeded') {
+      complete({ status: 'succeeded', payload: outcome.payload });
+    } else if (outcome.kind === 'awaiting_approval') {
+      const waiting = await deps.store.plans.transitionTask(events.tenantId, events.planId, task.id, 'awaiting_approval', { from: ['running'] });
+      if (waiting.transitioned) outbox.add('task:updated', { status: 'awaiting_approval', previousStatus: 'running', reason: outcome.summary });
+    } else {
+      logger.info('task handed off', { taskId: task.id, reason: outcome.reason });
+    }
+    await outbox.flush();
+  } catch (error) {
+    if (error instanceof AlreadyRunningError) {
+      // Another delivery of this task is executing it right now: look again later, without counting a failure.
+      await outbox.flush();
+      throw new RetryLaterError('the task is being executed by another delivery', backoffDelaySeconds(delivery.receiveCount, deps.backoff ?? DEFAULT_BACKOFF, deps.random));
+    }
+    const failure = classifyFailure(error);
+    if (!failure.transient) {
+      logger.info('task failed', { taskId: task.id, error: failure.error });
+      complete({ status: 'failed', error: failure.error });
+      await outbox.flush();
+      return;
+    }
+    logger.warn('task attempt failed', { taskId: task.id, attempt: delivery.receiveCount, error: failure.error });
+    if (delivery.receiveCount >= deps.maxReceiveCount) {
+      await failForGood(deps, context, failure.error, delivery, complete);
+      // The message still fails, so SQS moves it to the DLQ where an operator can see (and redrive) it.
+      throw new RetryLaterError(`retries exhausted: ${failure.error.message}`, 0, { cause: error });
+    }
+    const delay = backoffDelaySeconds(delivery.receiveCount, deps.backoff ?? DEFAULT_BACKOFF, deps.random);
+    outbox.add('task:updated', {
+      status: 'running',
+      previousStatus: 'running',
+      reason: retryReason(failure.error, delivery.receiveCount, deps.maxReceiveCount, delay),
+    });
+    await outbox.flush();
+    throw new RetryLaterError(failure.error.message, delay, { cause: error });
+  }
+}
+
+/** The last attempt failed transiently: the task ends failed now, and says why. */
+async function failForGood(
+  deps: TaskRunnerDeps,
+  context: ExecutionContext,
+  last: ErrorInfo,
+  delivery: TaskDelivery,
+  complete: (fields: { status: 'failed'; error: ErrorInfo }) => unknown,
+): Promise<void> {
+  const reason = `Gave up after ${delivery.receiveCount} attempts (${last.code}: ${last.message}); the message was moved to the dead-letter queue.`;
+  const error: ErrorInfo = { code: 'RetriesExhausted', message: reason };
+  const failed = await deps.store.plans.transitionTask(context.events.tenantId, context.events.planId, context.task.id, 'failed', {
+    from: ['running'],
+    error,
+  });
+  if (failed.transitioned) {
+    context.outbox.add('task:updated', { status: 'failed', previousStatus: 'running', reason });
+    complete({ status: 'failed', error });
+  }
+  await context.outbox.flush();
+}

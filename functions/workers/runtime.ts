@@ -1,0 +1,65 @@
+// What every worker Lambda builds once per container from its environment (docs/internals.md): the state
+// store, the publisher, the per-task Once, the MCP client when the worker reaches BC, and the SQS batch
+// handler with partial failures and backoff.
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { publisherFromEnv } from '../core/events/index.js';
+import { createOnce, createTaskRecordHandler, type TaskExecutor, type TaskWorkerOptions } from '../core/execution/index.js';
+import { createMcpClient, type McpClient } from '../core/mcp/index.js';
+import { createLogger, resetCorrelation } from '../core/observability/index.js';
+import { createSqsBatchHandler } from '../core/queue/index.js';
+import { createDocumentClient, requireEnv, stateStoreFromEnv, type TaskType } from '../core/store/index.js';
+
+/** A completed task execution is remembered as long as SQS keeps a message (4 days), so no redelivery repeats it. */
+export const TASK_ONCE_SECONDS = 4 * 24 * 60 * 60;
+
+function positiveIntFromEnv(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number`);
+  return value;
+}
+
+/** The MCP server behind its IAM-authenticated function URL (locally, the same URL accepts SigV4 too). */
+export function mcpClientFromEnv(): McpClient {
+  return createMcpClient({
+    url: requireEnv('MCP_SERVER_URL'),
+    auth: { type: 'sigv4', region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1' },
+    timeoutMs: positiveIntFromEnv('MCP_TIMEOUT_MS', 30_000),
+  });
+}
+
+export interface WorkerDefinition {
+  type: TaskType;
+  executor: TaskExecutor;
+  /** Whether the worker reaches BC (query, write, validation) and so needs MCP_SERVER_URL. */
+  usesBc: boolean;
+  options?: TaskWorkerOptions;
+}
+
+export function createWorkerHandler(definition: WorkerDefinition): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
+  const logger = createLogger();
+  const once = createOnce({ tableName: requireEnv('IDEMPOTENCY_TABLE'), keyPrefix: 'bc-agent-task', expiresAfterSeconds: TASK_ONCE_SECONDS });
+  const recordHandler = createTaskRecordHandler(
+    {
+      store: stateStoreFromEnv(createDocumentClient()),
+      publisher: publisherFromEnv(`worker.${definition.type}`),
+      logger,
+      once,
+      executors: { [definition.type]: definition.executor },
+      ...(definition.usesBc ? { mcp: mcpClientFromEnv() } : {}),
+      maxReceiveCount: positiveIntFromEnv('MAX_RECEIVE_COUNT', 3),
+    },
+    definition.options,
+  );
+  const batch = createSqsBatchHandler(recordHandler, { logger });
+  return async (event, context) => {
+    resetCorrelation(logger);
+    once.registerLambdaContext(context);
+    const response = await batch(event);
+    if (response.batchItemFailures.length > 0) {
+      logger.info('batch had failures', { failed: response.batchItemFailures.length, records: event.Records.length });
+    }
+    return response;
+  };
+}
