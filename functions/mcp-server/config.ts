@@ -2,7 +2,7 @@
 // Lambda handler and the stdio bin. Credentials come from Secrets Manager (BC_CREDENTIALS_SECRET_ARN) or,
 // for the stdio bin and local runs, from BC_CLIENT_ID / BC_CLIENT_SECRET.
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BcClientConfig } from '../core/bc/index.js';
 import { parseWritableEntitySets, type WritableEntitySets } from './deps.js';
 

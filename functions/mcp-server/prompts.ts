@@ -3,7 +3,7 @@
 // so the model works from the real property names and types.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { entitySetNames, getEntitySet, type EntitySetDefinition } from '../core/bc/entities.js';
 
 const entityArg = z.enum(entitySetNames as [string, ...string[]]);

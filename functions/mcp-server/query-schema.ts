@@ -1,7 +1,7 @@
 // The zod shape of a structured OData query as the MCP tools accept it. It mirrors the BC client's ODataFilter;
 // the client then checks every name against the entity catalogue and formats every literal for its property
 // type, so no tool input can widen a query or address a field outside the schema.
-import { z } from 'zod';
+import * as z from 'zod';
 import { FILTER_LIMITS, type ODataFilter } from '../core/bc/odata.js';
 
 export const comparisonOperators = ['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'startswith', 'endswith', 'contains'] as const;

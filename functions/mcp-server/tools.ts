@@ -3,7 +3,7 @@
 // content; every failure becomes an `isError` result with BC's code (see tool-result.ts).
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BatchOperation, BatchResult, QueryResult } from '../core/bc/index.js';
 import { entitySetNames } from '../core/bc/entities.js';
 import { isWritable, type BcMcpServerDeps } from './deps.js';

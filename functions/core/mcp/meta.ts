@@ -1,5 +1,5 @@
 // `_meta` keys shared by the BC MCP server and the workers' MCP client.
-import { z } from 'zod';
+import * as z from 'zod';
 import { idSchema } from '../events/catalogue.js';
 
 /** On a failed tool result: the structured BC error (`{ code, message, status?, correlationId?, retryable }`). */

@@ -1,6 +1,6 @@
 // The plan of ARCHITECTURE §6: what a planner produces and the orchestrator executes. Parsing applies the
 // defaults; the per-tool argument schemas and the graph rules live in tools.ts and validate.ts.
-import { z } from 'zod';
+import * as z from 'zod';
 import { TASK_TYPES } from './tools.js';
 
 export const TASK_ID_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;

@@ -1,7 +1,7 @@
 // The tools a plan task may name, the task type each belongs to, their argument schemas, and the checks of
 // entity-set and field names against the BC catalogue. Whatever a planner (or a model) produces is data:
 // only these tools can run, and only with arguments that pass these schemas and checks.
-import { z } from 'zod';
+import * as z from 'zod';
 import { findEntitySet, entitySetNames, type EntitySetDefinition } from '../bc/entities.js';
 import { didYouMean } from './suggest.js';
 

@@ -1,7 +1,7 @@
 // Validation of an untrusted plan (from a model or a parser): shape, tools per task type, tool arguments and
 // names against the BC catalogue, the dependency graph (unknown ids, cycles) and `$ref`s, then the
 // topological levels the orchestrator dispatches one after another.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { planSchema, DEFAULT_MAX_TASKS, type Plan, type PlanTask } from './schema.js';
 import { findTool, TOOLS, TOOLS_BY_TYPE } from './tools.js';
 import { collectRefs, looksLikeRef, parseRefPath, RefSyntaxError } from './refs.js';

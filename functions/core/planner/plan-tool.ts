@@ -4,7 +4,7 @@
 // Strict tool use accepts only objects with `additionalProperties: false`, so free-form records (the `data`
 // of a write, field → value) are offered to the model as lists of `{ field, value }` pairs; the paths where
 // that happened are remembered and the pairs are turned back into records before validation.
-import { z } from 'zod';
+import * as z from 'zod';
 import { transformJSONSchema } from '@anthropic-ai/sdk/lib/transform-json-schema';
 import { planSchema, taskIdSchema, TOOLS, type ToolDefinition } from '../plan/index.js';
 
