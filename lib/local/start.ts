@@ -29,7 +29,7 @@ export function formatFunctionLog(functionName: string, stream: LogStream, line:
 }
 
 /** Resolves once each URL gives any HTTP answer (the server is up and routing). */
-async function waitUntilAnswering(urls: LocalCloudUrls, timeoutMs: number): Promise<void> {
+export async function waitUntilAnswering(urls: LocalCloudUrls, timeoutMs: number): Promise<void> {
   const probes = [`${urls.api}/v1/health`, urls.aws, `${urls.bc}/`, urls.mcp];
   const deadline = Date.now() + timeoutMs;
   for (const url of probes) {

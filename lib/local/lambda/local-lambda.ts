@@ -56,6 +56,11 @@ export class LocalLambda {
     return this.runnerOf(ref).invoke(event, randomUUID());
   }
 
+  /** Starts an environment of the function without invoking it; resolves with its module init time. */
+  prewarm(ref: string): Promise<number> {
+    return this.runnerOf(ref).prewarm();
+  }
+
   /**
    * Accepts an event for asynchronous invocation (like `InvocationType: Event`): runs it in the background,
    * retries a failure `asyncRetryAttempts` times, then sends Lambda's failure record to the destination.
