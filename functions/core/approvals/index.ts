@@ -1,0 +1,47 @@
+// Human approval of every Business Central write (architecture §11, issue 6). One module that the write
+// worker (through the gate), the purchase-order saga (request with its task token), the orchestrator's
+// approvals routes (list, decide) and the expiry sweep all use.
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { EventPublisher } from '../events/index.js';
+import { createDocumentClient, requireEnv, type PlanStore } from '../store/index.js';
+import { ApprovalService } from './service.js';
+import { approvalSettingsFromEnv, type ApprovalSettings } from './settings.js';
+import { ApprovalStore } from './store.js';
+import { planTaskEnder, stepFunctionsWaiter, type SagaWaiter } from './waiters.js';
+
+export * from './operation.js';
+export * from './settings.js';
+export * from './record.js';
+export { ApprovalStore, type DecisionFields } from './store.js';
+export * from './service.js';
+export * from './waiters.js';
+export * from './gate.js';
+
+export interface ApprovalServiceOptions {
+  publisher: EventPublisher;
+  db?: DynamoDBDocumentClient;
+  /** APPROVALS_TABLE when absent. */
+  tableName?: string;
+  /** APPROVAL_* variables when absent. */
+  settings?: ApprovalSettings;
+  /** The plans, so a denied or expired single write ends as a failed task. */
+  plans?: PlanStore;
+  /** Step Functions (the saga's task tokens); a client from the environment when absent. */
+  sfn?: SFNClient;
+  saga?: SagaWaiter;
+  now?: () => Date;
+}
+
+/** The approval service of a Lambda: table and settings from its environment (docs/internals.md). */
+export function createApprovalService(options: ApprovalServiceOptions): ApprovalService {
+  const now = options.now ?? (() => new Date());
+  return new ApprovalService({
+    store: new ApprovalStore(options.db ?? createDocumentClient(), options.tableName ?? requireEnv('APPROVALS_TABLE')),
+    publisher: options.publisher,
+    settings: options.settings ?? approvalSettingsFromEnv(),
+    saga: options.saga ?? stepFunctionsWaiter(options.sfn),
+    ...(options.plans ? { writes: planTaskEnder(options.plans, options.publisher, now) } : {}),
+    now,
+  });
+}

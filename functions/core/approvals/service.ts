@@ -1,0 +1,280 @@
+// The approval flow: request (idempotent per task), list what a caller may decide, decide (once, by an
+// approver of the tenant who is not the requester), expire what nobody decided in time, and tell whatever
+// waits on the decision. Every BC write passes through here before it runs.
+import { randomUUID } from 'node:crypto';
+import type { EventPublisher } from '../events/index.js';
+import { operationHash, approvalIdForTask, type ApprovalOperation } from './operation.js';
+import {
+  decisionEvent,
+  isOverdue,
+  requestedEvent,
+  toView,
+  boundHash,
+  type ApprovalRecord,
+  type ApprovalStatus,
+  type ApprovalView,
+  type DecidedStatus,
+} from './record.js';
+import { autoApprovalRule, type ApprovalSettings } from './settings.js';
+import type { ApprovalStore } from './store.js';
+import { APPROVAL_NOT_GRANTED, notGrantedCause, sagaApprovalOutput, type SagaWaiter, type WriteEnder } from './waiters.js';
+
+export const APPROVER_ROLE = 'approver';
+/** Who decided an auto-approved operation. */
+export const AUTO_APPROVER = 'system:auto-approve';
+/** At most this many approvals in one list. */
+export const MAX_LISTED = 100;
+
+export type ApprovalErrorKind = 'not_found' | 'forbidden' | 'conflict' | 'expired';
+
+/** A refusal the caller can act on; the HTTP route maps the kind to 404 / 403 / 409. */
+export class ApprovalError extends Error {
+  override readonly name = 'ApprovalError';
+  constructor(
+    readonly kind: ApprovalErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Decider {
+  sub: string;
+  tenantId: string;
+  roles: readonly string[];
+}
+
+export type Decision = 'grant' | 'deny';
+
+/** A write (or saga) asking for a person's decision. */
+export interface ApprovalRequest {
+  tenantId: string;
+  sessionId: string;
+  planId: string;
+  taskId: string;
+  correlationId: string;
+  /** What caused the request (the eventId of the task's event); the task id when absent. */
+  causationId?: string;
+  /** The `sub` of the user whose message planned it. */
+  requestedBy: string;
+  operation: ApprovalOperation;
+  /** What it does, in words, for the approver. */
+  summary: string;
+  /** A saga's .waitForTaskToken step: resumed with SendTaskSuccess / SendTaskFailure. */
+  taskToken?: string;
+  /** Defaults to the task's approval id (approvalIdForTask). */
+  approvalId?: string;
+}
+
+/** Where an approval stands for the one who asked. `mismatch`: the task's approval is for other arguments. */
+export type ApprovalOutcome =
+  | { status: ApprovalStatus; approvalId: string; expiresAt: string; reason?: string }
+  | { status: 'mismatch'; approvalId: string; expiresAt: string; reason: string };
+
+export interface ApprovalServiceDeps {
+  store: ApprovalStore;
+  publisher: EventPublisher;
+  settings: ApprovalSettings;
+  /** Resumes waiting sagas. */
+  saga: SagaWaiter;
+  /** Ends single writes that were denied or expired; without it, another component must. */
+  writes?: WriteEnder;
+  now?: () => Date;
+}
+
+export interface PropagateOptions {
+  /** False when the write worker itself is asking (it ends its own task). */
+  endWrite?: boolean;
+}
+
+export class ApprovalService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: ApprovalServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  get settings(): ApprovalSettings {
+    return this.deps.settings;
+  }
+
+  /**
+   * Records the request and announces it (approval:requested), or, if the task already has one, returns it
+   * unchanged: a redelivered task never creates a second approval. An operation the environment
+   * auto-approves is recorded as granted by AUTO_APPROVER.
+   */
+  async request(request: ApprovalRequest, options: PropagateOptions = {}): Promise<ApprovalOutcome> {
+    const approvalId = request.approvalId ?? approvalIdForTask(request);
+    const requestedAt = this.now();
+    const hash = operationHash(request.tenantId, request.operation.tool, request.operation.arguments);
+    const record: ApprovalRecord = {
+      approvalId,
+      tenantId: request.tenantId,
+      sessionId: request.sessionId,
+      planId: request.planId,
+      taskId: request.taskId,
+      correlationId: request.correlationId,
+      causationId: request.causationId ?? request.taskId,
+      requestEventId: randomUUID(),
+      summary: request.summary,
+      operation: request.operation,
+      operationHash: hash,
+      requestedBy: request.requestedBy,
+      status: 'pending',
+      requestedAt: requestedAt.toISOString(),
+      expiresAt: Math.floor(requestedAt.getTime() / 1000) + this.deps.settings.ttlMinutes * 60,
+      ...(request.taskToken ? { taskToken: request.taskToken } : {}),
+    };
+    const autoRule = autoApprovalRule(this.deps.settings, request.operation);
+    if (autoRule) {
+      Object.assign(record, {
+        status: 'granted',
+        decidedBy: AUTO_APPROVER,
+        decidedAt: record.requestedAt,
+        reason: `approved by the environment's auto-approve rule ${autoRule}`,
+        autoApprovedBy: autoRule,
+        decisionEventId: randomUUID(),
+      } satisfies Partial<ApprovalRecord>);
+    }
+
+    if (await this.deps.store.create(record)) {
+      await this.deps.publisher.publish([requestedEvent(record)]);
+      // An auto-approved operation is decided at once: approval:granted follows, and a waiting saga resumes.
+      if (autoRule) await this.tellWaiters(record, options);
+      return this.outcome(record);
+    }
+
+    const existing = await this.deps.store.get(request.tenantId, approvalId);
+    if (!existing) throw new Error(`approval ${approvalId} exists and cannot be read`);
+    if (boundHash(existing) !== hash) {
+      return { status: 'mismatch', approvalId, expiresAt: this.outcome(existing).expiresAt, reason: `approval ${approvalId} of this task was asked for a different operation` };
+    }
+    if (isOverdue(existing, this.now())) return this.outcome(await this.expire(existing, options));
+    if (existing.status === 'pending') {
+      if (request.taskToken && request.taskToken !== existing.taskToken) {
+        if (!(await this.deps.store.replaceTaskToken(existing, request.taskToken))) {
+          // Decided meanwhile: answer the new token with the decision.
+          return this.request(request, options);
+        }
+      }
+      // The first request's announcement may have been lost: the same event again (consumers dedupe on eventId).
+      await this.deps.publisher.publish([requestedEvent(existing)]);
+      return this.outcome(existing);
+    }
+    // Already decided: a retried saga step waits on a new token, which hears the decision at once.
+    if (request.taskToken && request.taskToken !== existing.taskToken) {
+      await this.tellWaiters({ ...existing, taskToken: request.taskToken }, options);
+    }
+    return this.outcome(existing);
+  }
+
+  /** The record of an approval as it stands now (an overdue one is expired first), or undefined. */
+  async current(tenantId: string, approvalId: string, options: PropagateOptions = {}): Promise<ApprovalRecord | undefined> {
+    const record = await this.deps.store.get(tenantId, approvalId);
+    if (!record) return undefined;
+    return isOverdue(record, this.now()) ? this.expire(record, options) : record;
+  }
+
+  /**
+   * The tenant's approvals in `status` that the caller may see: approvers only; pending ones exclude the
+   * caller's own requests unless self-approval is allowed, and overdue ones are expired on the way.
+   */
+  async list(caller: Decider, status: ApprovalStatus): Promise<ApprovalView[]> {
+    if (!caller.roles.includes(APPROVER_ROLE)) return [];
+    const records = await this.deps.store.listByStatus(caller.tenantId, status, MAX_LISTED);
+    const now = this.now();
+    const views: ApprovalView[] = [];
+    for (const record of records) {
+      if (status === 'pending') {
+        if (isOverdue(record, now)) {
+          await this.expire(record);
+          continue;
+        }
+        if (!this.deps.settings.allowSelfApproval && record.requestedBy === caller.sub) continue;
+      }
+      views.push(toView(record, now));
+    }
+    return views;
+  }
+
+  /**
+   * Decides a pending approval. The same decision again answers as the first did (and re-tells the waiters,
+   * in case the first answer was lost); a contrary one is a conflict; another tenant's id is not found.
+   */
+  async decide(caller: Decider, approvalId: string, decision: Decision, reason?: string): Promise<ApprovalView> {
+    let record = await this.deps.store.get(caller.tenantId, approvalId);
+    if (!record) throw new ApprovalError('not_found', `no approval ${approvalId}`);
+    if (!caller.roles.includes(APPROVER_ROLE)) throw new ApprovalError('forbidden', 'only approvers can decide approvals');
+    if (record.requestedBy === caller.sub && !this.deps.settings.allowSelfApproval) {
+      throw new ApprovalError('forbidden', 'a write needs the approval of someone other than its requester');
+    }
+    const target: DecidedStatus = decision === 'grant' ? 'granted' : 'denied';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const now = this.now();
+      if (record.status === target) {
+        await this.tellWaiters(record);
+        return toView(record, now);
+      }
+      if (record.status === 'expired' || isOverdue(record, now)) {
+        if (record.status === 'pending') await this.expire(record);
+        throw new ApprovalError('expired', `approval ${approvalId} expired without a decision`);
+      }
+      if (record.status !== 'pending') throw new ApprovalError('conflict', `approval ${approvalId} is already ${record.status}`);
+      const decided = await this.deps.store.decide(
+        record,
+        { status: target, decidedBy: caller.sub, decidedAt: now.toISOString(), decisionEventId: randomUUID(), ...(reason ? { reason } : {}) },
+        now,
+      );
+      if (decided) {
+        await this.tellWaiters(decided);
+        return toView(decided, now);
+      }
+      // Decided or expired by someone else meanwhile: look again.
+      record = await this.deps.store.get(caller.tenantId, approvalId);
+      if (!record) throw new ApprovalError('not_found', `no approval ${approvalId}`);
+    }
+    throw new ApprovalError('conflict', `approval ${approvalId} keeps changing; try again`);
+  }
+
+  /** Marks an overdue approval expired and tells its waiters; returns the record as it ends up. */
+  async expire(record: ApprovalRecord, options: PropagateOptions = {}): Promise<ApprovalRecord> {
+    const now = this.now();
+    const expired = await this.deps.store.decide(
+      record,
+      { status: 'expired', decidedBy: 'system:expiry', decidedAt: now.toISOString(), decisionEventId: randomUUID() },
+      now,
+    );
+    if (expired) {
+      await this.tellWaiters(expired, options);
+      return expired;
+    }
+    return (await this.deps.store.get(record.tenantId, record.approvalId)) ?? { ...record, status: 'expired' };
+  }
+
+  /** The sweep: expires every overdue pending approval of every tenant. Returns how many it expired. */
+  async expireOverdue(): Promise<number> {
+    let count = 0;
+    for await (const record of this.deps.store.overduePending(this.now())) {
+      const after = await this.expire(record);
+      if (after.status === 'expired' && after.decidedBy === 'system:expiry') count++;
+    }
+    return count;
+  }
+
+  /** Announces a decision and resumes (or ends) what waits on it. Safe to repeat. */
+  private async tellWaiters(record: ApprovalRecord, options: PropagateOptions = {}): Promise<void> {
+    if (record.status === 'pending') return;
+    if (record.taskToken) {
+      if (record.status === 'granted') await this.deps.saga.succeed(record.taskToken, sagaApprovalOutput(record));
+      else await this.deps.saga.fail(record.taskToken, APPROVAL_NOT_GRANTED, notGrantedCause(record));
+    } else if (record.status !== 'granted' && options.endWrite !== false) {
+      await this.deps.writes?.end(record);
+    }
+    await this.deps.publisher.publish([decisionEvent(record)]);
+  }
+
+  private outcome(record: ApprovalRecord): ApprovalOutcome {
+    const view = toView(record, this.now());
+    return { status: view.status, approvalId: record.approvalId, expiresAt: view.expiresAt, ...(record.reason ? { reason: record.reason } : {}) };
+  }
+}

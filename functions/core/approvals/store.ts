@@ -1,0 +1,151 @@
+// APPROVALS_TABLE access. Every change of status is a conditional write from `pending`, so of two concurrent
+// deciders exactly one wins and a decision, once made, is final.
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../store/index.js';
+import {
+  approvalKey,
+  approvalStatusKey,
+  fromItem,
+  toItem,
+  type ApprovalRecord,
+  type ApprovalStatus,
+  type DecidedStatus,
+} from './record.js';
+
+export interface DecisionFields {
+  status: DecidedStatus;
+  decidedBy: string;
+  decidedAt: string;
+  decisionEventId: string;
+  reason?: string;
+  autoApprovedBy?: string;
+}
+
+export class ApprovalStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Creates the record unless one with its id exists: true when this call created it. */
+  async create(record: ApprovalRecord): Promise<boolean> {
+    try {
+      await this.db.send(new PutCommand({ TableName: this.tableName, Item: toItem(record), ConditionExpression: 'attribute_not_exists(pk)' }));
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async get(tenantId: string, approvalId: string): Promise<ApprovalRecord | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: approvalKey(tenantId, approvalId), ConsistentRead: true }));
+    return Item ? fromItem(Item) : undefined;
+  }
+
+  /** A tenant's approvals in one status, oldest request first, at most `limit`. */
+  async listByStatus(tenantId: string, status: ApprovalStatus, limit: number): Promise<ApprovalRecord[]> {
+    const records: ApprovalRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'byStatus',
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': approvalStatusKey(tenantId, status) },
+          Limit: limit - records.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      records.push(...(page.Items ?? []).map(fromItem));
+      start = page.LastEvaluatedKey;
+    } while (start && records.length < limit);
+    return records;
+  }
+
+  /**
+   * Records a decision if the approval is still pending and, for a person's decision, still within its
+   * deadline; an expiry only once the deadline has passed. The updated record, or undefined if it was not
+   * pending (or the deadline test failed): the caller re-reads to see why.
+   */
+  async decide(record: ApprovalRecord, fields: DecisionFields, now: Date): Promise<ApprovalRecord | undefined> {
+    const values: Record<string, unknown> = {
+      ':status': fields.status,
+      ':gsi1pk': approvalStatusKey(record.tenantId, fields.status),
+      ':decidedBy': fields.decidedBy,
+      ':decidedAt': fields.decidedAt,
+      ':eventId': fields.decisionEventId,
+      ':pending': 'pending',
+      ':now': Math.floor(now.getTime() / 1000),
+    };
+    const sets = ['#status = :status', 'gsi1pk = :gsi1pk', 'decidedBy = :decidedBy', 'decidedAt = :decidedAt', 'decisionEventId = :eventId'];
+    if (fields.reason) {
+      sets.push('reason = :reason');
+      values[':reason'] = fields.reason;
+    }
+    if (fields.autoApprovedBy) {
+      sets.push('autoApprovedBy = :auto');
+      values[':auto'] = fields.autoApprovedBy;
+    }
+    const deadline = fields.status === 'expired' ? 'expiresAt <= :now' : 'expiresAt > :now';
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: approvalKey(record.tenantId, record.approvalId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: `#status = :pending AND ${deadline}`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? fromItem(Attributes) : undefined;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** A retried saga step waits on a new task token: it replaces the old one while the approval is pending. */
+  async replaceTaskToken(record: ApprovalRecord, taskToken: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: approvalKey(record.tenantId, record.approvalId),
+          UpdateExpression: 'SET taskToken = :token',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':token': taskToken, ':pending': 'pending' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Pending approvals of every tenant whose deadline has passed (for the sweep). A filtered scan: the table
+   * holds only live approvals (TTL removes the rest), so it stays small.
+   */
+  async *overduePending(now: Date): AsyncGenerator<ApprovalRecord> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: '#status = :pending AND expiresAt <= :now',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':now': Math.floor(now.getTime() / 1000) },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) yield fromItem(item);
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+}
