@@ -39,6 +39,8 @@ const environmentSchema = z.object({
     throttle: z.object({ rateLimit: positiveInt, burstLimit: positiveInt }),
     /** Lambda timeout of the orchestrator; API Gateway answers 503 after 30 s anyway. */
     timeoutSeconds: positiveInt.max(29),
+    /** Browser origins of the chat front-end allowed by CORS; empty means no CORS (same-origin or server-side). */
+    corsAllowOrigins: z.array(z.url()),
   }),
   jwt: z.object({
     issuer: z.url({ protocol: /^https$/, error: 'jwt.issuer must be an https URL (API Gateway discovers its keys)' }),
@@ -85,6 +87,8 @@ const environmentSchema = z.object({
   retention: z.object({
     logDays: positiveInt,
     archiveDays: positiveInt,
+    /** How long an audit record lives before DynamoDB's TTL removes it. */
+    auditDays: positiveInt,
     /** How long a message stays in a DLQ (SQS allows at most 14 days). */
     dlqDays: positiveInt.max(14),
     pointInTimeRecovery: z.boolean(),
@@ -126,7 +130,7 @@ function defaults(stage: Stage): EnvironmentConfig {
   return {
     stage,
     logLevel: prod ? 'INFO' : 'DEBUG',
-    api: { throttle: { rateLimit: 25 * scale, burstLimit: 50 * scale }, timeoutSeconds: 29 },
+    api: { throttle: { rateLimit: 25 * scale, burstLimit: 50 * scale }, timeoutSeconds: 29, corsAllowOrigins: [] },
     // The issuer and audience of the identity provider; set them per stage in cdk.json context
     // (`bc-agent:<stage>`). The default is the issuer the local cloud's `npm run token` signs as.
     jwt: { issuer: LOCAL_JWT_ISSUER, audience: ['bc-agent'] },
@@ -153,6 +157,7 @@ function defaults(stage: Stage): EnvironmentConfig {
     retention: {
       logDays: prod ? 90 : stage === 'staging' ? 30 : 7,
       archiveDays: prod ? 90 : 7,
+      auditDays: prod ? 365 : stage === 'staging' ? 90 : 30,
       dlqDays: 14,
       pointInTimeRecovery: stage !== 'dev',
       removalPolicy: stage === 'dev' ? 'destroy' : 'retain',

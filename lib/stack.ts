@@ -184,7 +184,7 @@ export class BcAgentStack extends Stack {
       handlerPath: 'consumers/audit',
       description: `bc-agent ${config.stage}: audit log of every event`,
       patterns: { AllAgentEvents: { source: events.Match.prefix(EVENT_SOURCE_PREFIX) } },
-      environment: { AUDIT_TABLE: audit.tableName },
+      environment: { AUDIT_TABLE: audit.tableName, AUDIT_RETENTION_DAYS: String(config.retention.auditDays) },
     });
     // The audit log is append-only: the consumer may add records (idempotent on eventId) and nothing else.
     audit.grant(auditConsumer.handler.function, 'dynamodb:PutItem', 'dynamodb:BatchWriteItem');

@@ -1,6 +1,6 @@
 // The HTTP API of architecture §5: every /v1 route goes to the orchestrator (payload format 2.0) behind the
 // JWT authorizer, except GET /v1/health. The default stage is throttled per config and writes JSON access logs.
-import { aws_apigatewayv2 as apigw } from 'aws-cdk-lib';
+import { aws_apigatewayv2 as apigw, Duration } from 'aws-cdk-lib';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -42,6 +42,15 @@ export class Api extends Construct {
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
       description: `bc-agent ${config.stage}: chat front-end API`,
       createDefaultStage: false,
+      corsPreflight:
+        config.api.corsAllowOrigins.length > 0
+          ? {
+              allowOrigins: config.api.corsAllowOrigins,
+              allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST],
+              allowHeaders: ['authorization', 'content-type'],
+              maxAge: Duration.hours(1),
+            }
+          : undefined,
     });
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {

@@ -43,6 +43,12 @@ describe('configFor', () => {
     ).toThrow(/jwt\.issuer[\s\S]*workers\.write\.batchSize[\s\S]*workers\.write\.maxConcurrency[\s\S]*retention\.logDays/);
   });
 
+  it('allows CORS only for the configured origins', () => {
+    expect(configFor('prod').api.corsAllowOrigins).toEqual([]);
+    expect(configFor('prod', { api: { corsAllowOrigins: ['https://chat.example.com'] } }).api.corsAllowOrigins).toEqual(['https://chat.example.com']);
+    expect(() => configFor('prod', { api: { corsAllowOrigins: ['*'] } })).toThrow(/api\.corsAllowOrigins\.0/);
+  });
+
   it('never auto-approves in prod', () => {
     expect(configFor('dev', { approvals: { autoApprove: ['POST:customers'] } }).approvals.autoApprove).toEqual(['POST:customers']);
     expect(() => configFor('prod', { approvals: { autoApprove: ['POST:customers'] } })).toThrow(/autoApprove must be empty in prod/);

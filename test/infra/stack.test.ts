@@ -256,7 +256,10 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
     expect(env(stack.workers.query.handler.function).MCP_SERVER_URL).toEqual({
       'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(stack, stack.mcpServer.functionUrl), 'FunctionUrl'] }, 'mcp']],
     });
-    expect(Object.keys(env(stack.consumers.audit.handler.function))).toContain('AUDIT_TABLE');
+    expect(env(stack.consumers.audit.handler.function)).toMatchObject({
+      AUDIT_TABLE: { Ref: logicalIdOf(stack, stack.tables.audit) },
+      AUDIT_RETENTION_DAYS: String(stack.config.retention.auditDays),
+    });
     template(stage).hasResourceProperties('AWS::Events::EventBus', { Name: `bc-agent-${stage}` });
     template(stage).hasResourceProperties('AWS::Events::Archive', {
       RetentionDays: stack.config.retention.archiveDays,
