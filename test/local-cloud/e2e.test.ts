@@ -4,7 +4,10 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeClient, ListEventBusesCommand, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { SFNClient, ListStateMachinesCommand } from '@aws-sdk/client-sfn';
-import { GetQueueAttributesCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ListQueuesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { generateKeyPair, SignJWT } from 'jose';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/config.js';
@@ -133,5 +136,29 @@ describe('local cloud from the dev template', () => {
     expect(viaSigV4.status).not.toBe(401);
     const badSignature = await signer.sign({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname, headers, body: `${body} ` });
     expect((await fetch(cloud.urls.mcp, { method: 'POST', headers: badSignature.headers, body })).status).toBe(401);
+  });
+
+  it('keeps state across a restart: a message sent to a DLQ is received after the cloud restarts', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'bc-agent-restart-'));
+    try {
+      const first = await startTestCloud({ stateDir });
+      const [dlqLogicalId] = first.stack.resourcesOfType('AWS::SQS::Queue').find(([id]) => /Dlq|DeadLetter/i.test(id))!;
+      try {
+        await new SQSClient(first.clientConfig).send(new SendMessageCommand({ QueueUrl: String(first.stack.ref(dlqLogicalId)), MessageBody: 'kept' }));
+      } finally {
+        await first.stop();
+      }
+      const restarted = await startTestCloud({ stateDir });
+      try {
+        const { Messages = [] } = await new SQSClient(restarted.clientConfig).send(
+          new ReceiveMessageCommand({ QueueUrl: String(restarted.stack.ref(dlqLogicalId)), WaitTimeSeconds: 1 }),
+        );
+        expect(Messages.map((m) => m.Body)).toEqual(['kept']);
+      } finally {
+        await restarted.stop();
+      }
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
   });
 });

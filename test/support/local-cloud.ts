@@ -24,6 +24,8 @@ export interface TestCloudOptions {
   asyncRetryDelaysMs?: readonly number[];
   /** Print function output and runtime errors as they happen (also with LOCAL_CLOUD_LOGS=1). */
   verbose?: boolean;
+  /** Reuse this state directory (e.g. to restart on an earlier cloud's state); it is then kept on stop. */
+  stateDir?: string;
 }
 
 export interface TestCloud extends LocalCloud {
@@ -39,7 +41,8 @@ export async function startTestCloud(options: TestCloudOptions = {}): Promise<Te
   if (!assembly) throw new Error('no synthesized assembly: is test/global-setup.ts configured as vitest globalSetup?');
   if ('error' in assembly) throw new Error(`the dev stack did not synthesize:\n${assembly.error}`);
 
-  const stateDir = await mkdtemp(join(tmpdir(), 'bc-agent-cloud-'));
+  const ownsStateDir = options.stateDir === undefined;
+  const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'bc-agent-cloud-')));
   const verbose = options.verbose ?? process.env.LOCAL_CLOUD_LOGS === '1';
   const logs: string[] = [];
   const keep = (line: string) => {
@@ -60,7 +63,7 @@ export async function startTestCloud(options: TestCloudOptions = {}): Promise<Te
   try {
     cloud = await startLocalCloud(cloudOptions);
   } catch (error) {
-    await rm(stateDir, { recursive: true, force: true });
+    if (ownsStateDir) await rm(stateDir, { recursive: true, force: true });
     throw error;
   }
   return {
@@ -70,7 +73,7 @@ export async function startTestCloud(options: TestCloudOptions = {}): Promise<Te
     clientConfig: { endpoint: cloud.urls.aws, region: LOCAL_REGION, credentials: { ...LOCAL_CREDENTIALS } },
     stop: async () => {
       await cloud.stop();
-      await rm(stateDir, { recursive: true, force: true });
+      if (ownsStateDir) await rm(stateDir, { recursive: true, force: true });
     },
   };
 }
