@@ -54,7 +54,7 @@ export function testOnce(dynamo: TestDynamo, keyPrefix: string): Once {
 }
 
 /** Validates a plan as the orchestrator does and stores it with its first level dispatched. */
-export async function storePlan(store: StateStore, input: PlanInput, createdBy = 'alice'): Promise<StoredPlan> {
+export async function storePlan(store: StateStore, input: PlanInput | Readonly<Record<string, unknown>>, createdBy = 'alice'): Promise<StoredPlan> {
   const validation = validatePlan(input);
   if (!validation.ok) throw new Error(validation.problems.map((p) => p.message).join('; '));
   const levelOf = new Map(validation.levels.flatMap((ids, level) => ids.map((id) => [id, level] as const)));
@@ -67,7 +67,7 @@ export async function storePlan(store: StateStore, input: PlanInput, createdBy =
     createdBy,
     status: 'running',
     planner: 'offline',
-    summary: input.summary,
+    summary: validation.plan.summary,
     levels: validation.levels,
     tasks,
     initialTaskStatus: Object.fromEntries((validation.levels[0] ?? []).map((id) => [id, 'dispatched'])),
