@@ -178,4 +178,20 @@ describe('the HTTP API server', () => {
     const big = await fetch(`${server.url}/v1/items/i1`, { method: 'POST', body: Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 97) });
     expect(big.status).toBe(413);
   });
+
+  it('throttles with the stage’s rate and burst: 429 past the burst', async () => {
+    const throttled = await serveHttpApi({
+      port: 0,
+      api: { ...api, throttle: { rateLimit: 0.001, burstLimit: 2 } },
+      invoke: async () => ({ ok: true }),
+      verifyToken: async () => ({ ok: false, reason: 'unused' }),
+    });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 3; i += 1) statuses.push((await fetch(`${throttled.url}/v1/health`)).status);
+      expect(statuses).toEqual([200, 200, 429]);
+    } finally {
+      await throttled.stop();
+    }
+  });
 });

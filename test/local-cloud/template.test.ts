@@ -66,7 +66,7 @@ const template: CfnTemplate = {
         State: 'ENABLED',
         Targets: [
           { Arn: { 'Fn::GetAtt': ['Queue', 'Arn'] }, Id: 'Target0', InputPath: '$.detail' },
-          { Arn: { 'Fn::GetAtt': ['Fn', 'Arn'] }, Id: 'Target1', DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['Dlq', 'Arn'] } } },
+          { Arn: { 'Fn::GetAtt': ['Fn', 'Arn'] }, Id: 'Target1', DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['Dlq', 'Arn'] } }, RetryPolicy: { MaximumRetryAttempts: 4 } },
         ],
       },
     },
@@ -82,7 +82,7 @@ const template: CfnTemplate = {
       },
     },
     Api: { Type: 'AWS::ApiGatewayV2::Api', Properties: { Name: 'api', ProtocolType: 'HTTP' } },
-    Stage: { Type: 'AWS::ApiGatewayV2::Stage', Properties: { ApiId: { Ref: 'Api' }, StageName: '$default', AutoDeploy: true } },
+    Stage: { Type: 'AWS::ApiGatewayV2::Stage', Properties: { ApiId: { Ref: 'Api' }, StageName: '$default', AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 25, ThrottlingBurstLimit: 50 } } },
     Integration: {
       Type: 'AWS::ApiGatewayV2::Integration',
       Properties: { ApiId: { Ref: 'Api' }, IntegrationType: 'AWS_PROXY', IntegrationUri: { 'Fn::GetAtt': ['Fn', 'Arn'] }, PayloadFormatVersion: '2.0' },
@@ -181,7 +181,7 @@ describe('intrinsic resolution to local names, ARNs and URLs', () => {
       eventPattern: { 'detail-type': ['task:created'], detail: { type: ['query'] } },
       targets: [
         { id: 'Target0', arn: 'arn:aws:sqs:us-east-1:000000000000:BcAgent-dev-Queue', inputPath: '$.detail' },
-        { id: 'Target1', arn: 'arn:aws:lambda:us-east-1:000000000000:function:BcAgent-dev-Fn', deadLetterArn: 'arn:aws:sqs:us-east-1:000000000000:BcAgent-dev-Dlq' },
+        { id: 'Target1', arn: 'arn:aws:lambda:us-east-1:000000000000:function:BcAgent-dev-Fn', deadLetterArn: 'arn:aws:sqs:us-east-1:000000000000:BcAgent-dev-Dlq', retryPolicy: { maximumRetryAttempts: 4 } },
       ],
     });
     const [saga] = readStateMachines(stack());
@@ -203,6 +203,7 @@ describe('intrinsic resolution to local names, ARNs and URLs', () => {
   it('reads the HTTP API: routes → integration → function, and the JWT authorizer of protected routes', () => {
     const api = readHttpApi(stack());
     expect(api?.stage).toBe('$default');
+    expect(api?.throttle).toEqual({ rateLimit: 25, burstLimit: 50 });
     expect(api?.routes).toEqual([
       { routeKey: 'GET /v1/health', functionName: 'BcAgent-dev-Fn', authorizationScopes: [] },
       {

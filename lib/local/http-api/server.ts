@@ -38,7 +38,13 @@ export async function serveHttpApi(options: HttpApiServerOptions): Promise<Runni
 /** The request handler alone, for a server that was bound before the API was known. */
 export function createHttpApiHandler(options: Omit<HttpApiServerOptions, 'port' | 'host'>): RequestListener {
   const routes = new RouteTable<RouteDefinition>(options.api.routes);
+  const bucket = options.api.throttle ? new TokenBucket(options.api.throttle.rateLimit, options.api.throttle.burstLimit) : undefined;
   return (req, res) => {
+    if (bucket && !bucket.take()) {
+      req.resume();
+      send(res, message(429, 'Too Many Requests'));
+      return;
+    }
     handle(req, res, options, routes).catch((error: unknown) => {
       options.onIntegrationError?.('(server)', error);
       if (!res.headersSent) send(res, message(500, 'Internal Server Error'));
@@ -110,6 +116,28 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Omit<H
     return send(res, message(500, 'Internal Server Error'));
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** The stage's throttle: `burst` requests at once, refilled at `rate` per second (API Gateway's token bucket). */
+class TokenBucket {
+  private tokens: number;
+  private last = Date.now();
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
+
+  take(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
   }
 }
 

@@ -53,6 +53,9 @@ export interface RuleTargetDefinition {
   inputPath?: string;
   inputTransformer?: { inputPathsMap?: Record<string, string>; inputTemplate: string };
   deadLetterArn?: string;
+  retryPolicy?: { maximumRetryAttempts?: number; maximumEventAgeInSeconds?: number };
+  sqsParameters?: { messageGroupId?: string };
+  roleArn?: string;
 }
 
 export interface RuleDefinition {
@@ -114,6 +117,8 @@ export interface HttpApiDefinition {
   /** Stage name; `$default` serves at the root, any other at `/<stage>`. */
   stage: string;
   routes: RouteDefinition[];
+  /** The stage's default route throttling (requests per second, burst). */
+  throttle?: { rateLimit: number; burstLimit: number };
 }
 
 export interface StackModel {
@@ -252,6 +257,8 @@ export function readRules(stack: LocalStack): RuleDefinition[] {
     const targets = ((props.Targets as Array<Record<string, unknown>> | undefined) ?? []).map((target) => {
       const transformer = target.InputTransformer as { InputPathsMap?: Record<string, string>; InputTemplate: string } | undefined;
       const deadLetter = target.DeadLetterConfig as { Arn?: string } | undefined;
+      const retry = target.RetryPolicy as { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number } | undefined;
+      const sqs = target.SqsParameters as { MessageGroupId?: string } | undefined;
       return {
         id: String(target.Id),
         arn: String(target.Arn),
@@ -261,6 +268,16 @@ export function readRules(stack: LocalStack): RuleDefinition[] {
           ? { inputTransformer: { inputTemplate: transformer.InputTemplate, ...(transformer.InputPathsMap ? { inputPathsMap: transformer.InputPathsMap } : {}) } }
           : {}),
         ...(deadLetter?.Arn ? { deadLetterArn: deadLetter.Arn } : {}),
+        ...(retry
+          ? {
+              retryPolicy: {
+                ...(retry.MaximumRetryAttempts !== undefined ? { maximumRetryAttempts: Number(retry.MaximumRetryAttempts) } : {}),
+                ...(retry.MaximumEventAgeInSeconds !== undefined ? { maximumEventAgeInSeconds: Number(retry.MaximumEventAgeInSeconds) } : {}),
+              },
+            }
+          : {}),
+        ...(sqs?.MessageGroupId ? { sqsParameters: { messageGroupId: sqs.MessageGroupId } } : {}),
+        ...(typeof target.RoleArn === 'string' ? { roleArn: target.RoleArn } : {}),
       };
     });
     return {
@@ -396,7 +413,12 @@ export function readHttpApi(stack: LocalStack): HttpApiDefinition | undefined {
   });
   const stage = stack.resourcesOfType('AWS::ApiGatewayV2::Stage').filter(belongsToApi)[0];
   const stageName = stage ? stack.resolveString(stage[1].Properties?.StageName, `${stage[0]}.StageName`) : '$default';
-  return { logicalId: apiLogicalId, apiId: String(apiId), stage: stageName, routes };
+  const settings = stage ? (stack.resolve(stage[1].Properties?.DefaultRouteSettings ?? {}) as { ThrottlingRateLimit?: number; ThrottlingBurstLimit?: number }) : {};
+  const throttle =
+    settings.ThrottlingRateLimit !== undefined && settings.ThrottlingBurstLimit !== undefined
+      ? { rateLimit: Number(settings.ThrottlingRateLimit), burstLimit: Number(settings.ThrottlingBurstLimit) }
+      : undefined;
+  return { logicalId: apiLogicalId, apiId: String(apiId), stage: stageName, routes, ...(throttle ? { throttle } : {}) };
 }
 
 /** The function name in a Lambda ARN or an API Gateway Lambda integration URI. */
