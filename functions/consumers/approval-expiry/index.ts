@@ -1,0 +1,19 @@
+// Scheduled sweep (EventBridge schedule, every minute): expires every pending approval whose deadline has
+// passed, in every tenant, so that a write nobody decided ends (task failed, saga resumed with
+// ApprovalNotGranted) even if no one looks at it. Reads and decisions expire overdue approvals too; this
+// catches the rest.
+import { createApprovalService } from '../../core/approvals/index.js';
+import { publisherFromEnv } from '../../core/events/index.js';
+import { createLogger } from '../../core/observability/index.js';
+import { stateStoreFromEnv } from '../../core/store/index.js';
+
+const logger = createLogger('approval-expiry');
+const publisher = publisherFromEnv('approvals');
+const approvals = createApprovalService({ publisher, plans: stateStoreFromEnv().plans });
+
+export async function handler(): Promise<{ expired: number }> {
+  const started = Date.now();
+  const expired = await approvals.expireOverdue();
+  logger.info('approval sweep', { expired, durationMs: Date.now() - started });
+  return { expired };
+}
