@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../lib/local/aws/clock.js';
 import { startLocalAws } from './support.js';
 
 let local: Awaited<ReturnType<typeof startLocalAws>>;
@@ -240,5 +241,51 @@ describe('Step Functions through the SDK', () => {
     expect(local.aws.stepFunctions.describeStateMachine(local.aws.stepFunctions.stateMachineArn('mapper')).definition).toBe(changed);
     await expect(sfn.send(new CreateStateMachineCommand({ name: 'broken', definition: '{"StartAt":"Missing","States":{}}', roleArn: 'arn:aws:iam::000000000000:role/x' })))
       .rejects.toBeInstanceOf(InvalidDefinition);
+  });
+});
+
+describe('Step Functions task heartbeats', () => {
+  it('fails a waiting task with States.HeartbeatTimeout unless SendTaskHeartbeat arrives within HeartbeatSeconds', async () => {
+    const clock = new ManualClock();
+    const heartbeats = await startLocalAws({ clock });
+    try {
+      const issued: string[] = [];
+      heartbeats.aws.stepFunctions.setTaskHandlers({
+        invokeLambda: async (_arn, payload) => {
+          issued.push((payload as { token: string }).token);
+          return {};
+        },
+      });
+      const arn = heartbeats.aws.stepFunctions.createStateMachine({
+        name: 'heartbeat',
+        definition: JSON.stringify({
+          StartAt: 'Work',
+          States: {
+            Work: {
+              Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', HeartbeatSeconds: 60,
+              Parameters: { FunctionName: FN('worker'), Payload: { 'token.$': '$$.Task.Token' } },
+              Catch: [{ ErrorEquals: ['States.HeartbeatTimeout'], ResultPath: '$.error', Next: 'TimedOut' }],
+              End: true,
+            },
+            TimedOut: { Type: 'Pass', End: true },
+          },
+        }),
+      });
+      const client = new SFNClient(heartbeats.clientConfig);
+      const execution = heartbeats.aws.stepFunctions.startExecution(arn, '{}');
+      await until(() => issued.length > 0);
+      clock.advance(59_000);
+      await client.send(new SendTaskHeartbeatCommand({ taskToken: issued[0]! }));
+      clock.advance(59_000);
+      expect(heartbeats.aws.stepFunctions.describeExecution(execution.arn).status).toBe('RUNNING');
+      clock.advance(1_000);
+      const finishedExecution = await heartbeats.aws.stepFunctions.waitForExecution(execution.arn);
+      expect(finishedExecution.status).toBe('SUCCEEDED');
+      expect(JSON.parse(finishedExecution.output!)).toEqual({ error: { Error: 'States.HeartbeatTimeout', Cause: 'No heartbeat within 60 seconds' } });
+      await expect(client.send(new SendTaskHeartbeatCommand({ taskToken: issued[0]! }))).rejects.toBeInstanceOf(TaskDoesNotExist);
+      client.destroy();
+    } finally {
+      await heartbeats.cleanup();
+    }
   });
 });

@@ -53,7 +53,7 @@ export class LocalAws {
       const sqs = new LocalSqs({ clock, region, accountId, baseUrl: () => url, stateFile: join(options.stateDir, 'sqs.json') });
       const events = new LocalEventBridge({ clock, region, accountId, sqs, stateFile: join(options.stateDir, 'eventbridge.json') });
       const stepFunctions = new LocalStepFunctions({
-        region, accountId, stateFile: join(options.stateDir, 'stepfunctions.json'),
+        clock, region, accountId, stateFile: join(options.stateDir, 'stepfunctions.json'),
         putEvents: async (entries) => events.putEvents(entries),
       });
       const secretsManager = new LocalSecrets({ region, accountId, stateFile: join(options.stateDir, 'secrets.json') });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { systemClock, type Clock } from '../clock.js';
 import { JsonSnapshot } from '../persistence.js';
 import { AwsError } from '../protocol.js';
 import type { CreateStateMachineInput, PutEventsEntry, PutEventsResult, TaskHandlers } from '../types.js';
@@ -39,12 +40,17 @@ interface Snapshot {
 interface PendingToken {
   executionArn: string;
   settled: boolean;
+  /** HeartbeatSeconds of the waiting state: SendTaskHeartbeat must arrive within it (States.HeartbeatTimeout). */
+  heartbeatSeconds?: number;
+  heartbeatTimer?: unknown;
   resolve: (output: unknown) => void;
   reject: (error: Error) => void;
   promise: Promise<unknown>;
 }
 
 export interface LocalStepFunctionsOptions {
+  /** Drives heartbeat timeouts (the library runs its own timers for Wait, retries and TimeoutSeconds). */
+  clock?: Clock;
   region: string;
   accountId: string;
   /** Default target of the events:putEvents integration (the local EventBridge). */
@@ -70,7 +76,10 @@ export class LocalStepFunctions {
   private handlers: TaskHandlers | undefined;
   private readonly snapshot?: JsonSnapshot<Snapshot>;
 
+  private readonly clock: Clock;
+
   constructor(private readonly options: LocalStepFunctionsOptions) {
+    this.clock = options.clock ?? systemClock;
     if (options.stateFile) {
       this.snapshot = new JsonSnapshot(options.stateFile, () => ({
         stateMachines: [...this.machines.values()],
@@ -217,18 +226,16 @@ export class LocalStepFunctions {
     } catch {
       throw new AwsError('InvalidOutput', 'Invalid Output: must be valid JSON');
     }
-    pending.settled = true;
-    pending.resolve(parsed);
+    this.settle(pending, { output: parsed });
   }
 
   sendTaskFailure(token: string, error = '', cause = ''): void {
-    const pending = this.pendingToken(token);
-    pending.settled = true;
-    pending.reject(new TaskError(error, cause));
+    this.settle(this.pendingToken(token), { error: new TaskError(error, cause) });
   }
 
   sendTaskHeartbeat(token: string): void {
-    this.pendingToken(token);
+    const pending = this.pendingToken(token);
+    if (pending.heartbeatSeconds !== undefined) this.armHeartbeat(pending, pending.heartbeatSeconds);
   }
 
   // ---- lifecycle ----
@@ -240,7 +247,7 @@ export class LocalStepFunctions {
       run.abort();
     }
     await Promise.allSettled([...this.running.values()].map((run) => run.done));
-    for (const pending of this.tokens.values()) pending.settled = true;
+    for (const pending of this.tokens.values()) if (!pending.settled) this.settle(pending, { error: new TaskError('States.Runtime', 'The local cloud stopped') });
     this.tokens.clear();
     this.snapshot?.flush();
   }
@@ -254,6 +261,21 @@ export class LocalStepFunctions {
       this.compiled.set(text, compiled);
     }
     return compiled;
+  }
+
+  private settle(pending: PendingToken, result: { output: unknown } | { error: Error }): void {
+    pending.settled = true;
+    if (pending.heartbeatTimer !== undefined) this.clock.clearTimeout(pending.heartbeatTimer);
+    if ('error' in result) pending.reject(result.error);
+    else pending.resolve(result.output);
+  }
+
+  private armHeartbeat(pending: PendingToken, seconds: number): void {
+    if (pending.heartbeatTimer !== undefined) this.clock.clearTimeout(pending.heartbeatTimer);
+    pending.heartbeatSeconds = seconds;
+    pending.heartbeatTimer = this.clock.setTimeout(() => {
+      if (!pending.settled) this.settle(pending, { error: new TaskError('States.HeartbeatTimeout', `No heartbeat within ${seconds} seconds`) });
+    }, seconds * 1000);
   }
 
   private pendingToken(token: string): PendingToken {
@@ -287,18 +309,24 @@ export class LocalStepFunctions {
         },
       },
       putEvents: (entries: PutEventsEntry[]) => (this.handlers?.putEvents ?? this.options.putEvents)(entries),
-      waitForToken: (taskInput: unknown) => {
+      waitForToken: (taskInput: unknown, heartbeatSeconds?: number) => {
         const token = findToken(taskInput, issued);
         if (!token) return Promise.reject(new TaskError('States.Runtime', 'The task input must reference the task token ($$.Task.Token)'));
-        return this.tokens.get(token)!.promise;
+        const pending = this.tokens.get(token)!;
+        if (heartbeatSeconds !== undefined) this.armHeartbeat(pending, heartbeatSeconds);
+        return pending.promise;
       },
     };
     const recordTaskEvent = (stateName: string) => (type: string, details: Record<string, unknown>) => {
       if (execution.status === 'RUNNING') this.recorders.get(execution.arn)?.addTaskEvent({ timestamp: Date.now(), type, details, stateName });
     };
     const localHandlers: Record<string, (taskInput: unknown) => Promise<unknown>> = {};
-    for (const [stateName, resource] of taskStates(definition)) {
-      const context = { ...taskContext, record: recordTaskEvent(stateName) };
+    for (const [stateName, resource, state] of taskStates(definition)) {
+      const context = {
+        ...taskContext,
+        record: recordTaskEvent(stateName),
+        waitForToken: (taskInput: unknown) => taskContext.waitForToken(taskInput, state.HeartbeatSeconds),
+      };
       localHandlers[stateName] = (taskInput: unknown) => runTask(resource, taskInput, context);
     }
     const context = {
@@ -335,10 +363,7 @@ export class LocalStepFunctions {
       // Settling open tokens ends the library's pending task (and clears its task timeout timer).
       for (const token of issued) {
         const pending = this.tokens.get(token);
-        if (pending && !pending.settled) {
-          pending.settled = true;
-          pending.reject(new TaskError('States.Runtime', 'The execution has closed'));
-        }
+        if (pending && !pending.settled) this.settle(pending, { error: new TaskError('States.Runtime', 'The execution has closed') });
         this.tokens.delete(token);
       }
       this.changed();
@@ -444,7 +469,7 @@ function compile(text: string): { definition: StateMachineDefinition; stateMachi
   }
 }
 
-type TaskStateDefinition = { Resource: string; TimeoutSeconds?: number; TimeoutSecondsPath?: string };
+type TaskStateDefinition = { Resource: string; TimeoutSeconds?: number; TimeoutSecondsPath?: string; HeartbeatSeconds?: number };
 
 /** Every Task state, including those inside Map and Parallel states: [name, resource, state]. */
 function taskStates(definition: { States?: Record<string, unknown> }): [string, string, TaskStateDefinition][] {
