@@ -59,6 +59,12 @@ describe('SQS through the SDK', () => {
     expect(url).toBe(`${local.aws.url}/000000000000/orders`);
     expect((await sqs.send(new GetQueueUrlCommand({ QueueName: 'orders' }))).QueueUrl).toBe(url);
     expect((await sqs.send(new ListQueuesCommand({ QueueNamePrefix: 'ord' }))).QueueUrls).toEqual([url]);
+    await createQueue({}, 'orders-2');
+    const firstPage = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: 'ord', MaxResults: 1 }));
+    expect(firstPage.QueueUrls).toEqual([url]);
+    const secondPage = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: 'ord', MaxResults: 1, NextToken: firstPage.NextToken! }));
+    expect(secondPage).toMatchObject({ QueueUrls: [`${local.aws.url}/000000000000/orders-2`] });
+    expect(secondPage.NextToken).toBeUndefined();
     await expect(sqs.send(new GetQueueUrlCommand({ QueueName: 'missing' }))).rejects.toBeInstanceOf(QueueDoesNotExist);
     await expect(sqs.send(new SendMessageCommand({ QueueUrl: `${local.aws.url}/000000000000/missing`, MessageBody: 'x' })))
       .rejects.toBeInstanceOf(QueueDoesNotExist);

@@ -1,5 +1,5 @@
 import {
-  AwsError, optionalArray, optionalNumber, optionalObject, optionalString, requireString, type JsonService,
+  AwsError, optionalArray, optionalNumber, optionalObject, optionalString, paginate, requireString, type JsonService,
 } from '../protocol.js';
 import { md5OfMessageAttributes, type MessageAttributeValue } from './md5.js';
 import type { LocalSqs, SqsMessage } from './service.js';
@@ -102,7 +102,13 @@ export function sqsApi(sqs: LocalSqs): JsonService {
       GetQueueUrl: (input) => ({ QueueUrl: sqs.getQueueUrl(requireString(input, 'QueueName')) }),
       ListQueues: (input) => {
         const urls = sqs.listQueues(optionalString(input, 'QueueNamePrefix') ?? '');
-        return urls.length > 0 ? { QueueUrls: urls } : {};
+        // As on AWS, only a request with MaxResults is paginated.
+        const maxResults = optionalNumber(input, 'MaxResults');
+        if (maxResults !== undefined && (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 1000)) {
+          throw new AwsError('InvalidParameterValue', 'MaxResults must be an integer from 1 to 1000', 400, 'InvalidParameterValue');
+        }
+        const { page, nextToken } = maxResults === undefined ? { page: urls, nextToken: undefined } : paginate(urls, optionalString(input, 'NextToken'), maxResults);
+        return { ...(page.length > 0 ? { QueueUrls: page } : {}), ...(nextToken ? { NextToken: nextToken } : {}) };
       },
       DeleteQueue: (input) => {
         sqs.deleteQueue(requireString(input, 'QueueUrl'));
