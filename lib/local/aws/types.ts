@@ -1,3 +1,5 @@
+import type { Clock } from './clock.js';
+
 /**
  * The shapes the local cloud runtime (lib/local/cloud.ts) uses to create resources in the local AWS
  * endpoint and to plug in Lambda / Step Functions delivery. Service classes implement these.
@@ -15,7 +17,7 @@ export interface LocalAwsOptions {
   /** Default 000000000000. */
   accountId?: string;
   /** Time source for SQS visibility/delays and EventBridge retries; tests inject a ManualClock. */
-  clock?: import('./clock.js').Clock;
+  clock?: Clock;
 }
 
 // ---- EventBridge ----

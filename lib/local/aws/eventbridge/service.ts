@@ -513,6 +513,9 @@ function validateEntry(entry: PutEventsEntry): { ErrorCode: string; ErrorMessage
   } catch {
     return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
   }
+  if (entry.Time !== undefined && Number.isNaN(new Date(entry.Time).getTime())) {
+    return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameter Time is not valid.' };
+  }
   if (Buffer.byteLength(JSON.stringify(entry)) > 256 * 1024) {
     return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Total size of the entries in the request is over the limit.' };
   }
