@@ -135,8 +135,9 @@ export class BcAgentStack extends Stack {
         STATE_TABLE: state.tableName,
         IDEMPOTENCY_TABLE: idempotency.tableName,
       };
-      // Analysis summarises results already stored; it never calls BC.
-      if (type !== 'analysis') Object.assign(environment, { MCP_SERVER_URL: this.mcpServer.mcpUrl }, breakerEnvironment);
+      // Analysis summarises results already stored; the others reach BC through the MCP server, which
+      // holds the circuit breaker.
+      if (type !== 'analysis') environment.MCP_SERVER_URL = this.mcpServer.mcpUrl;
       if (type === 'write') {
         Object.assign(environment, approvalEnvironment, { PURCHASE_ORDER_SAGA_ARN: this.saga.stateMachine.stateMachineArn });
       }
@@ -159,10 +160,7 @@ export class BcAgentStack extends Stack {
       state.grantReadWriteData(fn);
       idempotency.grantReadWriteData(fn);
       bus.grantPutEventsTo(fn);
-      if (worker.type !== 'analysis') {
-        breakers.grantReadWriteData(fn);
-        this.mcpServer.grantInvokeUrl(fn);
-      }
+      if (worker.type !== 'analysis') this.mcpServer.grantInvokeUrl(fn);
     }
     const writer = this.workers.write.handler.function;
     this.tables.grantApprovalsReadWrite(this.workers.write.handler);
