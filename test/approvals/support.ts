@@ -5,7 +5,6 @@ import {
   ApprovalService,
   ApprovalStore,
   DEFAULT_APPROVAL_SETTINGS,
-  planTaskEnder,
   type ApprovalRequest,
   type ApprovalSettings,
   type SagaApprovalOutput,
@@ -74,7 +73,6 @@ export function harness(dynamo: TestDynamo, settings: Partial<ApprovalSettings> 
     publisher: bus,
     settings: { ...DEFAULT_APPROVAL_SETTINGS, ...settings },
     saga,
-    writes: planTaskEnder(state.plans, bus, clock.now),
     now: clock.now,
   });
   return { service, store, state, bus, saga, clock };

@@ -1,15 +1,14 @@
 // Scheduled sweep (EventBridge schedule, every minute): expires every pending approval whose deadline has
-// passed, in every tenant, so that a write nobody decided ends (task failed, saga resumed with
-// ApprovalNotGranted) even if no one looks at it. Reads and decisions expire overdue approvals too; this
+// passed, in every tenant, so that a write nobody decided ends (approval:expired, on which plan progress
+// fails the task; a waiting saga is failed with ApprovalNotGranted) even if no one looks at it. Reads and decisions expire overdue approvals too; this
 // catches the rest.
 import { createApprovalService } from '../../core/approvals/index.js';
 import { publisherFromEnv } from '../../core/events/index.js';
 import { createLogger } from '../../core/observability/index.js';
-import { stateStoreFromEnv } from '../../core/store/index.js';
 
 const logger = createLogger('approval-expiry');
 const publisher = publisherFromEnv('approvals');
-const approvals = createApprovalService({ publisher, plans: stateStoreFromEnv().plans });
+const approvals = createApprovalService({ publisher });
 
 export async function handler(): Promise<{ expired: number }> {
   const started = Date.now();

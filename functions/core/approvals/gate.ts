@@ -62,8 +62,7 @@ export function approvalGate(service: ApprovalService): ApprovalGate {
     async decisionFor(subject) {
       const hash = checkedHash(subject);
       const approvalId = approvalIdForTask(subject);
-      // The worker ends its own task on a denial or expiry.
-      const record = await service.current(subject.tenantId, approvalId, { endWrite: false });
+      const record = await service.current(subject.tenantId, approvalId);
       if (!record) return { status: 'none' };
       if (boundHash(record) !== hash) return { status: 'denied', approvalId, reason: OTHER_OPERATION };
       if (record.status === 'granted' || record.status === 'pending') return { status: record.status, approvalId };
@@ -71,19 +70,16 @@ export function approvalGate(service: ApprovalService): ApprovalGate {
     },
     async request(subject) {
       checkedHash(subject);
-      const outcome = await service.request(
-        {
-          tenantId: subject.tenantId,
-          sessionId: subject.sessionId,
-          planId: subject.planId,
-          taskId: subject.taskId,
-          correlationId: subject.correlationId,
-          requestedBy: subject.requestedBy,
-          operation: { tool: subject.tool, arguments: subject.arguments },
-          summary: subject.summary,
-        },
-        { endWrite: false },
-      );
+      const outcome = await service.request({
+        tenantId: subject.tenantId,
+        sessionId: subject.sessionId,
+        planId: subject.planId,
+        taskId: subject.taskId,
+        correlationId: subject.correlationId,
+        requestedBy: subject.requestedBy,
+        operation: { tool: subject.tool, arguments: subject.arguments },
+        summary: subject.summary,
+      });
       return stateOf(outcome);
     },
   };

@@ -4,11 +4,11 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EventPublisher } from '../events/index.js';
-import { createDocumentClient, requireEnv, type PlanStore } from '../store/index.js';
+import { createDocumentClient, requireEnv } from '../store/index.js';
 import { ApprovalService } from './service.js';
 import { approvalSettingsFromEnv, type ApprovalSettings } from './settings.js';
 import { ApprovalStore } from './store.js';
-import { planTaskEnder, stepFunctionsWaiter, type SagaWaiter } from './waiters.js';
+import { stepFunctionsWaiter, type SagaWaiter } from './waiters.js';
 
 export * from './operation.js';
 export * from './settings.js';
@@ -25,8 +25,6 @@ export interface ApprovalServiceOptions {
   tableName?: string;
   /** APPROVAL_* variables when absent. */
   settings?: ApprovalSettings;
-  /** The plans, so a denied or expired single write ends as a failed task. */
-  plans?: PlanStore;
   /** Step Functions (the saga's task tokens); a client from the environment when absent. */
   sfn?: SFNClient;
   saga?: SagaWaiter;
@@ -41,7 +39,6 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     publisher: options.publisher,
     settings: options.settings ?? approvalSettingsFromEnv(),
     saga: options.saga ?? stepFunctionsWaiter(options.sfn),
-    ...(options.plans ? { writes: planTaskEnder(options.plans, options.publisher, now) } : {}),
     now,
   });
 }

@@ -17,7 +17,7 @@ import {
 } from './record.js';
 import { autoApprovalRule, type ApprovalSettings } from './settings.js';
 import type { ApprovalStore } from './store.js';
-import { APPROVAL_NOT_GRANTED, notGrantedCause, sagaApprovalOutput, type SagaWaiter, type WriteEnder } from './waiters.js';
+import { APPROVAL_NOT_GRANTED, notGrantedCause, sagaApprovalOutput, type SagaWaiter } from './waiters.js';
 
 export const APPROVER_ROLE = 'approver';
 /** Who decided an auto-approved operation. */
@@ -77,14 +77,7 @@ export interface ApprovalServiceDeps {
   settings: ApprovalSettings;
   /** Resumes waiting sagas. */
   saga: SagaWaiter;
-  /** Ends single writes that were denied or expired; without it, another component must. */
-  writes?: WriteEnder;
   now?: () => Date;
-}
-
-export interface PropagateOptions {
-  /** False when the write worker itself is asking (it ends its own task). */
-  endWrite?: boolean;
 }
 
 export class ApprovalService {
@@ -103,7 +96,7 @@ export class ApprovalService {
    * unchanged: a redelivered task never creates a second approval. An operation the environment
    * auto-approves is recorded as granted by AUTO_APPROVER.
    */
-  async request(request: ApprovalRequest, options: PropagateOptions = {}): Promise<ApprovalOutcome> {
+  async request(request: ApprovalRequest): Promise<ApprovalOutcome> {
     const approvalId = request.approvalId ?? approvalIdForTask(request);
     const requestedAt = this.now();
     const hash = operationHash(request.tenantId, request.operation.tool, request.operation.arguments);
@@ -140,7 +133,7 @@ export class ApprovalService {
     if (await this.deps.store.create(record)) {
       await this.deps.publisher.publish([requestedEvent(record)]);
       // An auto-approved operation is decided at once: approval:granted follows, and a waiting saga resumes.
-      if (autoRule) await this.tellWaiters(record, options);
+      if (autoRule) await this.tellWaiters(record);
       return this.outcome(record);
     }
 
@@ -149,12 +142,12 @@ export class ApprovalService {
     if (boundHash(existing) !== hash) {
       return { status: 'mismatch', approvalId, expiresAt: this.outcome(existing).expiresAt, reason: `approval ${approvalId} of this task was asked for a different operation` };
     }
-    if (isOverdue(existing, this.now())) return this.outcome(await this.expire(existing, options));
+    if (isOverdue(existing, this.now())) return this.outcome(await this.expire(existing));
     if (existing.status === 'pending') {
       if (request.taskToken && request.taskToken !== existing.taskToken) {
         if (!(await this.deps.store.replaceTaskToken(existing, request.taskToken))) {
           // Decided meanwhile: answer the new token with the decision.
-          return this.request(request, options);
+          return this.request(request);
         }
       }
       // The first request's announcement may have been lost: the same event again (consumers dedupe on eventId).
@@ -163,16 +156,16 @@ export class ApprovalService {
     }
     // Already decided: a retried saga step waits on a new token, which hears the decision at once.
     if (request.taskToken && request.taskToken !== existing.taskToken) {
-      await this.tellWaiters({ ...existing, taskToken: request.taskToken }, options);
+      await this.tellWaiters({ ...existing, taskToken: request.taskToken });
     }
     return this.outcome(existing);
   }
 
   /** The record of an approval as it stands now (an overdue one is expired first), or undefined. */
-  async current(tenantId: string, approvalId: string, options: PropagateOptions = {}): Promise<ApprovalRecord | undefined> {
+  async current(tenantId: string, approvalId: string): Promise<ApprovalRecord | undefined> {
     const record = await this.deps.store.get(tenantId, approvalId);
     if (!record) return undefined;
-    return isOverdue(record, this.now()) ? this.expire(record, options) : record;
+    return isOverdue(record, this.now()) ? this.expire(record) : record;
   }
 
   /**
@@ -237,7 +230,7 @@ export class ApprovalService {
   }
 
   /** Marks an overdue approval expired and tells its waiters; returns the record as it ends up. */
-  async expire(record: ApprovalRecord, options: PropagateOptions = {}): Promise<ApprovalRecord> {
+  async expire(record: ApprovalRecord): Promise<ApprovalRecord> {
     const now = this.now();
     const expired = await this.deps.store.decide(
       record,
@@ -245,7 +238,7 @@ export class ApprovalService {
       now,
     );
     if (expired) {
-      await this.tellWaiters(expired, options);
+      await this.tellWaiters(expired);
       return expired;
     }
     return (await this.deps.store.get(record.tenantId, record.approvalId)) ?? { ...record, status: 'expired' };
@@ -261,14 +254,15 @@ export class ApprovalService {
     return count;
   }
 
-  /** Announces a decision and resumes (or ends) what waits on it. Safe to repeat. */
-  private async tellWaiters(record: ApprovalRecord, options: PropagateOptions = {}): Promise<void> {
+  /**
+   * Resumes a waiting saga and announces the decision (approval:granted resumes a single write through the
+   * write queue; approval:denied / expired end it through plan progress). Safe to repeat.
+   */
+  private async tellWaiters(record: ApprovalRecord): Promise<void> {
     if (record.status === 'pending') return;
     if (record.taskToken) {
       if (record.status === 'granted') await this.deps.saga.succeed(record.taskToken, sagaApprovalOutput(record));
       else await this.deps.saga.fail(record.taskToken, APPROVAL_NOT_GRANTED, notGrantedCause(record));
-    } else if (record.status !== 'granted' && options.endWrite !== false) {
-      await this.deps.writes?.end(record);
     }
     await this.deps.publisher.publish([decisionEvent(record)]);
   }

@@ -1,9 +1,8 @@
-// What waits on a decision and how it is told. A saga waits in a .waitForTaskToken step and resumes through
-// SendTaskSuccess / SendTaskFailure; a single write waits as an awaiting_approval task: a grant resumes it
-// through approval:granted (routed to the write queue), a denial or expiry ends it here as failed.
+// How a waiting saga hears its decision: it waits in a .waitForTaskToken step and resumes through
+// SendTaskSuccess / SendTaskFailure. (A single write waits as an awaiting_approval task: approval:granted,
+// routed to the write queue, resumes it; on approval:denied / approval:expired the plan-progress consumer
+// fails it.)
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { createEvent, type EventPublisher } from '../events/index.js';
-import type { PlanStore } from '../store/index.js';
 import { boundHash, type ApprovalRecord } from './record.js';
 
 /** The error a saga's approval step fails with when the approval is denied or expires (its Catch ends the saga). */
@@ -52,43 +51,4 @@ export const sagaApprovalOutput = (record: ApprovalRecord): SagaApprovalOutput =
 export function notGrantedCause(record: ApprovalRecord): string {
   if (record.status === 'expired') return `Approval ${record.approvalId} expired at ${record.decidedAt ?? 'its deadline'} without a decision; nothing was written.`;
   return `Approval ${record.approvalId} was denied by ${record.decidedBy ?? 'an approver'}${record.reason ? `: ${record.reason}` : ''}; nothing was written.`;
-}
-
-/** Ends a single write whose approval was denied or expired: the task fails, and says why. */
-export interface WriteEnder {
-  end(record: ApprovalRecord): Promise<void>;
-}
-
-export function planTaskEnder(plans: PlanStore, publisher: EventPublisher, now: () => Date = () => new Date()): WriteEnder {
-  return {
-    async end(record) {
-      const code = record.status === 'expired' ? 'ApprovalExpired' : 'ApprovalDenied';
-      const error = { code, message: notGrantedCause(record) };
-      const plan = await plans.getPlan(record.tenantId, record.planId);
-      const task = plan?.tasks.find((t) => t.id === record.taskId);
-      if (!task) return;
-      const at = now();
-      // Only a task that waits (or is being looked at by its worker) ends here; a finished one stays as it is.
-      const ended = await plans.transitionTask(record.tenantId, record.planId, record.taskId, 'failed', { from: ['running', 'awaiting_approval'], error, now: at });
-      if (!ended.transitioned) return;
-      const context = {
-        tenantId: record.tenantId,
-        sessionId: record.sessionId,
-        planId: record.planId,
-        taskId: record.taskId,
-        correlationId: record.correlationId,
-        causationId: record.decisionEventId ?? record.approvalId,
-      };
-      const started = Date.parse(task.startedAt ?? task.updatedAt);
-      await publisher.publish([
-        createEvent('task:updated', { status: 'failed', previousStatus: task.status, reason: error.message }, context, { now: at }),
-        createEvent(
-          'task:completed',
-          { taskType: task.type, status: 'failed', error, attempt: Math.max(1, task.attempt), durationMs: Math.max(0, at.getTime() - (Number.isNaN(started) ? at.getTime() : started)) },
-          context,
-          { now: at },
-        ),
-      ]);
-    },
-  };
 }

@@ -13,7 +13,6 @@ import {
 import type { EventPublisher } from '../../core/events/index.js';
 import { conflict, forbidden, json, notFound, parseJsonBody, pathId, readCaller, validate, type Route } from '../../core/http/index.js';
 import { setCorrelation } from '../../core/observability/index.js';
-import type { StateStore } from '../../core/store/index.js';
 
 // The layout is the approvals module's; re-exported for modules and tests that address records directly.
 export { approvalKey, approvalStatusKey, APPROVER_ROLE, APPROVAL_STATUSES } from '../../core/approvals/index.js';
@@ -22,8 +21,6 @@ export interface ApprovalDeps {
   db: DynamoDBDocumentClient;
   tableName: string;
   publisher: EventPublisher;
-  /** Lets a denied or expired single write end as a failed task. */
-  store?: StateStore;
   /** APPROVAL_* variables when absent. */
   settings?: ApprovalSettings;
   /** Step Functions when absent. */
@@ -62,7 +59,6 @@ export function approvalRoutes(deps: ApprovalDeps): Route[] {
       publisher: deps.publisher,
       ...(deps.settings ? { settings: deps.settings } : {}),
       ...(deps.saga ? { saga: deps.saga } : {}),
-      ...(deps.store ? { plans: deps.store.plans } : {}),
       ...(deps.now ? { now: deps.now } : {}),
     }));
 
