@@ -3,6 +3,7 @@
 // workers, wires EventBridge targets, Step Functions tasks and SQS event source mappings to those functions,
 // and serves the HTTP API, the BC sandbox and the MCP server's function URL.
 import { randomBytes } from 'node:crypto';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createServer, type RequestListener } from 'node:http';
 import { join, resolve } from 'node:path';
 import { startBcSandbox, type BcSandbox } from './bc-sandbox/index.js';
@@ -93,7 +94,6 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     stoppers.push(() => sandbox.stop());
 
     let lambda: LocalLambda | undefined;
-    let apiDefinition: HttpApiDefinition | undefined;
     let mcpFunctionName: string | undefined;
     const jwtKeys = await loadOrCreateJwtKeys(stateDir);
     const jwtConfigRef: { current?: JwtIssuerConfig } = {};
@@ -102,7 +102,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       port: ports.mcp,
       invoke: async (event) => {
         if (!lambda || !mcpFunctionName) throw new Error('the local cloud is still starting');
-        return (await lambda.invoke(mcpFunctionName, event)) as Awaited<ReturnType<Parameters<typeof serveFunctionUrl>[0]['invoke']>>;
+        return (await lambda.invoke(mcpFunctionName, event)) as APIGatewayProxyStructuredResultV2;
       },
       authorize: async (headers, method, url, body) => {
         if (verifySigV4({ headers, method, url, body }, LOCAL_CREDENTIALS).ok) return true;
@@ -169,7 +169,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       await Promise.all([...mappings.map((m) => m.stop()), localLambda.stop()]);
     });
 
-    apiDefinition = readHttpApi(stack);
+    const apiDefinition = readHttpApi(stack);
     const jwtConfig = apiJwtConfig(apiDefinition);
     jwtConfigRef.current = jwtConfig;
     if (apiDefinition) {

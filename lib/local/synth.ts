@@ -2,14 +2,13 @@
 // template or the bundles changed since the last run (a hash of the CDK and function sources).
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseTemplate, type CfnTemplate } from './template/types.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEV_STACK_NAME = 'BcAgent-dev';
-const HASH_FILE = '.source-hash';
 
 /** What decides the template and bundles; lib/local is the runtime that reads them, not an input. */
 const SOURCE_DIRS = ['lib', 'functions'];
@@ -26,33 +25,55 @@ export interface SynthesizedStack {
 }
 
 export interface SynthOptions {
-  /** Where the cloud assembly goes, e.g. `.local/cdk.out`. */
+  /**
+   * Root of the synthesized assemblies, e.g. `.local/cdk.out`. Each assembly lives in a directory named by
+   * its source hash, so processes sharing the root (parallel test runs, `npm start`) never replace an
+   * assembly another one is reading.
+   */
   outdir: string;
   /** Synthesize even if the sources are unchanged. */
   force?: boolean;
 }
 
-export async function synthesizeDevStack(options: SynthOptions): Promise<SynthesizedStack> {
-  const outdir = resolve(options.outdir);
-  const hash = await sourceHash(PROJECT_ROOT);
-  const templatePath = join(outdir, `${DEV_STACK_NAME}.template.json`);
-  if (!options.force && existsSync(templatePath)) {
-    const previous = await readFile(join(outdir, HASH_FILE), 'utf8').catch(() => '');
-    if (previous === hash) return { ...(await readAssembly(outdir)), cached: true };
-  }
+const LATEST_FILE = 'latest';
+/** Assemblies of older sources are removed once this old (nobody still runs on them). */
+const STALE_AFTER_MS = 60 * 60 * 1000;
 
-  // Synthesize beside the target and swap it in, so a reader never sees half an assembly.
-  const staging = `${outdir}.${process.pid}.${Date.now()}.tmp`;
-  await mkdir(staging, { recursive: true });
-  try {
-    await synthInto(staging);
-    await writeFile(join(staging, HASH_FILE), hash);
-    await rm(outdir, { recursive: true, force: true });
-    await rename(staging, outdir);
-  } finally {
-    await rm(staging, { recursive: true, force: true });
+export async function synthesizeDevStack(options: SynthOptions): Promise<SynthesizedStack> {
+  const root = resolve(options.outdir);
+  const hash = await sourceHash(PROJECT_ROOT);
+  const name = hash.slice(0, 16);
+  const assemblyDir = join(root, name);
+  const cached = !options.force && existsSync(join(assemblyDir, `${DEV_STACK_NAME}.template.json`));
+  if (!cached) {
+    // Synthesize beside the target and rename it into place, so a reader never sees half an assembly.
+    await mkdir(root, { recursive: true });
+    const staging = join(root, `.staging-${process.pid}-${Date.now()}`);
+    try {
+      await synthInto(staging);
+      if (options.force) await rm(assemblyDir, { recursive: true, force: true });
+      await rename(staging, assemblyDir).catch((error: NodeJS.ErrnoException) => {
+        // Another process synthesized the same sources first: use theirs.
+        if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+      });
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
   }
-  return { ...(await readAssembly(outdir)), cached: false };
+  if (cached) {
+    // Marks the assembly as in use so another process's pruning leaves it alone.
+    const now = new Date();
+    await utimes(assemblyDir, now, now);
+  }
+  await writeLatest(root, name);
+  await pruneStale(root, name);
+  return { ...(await readAssembly(assemblyDir)), cached };
+}
+
+/** The assembly the last synthesis under `root` produced or reused, if any. */
+export async function latestAssemblyDir(root: string): Promise<string | undefined> {
+  const name = (await readFile(join(root, LATEST_FILE), 'utf8').catch(() => '')).trim();
+  return name && existsSync(join(root, name, `${DEV_STACK_NAME}.template.json`)) ? join(root, name) : undefined;
 }
 
 /** Reads an assembly synthesized earlier (e.g. by the test run's global setup). */
@@ -60,6 +81,22 @@ export async function readAssembly(assemblyDir: string): Promise<Omit<Synthesize
   const templatePath = join(assemblyDir, `${DEV_STACK_NAME}.template.json`);
   const template = parseTemplate(await readFile(templatePath, 'utf8'), templatePath);
   return { assemblyDir, stackName: DEV_STACK_NAME, template };
+}
+
+async function writeLatest(root: string, name: string): Promise<void> {
+  const temp = join(root, `.${LATEST_FILE}-${process.pid}-${Date.now()}`);
+  await writeFile(temp, name);
+  await rename(temp, join(root, LATEST_FILE));
+}
+
+async function pruneStale(root: string, current: string): Promise<void> {
+  const now = Date.now();
+  for (const entry of await readdir(root, { withFileTypes: true })) {
+    if (!entry.isDirectory() || entry.name === current) continue;
+    const path = join(root, entry.name);
+    const { mtimeMs } = await stat(path).catch(() => ({ mtimeMs: now }));
+    if (now - mtimeMs > STALE_AFTER_MS) await rm(path, { recursive: true, force: true });
+  }
 }
 
 async function synthInto(outdir: string): Promise<void> {

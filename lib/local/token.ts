@@ -1,13 +1,12 @@
 // `npm run token -- --sub alice --tenant local [--role approver] [--ttl 3600]`: prints a JWT the local HTTP
 // API and the local MCP URL accept, signed with the key pair in `<LOCAL_STATE_DIR>/jwt/` for the issuer and
 // audience of the dev stack's authorizer.
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { localSettingsFromEnv } from './config.js';
 import { loadOrCreateJwtKeys, signLocalToken, type JwtIssuerConfig, type LocalTokenRequest } from './jwt.js';
-import { DEV_STACK_NAME, PROJECT_ROOT, readAssembly } from './synth.js';
+import { latestAssemblyDir, PROJECT_ROOT, readAssembly } from './synth.js';
 import { LocalStack } from './template/local-stack.js';
 import { readHttpApi } from './template/model.js';
 
@@ -43,8 +42,8 @@ export function parseTokenArgs(argv: string[]): LocalTokenRequest {
  * local cloud checks), else from the dev configuration.
  */
 export async function devJwtConfig(stateDir: string): Promise<JwtIssuerConfig> {
-  const assemblyDir = join(stateDir, 'cdk.out');
-  if (existsSync(join(assemblyDir, `${DEV_STACK_NAME}.template.json`))) {
+  const assemblyDir = await latestAssemblyDir(join(stateDir, 'cdk.out'));
+  if (assemblyDir) {
     const { template, stackName } = await readAssembly(assemblyDir);
     const stack = new LocalStack(template, { stackName, region: 'us-east-1', accountId: '000000000000', awsUrl: '', apiUrl: '', functionUrl: '' });
     const authorizer = readHttpApi(stack)?.routes.find((route) => route.authorizer)?.authorizer;

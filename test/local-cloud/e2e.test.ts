@@ -49,7 +49,8 @@ describe('local cloud from the dev template', () => {
     expect(planId).toBeTruthy();
 
     const db = DynamoDBDocumentClient.from(new DynamoDBClient(cloud.clientConfig));
-    const auditTable = String(cloud.stack.ref(cloud.stack.resourcesOfType('AWS::DynamoDB::Table').find(([id]) => id.startsWith('TablesAudit'))![0]));
+    const auditTable = cloud.lambda.functions.map((fn) => fn.environment.AUDIT_TABLE).find(Boolean)!;
+    expect(auditTable).toBeTruthy();
     const started = await eventually('agent:started in the audit table', async () => {
       const { Items = [] } = await db.send(new QueryCommand({
         TableName: auditTable,

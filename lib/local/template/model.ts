@@ -121,18 +121,6 @@ export interface HttpApiDefinition {
   throttle?: { rateLimit: number; burstLimit: number };
 }
 
-export interface StackModel {
-  functions: FunctionDefinition[];
-  queues: QueueDefinition[];
-  tables: TableDefinition[];
-  buses: BusDefinition[];
-  rules: RuleDefinition[];
-  stateMachines: StateMachineDefinition[];
-  secrets: SecretDefinition[];
-  eventSourceMappings: EventSourceMappingDefinition[];
-  httpApi?: HttpApiDefinition;
-}
-
 /** Queue attributes CreateQueue accepts (others, like encryption settings, mean nothing locally). */
 const QUEUE_ATTRIBUTES = [
   'DelaySeconds', 'MaximumMessageSize', 'MessageRetentionPeriod', 'ReceiveMessageWaitTimeSeconds',
@@ -424,19 +412,4 @@ export function readHttpApi(stack: LocalStack): HttpApiDefinition | undefined {
 /** The function name in a Lambda ARN or an API Gateway Lambda integration URI. */
 export function functionNameInArn(uri: string): string | undefined {
   return /arn:aws:lambda:[^:]*:[^:]*:function:([^:/]+)/.exec(uri)?.[1];
-}
-
-export function readStackModel(stack: LocalStack, assemblyDir: string): StackModel {
-  const httpApi = readHttpApi(stack);
-  return {
-    functions: readFunctions(stack, assemblyDir),
-    queues: readQueues(stack),
-    tables: readTables(stack),
-    buses: readBuses(stack),
-    rules: readRules(stack),
-    stateMachines: readStateMachines(stack),
-    secrets: readSecrets(stack),
-    eventSourceMappings: readEventSourceMappings(stack),
-    ...(httpApi ? { httpApi } : {}),
-  };
 }
