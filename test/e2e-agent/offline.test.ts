@@ -1,5 +1,5 @@
 // The agent end to end on the local cloud with the offline planner, through the HTTP API as a chat front-end
-// would: answers are compared with the BC sandbox's own data.
+// would: answers are compared with the BC sandbox's own data and request counts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestCloud } from '../support/local-cloud.js';
 import { Chat, sandboxGet, startAgentCloud } from './chat.js';
@@ -15,6 +15,8 @@ afterAll(async () => {
   await cloud?.stop();
 });
 
+const strip = (rows: Record<string, unknown>[]) => rows.map(({ '@odata.etag': _etag, ...row }) => row);
+
 describe('the agent, offline planner', () => {
   it('count customers answers the sandbox true count', async () => {
     const truth = await sandboxGet(cloud, 'customers/$count');
@@ -22,5 +24,53 @@ describe('the agent, offline planner', () => {
     expect(plan.status, JSON.stringify(plan)).toBe('succeeded');
     expect(plan.response).toBe(`There are ${truth} customers.`);
     expect(plan.tasks[0]!.result.count).toBe(truth);
+  });
+
+  it('list vendors where … top 3 returns exactly the sandbox rows', async () => {
+    const truth = (await sandboxGet(cloud, `vendors?$filter=${encodeURIComponent("number gt '10000'")}&$top=3`)).value as Record<string, unknown>[];
+    expect(truth).toHaveLength(3);
+    const plan = await chat.ask("list vendors where number gt '10000' top 3");
+    expect(plan.status, JSON.stringify(plan)).toBe('succeeded');
+    expect(strip(plan.tasks[0]!.result.value)).toEqual(strip(truth));
+    expect(plan.response).toContain(`Found ${truth.length} vendor`);
+    for (const vendor of truth) expect(plan.response).toContain(String(vendor.number));
+  });
+
+  it('list customers top 5; list vendors top 5 runs both tasks in one level', async () => {
+    const plan = await chat.ask('list customers top 5; list vendors top 5');
+    expect(plan.status, JSON.stringify(plan)).toBe('succeeded');
+    expect(plan.tasks.map((t) => [t.status, t.dependsOn.length, t.result.value.length])).toEqual([
+      ['succeeded', 0, 5],
+      ['succeeded', 0, 5],
+    ]);
+    expect(plan.response).toMatch(/Found 5 customers[\s\S]*Found 5 vendors/);
+  });
+
+  it('get vendor <no> then analyze vendors by balance runs in sequence with the reference resolved', async () => {
+    const [vendor] = (await sandboxGet(cloud, 'vendors?$top=1')).value as { number: string; displayName: string; balance: number }[];
+    const plan = await chat.ask(`get vendor ${vendor!.number} then analyze vendors by balance`);
+    expect(plan.status, JSON.stringify(plan)).toBe('succeeded');
+    const [get, analyze] = plan.tasks;
+    expect(analyze!.dependsOn).toEqual([get!.id]);
+    expect(analyze!.result).toMatchObject({ entity: 'vendors', by: 'balance', records: 1, summary: { kind: 'numeric', count: 1, sum: vendor!.balance } });
+    expect(plan.response).toBe(analyze!.result.text);
+  });
+
+  it('nonsense text gets a helpful reply, not an error', async () => {
+    const { status, body } = await chat.send('please make me a sandwich');
+    expect(status).toBe(202);
+    const plan = await chat.until(body.planId);
+    expect(plan.status).toBe('succeeded');
+    expect(plan.response).toContain('I understand these commands');
+  });
+
+  it('a write stops at awaiting_approval and nothing reaches BC', async () => {
+    const before = await sandboxGet(cloud, 'customers/$count');
+    cloud.sandbox.resetStats();
+    const plan = await chat.ask("create customer displayName='E2E Approval Co' email='ap@e2e.example'", ['awaiting_approval', 'failed', 'succeeded']);
+    expect(plan.status, JSON.stringify(plan)).toBe('awaiting_approval');
+    expect(plan.tasks[0]!.status).toBe('awaiting_approval');
+    expect(cloud.sandbox.stats().byRoute['POST customers']).toBeUndefined();
+    expect(await sandboxGet(cloud, 'customers/$count')).toBe(before);
   });
 });

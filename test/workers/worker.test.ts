@@ -214,6 +214,25 @@ describe('workers', () => {
     expect(mcp.calls).toHaveLength(0);
   });
 
+  it('analyses the referenced result it was dispatched with, and validates data without BC', async () => {
+    const w = worker(fakeMcp(() => customers));
+    const plan = await storePlan(store, {
+      summary: 'analyze and validate',
+      tasks: [
+        { id: 't1', type: 'query', description: 'Vendors', tool: 'bc_query_entity', arguments: { entity: 'vendors' } },
+        { id: 't2', type: 'analysis', description: 'By balance', tool: 'analyze', dependsOn: ['t1'], arguments: { source: { $ref: 't1.result' }, entity: 'vendors', by: 'balance' } },
+        { id: 't3', type: 'validation', description: 'Check', tool: 'validate_entity', arguments: { entity: 'customers', data: { displayName: 'X', email: 'bad' } } },
+      ],
+    });
+    await store.plans.transitionTask(TENANT, plan.planId, 't2', 'dispatched');
+    const dispatched = taskCreated(plan, 't2');
+    dispatched.detail.task.arguments = { source: { value: [{ number: 'V1', balance: 10 }, { number: 'V2', balance: 30 }] }, entity: 'vendors', by: 'balance' };
+    await w.handle(sqsRecord(dispatched), sqsRecord(taskCreated(plan, 't3')));
+    const results = Object.fromEntries(w.publisher.named('task:completed').map((e) => [e.detail.taskId, e.detail.result as Record<string, any>]));
+    expect(results.t2).toMatchObject({ entity: 'vendors', records: 2, narrator: 'statistics', summary: { kind: 'numeric', sum: 40, mean: 20, median: 20 } });
+    expect(results.t3).toEqual({ entity: 'customers', valid: false, problems: [{ field: 'email', rule: 'email', message: "'email' is not a valid e-mail address" }] });
+  });
+
   it('drops a malformed message instead of cycling it', async () => {
     const w = worker(fakeMcp(() => customers));
     const record = { ...sqsRecord(createEvent('agent:started', { messageId: 'm', planner: 'offline', taskCount: 0, levelCount: 0 }, { tenantId: TENANT, sessionId: 's', planId: 'p', correlationId: 'c', causationId: 'x' })), body: '{not json' };

@@ -1,5 +1,6 @@
 // What each task type does once its worker has it (run-task.ts handles the lifecycle around it).
-import { findTool, type AnalyzeArgs, type QueryArgs, type ValidateArgs } from '../plan/index.js';
+import { z } from 'zod';
+import { analyzeArgsSchema, findTool, type QueryArgs, type ValidateArgs } from '../plan/index.js';
 import { purchaseOrderSchema, type PurchaseOrderRequest } from '../saga/schema.js';
 import { operationHash, type ApprovalGate, type ApprovalSubject } from './approvals.js';
 import { PermanentTaskError } from './failures.js';
@@ -10,11 +11,14 @@ import { describeStatistics, fieldStatistics } from './statistics.js';
 import { validateRecord, type ValidationProblem } from './validation-rules.js';
 import { summarizeWrite } from './write-summary.js';
 
-/** Parses arguments with the tool's schema: a worker never trusts what arrived in a message. */
-function parseArgs<T>(tool: string, args: Record<string, unknown>): T {
+/**
+ * Parses arguments with the tool's schema: a worker never trusts what arrived in a message. `resolved` is the
+ * schema of the arguments once their `$ref`s are resolved, where the plan schema allows only a reference.
+ */
+function parseArgs<T>(tool: string, args: Record<string, unknown>, resolved?: z.ZodType): T {
   const definition = findTool(tool);
   if (!definition) throw new PermanentTaskError('UnknownTool', `unknown tool '${tool}'`);
-  const parsed = definition.args.safeParse(args);
+  const parsed = (resolved ?? definition.args).safeParse(args);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     throw new PermanentTaskError('InvalidArguments', `the arguments of ${tool} are not valid: ${issues}`);
@@ -33,6 +37,10 @@ export function queryExecutor(limits: QueryLimits = DEFAULT_QUERY_LIMITS): TaskE
   };
 }
 
+/** `source` arrives as the referenced result itself. */
+const resolvedAnalyzeArgsSchema = analyzeArgsSchema.extend({ source: z.unknown() });
+type ResolvedAnalyzeArgs = z.infer<typeof resolvedAnalyzeArgsSchema>;
+
 export interface AnalysisOptions {
   /** Claude, when configured: adds a narrative to the statistics. */
   writer?: ProseWriter;
@@ -40,7 +48,7 @@ export interface AnalysisOptions {
 
 export function analysisExecutor(options: AnalysisOptions = {}): TaskExecutor {
   return async (context) => {
-    const args = parseArgs<AnalyzeArgs>(context.task.tool, context.args);
+    const args = parseArgs<ResolvedAnalyzeArgs>(context.task.tool, context.args, resolvedAnalyzeArgsSchema);
     const statistics = fieldStatistics(args.source, args.by);
     let text = describeStatistics(args.entity, statistics);
     let narrator: 'statistics' | 'claude' = 'statistics';
