@@ -6,6 +6,7 @@ import {
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../lib/local/aws/clock.js';
+import type { TaskHandlers } from '../../lib/local/aws/types.js';
 import { startLocalAws } from './support.js';
 
 let local: Awaited<ReturnType<typeof startLocalAws>>;
@@ -24,24 +25,26 @@ beforeAll(async () => {
   local = await startLocalAws();
   sfn = new SFNClient(local.clientConfig);
   sqs = new SQSClient(local.clientConfig);
-  local.aws.stepFunctions.setTaskHandlers({
-    invokeLambda: async (arn, payload) => {
-      invocations.push({ arn, payload });
-      const input = payload as Record<string, unknown>;
-      if (arn === FN('reserve')) {
-        if (input.sku === 'broken') throw new BusinessError(`cannot reserve ${String(input.sku)}`);
-        return { reserved: input.sku, qty: input.qty };
-      }
-      if (arn === FN('double')) return (input.value as number) * 2;
-      if (arn === FN('request-approval')) {
-        tokens.push(input.token as string);
-        return { requested: true };
-      }
-      if (arn === FN('release')) return { released: true };
-      throw new Error(`unknown function ${arn}`);
-    },
-  });
+  local.aws.stepFunctions.setTaskHandlers(handlers);
 });
+
+const handlers: TaskHandlers = {
+  invokeLambda: async (arn, payload) => {
+    invocations.push({ arn, payload });
+    const input = payload as Record<string, unknown>;
+    if (arn === FN('reserve')) {
+      if (input.sku === 'broken') throw new BusinessError(`cannot reserve ${String(input.sku)}`);
+      return { reserved: input.sku, qty: input.qty };
+    }
+    if (arn === FN('double')) return (input.value as number) * 2;
+    if (arn === FN('request-approval')) {
+      tokens.push(input.token as string);
+      return { requested: true };
+    }
+    if (arn === FN('release')) return { released: true };
+    throw new Error(`unknown function ${arn}`);
+  },
+};
 
 afterAll(async () => {
   sfn.destroy();
@@ -147,6 +150,40 @@ describe('Step Functions through the SDK', () => {
     expect(JSON.parse(execution.output!)).toEqual([2, 4, 6]);
     const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
     expect(history.events!.filter((event) => event.type === 'MapIterationSucceeded')).toHaveLength(3);
+  });
+
+  it('runs Parallel branches and retries a failing task per its Retry policy', async () => {
+    let attempts = 0;
+    const previous = invocations.length;
+    local.aws.stepFunctions.setTaskHandlers({
+      invokeLambda: async (arn, payload) => {
+        invocations.push({ arn, payload });
+        if (arn === FN('flaky') && ++attempts < 3) throw Object.assign(new Error('try again'), { name: 'BcTransientError' });
+        return { from: arn.split(':').at(-1), payload };
+      },
+    });
+    try {
+      const arn = await createMachine('parallel', {
+        StartAt: 'Both',
+        States: {
+          Both: {
+            Type: 'Parallel', End: true,
+            Branches: [
+              { StartAt: 'Flaky', States: { Flaky: { Type: 'Task', Resource: FN('flaky'), Retry: [{ ErrorEquals: ['BcTransientError'], IntervalSeconds: 0, MaxAttempts: 3 }], End: true } } },
+              { StartAt: 'Steady', States: { Steady: { Type: 'Task', Resource: FN('steady'), End: true } } },
+            ],
+          },
+        },
+      });
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{"n":1}' }));
+      const execution = await finished(executionArn!);
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(JSON.parse(execution.output!)).toEqual([{ from: 'flaky', payload: { n: 1 } }, { from: 'steady', payload: { n: 1 } }]);
+      expect(attempts).toBe(3);
+      expect(invocations.length - previous).toBe(4);
+    } finally {
+      local.aws.stepFunctions.setTaskHandlers(handlers);
+    }
   });
 
   it('pauses on .waitForTaskToken until SendTaskSuccess, with the token from $$.Task.Token', async () => {
