@@ -202,8 +202,16 @@ export class BcAgentStack extends Stack {
       patterns: {
         PlanEvents: { source: events.Match.prefix(EVENT_SOURCE_PREFIX), detailType: [...PLAN_PROGRESS_EVENTS] },
       },
-      environment: { EVENT_BUS_NAME: bus.eventBusName, STATE_TABLE: state.tableName, IDEMPOTENCY_TABLE: idempotency.tableName },
+      environment: {
+        EVENT_BUS_NAME: bus.eventBusName,
+        STATE_TABLE: state.tableName,
+        IDEMPOTENCY_TABLE: idempotency.tableName,
+        ...claudeEnvironment,
+      },
+      // It writes the plan's final answer (with Claude when configured), like the analysis worker.
+      timeout: Duration.seconds(config.workers.analysis.timeoutSeconds),
     });
+    claudeSecret?.grantRead(planProgress.handler.function);
     state.grantReadWriteData(planProgress.handler.function);
     idempotency.grantReadWriteData(planProgress.handler.function);
     bus.grantPutEventsTo(planProgress.handler.function);

@@ -19,6 +19,8 @@ export interface EventConsumerProps {
   /** What the consumer receives; one rule per pattern. */
   readonly patterns: Record<string, events.EventPattern>;
   readonly environment?: Record<string, string>;
+  /** Overrides config.consumers.timeoutSeconds (a consumer that calls Claude needs longer). */
+  readonly timeout?: Duration;
 }
 
 export class EventConsumer extends Construct {
@@ -34,7 +36,7 @@ export class EventConsumer extends Construct {
       config,
       handlerPath: props.handlerPath,
       description: props.description,
-      timeout: Duration.seconds(config.consumers.timeoutSeconds),
+      timeout: props.timeout ?? Duration.seconds(config.consumers.timeoutSeconds),
       environment: props.environment,
       deadLetterQueue: this.deadLetterQueue,
     });

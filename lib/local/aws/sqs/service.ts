@@ -270,9 +270,9 @@ export class LocalSqs {
         const original = queue.messages.find((message) => message.messageId === seen.messageId);
         return { messageId: seen.messageId, md5OfBody: md5Hex(body), md5OfMessageAttributes: md5OfMessageAttributes(attributes), sequenceNumber: original?.sequenceNumber };
       }
-    } else if (options.messageGroupId !== undefined || options.messageDeduplicationId !== undefined) {
+    } else if (options.messageDeduplicationId !== undefined) {
       // Standard queues accept MessageGroupId (fair queues) but not deduplication ids.
-      if (options.messageDeduplicationId !== undefined) throw invalidParameter('The request include parameter MessageDeduplicationId that is not valid for this queue type');
+      throw invalidParameter('The request include parameter MessageDeduplicationId that is not valid for this queue type');
     }
     const message: StoredMessage = {
       messageId: randomUUID(),
