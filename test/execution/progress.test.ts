@@ -47,9 +47,10 @@ describe('plan progress', () => {
     const deps = progress();
     const plan = await storePlan(store, getVendorThenAnalyze);
     const event = completed(plan, 't1', { result: vendorResult });
-    await Promise.all([1, 2, 3].map(() => handlePlanEvent(deps, 'task:completed', event)));
-    await handlePlanEvent(deps, 'task:completed', event);
-    await handlePlanEvent(deps, 'task:completed', completed(plan, 't1', { result: vendorResult }));
+    const results = await Promise.all([1, 2, 3].map(() => handlePlanEvent(deps, 'task:completed', event)));
+    results.push(await handlePlanEvent(deps, 'task:completed', event));
+    results.push(await handlePlanEvent(deps, 'task:completed', completed(plan, 't1', { result: vendorResult })));
+    expect(results.map((r) => r.dispatched).sort()).toEqual([0, 0, 0, 0, 1]);
 
     const dispatched = deps.publisher.named('task:created');
     expect(dispatched).toHaveLength(1);

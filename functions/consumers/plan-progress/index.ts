@@ -1,7 +1,7 @@
 // The plan-progress consumer (EventBridge target): task results, level dispatch, plan status and answer.
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { isEventName, parseEventDetail, publisherFromEnv } from '../../core/events/index.js';
-import { claudeWriterFromEnv, createOnce, handlePlanEvent } from '../../core/execution/index.js';
+import { claudeWriterFromEnv, createOnce, handlePlanEvent, type ProgressResult } from '../../core/execution/index.js';
 import { createLogger, resetCorrelation, setCorrelation } from '../../core/observability/index.js';
 import { createDocumentClient, requireEnv, stateStoreFromEnv } from '../../core/store/index.js';
 
@@ -18,16 +18,19 @@ const deps = {
   ...(writer ? { writer } : {}),
 };
 
-export async function handler(event: EventBridgeEvent<string, unknown>, context: Context): Promise<void> {
+/** Returns what it did (EventBridge ignores it; a synchronous invoke sees it). */
+export async function handler(event: EventBridgeEvent<string, unknown>, context: Context): Promise<ProgressResult> {
   resetCorrelation(logger);
   once.registerLambdaContext(context);
   const name = event['detail-type'];
   if (!isEventName(name)) {
     logger.warn('not a catalogue event; ignored', { detailType: name });
-    return;
+    return { dispatched: 0 };
   }
   const detail = parseEventDetail(name, event.detail);
   setCorrelation(logger, { correlationId: detail.correlationId, planId: detail.planId, taskId: detail.taskId, tenantId: detail.tenantId });
   // Errors propagate: EventBridge/Lambda retry the event, then it lands in the consumer's DLQ.
-  await handlePlanEvent(deps, name, detail);
+  const result = await handlePlanEvent(deps, name, detail);
+  if (result.dispatched > 0) logger.info('dispatched the next level', { tasks: result.dispatched });
+  return result;
 }

@@ -50,21 +50,29 @@ function planContext(cause: EventDetail): EventContext {
   return context;
 }
 
-export async function handlePlanEvent(deps: PlanProgressDeps, name: EventName, detail: EventDetail): Promise<void> {
+/** What handling one event did: the tasks it dispatched (0 for a duplicate), for logs and tests. */
+export interface ProgressResult {
+  dispatched: number;
+}
+
+export async function handlePlanEvent(deps: PlanProgressDeps, name: EventName, detail: EventDetail): Promise<ProgressResult> {
   switch (name) {
     case 'task:completed':
-      return recordCompletion(deps, detail as EventDetail<'task:completed'>);
+      return { dispatched: await recordCompletion(deps, detail as EventDetail<'task:completed'>) };
     case 'task:updated':
-      return followTaskUpdate(deps, detail as EventDetail<'task:updated'>);
+      return { dispatched: await followTaskUpdate(deps, detail as EventDetail<'task:updated'>) };
     case 'approval:requested':
-      return waitForApproval(deps, detail as EventDetail<'approval:requested'>);
+      await waitForApproval(deps, detail as EventDetail<'approval:requested'>);
+      return { dispatched: 0 };
     case 'approval:granted':
-      return resumeSagaTask(deps, detail as EventDetail<'approval:granted'>);
+      await resumeSagaTask(deps, detail as EventDetail<'approval:granted'>);
+      return { dispatched: 0 };
     case 'approval:denied':
     case 'approval:expired':
-      return refuseTask(deps, detail as EventDetail<'approval:denied' | 'approval:expired'>, name === 'approval:denied' ? 'ApprovalDenied' : 'ApprovalExpired');
+      return { dispatched: await refuseTask(deps, detail as EventDetail<'approval:denied' | 'approval:expired'>, name === 'approval:denied' ? 'ApprovalDenied' : 'ApprovalExpired') };
     default:
       deps.logger.debug('event ignored by plan progress', { name });
+      return { dispatched: 0 };
   }
 }
 
@@ -75,10 +83,10 @@ async function loadPlan(deps: PlanProgressDeps, detail: EventDetail): Promise<St
 }
 
 /** task:completed → the task's status and result (once), then whatever follows for the plan. */
-export async function recordCompletion(deps: PlanProgressDeps, detail: EventDetail<'task:completed'>): Promise<void> {
+export async function recordCompletion(deps: PlanProgressDeps, detail: EventDetail<'task:completed'>): Promise<number> {
   let plan = await loadPlan(deps, detail);
   const task = plan?.tasks.find((t) => t.id === detail.taskId);
-  if (!plan || !task) return;
+  if (!plan || !task) return 0;
   if (!isTerminal(task.status)) {
     // Results live beside the plan so later levels and GET /v1/plans can read them.
     const resultRef =
@@ -90,12 +98,12 @@ export async function recordCompletion(deps: PlanProgressDeps, detail: EventDeta
     plan = recorded.record ?? (await deps.store.plans.getPlan(plan.tenantId, plan.planId)) ?? plan;
   }
   // A duplicate still advances: if the first handling crashed after recording, this one finishes the job.
-  await advance(deps, plan, planContext(detail));
+  return advance(deps, plan, planContext(detail));
 }
 
-async function followTaskUpdate(deps: PlanProgressDeps, detail: EventDetail<'task:updated'>): Promise<void> {
+async function followTaskUpdate(deps: PlanProgressDeps, detail: EventDetail<'task:updated'>): Promise<number> {
   const plan = await loadPlan(deps, detail);
-  if (!plan) return;
+  if (!plan) return 0;
   if (detail.status === 'awaiting_approval') {
     await deps.store.plans.transitionPlan(plan.tenantId, plan.planId, 'awaiting_approval', { from: ['running'] });
   } else if (detail.status === 'running' && detail.previousStatus === 'awaiting_approval') {
@@ -103,8 +111,9 @@ async function followTaskUpdate(deps: PlanProgressDeps, detail: EventDetail<'tas
       await deps.store.plans.transitionPlan(plan.tenantId, plan.planId, 'running', { from: ['awaiting_approval'] });
     }
   } else if (detail.status === 'failed' || detail.status === 'cancelled') {
-    await advance(deps, plan, planContext(detail));
+    return advance(deps, plan, planContext(detail));
   }
+  return 0;
 }
 
 /** A saga asked for approval: its task, and the plan, wait for a person. */
@@ -130,7 +139,7 @@ async function resumeSagaTask(deps: PlanProgressDeps, detail: EventDetail<'appro
   }
 }
 
-async function refuseTask(deps: PlanProgressDeps, detail: EventDetail<'approval:denied' | 'approval:expired'>, code: string): Promise<void> {
+async function refuseTask(deps: PlanProgressDeps, detail: EventDetail<'approval:denied' | 'approval:expired'>, code: string): Promise<number> {
   const reason = 'reason' in detail && detail.reason ? ` (${detail.reason})` : '';
   const error: ErrorInfo = { code, message: `Not written: the approval was ${code === 'ApprovalDenied' ? 'denied' : 'not given in time'}${reason}.` };
   const moved = await deps.store.plans.transitionTask(detail.tenantId, detail.planId, detail.taskId, 'failed', { from: ['awaiting_approval', 'running'], error });
@@ -142,31 +151,44 @@ async function refuseTask(deps: PlanProgressDeps, detail: EventDetail<'approval:
     if (plan.status === 'awaiting_approval' && !plan.tasks.some((t) => t.status === 'awaiting_approval')) {
       await deps.store.plans.transitionPlan(plan.tenantId, plan.planId, 'running', { from: ['awaiting_approval'] });
     }
-    await advance(deps, (await deps.store.plans.getPlan(plan.tenantId, plan.planId)) ?? plan, planContext(detail));
+    return advance(deps, (await deps.store.plans.getPlan(plan.tenantId, plan.planId)) ?? plan, planContext(detail));
   }
+  return 0;
 }
 
-/** Moves the plan on from what the store says: fail, finish, or dispatch the next level. */
-export async function advance(deps: PlanProgressDeps, initial: StoredPlan, context: EventContext): Promise<void> {
+/** Moves the plan on from what the store says: fail, finish, or dispatch the next level; returns tasks dispatched. */
+export async function advance(deps: PlanProgressDeps, initial: StoredPlan, context: EventContext): Promise<number> {
   let plan = initial;
+  let dispatched = 0;
   // Each turn either returns or finds a level that ended at dispatch (every task cancelled or failed).
   for (let turn = 0; turn <= plan.levels.length; turn++) {
-    if (TERMINAL_PLAN_STATUSES.includes(plan.status)) return;
+    if (TERMINAL_PLAN_STATUSES.includes(plan.status)) return dispatched;
     const criticalFailure = plan.tasks.find((t) => t.critical && (t.status === 'failed' || t.status === 'cancelled'));
-    if (criticalFailure) return failPlan(deps, plan, criticalFailure, context);
-    if (plan.tasks.every((t) => isTerminal(t.status))) return finishPlan(deps, plan, context);
+    if (criticalFailure) {
+      await failPlan(deps, plan, criticalFailure, context);
+      return dispatched;
+    }
+    if (plan.tasks.every((t) => isTerminal(t.status))) {
+      await finishPlan(deps, plan, context);
+      return dispatched;
+    }
 
     const status = new Map(plan.tasks.map((t) => [t.id, t.status]));
     const level = plan.levels.findIndex((ids) => ids.some((id) => !isTerminal(status.get(id)!)));
-    if (level < 0 || plan.levels[level]!.some((id) => IN_FLIGHT.includes(status.get(id)!))) return;
+    if (level < 0 || plan.levels[level]!.some((id) => IN_FLIGHT.includes(status.get(id)!))) return dispatched;
+    const current = plan;
     try {
-      await deps.once.run({ plan: `${plan.tenantId}/${plan.planId}`, level: String(level) }, () => dispatchLevel(deps, plan, level, context));
+      // A replay of a completed dispatch returns its count without running: only a real run counts here.
+      let ran = 0;
+      await deps.once.run({ plan: `${plan.tenantId}/${plan.planId}`, level: String(level) }, async () => (ran = await dispatchLevel(deps, current, level, context)));
+      dispatched += ran;
     } catch (error) {
-      if (error instanceof AlreadyRunningError) return; // a concurrent handler is dispatching this level
+      if (error instanceof AlreadyRunningError) return dispatched; // a concurrent handler is dispatching this level
       throw error;
     }
     plan = (await deps.store.plans.getPlan(plan.tenantId, plan.planId)) ?? plan;
   }
+  return dispatched;
 }
 
 /**
