@@ -2,7 +2,7 @@
 // cloud's HTTP API, tokens the local authorizer must refuse, and the cloud's tables and BC sandbox.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { generateKeyPair, SignJWT } from 'jose';
+import { generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { loadOrCreateJwtKeys } from '../../lib/local/jwt.js';
 import type { TestCloud } from '../support/local-cloud.js';
 
