@@ -20,12 +20,24 @@ export function formatFunctionLog(functionName: string, stream: LogStream, line:
     return `[${name}]${stream === 'stderr' ? ' (stderr)' : ''} ${line}`;
   }
   if (typeof record !== 'object' || record === null || Array.isArray(record)) return `[${name}] ${line}`;
+  const emf = metricsLine(record as Record<string, unknown>);
+  if (emf) return `${new Date().toISOString().slice(11, 23)} METRIC [${name}] ${emf}`;
   const { level, message, timestamp, service: _service, sampling_rate: _sampling, xray_trace_id: _trace, ...rest } = record as Record<string, unknown>;
   const time = typeof timestamp === 'string' ? timestamp.slice(11, 23) : new Date().toISOString().slice(11, 23);
   const fields = Object.entries(rest)
     .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
     .join(' ');
   return `${time} ${String(level ?? 'LOG').padEnd(5)} [${name}] ${String(message ?? '')}${fields ? ` ${fields}` : ''}`;
+}
+
+/** An Embedded Metric Format record as `Name=value … dimension=value …`; undefined for other records. */
+function metricsLine(record: Record<string, unknown>): string | undefined {
+  const meta = record._aws as { CloudWatchMetrics?: Array<{ Metrics?: Array<{ Name: string }>; Dimensions?: string[][] }> } | undefined;
+  const directives = meta?.CloudWatchMetrics;
+  if (!Array.isArray(directives)) return undefined;
+  const metrics = directives.flatMap((d) => d.Metrics ?? []).map((m) => `${m.Name}=${JSON.stringify(record[m.Name])}`);
+  const dimensions = [...new Set(directives.flatMap((d) => (d.Dimensions ?? []).flat()))].map((dim) => `${dim}=${String(record[dim])}`);
+  return [...metrics, ...dimensions].join(' ');
 }
 
 /** Resolves once each URL gives any HTTP answer (the server is up and routing). */
