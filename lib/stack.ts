@@ -111,8 +111,6 @@ export class BcAgentStack extends Stack {
       environment: {
         EVENT_BUS_NAME: bus.eventBusName,
         STATE_TABLE: state.tableName,
-        IDEMPOTENCY_TABLE: idempotency.tableName,
-        PURCHASE_ORDER_SAGA_ARN: this.saga.stateMachine.stateMachineArn,
         MAX_BODY_BYTES: String(config.limits.bodyBytes),
         MAX_TEXT_CHARS: String(config.limits.textChars),
         MAX_TASKS_PER_PLAN: String(config.limits.tasksPerPlan),
@@ -123,7 +121,6 @@ export class BcAgentStack extends Stack {
     const orchestrator = this.orchestrator.function;
     state.grantReadWriteData(orchestrator);
     this.tables.grantApprovalsReadWrite(this.orchestrator);
-    idempotency.grantReadWriteData(orchestrator);
     bus.grantPutEventsTo(orchestrator);
     this.saga.stateMachine.grantTaskResponse(orchestrator);
     claudeSecret?.grantRead(orchestrator);

@@ -233,7 +233,7 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
     const env = (fn: { node: { defaultChild?: unknown } }) =>
       resourcesOf(template(stage), 'AWS::Lambda::Function')[logicalIdOf(stack, fn)]!.Properties!.Environment.Variables;
     expect(Object.keys(env(stack.orchestrator.function))).toEqual(
-      expect.arrayContaining(['EVENT_BUS_NAME', 'STATE_TABLE', 'APPROVALS_TABLE', 'IDEMPOTENCY_TABLE', 'PURCHASE_ORDER_SAGA_ARN', 'ANTHROPIC_MODEL']),
+      expect.arrayContaining(['EVENT_BUS_NAME', 'STATE_TABLE', 'APPROVALS_TABLE', 'ANTHROPIC_MODEL', 'MAX_BODY_BYTES', 'MAX_TEXT_CHARS', 'MAX_TASKS_PER_PLAN']),
     );
     const mcp = env(stack.mcpServer.handler.function);
     expect(Object.keys(mcp)).toEqual(
