@@ -2,6 +2,7 @@
 // (snapshot), a plan holding the saga's task, and a publisher that records instead of sending.
 import { BcClient, itemReservationsApi } from '../../functions/core/bc/index.js';
 import type { DomainEvent, EventPublisher } from '../../functions/core/events/index.js';
+import type { PurchaseOrderRequest } from '../../functions/core/saga/index.js';
 import type { PlanStore } from '../../functions/core/store/index.js';
 import type { BcSandbox } from '../../lib/local/bc-sandbox/index.js';
 
@@ -35,8 +36,18 @@ export async function orderFixture(bc: BcClient): Promise<OrderFixture> {
 
 let sequence = 0;
 
+export interface SagaInput {
+  tenantId: string;
+  sessionId: string;
+  planId: string;
+  taskId: string;
+  correlationId: string;
+  requestedBy: string;
+  order: PurchaseOrderRequest;
+}
+
 /** A saga execution input for a new task (ids unique per call). */
-export function sagaInput(fixture: OrderFixture, overrides: { taskId?: string; planId?: string } = {}) {
+export function sagaInput(fixture: OrderFixture, overrides: { taskId?: string; planId?: string } = {}): SagaInput {
   sequence++;
   return {
     tenantId: TENANT,
@@ -54,7 +65,6 @@ export function sagaInput(fixture: OrderFixture, overrides: { taskId?: string; p
     },
   };
 }
-export type SagaInput = ReturnType<typeof sagaInput>;
 
 /** Stores the plan the saga's task belongs to (reportSucceeded/reportFailed read its attempt and start). */
 export async function storeSagaPlan(plans: PlanStore, input: SagaInput): Promise<void> {

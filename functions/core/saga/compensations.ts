@@ -2,6 +2,7 @@
 // delete the order. Each finds what to undo in BC itself (the step that failed may have written before it
 // failed, so its result is not in the saga's state) and counts "nothing there" as done, so each can run
 // any number of times.
+import { BcNotFoundError } from '../bc/index.js';
 import { deleteIfPresent, findOrderByKey, listOrderLines, listOrderReservations, type OrderRef, type SagaBc } from './documents.js';
 import { orderKeyFor } from './identity.js';
 import type { CreatedOrder, PurchaseOrderRequest, SagaContext, ValidatedOrder } from './schema.js';
@@ -45,5 +46,15 @@ export async function deleteLines(bc: SagaBc, input: CompensationInput): Promise
 export async function deleteOrder(bc: SagaBc, input: CompensationInput): Promise<{ deleted: boolean }> {
   const order = await locateOrder(bc, input);
   if (!order) return { deleted: false };
-  return { deleted: await deleteIfPresent(() => bc.client.delete('purchaseOrders', order.orderId, { company: order.companyId })) };
+  const company = { company: order.companyId };
+  // Read first: adding and deleting lines changed the order, so an ETag remembered from createOrder is stale.
+  let current: Record<string, unknown>;
+  try {
+    current = await bc.client.get('purchaseOrders', order.orderId, { ...company, select: ['id'] });
+  } catch (error) {
+    if (error instanceof BcNotFoundError) return { deleted: false };
+    throw error;
+  }
+  const etag = typeof current['@odata.etag'] === 'string' ? current['@odata.etag'] : undefined;
+  return { deleted: await deleteIfPresent(() => bc.client.delete('purchaseOrders', order.orderId, { ...company, ...(etag ? { etag } : {}) })) };
 }

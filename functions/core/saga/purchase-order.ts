@@ -13,7 +13,6 @@ import { invalidInput, toStepError } from './errors.js';
 import { addLine, createOrder, requireGrantedApproval, reserveInventory } from './order-steps.js';
 import { failureOf, reportTaskCompleted, summarizeRollback, type RollbackSummary } from './outcome.js';
 import {
-  addedLineSchema,
   approvalDecisionSchema,
   caughtErrorSchema,
   createdOrderSchema,
@@ -46,25 +45,42 @@ const rollbackSchema = z.object({
   failed: z.array(z.object({ step: z.string(), error: z.object({ code: z.string(), message: z.string() }) })),
 });
 
-/** The execution's state (`$`) as the state machine passes it to every step but addLine. */
+/**
+ * The execution's state (`$`) as the state machine passes it to every step but addLine. Step results are
+ * parsed only where a step uses them (`result`), so one malformed result cannot stop the compensations and
+ * bookkeeping that do not need it.
+ */
 const sagaStateSchema = sagaContextSchema.extend({
   requestedBy: z.string().min(1).max(256),
   order: purchaseOrderSchema,
-  results: z
-    .object({
-      validate: validatedOrderSchema.optional(),
-      approval: approvalDecisionSchema.optional(),
-      createOrder: createdOrderSchema.optional(),
-      addLines: z.array(addedLineSchema).optional(),
-      reserveInventory: z.object({ reservations: z.array(reservationSchema) }).optional(),
-    })
-    .default({}),
+  results: z.record(z.string(), z.unknown()).default({}),
   error: caughtErrorSchema.optional(),
   compensations: z.record(z.string(), z.unknown()).default({}),
   compensationErrors: z.record(z.string(), caughtErrorSchema).default({}),
   rollback: rollbackSchema.optional(),
 });
 type SagaState = z.infer<typeof sagaStateSchema>;
+
+const resultSchemas = {
+  validate: validatedOrderSchema,
+  approval: approvalDecisionSchema,
+  createOrder: createdOrderSchema,
+  reserveInventory: z.object({ reservations: z.array(reservationSchema) }),
+} as const;
+type ResultName = keyof typeof resultSchemas;
+
+/** `$.results.<name>`, parsed; a step that needs it and finds none fails with SagaInputInvalid. */
+function result<N extends ResultName>(state: SagaState, name: N, step: SagaStep): z.infer<(typeof resultSchemas)[N]> {
+  const value = state.results[name];
+  if (value === undefined) throw invalidInput(`${step} needs results.${name} in its input`);
+  return parseInput(resultSchemas[name] as unknown as z.ZodType<z.infer<(typeof resultSchemas)[N]>>, value, `results.${name}`);
+}
+
+/** `$.results.<name>` when present and well-formed: compensations fall back to finding things in BC. */
+function optionalResult<N extends ResultName>(state: SagaState, name: N): z.infer<(typeof resultSchemas)[N]> | undefined {
+  const parsed = resultSchemas[name].safeParse(state.results[name]);
+  return parsed.success ? (parsed.data as z.infer<(typeof resultSchemas)[N]>) : undefined;
+}
 
 /** One Map item of AddLines (the construct's itemSelector). */
 const addLineInputSchema = sagaContextSchema.extend({
@@ -73,20 +89,17 @@ const addLineInputSchema = sagaContextSchema.extend({
   lineIndex: z.number().int().nonnegative(),
 });
 
-function need<T>(value: T | undefined, path: string, step: SagaStep): T {
-  if (value === undefined) throw invalidInput(`${step} needs ${path} in its input`);
-  return value;
-}
+
+const missingTaskToken = (): never => {
+  throw invalidInput('requestApproval needs a taskToken (the state machine sends $$.Task.Token)');
+};
 
 const contextOf = ({ tenantId, sessionId, planId, taskId, correlationId }: SagaState) => ({ tenantId, sessionId, planId, taskId, correlationId });
 
 function compensationInput(state: SagaState): CompensationInput {
-  return {
-    context: contextOf(state),
-    order: state.order,
-    ...(state.results.validate ? { validated: state.results.validate } : {}),
-    ...(state.results.createOrder ? { created: state.results.createOrder } : {}),
-  };
+  const validated = optionalResult(state, 'validate');
+  const created = optionalResult(state, 'createOrder');
+  return { context: contextOf(state), order: state.order, ...(validated ? { validated } : {}), ...(created ? { created } : {}) };
 }
 
 async function run(deps: PurchaseOrderSagaDeps, step: SagaStep, input: unknown, taskToken: string | undefined): Promise<unknown> {
@@ -106,17 +119,17 @@ async function run(deps: PurchaseOrderSagaDeps, step: SagaStep, input: unknown, 
           context,
           requestedBy: state.requestedBy,
           order: state.order,
-          validated: need(state.results.validate, 'results.validate', step),
-          taskToken: need(taskToken, 'a taskToken', step),
+          validated: result(state, 'validate', step),
+          taskToken: taskToken ?? missingTaskToken(),
         },
       );
     case 'createOrder': {
-      const validated = need(state.results.validate, 'results.validate', step);
-      requireGrantedApproval(context, state.order, validated, need(state.results.approval, 'results.approval', step));
+      const validated = result(state, 'validate', step);
+      requireGrantedApproval(context, state.order, validated, result(state, 'approval', step));
       return createOrder(deps.bc, context, validated);
     }
     case 'reserveInventory':
-      return reserveInventory(deps.bc, need(state.results.createOrder, 'results.createOrder', step));
+      return reserveInventory(deps.bc, result(state, 'createOrder', step));
     case 'releaseReservations':
       return releaseReservations(deps.bc, compensationInput(state));
     case 'deleteLines':
@@ -126,8 +139,8 @@ async function run(deps: PurchaseOrderSagaDeps, step: SagaStep, input: unknown, 
     case 'summarizeRollback':
       return summarizeRollback(state.compensations, state.compensationErrors);
     case 'reportSucceeded': {
-      const created = need(state.results.createOrder, 'results.createOrder', step);
-      const reservations = need(state.results.reserveInventory, 'results.reserveInventory', step).reservations;
+      const created = result(state, 'createOrder', step);
+      const { reservations } = result(state, 'reserveInventory', step);
       await reportTaskCompleted(deps, context, {
         status: 'succeeded',
         result: { orderId: created.orderId, orderNumber: created.orderNumber, lines: created.lines.length, reservations: reservations.length },
