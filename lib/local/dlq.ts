@@ -87,7 +87,7 @@ export async function runDlqCommand(argv: string[], io: DlqCommandIo): Promise<u
     case 'redrive': {
       if (!queue) throw new UsageError(`redrive needs a queue\n${DLQ_USAGE}`);
       const dlq = await findDeadLetterQueue(io.sqs, queue);
-      const result = await redrive(io.sqs, dlq.arn, values['no-wait'] ? { waitMs: 0 } : {});
+      const result = await redrive(io.sqs, dlq, values['no-wait'] ? { waitMs: 0 } : {});
       return print({ queue: dlq.name, sources: dlq.sources, ...result }, () =>
         `${dlq.name} → ${dlq.sources.join(', ')}: ${result.status}, moved ${result.moved}${result.toMove !== undefined ? ` of ${result.toMove}` : ''}${result.failureReason ? ` (${result.failureReason})` : ''}`,
       );

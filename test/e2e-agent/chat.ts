@@ -71,3 +71,16 @@ export async function sandboxGet(cloud: TestCloud, path: string): Promise<any> {
   const text = await response.text();
   return text.trim().startsWith('{') ? JSON.parse(text) : Number(text);
 }
+
+/** The physical name of a template resource, by the start of its logical id (e.g. `TablesState`). */
+export function resourceName(cloud: TestCloud, type: 'AWS::DynamoDB::Table' | 'AWS::SQS::Queue' | 'AWS::Lambda::Function' | 'AWS::Events::EventBus', logicalPrefix: string): string {
+  const found = cloud.stack.resourcesOfType(type).find(([id]) => id.startsWith(logicalPrefix));
+  if (!found) throw new Error(`no ${type} ${logicalPrefix}* in the template`);
+  return type === 'AWS::SQS::Queue' ? String(cloud.stack.getAtt(found[0], 'QueueName')) : String(cloud.stack.ref(found[0]));
+}
+
+export function logicalId(cloud: TestCloud, type: string, logicalPrefix: string): string {
+  const found = cloud.stack.resourcesOfType(type).find(([id]) => id.startsWith(logicalPrefix));
+  if (!found) throw new Error(`no ${type} ${logicalPrefix}* in the template`);
+  return found[0];
+}

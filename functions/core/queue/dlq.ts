@@ -54,7 +54,10 @@ async function attributesOf(sqs: SQSClient, url: string): Promise<Record<string,
   return out.Attributes ?? {};
 }
 
-/** Every queue that is some queue's dead-letter target, with its depth and its sources. */
+/** Queues named as dead-letter queues (e.g. a Lambda's or an EventBridge target's DLQ, which no redrive policy names). */
+const DLQ_NAME = /dead-?letter|dlq/i;
+
+/** Every dead-letter queue: some queue's redrive target, or named as one; with its depth and its sources. */
 export async function listDeadLetterQueues(sqs: SQSClient): Promise<QueueInfo[]> {
   const queues = await Promise.all(
     (await allQueueUrls(sqs)).map(async (url) => ({ url, attributes: await attributesOf(sqs, url) })),
@@ -66,7 +69,7 @@ export async function listDeadLetterQueues(sqs: SQSClient): Promise<QueueInfo[]>
     if (target) sources.set(target, [...(sources.get(target) ?? []), queueNameOf(url)]);
   }
   return queues
-    .filter(({ attributes }) => sources.has(attributes.QueueArn ?? ''))
+    .filter(({ url, attributes }) => sources.has(attributes.QueueArn ?? '') || DLQ_NAME.test(queueNameOf(url)))
     .map(({ url, attributes }) => ({
       name: queueNameOf(url),
       url,
@@ -170,8 +173,15 @@ export interface RedriveOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Moves a DLQ's messages back to the queue(s) they came from (SQS's own redrive: StartMessageMoveTask). */
-export async function redrive(sqs: SQSClient, dlqArn: string, options: RedriveOptions = {}): Promise<RedriveResult> {
+/**
+ * Moves a DLQ's messages back to the queue(s) they came from (SQS's own redrive: StartMessageMoveTask). A DLQ
+ * of a Lambda or an EventBridge target has no source queue to move back to: refused with a clear error.
+ */
+export async function redrive(sqs: SQSClient, dlq: Pick<QueueInfo, 'arn' | 'name' | 'sources'>, options: RedriveOptions = {}): Promise<RedriveResult> {
+  if (dlq.sources.length === 0) {
+    throw new QueueNotFoundError(`${dlq.name} is the dead-letter queue of a function or rule, not of a queue: there is no source queue to redrive to`);
+  }
+  const dlqArn = dlq.arn;
   const started = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn }));
   const taskHandle = started.TaskHandle ?? '';
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
