@@ -37,7 +37,7 @@ describe('event catalogue', () => {
         'task:created', 'task:updated', 'task:completed',
         'approval:requested', 'approval:granted', 'approval:denied', 'approval:expired',
         'bc:operation:start', 'bc:operation:success', 'bc:operation:error',
-        'checkpoint:created', 'rollback:initiated', 'rollback:completed', 'breaker:state-changed',
+        'checkpoint:created', 'rollback:initiated', 'rollback:compensation-failed', 'rollback:completed', 'breaker:state-changed',
       ].sort(),
     );
   });

@@ -174,6 +174,12 @@ export const eventCatalogue = {
     error: errorInfoSchema,
     steps: z.array(z.string().min(1)),
   }),
+  // A compensation that still failed after its retries; the saga records it and runs the remaining ones.
+  'rollback:compensation-failed': envelopeSchema.extend({
+    executionId: z.string().optional(),
+    step: z.string().min(1),
+    error: errorInfoSchema,
+  }),
   'rollback:completed': envelopeSchema.extend({
     executionId: z.string().optional(),
     status: z.enum(['succeeded', 'partial']),
