@@ -83,11 +83,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   };
 
   try {
-    const assembly = options.synthDir
-      ? await readAssembly(resolve(options.synthDir))
-      : await synthesizeDevStack({ outdir: join(stateDir, 'cdk.out') });
-
-    // Bind every port first: function environments carry these URLs.
+    // Bind every port first: function environments carry these URLs, and a busy port fails before synthesis.
     const aws = await LocalAws.start({ port: ports.aws, stateDir: join(stateDir, 'aws'), region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID });
     stoppers.push(() => aws.stop());
     const sandbox = await startBcSandbox({ port: ports.bc, stateFile: join(stateDir, 'bc-sandbox.json') });
@@ -95,6 +91,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
     let lambda: LocalLambda | undefined;
     let mcpFunctionName: string | undefined;
+    let mcpUrlOpen = false;
     const jwtKeys = await loadOrCreateJwtKeys(stateDir);
     const jwtConfigRef: { current?: JwtIssuerConfig } = {};
 
@@ -105,6 +102,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         return (await lambda.invoke(mcpFunctionName, event)) as APIGatewayProxyStructuredResultV2;
       },
       authorize: async (headers, method, url, body) => {
+        if (mcpUrlOpen) return true;
         if (verifySigV4({ headers, method, url, body }, LOCAL_CREDENTIALS).ok) return true;
         const token = bearerToken(Array.isArray(headers.authorization) ? headers.authorization[0] : headers.authorization);
         return token !== undefined && jwtConfigRef.current !== undefined && (await verifyJwt(token, jwtKeys.publicKey, jwtConfigRef.current)).ok;
@@ -116,6 +114,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const apiServer: RunningServer = await listen(createServer((req, res) => apiHandler(req, res)), ports.api, '127.0.0.1');
     stoppers.push(() => apiServer.stop());
 
+    const assembly = options.synthDir
+      ? await readAssembly(resolve(options.synthDir))
+      : await synthesizeDevStack({ outdir: join(stateDir, 'cdk.out') });
     const stack = new LocalStack(assembly.template, {
       stackName: assembly.stackName,
       region: LOCAL_REGION,
@@ -180,7 +181,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         onIntegrationError: (route, error) => onError(`HTTP API ${route}: integration failed`, error),
       });
     }
-    mcpFunctionName = mcpFunctionOf(stack);
+    const functionUrl = functionUrlOf(stack);
+    mcpFunctionName = functionUrl?.functionArn;
+    mcpUrlOpen = functionUrl?.authType === 'NONE';
 
     return {
       urls: { api: apiServer.url, aws: aws.url, bc: sandbox.url, mcp: `${mcpServer.url}/mcp` },
@@ -317,11 +320,16 @@ function apiJwtConfig(api: HttpApiDefinition | undefined): JwtIssuerConfig {
   return { issuer: authorizer.issuer, audience: authorizer.audience };
 }
 
-/** The function behind the stack's AWS::Lambda::Url (the MCP server). */
-function mcpFunctionOf(stack: LocalStack): string | undefined {
-  const [url] = stack.resourcesOfType('AWS::Lambda::Url');
+/** The stack's AWS::Lambda::Url (the MCP server's): its function and auth type (AWS_IAM or NONE). */
+function functionUrlOf(stack: LocalStack): { functionArn: string; authType: string } | undefined {
+  const urls = stack.resourcesOfType('AWS::Lambda::Url');
+  if (urls.length > 1) throw new Error(`the local cloud serves one function URL, the stack has ${urls.length}`);
+  const [url] = urls;
   if (!url) return undefined;
-  return stack.resolveString(url[1].Properties?.TargetFunctionArn, 'TargetFunctionArn');
+  return {
+    functionArn: stack.resolveString(url[1].Properties?.TargetFunctionArn, `${url[0]}.TargetFunctionArn`),
+    authType: stack.resolveString(url[1].Properties?.AuthType ?? 'AWS_IAM', `${url[0]}.AuthType`),
+  };
 }
 
 function defaultOnError(message: string, error?: unknown): void {

@@ -57,6 +57,18 @@ export async function waitUntilAnswering(urls: LocalCloudUrls, timeoutMs: number
   }
 }
 
+/** A busy port is the usual failure: name the variable that moves it. */
+function startFailure(error: unknown): string {
+  const { code, port } = (error ?? {}) as { code?: string; port?: number };
+  if (code === 'EADDRINUSE') {
+    const settings = localSettingsFromEnv();
+    const variable = (Object.entries(settings.ports) as Array<[string, number]>).find(([, p]) => p === port)?.[0];
+    const names: Record<string, string> = { api: 'LOCAL_API_PORT', aws: 'LOCAL_AWS_PORT', bc: 'LOCAL_BC_PORT', mcp: 'LOCAL_MCP_PORT' };
+    return `port ${port} is already in use${variable ? `; set ${names[variable]} to another port (0 picks a free one)` : ''}`;
+  }
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const settings = localSettingsFromEnv();
@@ -94,7 +106,7 @@ async function main(): Promise<void> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   main().catch((error: unknown) => {
-    process.stderr.write(`the local cloud could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`the local cloud could not start: ${startFailure(error)}\n`);
     process.exit(1);
   });
 }
