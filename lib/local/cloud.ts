@@ -142,11 +142,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       ...(options.asyncRetryDelaysMs ? { asyncRetryDelaysMs: options.asyncRetryDelaysMs } : {}),
     });
     const localLambda = lambda;
-    stoppers.push(() => localLambda.stop());
+    stoppers.push(() => localLambda.stop()); // a second stop after the mappings' is a no-op
 
     // EventBridge reaches SQS itself; Lambda and Step Functions targets are delivered here.
     aws.events.setTargetDispatcher(async (target: RuleTarget, payload: string) => {
-      if (target.arn.startsWith('arn:aws:lambda:')) localLambda.invokeAsync(target.arn, JSON.parse(payload));
+      if (target.arn.startsWith('arn:aws:lambda:')) localLambda.invokeAsync(target.arn, parsePayload(payload));
       else if (target.arn.startsWith('arn:aws:states:')) aws.stepFunctions.startExecution(target.arn, payload);
       else throw new Error(`the local cloud cannot deliver to target ${target.arn}`);
     });
@@ -330,6 +330,15 @@ function functionUrlOf(stack: LocalStack): { functionArn: string; authType: stri
     functionArn: stack.resolveString(url[1].Properties?.TargetFunctionArn, `${url[0]}.TargetFunctionArn`),
     authType: stack.resolveString(url[1].Properties?.AuthType ?? 'AWS_IAM', `${url[0]}.AuthType`),
   };
+}
+
+/** A target payload is JSON text; an input transformer may also produce plain text, passed on as a string. */
+function parsePayload(payload: string): unknown {
+  try {
+    return JSON.parse(payload);
+  } catch {
+    return payload;
+  }
 }
 
 function defaultOnError(message: string, error?: unknown): void {
