@@ -165,6 +165,17 @@ function stateOf(execution: ExecutionRecord): Record<string, any> {
   const entered = execution.history.filter((h) => h.type.endsWith('StateEntered')).at(-1) as { stateEnteredEventDetails: { input: string } };
   return JSON.parse(entered.stateEnteredEventDetails.input) as Record<string, any>;
 }
+/** The state of every failed task invocation (the history is sequential: Map items run one at a time). */
+function failedStates(execution: ExecutionRecord): string[] {
+  let current = '';
+  const failed: string[] = [];
+  for (const event of execution.history) {
+    if (event.type === 'TaskStateEntered') current = (event as { stateEnteredEventDetails: { name: string } }).stateEnteredEventDetails.name;
+    if (event.type === 'TaskFailed') failed.push(current);
+  }
+  return failed;
+}
+
 const names = (events: RecordedEvent[]) =>
   events.map((e) => (e.name === 'checkpoint:created' ? `checkpoint:${String(e.detail.step)}` : e.name === 'rollback:initiated' ? `rollback:initiated@${String(e.detail.failedStep)}` : e.name));
 
@@ -218,8 +229,9 @@ interface FailureCase {
   failedStep: (typeof FORWARD_STEPS)[number];
   compensated: string[];
   checkpoints: string[];
-  /** Failed Lambda invocations in the whole execution: the failing step's attempts, and no compensation. */
-  failedInvocations: number;
+  /** The state whose invocations failed (no compensation may fail) and how often, when that is fixed. */
+  failedState?: string;
+  failedInvocations?: number;
 }
 
 const failureCases: FailureCase[] = [
@@ -229,6 +241,7 @@ const failureCases: FailureCase[] = [
     failedStep: 'createOrder',
     compensated: ['deleteOrder'],
     checkpoints: [],
+    failedState: 'CreateOrder',
     failedInvocations: 1,
   },
   {
@@ -237,7 +250,9 @@ const failureCases: FailureCase[] = [
     failedStep: 'addLines',
     compensated: ['deleteLines', 'deleteOrder'],
     checkpoints: ['checkpoint:createOrder'],
-    failedInvocations: 1,
+    // aws-local-stepfunctions still runs the Map's queued iteration after one failed, alongside the
+    // compensations (AWS starts no further iteration): the fault stays on so that line fails too, and
+    // which state's failure the history shows last is left open.
   },
   {
     title: 'the last line (after the first was added)',
@@ -245,6 +260,7 @@ const failureCases: FailureCase[] = [
     failedStep: 'addLines',
     compensated: ['deleteLines', 'deleteOrder'],
     checkpoints: ['checkpoint:createOrder'],
+    failedState: 'AddLine',
     failedInvocations: 1,
   },
   {
@@ -253,6 +269,7 @@ const failureCases: FailureCase[] = [
     failedStep: 'reserveInventory',
     compensated: ['releaseReservations', 'deleteLines', 'deleteOrder'],
     checkpoints: ['checkpoint:createOrder', 'checkpoint:addLines'],
+    failedState: 'ReserveInventory',
     failedInvocations: 1,
   },
   {
@@ -261,12 +278,13 @@ const failureCases: FailureCase[] = [
     failedStep: 'reserveInventory',
     compensated: ['releaseReservations', 'deleteLines', 'deleteOrder'],
     checkpoints: ['checkpoint:createOrder', 'checkpoint:addLines'],
+    failedState: 'ReserveInventory',
     failedInvocations: 4,
   },
 ];
 
 describe('a failure at each forward step leaves BC exactly as it was', () => {
-  it.each(failureCases)('at $title', async ({ faults, failedStep, compensated, checkpoints, failedInvocations }) => {
+  it.each(failureCases)('at $title', async ({ faults, failedStep, compensated, checkpoints, failedState, failedInvocations }) => {
     const input = sagaInput(fixture);
     const before = await bcSnapshot(observer);
     for (const fault of faults) sandbox.addFault(fault);
@@ -284,7 +302,9 @@ describe('a failure at each forward step leaves BC exactly as it was', () => {
     expect(taskCompleted!.detail).toMatchObject({ status: 'failed', error: { code: expect.stringMatching(/^Bc/) } });
     const state = stateOf(execution);
     expect(Object.keys(state.compensations)).toEqual(compensated);
-    expect(execution.history.filter((h) => h.type === 'TaskFailed')).toHaveLength(failedInvocations);
+    const failed = failedStates(execution);
+    if (failedState !== undefined) expect(new Set(failed)).toEqual(new Set([failedState]));
+    if (failedInvocations !== undefined) expect(failed).toHaveLength(failedInvocations);
   });
 
   it('retries a transient failure before compensating (three retries, each with one client retry)', async () => {
