@@ -162,7 +162,7 @@ async function runSaga(input: SagaInput, decision: Decision = 'grant'): Promise<
 /** The saga's state at its end: the output, or for a failed execution the input of its last state. */
 function stateOf(execution: ExecutionRecord): Record<string, any> {
   if (execution.output !== undefined) return JSON.parse(execution.output) as Record<string, any>;
-  const entered = execution.history.filter((h) => h.type.endsWith('StateEntered')).at(-1) as { stateEnteredEventDetails: { input: string } };
+  const entered = execution.history.filter((h) => h.type.endsWith('StateEntered')).at(-1) as unknown as { stateEnteredEventDetails: { input: string } };
   return JSON.parse(entered.stateEnteredEventDetails.input) as Record<string, any>;
 }
 /** The state of every failed task invocation (the history is sequential: Map items run one at a time). */
@@ -170,7 +170,7 @@ function failedStates(execution: ExecutionRecord): string[] {
   let current = '';
   const failed: string[] = [];
   for (const event of execution.history) {
-    if (event.type === 'TaskStateEntered') current = (event as { stateEnteredEventDetails: { name: string } }).stateEnteredEventDetails.name;
+    if (event.type === 'TaskStateEntered') current = (event as unknown as { stateEnteredEventDetails: { name: string } }).stateEnteredEventDetails.name;
     if (event.type === 'TaskFailed') failed.push(current);
   }
   return failed;
