@@ -1,0 +1,102 @@
+// The approval scenarios of issue 6 on the local cloud, through the HTTP API: a purchase-order saga waits in
+// its .waitForTaskToken step until an approver of the tenant decides; a grant runs it (the order exists once),
+// a denial ends it with nothing written; the requester cannot approve their own write; another tenant's
+// approver gets 404; a second, contrary decision is refused and changes nothing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Chat, sandboxGet, startAgentCloud } from '../e2e-agent/chat.js';
+import { eventually, type TestCloud } from '../support/local-cloud.js';
+import { bcWrites, call } from '../security/support.js';
+
+let cloud: TestCloud;
+let alice: Chat;
+let tokens: { carol: string; aliceApprover: string; mallory: string };
+
+beforeAll(async () => {
+  cloud = await startAgentCloud();
+  alice = await Chat.open(cloud, 'local', 'alice');
+  tokens = {
+    carol: await cloud.token({ sub: 'carol', tenant: 'local', roles: ['approver'] }),
+    // The requester, even holding the approver role, may not approve her own write.
+    aliceApprover: await cloud.token({ sub: 'alice', tenant: 'local', roles: ['approver'] }),
+    mallory: await cloud.token({ sub: 'mallory', tenant: 'elsewhere', roles: ['approver'] }),
+  };
+});
+afterAll(async () => {
+  await cloud?.stop();
+});
+
+interface ListedApproval {
+  approvalId: string;
+  planId: string;
+  taskId: string;
+  summary: string;
+  operation: { tool: string; arguments: Record<string, unknown> };
+  requestedBy: string;
+  status: string;
+  expiresAt: string;
+}
+
+/** The pending approval of a plan, as an approver of the tenant sees it. */
+function approvalOf(planId: string): Promise<ListedApproval> {
+  return eventually(`the approval of plan ${planId}`, async () => {
+    const listed = await call(cloud, 'GET', '/v1/approvals?status=pending', { token: tokens.carol });
+    expect(listed.status).toBe(200);
+    return (listed.body.approvals as ListedApproval[]).find((a) => a.planId === planId);
+  });
+}
+
+const decide = (approvalId: string, token: string, decision: 'grant' | 'deny', reason?: string) =>
+  call(cloud, 'POST', `/v1/approvals/${approvalId}`, { token, body: JSON.stringify({ decision, ...(reason ? { reason } : {}) }) });
+
+const purchaseOrders = (): Promise<number> => sandboxGet(cloud, 'purchaseOrders/$count');
+
+describe('a purchase-order saga waits for a person', () => {
+  it('runs once an approver of the tenant grants it; the requester and other tenants cannot decide', async () => {
+    const before = await purchaseOrders();
+    const waiting = await alice.ask('create purchase order for vendor 20000: 5 x 1896-S at EAST', ['awaiting_approval', 'failed', 'succeeded'], 45_000);
+    expect(waiting.status, JSON.stringify(waiting)).toBe('awaiting_approval');
+    expect(waiting.tasks[0]).toMatchObject({ tool: 'saga_purchase_order', status: 'awaiting_approval' });
+
+    const approval = await approvalOf(waiting.planId);
+    expect(approval).toMatchObject({
+      taskId: waiting.tasks[0]!.id,
+      requestedBy: 'alice',
+      status: 'pending',
+      operation: { tool: 'saga_purchase_order', arguments: { vendorNumber: '20000', lines: [{ itemNumber: '1896-S', quantity: 5, locationCode: 'EAST' }] } },
+    });
+    expect(approval.summary).toMatch(/purchase order/i);
+    expect(await purchaseOrders()).toBe(before);
+
+    expect((await decide(approval.approvalId, tokens.aliceApprover, 'grant')).status).toBe(403);
+    expect((await decide(approval.approvalId, tokens.mallory, 'grant')).status).toBe(404);
+    const granted = await decide(approval.approvalId, tokens.carol, 'grant', 'vendor confirmed');
+    expect(granted.status, JSON.stringify(granted.body)).toBe(200);
+    expect(granted.body).toMatchObject({ approvalId: approval.approvalId, status: 'granted', decidedBy: 'carol' });
+
+    const done = await alice.until(waiting.planId, ['succeeded', 'failed'], 45_000);
+    expect(done.status, JSON.stringify(done)).toBe('succeeded');
+    expect(await purchaseOrders()).toBe(before + 1);
+
+    // A second, contrary decision is refused and changes nothing; the same one again is answered alike.
+    expect((await decide(approval.approvalId, tokens.carol, 'deny')).status).toBe(409);
+    expect((await decide(approval.approvalId, tokens.carol, 'grant')).body).toMatchObject({ status: 'granted', decidedBy: 'carol' });
+    expect(await purchaseOrders()).toBe(before + 1);
+  });
+
+  it('ends with nothing written when the approver denies it', async () => {
+    const before = await purchaseOrders();
+    cloud.sandbox.resetStats();
+    const waiting = await alice.ask('create purchase order for vendor 20000: 2 x 1900-S at EAST', ['awaiting_approval', 'failed', 'succeeded'], 45_000);
+    expect(waiting.status, JSON.stringify(waiting)).toBe('awaiting_approval');
+    const approval = await approvalOf(waiting.planId);
+    const denied = await decide(approval.approvalId, tokens.carol, 'deny', 'not this quarter');
+    expect(denied.body).toMatchObject({ status: 'denied', reason: 'not this quarter' });
+
+    const done = await alice.until(waiting.planId, ['succeeded', 'failed'], 45_000);
+    expect(done.status).toBe('failed');
+    expect(done.tasks[0]!.status).toBe('failed');
+    expect(await purchaseOrders()).toBe(before);
+    expect(bcWrites(cloud)).toEqual({});
+    expect((await decide(approval.approvalId, tokens.carol, 'grant')).status).toBe(409);
+  });
+});
