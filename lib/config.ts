@@ -3,6 +3,7 @@
 // context or a test) over the stage defaults and validates the result, so a bad value fails synthesis with
 // a message that names the setting instead of producing a broken stack.
 import { z } from 'zod';
+import { isEntitySet } from '../functions/core/bc/entities.js';
 
 export const STAGES = ['dev', 'staging', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -53,8 +54,13 @@ const environmentSchema = z.object({
     companyId: z.string().min(1).optional(),
     /** OAuth2 token endpoint; unset means Entra ID's endpoint for the tenant. */
     tokenUrl: z.url().optional(),
-    /** Entity sets the MCP write tools may change; ['*'] for all, [] for none. */
-    writableEntitySets: z.array(z.string().regex(/^(\*|[A-Za-z][A-Za-z0-9]*)$/)),
+    /**
+     * Entity sets the MCP write tools may change; ['*'] for all, [] for none. Checked against the BC entity
+     * catalogue here so that a typo fails synthesis instead of the MCP server's start.
+     */
+    writableEntitySets: z.array(
+      z.string().refine((name) => name === '*' || isEntitySet(name), { message: 'must be * or an entity set of the BC catalogue' }),
+    ),
   }),
   claude: z.object({
     model: z.string().min(1),
@@ -139,7 +145,7 @@ function defaults(stage: Stage): EnvironmentConfig {
       tenant: 'common',
       environment: prod ? 'production' : 'sandbox',
       writableEntitySets: ['customers', 'vendors', 'items', 'salesOrders', 'salesOrderLines', 'purchaseOrders',
-        'purchaseOrderLines', 'itemReservations'],
+        'purchaseOrderLines'],
     },
     claude: { model: 'claude-sonnet-4-5' },
     breaker: { threshold: 5, windowSeconds: 60, openSeconds: 60 },

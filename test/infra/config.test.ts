@@ -80,3 +80,11 @@ describe('app context', () => {
     expect(() => stagesOf(new App({ context: { environments: ['dev', 'qa'] } }))).toThrow(/unknown stage 'qa'/);
   });
 });
+
+describe('writable entity sets', () => {
+  it('refuses a name outside the BC catalogue at synthesis', async () => {
+    const { configFor } = await import('../../lib/config.js');
+    expect(() => configFor('dev', { bc: { writableEntitySets: ['itemReservations'] } } as never)).toThrow(/writableEntitySets/);
+    expect(configFor('dev').bc.writableEntitySets).not.toContain('itemReservations');
+  });
+});
