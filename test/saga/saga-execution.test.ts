@@ -1,163 +1,34 @@
-// The whole purchase-order saga as the stack defines it, executed on the local AWS endpoint (Step Functions
-// by aws-local-stepfunctions, DynamoDB, EventBridge, Secrets Manager) with every Lambda task dispatched to
-// the step handler in-process, configured through its environment against the BC sandbox. The approval is
-// given with SendTaskSuccess through the Step Functions SDK, as the approvals side will. Failures are
-// injected with the sandbox's faults; BC must end exactly as it began, with the saga's events in order.
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { Logger } from '@aws-lambda-powertools/logger';
+// The whole purchase-order saga as the stack defines it, executed on the local AWS endpoint with the step
+// handler in-process against the BC sandbox (harness.ts), the approval given through the Step Functions SDK.
+// Failures are injected with the sandbox's faults; BC must end exactly as it began, with the events in order.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BcClient } from '../../functions/core/bc/index.js';
 import { parseEventDetail, type EventName } from '../../functions/core/events/index.js';
-import { approvalIdFor, operationHashOf, orderKeyFor, SAGA_STEPS, sagaDepsFromEnv } from '../../functions/core/saga/index.js';
-import { createStateStore, type PlanStore } from '../../functions/core/store/index.js';
-import { approvalKey } from '../../functions/orchestrator/routes/approvals.js';
-import { createStepHandler } from '../../functions/saga-steps/purchase-order/index.js';
+import { operationHashOf, orderKeyFor, SAGA_STEPS } from '../../functions/core/saga/index.js';
 import { COMPENSATIONS, FORWARD_STEPS, SAGA_EVENT_SOURCE, SAGA_STEPS as CONSTRUCT_STEPS } from '../../lib/constructs/purchase-order-saga.js';
-import type { ExecutionRecord, LocalAws } from '../../lib/local/aws/index.js';
-import { startBcSandbox, type BcSandbox, type FaultRuleInput } from '../../lib/local/bc-sandbox/index.js';
-import { startLocalAws } from '../local-aws/support.js';
-import { TABLE_DEFINITIONS, TEST_TABLES } from '../support/dynamo.js';
-import { synthesizeSaga, withoutRootResultPath, withShortRetries } from './state-machine.js';
-import { bcSnapshot, observerClient, orderFixture, sagaFootprint, sagaInput, storeSagaPlan, type OrderFixture, type SagaInput } from './support.js';
+import type { ExecutionRecord } from '../../lib/local/aws/index.js';
+import type { BcSandbox, FaultRuleInput } from '../../lib/local/bc-sandbox/index.js';
+import { startSagaHarness, type RecordedEvent, type SagaHarness } from './harness.js';
+import { bcSnapshot, sagaFootprint, sagaInput, type OrderFixture } from './support.js';
 
-interface RecordedEvent {
-  name: string;
-  source: string;
-  detail: Record<string, unknown>;
-}
-
+let harness: SagaHarness;
 let sandbox: BcSandbox;
-let aws: LocalAws;
-let cleanupAws: () => Promise<void>;
-let sfn: SFNClient;
-let db: DynamoDBDocumentClient;
-let plans: PlanStore;
 let observer: BcClient;
 let fixture: OrderFixture;
-let stateMachineArn: string;
-const delivered: RecordedEvent[] = [];
-const waiters: { match: (e: RecordedEvent) => boolean; resolve: (e: RecordedEvent) => void }[] = [];
-const savedEnv = { ...process.env };
-
-function nextEvent(match: (e: RecordedEvent) => boolean): Promise<RecordedEvent> {
-  const seen = delivered.find(match);
-  if (seen) return Promise.resolve(seen);
-  return new Promise((resolve) => waiters.push({ match, resolve }));
-}
-
-/** As Lambda reports a function error to Step Functions: errorType = the error's name, Cause = JSON. */
-function lambdaError(error: unknown): Error {
-  const e = error instanceof Error ? error : new Error(String(error));
-  const failure = new Error(JSON.stringify({ errorType: e.name, errorMessage: e.message }));
-  failure.name = e.name;
-  return failure;
-}
+const runSaga: SagaHarness['runSaga'] = (input, decision) => harness.runSaga(input, decision);
 
 beforeAll(async () => {
-  const local = await startLocalAws();
-  aws = local.aws;
-  cleanupAws = local.cleanup;
-  sandbox = await startBcSandbox({ port: 0 });
-  observer = observerClient(sandbox);
-  fixture = await orderFixture(observer);
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: aws.url,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-  });
-  const dynamo = new DynamoDBClient(local.clientConfig);
-  for (const table of TABLE_DEFINITIONS) await dynamo.send(new CreateTableCommand(table));
-  db = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
-  plans = createStateStore({ tableName: TEST_TABLES.STATE_TABLE, db }).plans;
-  sfn = new SFNClient(local.clientConfig);
-
-  const saga = synthesizeSaga(aws);
-  // Everything on the bus from the project's sources, in delivery order.
-  aws.events.createBus(saga.busName);
-  aws.events.putRule({ busName: saga.busName, name: 'record-all', eventPattern: JSON.stringify({ source: [{ prefix: 'bc-agent.' }] }) });
-  aws.events.putTargets(saga.busName, 'record-all', [{ id: 'recorder', arn: 'arn:aws:lambda:us-east-1:000000000000:function:recorder' }]);
-  aws.events.setTargetDispatcher(async (_target, payload) => {
-    const event = JSON.parse(payload) as { 'detail-type': string; source: string; detail: Record<string, unknown> };
-    const recorded = { name: event['detail-type'], source: event.source, detail: event.detail };
-    delivered.push(recorded);
-    for (const waiter of waiters.filter((w) => w.match(recorded))) {
-      waiters.splice(waiters.indexOf(waiter), 1);
-      waiter.resolve(recorded);
-    }
-  });
-
-  const secretArn = aws.secretsManager.putSecret('bc-agent/bc-credentials', JSON.stringify({ clientId: sandbox.clientId, clientSecret: sandbox.clientSecret }));
-  const env = {
-    BC_API_BASE_URL: sandbox.url,
-    BC_TENANT: sandbox.tenant,
-    BC_ENVIRONMENT: sandbox.environment,
-    BC_TOKEN_URL: sandbox.tokenUrl,
-    BC_CREDENTIALS_SECRET_ARN: secretArn,
-    EVENT_BUS_NAME: saga.busName,
-    ...TEST_TABLES,
-    APPROVAL_TTL_MINUTES: '15',
-    // Injected 5xx answers count against the breaker; this file tests the saga, test/breaker the breaker.
-    BREAKER_THRESHOLD: '1000',
-  };
-  const logger = new Logger({ serviceName: 'saga-test', logLevel: 'ERROR' });
-  const handler = createStepHandler(() => sagaDepsFromEnv(env, logger, { bcMaxRetries: 1, bcOptions: { sleep: async () => undefined } }), logger);
-  aws.stepFunctions.setTaskHandlers({
-    invokeLambda: async (arn, payload) => {
-      if (arn !== saga.stepsFunctionArn) throw new Error(`unexpected function ${arn}`);
-      try {
-        return await handler(payload);
-      } catch (error) {
-        throw lambdaError(error);
-      }
-    },
-  });
-  stateMachineArn = aws.stepFunctions.createStateMachine({ name: saga.name, definition: withShortRetries(withoutRootResultPath(saga.definition)) });
+  harness = await startSagaHarness({ shortRetries: true });
+  ({ sandbox, observer, fixture } = harness);
 }, 120_000);
 
 afterAll(async () => {
-  sfn?.destroy();
-  await sandbox?.stop();
-  await cleanupAws?.();
-  process.env = savedEnv;
+  await harness?.stop();
 });
 
 beforeEach(() => {
   sandbox.clearFaults();
 });
-
-type Decision = 'grant' | 'deny' | 'none';
-
-/** What the approvals side does once a person decided: resume the execution on the recorded task token. */
-async function decide(input: SagaInput, decision: 'grant' | 'deny'): Promise<void> {
-  const { Item } = await db.send(new GetCommand({ TableName: TEST_TABLES.APPROVALS_TABLE, Key: approvalKey(input.tenantId, approvalIdFor(input)) }));
-  const token = String(Item!.taskToken);
-  if (decision === 'grant') {
-    const output = { approvalId: Item!.approvalId, status: 'granted', operationHash: Item!.operationHash, decidedBy: 'bob' };
-    await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
-  } else {
-    await sfn.send(new SendTaskFailureCommand({ taskToken: token, error: 'ApprovalDenied', cause: 'denied by bob' }));
-  }
-}
-
-/** Starts the saga for a new task, decides its approval when asked, and waits for the end. */
-async function runSaga(input: SagaInput, decision: Decision = 'grant'): Promise<{ execution: ExecutionRecord; events: RecordedEvent[] }> {
-  await storeSagaPlan(plans, input);
-  const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: input.taskId, input: JSON.stringify(input) }));
-  const ofTask = (e: RecordedEvent) => e.detail.taskId === input.taskId;
-  const finished = aws.stepFunctions.waitForExecution(executionArn!);
-  if (decision !== 'none') {
-    // The approval request, unless the execution ends first (then the assertions say why).
-    const asked = await Promise.race([nextEvent((e) => ofTask(e) && e.name === 'approval:requested'), finished.then(() => undefined)]);
-    if (asked) await decide(input, decision);
-  }
-  const execution = await finished;
-  // Events published by the step handler were routed before its step returned; deliveries finish here.
-  await aws.events.idle();
-  return { execution, events: delivered.filter(ofTask) };
-}
 
 /** The saga's state at its end: the output, or for a failed execution the input of its last state. */
 function stateOf(execution: ExecutionRecord): Record<string, any> {
