@@ -1,11 +1,13 @@
 // The approval scenarios of issue 6 on the local cloud, through the HTTP API: a purchase-order saga waits in
 // its .waitForTaskToken step until an approver of the tenant decides; a grant runs it (the order exists once),
-// a denial ends it with nothing written; the requester cannot approve their own write; another tenant's
+// a denial or an expiry ends it with nothing written; the requester cannot approve their own write; another tenant's
 // approver gets 404; a second, contrary decision is refused and changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Chat, sandboxGet, startAgentCloud } from '../e2e-agent/chat.js';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { approvalKey } from '../../functions/core/approvals/index.js';
 import { eventually, type TestCloud } from '../support/local-cloud.js';
-import { bcWrites, call } from '../security/support.js';
+import { bcWrites, call, documentClient, tableName } from '../security/support.js';
 
 let cloud: TestCloud;
 let alice: Chat;
@@ -49,6 +51,18 @@ const decide = (approvalId: string, token: string, decision: 'grant' | 'deny', r
   call(cloud, 'POST', `/v1/approvals/${approvalId}`, { token, body: JSON.stringify({ decision, ...(reason ? { reason } : {}) }) });
 
 const purchaseOrders = (): Promise<number> => sandboxGet(cloud, 'purchaseOrders/$count');
+
+/** Moves an approval's deadline into the past, as if its 15 minutes had gone by. */
+async function letExpire(approvalId: string): Promise<void> {
+  await documentClient(cloud).send(
+    new UpdateCommand({
+      TableName: tableName(cloud, 'TablesApprovals'),
+      Key: approvalKey('local', approvalId),
+      UpdateExpression: 'SET expiresAt = :past',
+      ExpressionAttributeValues: { ':past': Math.floor(Date.now() / 1000) - 1 },
+    }),
+  );
+}
 
 describe('a purchase-order saga waits for a person', () => {
   it('runs once an approver of the tenant grants it; the requester and other tenants cannot decide', async () => {
@@ -98,5 +112,26 @@ describe('a purchase-order saga waits for a person', () => {
     expect(await purchaseOrders()).toBe(before);
     expect(bcWrites(cloud)).toEqual({});
     expect((await decide(approval.approvalId, tokens.carol, 'grant')).status).toBe(409);
+  });
+
+  it('ends with nothing written when nobody decides in time', async () => {
+    const before = await purchaseOrders();
+    cloud.sandbox.resetStats();
+    const waiting = await alice.ask('create purchase order for vendor 20000: 1 x 1896-S at EAST', ['awaiting_approval', 'failed', 'succeeded'], 45_000);
+    expect(waiting.status, JSON.stringify(waiting)).toBe('awaiting_approval');
+    const approval = await approvalOf(waiting.planId);
+    await letExpire(approval.approvalId);
+
+    // Looking at the list records the expiry (as the scheduled sweep does), and the saga hears it.
+    const listed = await call(cloud, 'GET', '/v1/approvals?status=pending', { token: tokens.carol });
+    expect(JSON.stringify(listed.body)).not.toContain(approval.approvalId);
+    const late = await decide(approval.approvalId, tokens.carol, 'grant');
+    expect(late.status).toBe(409);
+    expect(late.body.error.message).toMatch(/expired/);
+
+    const done = await alice.until(waiting.planId, ['succeeded', 'failed'], 45_000);
+    expect(done.status).toBe('failed');
+    expect(await purchaseOrders()).toBe(before);
+    expect(bcWrites(cloud)).toEqual({});
   });
 });
