@@ -1,0 +1,185 @@
+// The agent on the local cloud: AWS API calls per chat message, by service, for a 1-task and a 3-task plan
+// (counted by a proxy in front of the local AWS endpoint, which every function is pointed at through the
+// SDK's per-service endpoint variables), and the end-to-end latency of `count customers` (POST → answer
+// visible through GET /v1/plans/{id}), p50/p95.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDocumentClient, createStateStore, type StateStore } from '../functions/core/store/index.js';
+import { startLocalCloud, type LocalCloud } from '../lib/local/cloud.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../lib/local/config.js';
+import { PROJECT_ROOT, synthesizeDevStack } from '../lib/local/synth.js';
+
+const LATENCY_RUNS = 20;
+/** Standard sets only: the stack's default list names the custom itemReservations API the MCP config refuses. */
+const WRITABLE_SETS = 'customers,vendors,items,salesOrders,salesOrderLines,purchaseOrders,purchaseOrderLines';
+
+interface CountingProxy {
+  url: string;
+  target: string;
+  counts: Map<string, number>;
+  total(): number;
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+/** `DynamoDB_20120810.PutItem` → `dynamodb PutItem`; the service from the X-Amz-Target prefix. */
+function serviceOf(target: string | undefined): string {
+  if (!target) return 'other';
+  const prefix = target.slice(0, target.indexOf('.'));
+  if (prefix.startsWith('DynamoDB')) return 'dynamodb';
+  if (prefix === 'AmazonSQS') return 'sqs';
+  if (prefix === 'AWSEvents') return 'eventbridge';
+  if (prefix.startsWith('AWSStepFunctions')) return 'stepfunctions';
+  if (prefix === 'secretsmanager') return 'secretsmanager';
+  return prefix.toLowerCase();
+}
+
+async function startCountingProxy(): Promise<CountingProxy> {
+  const counts = new Map<string, number>();
+  const proxy: CountingProxy = {
+    url: '',
+    target: '',
+    counts,
+    total: () => [...counts.values()].reduce((a, b) => a + b, 0),
+    reset: () => counts.clear(),
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+  const server: Server = createServer((req, res) => {
+    const target = req.headers['x-amz-target'];
+    const key = `${serviceOf(typeof target === 'string' ? target : undefined)} ${typeof target === 'string' ? target.slice(target.indexOf('.') + 1) : req.method}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    const upstream = new URL(proxy.target);
+    const forward = httpRequest(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on('error', () => res.writeHead(502).end());
+    req.pipe(forward);
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return proxy;
+}
+
+interface Session {
+  send(text: string): Promise<string>;
+  /** Polls GET /v1/plans/{id} as a chat front-end would. */
+  waitFor(planId: string): Promise<{ status: string; response?: string }>;
+  /** Polls the state table directly, past the counting proxy, so waiting adds no calls to the figures. */
+  waitQuietly(planId: string): Promise<{ status: string }>;
+}
+
+const SETTLED = ['succeeded', 'failed', 'cancelled', 'awaiting_approval'];
+
+async function poll<T extends { status: string }>(what: string, read: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const value = await read();
+    if (value && SETTLED.includes(value.status)) return value;
+    if (Date.now() > deadline) throw new Error(`${what} still ${value?.status ?? 'missing'} after 60 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function session(cloud: LocalCloud, token: string, store: StateStore): Session {
+  const sessionId = `bench-${Date.now().toString(36)}`;
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  return {
+    async send(text) {
+      const response = await fetch(`${cloud.urls.api}/v1/sessions/${sessionId}/messages`, { method: 'POST', headers, body: JSON.stringify({ text }) });
+      if (response.status !== 202) throw new Error(`POST message: ${response.status} ${await response.text()}`);
+      return ((await response.json()) as { planId: string }).planId;
+    },
+    waitFor: (planId) =>
+      poll(`plan ${planId}`, async () => (await (await fetch(`${cloud.urls.api}/v1/plans/${planId}`, { headers })).json()) as { status: string; response?: string }),
+    waitQuietly: (planId) => poll(`plan ${planId}`, () => store.plans.getPlan('local', planId)),
+  };
+}
+
+/** Waits until no AWS call has been made for `quietMs` (the audit and analytics consumers finish after the answer). */
+async function settle(proxy: CountingProxy, quietMs = 750, limitMs = 15_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  let last = -1;
+  while (Date.now() < deadline) {
+    const now = proxy.total();
+    if (now === last) return;
+    last = now;
+    await new Promise((r) => setTimeout(r, quietMs));
+  }
+}
+
+function byService(counts: Map<string, number>): string {
+  const services = new Map<string, number>();
+  for (const [key, n] of counts) services.set(key.split(' ')[0]!, (services.get(key.split(' ')[0]!) ?? 0) + n);
+  const total = [...services.values()].reduce((a, b) => a + b, 0);
+  const detail = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}=${n}`).join(', ');
+  return `${total} total — ${[...services.entries()].sort().map(([s, n]) => `${s} ${n}`).join(', ')}\n      (${detail})`;
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+export async function run(): Promise<void> {
+  const proxy = await startCountingProxy();
+  const stateDir = await mkdtemp(join(tmpdir(), 'bc-agent-bench-'));
+  const { assemblyDir } = await synthesizeDevStack({ outdir: join(PROJECT_ROOT, '.local', 'bench-cdk.out') });
+  const endpointEnv = Object.fromEntries(
+    ['DYNAMODB', 'SQS', 'EVENTBRIDGE', 'SFN', 'SECRETS_MANAGER'].map((service) => [`AWS_ENDPOINT_URL_${service}`, proxy.url]),
+  );
+  const cloud = await startLocalCloud({
+    stateDir,
+    synthDir: assemblyDir,
+    ports: { api: 0, aws: 0, bc: 0, mcp: 0 },
+    env: { ...endpointEnv, BC_WRITABLE_ENTITY_SETS: WRITABLE_SETS },
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  proxy.target = cloud.urls.aws;
+  try {
+    const stateTable = cloud.stack.resourcesOfType('AWS::DynamoDB::Table').find(([id]) => id.startsWith('TablesState'))![0];
+    const direct = new DynamoDBClient({ endpoint: cloud.urls.aws, region: LOCAL_REGION, credentials: { ...LOCAL_CREDENTIALS } });
+    const store = createStateStore({ tableName: String(cloud.stack.ref(stateTable)), db: createDocumentClient(direct) });
+    const chat = session(cloud, await cloud.token({ sub: 'bench', tenant: 'local' }), store);
+    // Warm every function on the path once (cold starts are not what these figures are about).
+    for (const text of ['count customers', 'get vendor 10000 then analyze vendors by balance; count items']) {
+      await chat.waitFor(await chat.send(text));
+    }
+    await settle(proxy);
+
+    console.log('AWS API calls per chat message (functions → local AWS endpoint, warm):');
+    for (const [label, text] of [
+      ['1-task plan (count customers)', 'count customers'],
+      ['3-task plan (get vendor 10000 then analyze vendors by balance; count items)', 'get vendor 10000 then analyze vendors by balance; count items'],
+    ] as const) {
+      proxy.reset();
+      const plan = await chat.waitQuietly(await chat.send(text));
+      await settle(proxy);
+      console.log(`  ${label}: ${plan.status}, ${byService(proxy.counts)}`);
+    }
+
+    const latencies: number[] = [];
+    for (let i = 0; i < LATENCY_RUNS; i++) {
+      const started = performance.now();
+      const plan = await chat.waitFor(await chat.send('count customers'));
+      if (plan.status !== 'succeeded') throw new Error(`count customers ended ${plan.status}`);
+      latencies.push(performance.now() - started);
+    }
+    latencies.sort((a, b) => a - b);
+    console.log(
+      `count customers end to end (POST → answer via GET, polled every 20 ms), ${LATENCY_RUNS} runs: ` +
+        `p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms, max ${latencies.at(-1)!.toFixed(0)} ms`,
+    );
+    direct.destroy();
+  } finally {
+    await cloud.stop();
+    await proxy.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
