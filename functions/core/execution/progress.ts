@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import {
   causedBy,
   createEvent,
+  EventValidationError,
   taskCreatedFields,
   type DomainEvent,
   type EventContext,
@@ -222,11 +223,22 @@ export async function dispatchLevel(deps: PlanProgressDeps, plan: StoredPlan, le
       if (moved.transitioned) update(task, 'failed', reason);
       continue;
     }
+    let created: DomainEvent<'task:created'>;
+    try {
+      created = createEvent('task:created', taskCreatedFields(task, args), { ...context, taskId: id });
+    } catch (error) {
+      // The stored task does not fit the task:created schema: it cannot run as planned; say why rather than retry.
+      if (!(error instanceof EventValidationError)) throw error;
+      const reason = `Not run: ${error.message}`;
+      const moved = await deps.store.plans.transitionTask(plan.tenantId, plan.planId, id, 'failed', { from: ['pending', 'dispatched'], error: { code: 'InvalidTask', message: reason } });
+      if (moved.transitioned) update(task, 'failed', reason);
+      continue;
+    }
     if (task.status === 'pending') {
       const moved = await deps.store.plans.transitionTask(plan.tenantId, plan.planId, id, 'dispatched', { from: ['pending'] });
       if (!moved.transitioned) continue;
     }
-    events.push(createEvent('task:created', taskCreatedFields(task, args), { ...context, taskId: id }));
+    events.push(created);
   }
   if (events.length > 0) await deps.publisher.publish(events);
   return events.filter((e) => e.name === 'task:created').length;
