@@ -68,12 +68,14 @@ export interface SagaDepsOverrides {
   bcOptions?: BcClientOptions;
   /** BC client retries inside one step before the state machine's own retry takes over. */
   bcMaxRetries?: number;
+  /** Instead of the EVENT_BUS_NAME publisher (tests record). */
+  publisher?: EventPublisher;
   now?: () => Date;
 }
 
 export async function sagaDepsFromEnv(env: Env, logger: Logger, overrides: SagaDepsOverrides = {}): Promise<PurchaseOrderSagaDeps> {
   const bcConfig = await loadBcClientConfig(env, overrides.loadCredentials ?? loadBcCredentialsFromSecretsManager);
-  const publisher = createPublisher({ busName: requiredEnv(env, 'EVENT_BUS_NAME'), component: SAGA_COMPONENT });
+  const publisher = overrides.publisher ?? createPublisher({ busName: requiredEnv(env, 'EVENT_BUS_NAME'), component: SAGA_COMPONENT });
   const db = createDocumentClient();
   const breaker = new CircuitBreaker({
     key: bcBreakerKey(bcConfig.tenant, bcConfig.environment),
