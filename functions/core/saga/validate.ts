@@ -67,18 +67,19 @@ export async function validateOrder(bc: SagaBc, context: SagaContext, order: Pur
   });
 
   // Availability: API v2.0 shows inventory per item (all locations); reservations are what is already promised.
-  const stocked = itemNumbers.map((n) => itemByNumber.get(n)).filter((item) => item && item.blocked !== true && item.type === 'Inventory');
+  const stocked = itemNumbers
+    .map((n) => itemByNumber.get(n))
+    .filter((item): item is Record<string, unknown> => item !== undefined && item.blocked !== true && item.type === 'Inventory');
   if (stocked.length > 0) {
     const reserved = await bc.reservations.list(
-      { filter: { field: 'itemId', op: 'in', values: stocked.map((item) => String(item!.id)) }, select: ['itemId', 'quantity'] },
+      { filter: { field: 'itemId', op: 'in', values: stocked.map((item) => String(item.id)) }, select: ['itemId', 'quantity'] },
       company,
     );
     for (const item of stocked) {
-      const id = String(item!.id);
-      const wanted = round(order.lines.filter((l) => l.itemNumber === item!.number).reduce((sum, l) => sum + l.quantity, 0));
-      const promised = reserved.value.filter((r) => r.itemId === id).reduce((sum, r) => sum + Number(r.quantity), 0);
-      const available = round(Number(item!.inventory) - promised);
-      if (wanted > available) problems.push(`item ${String(item!.number)}: ${wanted} wanted but only ${available} available`);
+      const wanted = round(order.lines.filter((l) => l.itemNumber === item.number).reduce((sum, l) => sum + l.quantity, 0));
+      const promised = reserved.value.filter((r) => r.itemId === item.id).reduce((sum, r) => sum + Number(r.quantity), 0);
+      const available = round(Number(item.inventory) - promised);
+      if (wanted > available) problems.push(`item ${String(item.number)}: ${wanted} wanted but only ${available} available`);
     }
   }
 
