@@ -103,6 +103,10 @@ export async function recordCompletion(deps: PlanProgressDeps, detail: EventDeta
 }
 
 async function followTaskUpdate(deps: PlanProgressDeps, detail: EventDetail<'task:updated'>): Promise<number> {
+  const matters =
+    detail.status === 'awaiting_approval' || detail.status === 'failed' || detail.status === 'cancelled' || detail.previousStatus === 'awaiting_approval';
+  // Most updates (running, a retry notice) change nothing for the plan: no read.
+  if (!matters) return 0;
   const plan = await loadPlan(deps, detail);
   if (!plan) return 0;
   if (detail.status === 'awaiting_approval') {
