@@ -1,5 +1,5 @@
 // The security suite on the local cloud, through the HTTP API (issue 6): every route but health refuses
-// missing, expired and forged tokens with 401; another tenant's sessions, plans and approvals are 404 on
+// missing, expired and forged tokens with 401 (and so does the MCP server's URL); another tenant's sessions, plans and approvals are 404 on
 // every route (never 403, which would say they exist); oversized and malformed bodies are 413 / 400.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_ROUTES } from '../../lib/constructs/api.js';
@@ -43,6 +43,23 @@ describe('authentication on every route but health', () => {
     // The same request with a valid token gets past the authorizer (whatever the route then answers).
     const valid = await cloud.token({ sub: 'alice', tenant: 'local' });
     expect(await refused({ token: valid })).not.toBe(401);
+  });
+});
+
+describe('the MCP server', () => {
+  it('refuses calls without a valid bearer token or signature', async () => {
+    const initialize = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'probe', version: '1' } } });
+    const post = (authorization?: string) =>
+      fetch(cloud.urls.mcp, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(authorization ? { authorization } : {}) },
+        body: initialize,
+      });
+    expect((await post()).status).toBe(401);
+    for (const [what, token] of Object.entries(tokens)) expect((await post(`Bearer ${token}`)).status, what).toBe(401);
+    expect((await post('AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=00')).status).toBe(401);
+    const valid = await post(`Bearer ${await cloud.token({ sub: 'alice', tenant: 'local' })}`);
+    expect(valid.status).not.toBe(401);
   });
 });
 

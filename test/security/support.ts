@@ -11,20 +11,31 @@ export interface ApiAnswer {
   body: any;
 }
 
+/**
+ * One request to the HTTP API. The stage is throttled (a token bucket, like API Gateway's), and this suite
+ * sends bursts: a 429 is waited out and retried like a well-behaved client does, so each answer is the
+ * route's own.
+ */
 export async function call(cloud: TestCloud, method: string, path: string, options: { token?: string; authorization?: string; body?: string | Buffer; contentType?: string } = {}): Promise<ApiAnswer> {
   const headers: Record<string, string> = {};
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.authorization) headers.authorization = options.authorization;
   if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
-  const response = await fetch(`${cloud.urls.api}${path}`, { method, headers, ...(options.body !== undefined ? { body: options.body } : {}) });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // Not JSON: the test sees the text.
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(`${cloud.urls.api}${path}`, { method, headers, ...(options.body !== undefined ? { body: options.body } : {}) });
+    const text = await response.text();
+    if (response.status === 429 && attempt < 20) {
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      continue;
+    }
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Not JSON: the test sees the text.
+    }
+    return { status: response.status, body };
   }
-  return { status: response.status, body };
 }
 
 /** Tokens the authorizer must refuse, each with what is wrong with it. */
