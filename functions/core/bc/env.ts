@@ -3,7 +3,7 @@
 // BC_CREDENTIALS_SECRET_ARN (`{ "clientId", "clientSecret" }`), or, for the stdio bin and local runs, from
 // BC_CLIENT_ID / BC_CLIENT_SECRET. Secret values never appear in an error or a log line.
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BcClientConfig } from './client.js';
 
 export interface BcCredentials {

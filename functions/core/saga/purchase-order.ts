@@ -3,7 +3,7 @@
 // returning what the state machine stores under `$.results.<step>` / `$.compensations.<step>`. Failures leave
 // as toStepError classifies them, so the state machine retries BC outages and compensates on the rest.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EventPublisher } from '../events/index.js';
 import type { PlanStore } from '../store/index.js';
 import { requestApproval } from './approval-request.js';

@@ -1,7 +1,7 @@
 // The shapes that travel through the purchase-order saga: the execution input the write worker starts it
 // with, and each step's result as later steps read it back from `$.results`. Everything a step reads is
 // parsed here, so a state machine that passes the wrong thing fails with a clear SagaInputInvalid.
-import { z } from 'zod';
+import * as z from 'zod';
 import { idSchema } from '../events/catalogue.js';
 import { invalidInput } from './errors.js';
 

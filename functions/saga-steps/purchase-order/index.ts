@@ -2,7 +2,7 @@
 // Thin on purpose: parse, set the correlation keys, run the step from functions/core/saga, log the outcome.
 // Errors leave with the names the state machine retries or catches on (functions/core/saga/errors.ts).
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createLogger, resetCorrelation, setCorrelation } from '../../core/observability/index.js';
 import {
   invalidInputError,
