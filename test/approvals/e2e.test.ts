@@ -1,7 +1,9 @@
-// The approval scenarios of issue 6 on the local cloud, through the HTTP API: a purchase-order saga waits in
-// its .waitForTaskToken step until an approver of the tenant decides; a grant runs it (the order exists once),
-// a denial or an expiry ends it with nothing written; the requester cannot approve their own write; another tenant's
-// approver gets 404; a second, contrary decision is refused and changes nothing.
+// The approval scenarios of issue 6 on the local cloud, through the HTTP API. `create customer
+// displayName='…'` waits at awaiting_approval with nothing in BC; an approver of the tenant grants it and the
+// customer exists exactly once (approval:granted resumes it through the write queue). A purchase-order saga
+// waits in its .waitForTaskToken step until an approver decides; a grant runs it (the order exists once). A
+// denial or an expiry ends either with nothing written; the requester cannot approve their own write (403);
+// another tenant's approver gets 404; a second, contrary decision is refused and changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Chat, sandboxGet, startAgentCloud } from '../e2e-agent/chat.js';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -49,6 +51,18 @@ function approvalOf(planId: string): Promise<ListedApproval> {
 
 const decide = (approvalId: string, token: string, decision: 'grant' | 'deny', reason?: string) =>
   call(cloud, 'POST', `/v1/approvals/${approvalId}`, { token, body: JSON.stringify({ decision, ...(reason ? { reason } : {}) }) });
+
+/** Customers named exactly `name`, as BC has them. */
+const customersNamed = async (name: string): Promise<number> =>
+  (await sandboxGet(cloud, `customers?$filter=displayName eq '${name.replaceAll("'", "''")}'`)).value.length;
+
+async function waitingWrite(name: string) {
+  const plan = await alice.ask(`create customer displayName='${name}'`, ['awaiting_approval', 'failed', 'succeeded'], 45_000);
+  expect(plan.status, JSON.stringify(plan)).toBe('awaiting_approval');
+  expect(plan.tasks[0]).toMatchObject({ tool: 'bc_create_entity', status: 'awaiting_approval' });
+  expect(await customersNamed(name)).toBe(0);
+  return { plan, approval: await approvalOf(plan.planId) };
+}
 
 const purchaseOrders = (): Promise<number> => sandboxGet(cloud, 'purchaseOrders/$count');
 
@@ -133,5 +147,51 @@ describe('a purchase-order saga waits for a person', () => {
     expect(done.status).toBe('failed');
     expect(await purchaseOrders()).toBe(before);
     expect(bcWrites(cloud)).toEqual({});
+  });
+});
+
+describe('a single write waits for a person', () => {
+  it('is written exactly once after an approver of the tenant grants it', async () => {
+    const name = 'Approval Grant Co';
+    const { plan, approval } = await waitingWrite(name);
+    expect(approval).toMatchObject({
+      requestedBy: 'alice',
+      status: 'pending',
+      operation: { tool: 'bc_create_entity', arguments: { entity: 'customers', data: { displayName: name } } },
+    });
+    expect(approval.summary).toContain(name);
+
+    expect((await decide(approval.approvalId, tokens.aliceApprover, 'grant')).status).toBe(403);
+    expect((await decide(approval.approvalId, tokens.mallory, 'grant')).status).toBe(404);
+    expect((await decide(approval.approvalId, tokens.carol, 'grant')).status).toBe(200);
+
+    const done = await alice.until(plan.planId, ['succeeded', 'failed'], 45_000);
+    expect(done.status, JSON.stringify(done)).toBe('succeeded');
+    expect(await customersNamed(name)).toBe(1);
+    expect((await decide(approval.approvalId, tokens.carol, 'deny')).status).toBe(409);
+    expect((await decide(approval.approvalId, tokens.carol, 'grant')).status).toBe(200);
+    expect(await customersNamed(name)).toBe(1);
+  });
+
+  it('writes nothing when denied', async () => {
+    const name = 'Approval Deny Co';
+    const { plan, approval } = await waitingWrite(name);
+    expect((await decide(approval.approvalId, tokens.carol, 'deny')).status).toBe(200);
+    const done = await alice.until(plan.planId, ['succeeded', 'failed'], 45_000);
+    expect(done.status).toBe('failed');
+    expect(done.tasks[0]!.error?.code).toBe('ApprovalDenied');
+    expect((await decide(approval.approvalId, tokens.carol, 'grant')).status).toBe(409);
+    expect(await customersNamed(name)).toBe(0);
+  });
+
+  it('writes nothing when nobody decides in time', async () => {
+    const name = 'Approval Expiry Co';
+    const { plan, approval } = await waitingWrite(name);
+    await letExpire(approval.approvalId);
+    expect((await decide(approval.approvalId, tokens.carol, 'grant')).status).toBe(409);
+    const done = await alice.until(plan.planId, ['succeeded', 'failed'], 45_000);
+    expect(done.status).toBe('failed');
+    expect(done.tasks[0]!.error?.code).toBe('ApprovalExpired');
+    expect(await customersNamed(name)).toBe(0);
   });
 });
