@@ -104,6 +104,17 @@ describe('Step Functions through the SDK', () => {
     expect(history.events!.map((event) => event.id)).toEqual(history.events!.map((_, index) => index + 1));
   });
 
+  it('treats ResultPath "$" as AWS does: the result replaces the input', async () => {
+    const arn = await createMachine('root-result', {
+      StartAt: 'Double',
+      States: { Double: { Type: 'Task', Resource: FN('double'), ResultPath: '$', End: true } },
+    });
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{"value":21}' }));
+    const execution = await finished(executionArn!);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(JSON.parse(execution.output!)).toBe(42);
+  });
+
   it('exposes the context object: execution id and name, state entered time', async () => {
     const arn = await createMachine('context', {
       StartAt: 'Read',

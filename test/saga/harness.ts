@@ -17,7 +17,7 @@ import type { ExecutionRecord, LocalAws } from '../../lib/local/aws/index.js';
 import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
 import { startLocalAws } from '../local-aws/support.js';
 import { TABLE_DEFINITIONS, TEST_TABLES } from '../support/dynamo.js';
-import { synthesizeSaga, withoutRootResultPath, withShortRetries } from './state-machine.js';
+import { synthesizeSaga, withShortRetries } from './state-machine.js';
 import { observerClient, orderFixture, storeSagaPlan, type OrderFixture, type SagaInput } from './support.js';
 
 export interface RecordedEvent {
@@ -127,7 +127,7 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
         }
       },
     });
-    const definition = withoutRootResultPath(saga.definition);
+    const definition = saga.definition;
     const stateMachineArn = aws.stepFunctions.createStateMachine({ name: saga.name, definition: options.shortRetries ? withShortRetries(definition) : definition });
 
     const decide = async (input: SagaInput, decision: 'grant' | 'deny'): Promise<void> => {

@@ -49,24 +49,6 @@ export function synthesizeSaga(aws: { url: string; region: string; accountId: st
 }
 
 /**
- * aws-local-stepfunctions stores a result under a key named "$" when ResultPath is "$" (AWS replaces the
- * state's input with the result, as when ResultPath is absent). The construct's AddLine uses "$"; until the
- * local engine normalizes it, the test drops the field, which is the same on AWS.
- */
-export function withoutRootResultPath(definition: string): string {
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (!node || typeof node !== 'object') return;
-    const record = node as Record<string, unknown>;
-    if (record.ResultPath === '$') delete record.ResultPath;
-    Object.values(record).forEach(visit);
-  };
-  const parsed = JSON.parse(definition) as unknown;
-  visit(parsed);
-  return JSON.stringify(parsed);
-}
-
-/**
  * The same definition with every retrier waiting 1 s flat (IntervalSeconds 1, BackoffRate 1, no jitter or
  * cap) so a test sees every retry without the production backoff; which errors are retried and how often
  * is unchanged.

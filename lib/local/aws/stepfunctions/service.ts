@@ -458,6 +458,7 @@ function compile(text: string): { definition: StateMachineDefinition; stateMachi
   } catch (error) {
     throw new AwsError('InvalidDefinition', `Invalid State Machine Definition: '${(error as Error).message}'`);
   }
+  dropRootResultPaths(definition);
   for (const [, resource, state] of taskStates(definition)) {
     if (!isSupportedResource(resource)) throw new AwsError('InvalidDefinition', `Invalid State Machine Definition: resource '${resource}' is not supported locally`);
     if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) state.TimeoutSeconds = UNLIMITED_TASK_SECONDS;
@@ -467,6 +468,18 @@ function compile(text: string): { definition: StateMachineDefinition; stateMachi
   } catch (error) {
     throw new AwsError('InvalidDefinition', `Invalid State Machine Definition: '${(error as Error).message}'`);
   }
+}
+
+/**
+ * `ResultPath: "$"` means what an absent ResultPath means on AWS (the result replaces the state's input), but
+ * aws-local-stepfunctions stores the result under a key named "$"; dropping it gives AWS's behaviour.
+ */
+function dropRootResultPaths(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(dropRootResultPaths);
+  if (!node || typeof node !== 'object') return;
+  const record = node as Record<string, unknown>;
+  if (record.ResultPath === '$') delete record.ResultPath;
+  Object.values(record).forEach(dropRootResultPaths);
 }
 
 type TaskStateDefinition = { Resource: string; TimeoutSeconds?: number; TimeoutSecondsPath?: string; HeartbeatSeconds?: number };
