@@ -237,6 +237,12 @@ describe('sagas', () => {
     h.clock.advanceMinutes(20);
     await h.service.expireOverdue();
     expect(h.saga.calls[1]).toEqual({ kind: 'fail', token: 'token-x', error: APPROVAL_NOT_GRANTED, cause: expect.stringContaining('expired') });
+
+    // A step retried after the deadline, before any sweep: the expiry reaches the new token too.
+    await h.service.request(sagaRequest('t-saga-late', 'token-a'));
+    h.clock.advanceMinutes(20);
+    expect(await h.service.request(sagaRequest('t-saga-late', 'token-b'))).toMatchObject({ status: 'expired' });
+    expect(h.saga.calls.slice(2).map((c) => [c.kind, c.token]).sort()).toEqual([['fail', 'token-a'], ['fail', 'token-b']]);
   });
 });
 

@@ -142,23 +142,23 @@ export class ApprovalService {
     if (boundHash(existing) !== hash) {
       return { status: 'mismatch', approvalId, expiresAt: this.outcome(existing).expiresAt, reason: `approval ${approvalId} of this task was asked for a different operation` };
     }
-    if (isOverdue(existing, this.now())) return this.outcome(await this.expire(existing));
-    if (existing.status === 'pending') {
-      if (request.taskToken && request.taskToken !== existing.taskToken) {
-        if (!(await this.deps.store.replaceTaskToken(existing, request.taskToken))) {
+    const current = isOverdue(existing, this.now()) ? await this.expire(existing) : existing;
+    if (current.status === 'pending') {
+      if (request.taskToken && request.taskToken !== current.taskToken) {
+        if (!(await this.deps.store.replaceTaskToken(current, request.taskToken))) {
           // Decided meanwhile: answer the new token with the decision.
           return this.request(request);
         }
       }
       // The first request's announcement may have been lost: the same event again (consumers dedupe on eventId).
-      await this.deps.publisher.publish([requestedEvent(existing)]);
-      return this.outcome(existing);
+      await this.deps.publisher.publish([requestedEvent(current)]);
+      return this.outcome(current);
     }
-    // Already decided: a retried saga step waits on a new token, which hears the decision at once.
-    if (request.taskToken && request.taskToken !== existing.taskToken) {
-      await this.tellWaiters({ ...existing, taskToken: request.taskToken });
+    // Already decided (or just expired): a retried saga step waits on a new token, which hears the decision at once.
+    if (request.taskToken && request.taskToken !== current.taskToken) {
+      await this.tellWaiters({ ...current, taskToken: request.taskToken });
     }
-    return this.outcome(existing);
+    return this.outcome(current);
   }
 
   /** The record of an approval as it stands now (an overdue one is expired first), or undefined. */
