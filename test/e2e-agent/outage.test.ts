@@ -60,7 +60,7 @@ describe('a BC outage', () => {
       }));
       const found = Items.filter((i) => i.name === 'task:updated').map((i) => JSON.parse(i.detail as string).reason as string | undefined).filter((r) => r?.includes('retrying'));
       return found.length >= 2 ? found : undefined;
-    });
+    }, 30_000);
     expect(reasons.sort()).toEqual([
       expect.stringMatching(/^Business Central is unavailable right now; retrying in [12] s \(attempt 1 of 3\)\.$/),
       expect.stringMatching(/^Business Central is unavailable right now; retrying in [1-4] s \(attempt 2 of 3\)\.$/),
@@ -89,7 +89,7 @@ describe('a BC outage', () => {
     });
     expect(cloud.sandbox.stats().total).toBe(0);
     expect((await chat.plan(plan.planId)).status).toBe('failed');
-  });
+  }, 150_000);
 
   it('refuses a queue it cannot tell apart, with the candidates', async () => {
     await expect(runDlqCommand(['show', 'Query'], { sqs, out: () => undefined })).rejects.toThrow(/matches several dead-letter queues/);
