@@ -31,8 +31,9 @@ function parseArgs<T>(tool: string, args: Record<string, unknown>, resolved?: z.
 export function queryExecutor(limits: QueryLimits = DEFAULT_QUERY_LIMITS): TaskExecutor {
   return async (context) => {
     const args = parseArgs<QueryArgs>(context.task.tool, context.args);
-    // Reads are keyed by task only: a redelivered query returns the first answer instead of asking BC again.
-    const payload = await context.once({ operation: 'query' }, () => runQuery(context.bc(), args, limits));
+    // Keyed by task and operation: a redelivered query returns the first answer instead of asking BC again.
+    const operation = operationHash(context.events.tenantId, context.task.tool, context.args);
+    const payload = await context.once({ operation }, () => runQuery(context.bc(), args, limits));
     return { kind: 'succeeded', payload };
   };
 }
