@@ -132,9 +132,9 @@ export class BcAgentStack extends Stack {
         STATE_TABLE: state.tableName,
         IDEMPOTENCY_TABLE: idempotency.tableName,
       };
-      // Analysis summarises results already stored; the others reach BC through the MCP server, which
-      // holds the circuit breaker.
-      if (type !== 'analysis') environment.MCP_SERVER_URL = this.mcpServer.mcpUrl;
+      // Query and write reach BC through the MCP server, which holds the circuit breaker; analysis summarises
+      // results already stored and validation checks against the entity catalogue, so neither may call it.
+      if (reachesBc(type)) environment.MCP_SERVER_URL = this.mcpServer.mcpUrl;
       if (type === 'write') {
         Object.assign(environment, approvalEnvironment, { PURCHASE_ORDER_SAGA_ARN: this.saga.stateMachine.stateMachineArn });
       }
@@ -157,7 +157,7 @@ export class BcAgentStack extends Stack {
       state.grantReadWriteData(fn);
       idempotency.grantReadWriteData(fn);
       bus.grantPutEventsTo(fn);
-      if (worker.type !== 'analysis') this.mcpServer.grantInvokeUrl(fn);
+      if (reachesBc(worker.type)) this.mcpServer.grantInvokeUrl(fn);
     }
     const writer = this.workers.write.handler.function;
     this.tables.grantApprovalsReadWrite(this.workers.write.handler);
@@ -247,4 +247,9 @@ export class BcAgentStack extends Stack {
     });
     new CfnOutput(this, 'PurchaseOrderSagaArn', { value: this.saga.stateMachine.stateMachineArn });
   }
+}
+
+/** The worker types that call BC (through the MCP server). */
+function reachesBc(type: WorkerType): boolean {
+  return type === 'query' || type === 'write';
 }

@@ -32,7 +32,7 @@ export function mcpClientFromEnv(): McpClient {
 export interface WorkerDefinition {
   type: TaskType;
   executor: TaskExecutor;
-  /** Whether the worker reaches BC (query, write, validation) and so needs MCP_SERVER_URL. */
+  /** Whether the worker reaches BC (query, write) and so needs MCP_SERVER_URL. */
   usesBc: boolean;
   options?: TaskWorkerOptions;
 }

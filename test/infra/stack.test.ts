@@ -248,7 +248,7 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
     for (const type of WORKER_TYPES) {
       const workerEnv = env(stack.workers[type].handler.function);
       expect(workerEnv.EVENT_BUS_NAME, type).toEqual({ Ref: logicalIdOf(stack, stack.backbone.bus) });
-      expect('MCP_SERVER_URL' in workerEnv, type).toBe(type !== 'analysis');
+      expect('MCP_SERVER_URL' in workerEnv, type).toBe(type === 'query' || type === 'write');
       expect(workerEnv.MAX_RECEIVE_COUNT, type).toBe(String(MAX_RECEIVE_COUNT));
     }
     expect(env(stack.workers.write.handler.function).PURCHASE_ORDER_SAGA_ARN).toEqual({ Ref: logicalIdOf(stack, stack.saga.stateMachine) });
