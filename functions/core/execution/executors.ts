@@ -1,5 +1,5 @@
 // What each task type does once its worker has it (run-task.ts handles the lifecycle around it).
-import { z } from 'zod';
+import * as z from 'zod';
 import { analyzeArgsSchema, findTool, type QueryArgs, type ValidateArgs } from '../plan/index.js';
 import { purchaseOrderSchema, type PurchaseOrderRequest } from '../saga/schema.js';
 import { operationHash, type ApprovalGate, type ApprovalSubject } from './approvals.js';
