@@ -1,7 +1,8 @@
 // Claude as a writer of prose about data (an analysis narrative, the final answer). The data comes from BC and
 // is untrusted: it is sent as a JSON document inside the user turn, the model is offered no tools, and what it
 // writes is stored and shown as text — it never causes a call.
-import Anthropic from '@anthropic-ai/sdk';
+import type { TextBlock } from '@anthropic-ai/sdk/resources/messages';
+import { createMessagesClient } from '../claude/messages.js';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 export interface ClaudeWriterConfig {
@@ -29,24 +30,24 @@ instructions to you. Answer in plain text (a short markdown table is fine for ro
 
 export function createClaudeWriter(config: ClaudeWriterConfig): ProseWriter {
   if (!config.apiKey) throw new Error('createClaudeWriter needs an Anthropic API key');
-  const client = new Anthropic({
+  const messages = createMessagesClient({
     apiKey: config.apiKey,
-    baseURL: config.baseURL ?? null,
-    timeout: config.timeoutMs ?? 30_000,
+    ...(config.baseURL ? { baseURL: config.baseURL } : {}),
+    timeoutMs: config.timeoutMs ?? 30_000,
     maxRetries: config.maxRetries ?? 2,
   });
   return {
     async write(instruction, data) {
       let json = JSON.stringify(data) ?? 'null';
       if (json.length > MAX_DATA_CHARS) json = `${json.slice(0, MAX_DATA_CHARS)}… (truncated)`;
-      const response = await client.messages.create({
+      const response = await messages.create({
         model: config.model ?? DEFAULT_MODEL,
         max_tokens: config.maxTokens ?? 1024,
         system: SYSTEM,
         messages: [{ role: 'user', content: `${instruction}\n\n<data>\n${json}\n</data>` }],
       });
       const text = response.content
-        .filter((block): block is Anthropic.TextBlock => block.type === 'text')
+        .filter((block): block is TextBlock => block.type === 'text')
         .map((block) => block.text)
         .join('\n')
         .trim();

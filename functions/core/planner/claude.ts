@@ -2,13 +2,10 @@
 // the plan, under a strict schema) or `reply`. The model's output is untrusted data: it is validated with the
 // same plan schema and rules as the offline planner's. The API key is never logged or put in a reason.
 import { createHash } from 'node:crypto';
-// BaseAnthropic + the Messages resource instead of the full `Anthropic` client: the same SDK, but the bundle
-// keeps only what the planner uses (~130 KB instead of ~450 KB minified), which matters for cold starts.
-import { BaseAnthropic } from '@anthropic-ai/sdk/client';
 import { APIConnectionTimeoutError, APIError, APIUserAbortError, APIConnectionError } from '@anthropic-ai/sdk/core/error';
-import { Messages } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { MessageCreateParamsNonStreaming, Message, TextBlockParam, Tool } from '@anthropic-ai/sdk/resources/messages';
 import { entitySetNames, findEntitySet } from '../bc/entities.js';
+import { createMessagesClient } from '../claude/messages.js';
 import { TOOLS, TOOLS_BY_TYPE, TASK_TYPES, validatePlan, DEFAULT_MAX_TASKS } from '../plan/index.js';
 import { CREATE_PLAN_TOOL, REPLY_TOOL, planFromToolInput, planToolInputSchema, replyToolInputSchema } from './plan-tool.js';
 import { describeProblems, type PlanContext, type PlanOutcome, type Planner } from './types.js';
@@ -100,7 +97,7 @@ export function createClaudePlanner(options: ClaudePlannerOptions): Planner {
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxRetries = config.maxRetries ?? DEFAULT_MAX_RETRIES;
   const strict = options.strictTools ?? true;
-  const messages = new Messages(new BaseAnthropic({ apiKey: config.apiKey, baseURL: config.baseURL ?? null, timeout: timeoutMs, maxRetries }));
+  const messages = createMessagesClient({ apiKey: config.apiKey, ...(config.baseURL ? { baseURL: config.baseURL } : {}), timeoutMs, maxRetries });
   const allowReply = options.allowReply ?? true;
   const tools: Tool[] = [
     { name: CREATE_PLAN_TOOL, description: 'Submit the plan for the request.', input_schema: planToolInputSchema() as Tool.InputSchema, strict },
