@@ -335,9 +335,9 @@ describe('approvals', () => {
     expectError(await decide('ap-3', { decision: 'deny' }, approver), 409, 'Conflict');
   });
 
-  it('refuses to decide an expired approval', async () => {
+  it('refuses to decide an expired approval, and records the expiry that ends the waiting write', async () => {
     await seedApproval('approvals-e', 'ap-4', 'pending', Math.floor(Date.now() / 1000) - 10);
     expectError(await decide('ap-4', { decision: 'grant' }, claimsOf('approvals-e', 'carol', ['approver'])), 409, 'Conflict');
-    expect(sink.requests).toHaveLength(0);
+    expect(sink.accepted.map((e) => e.detailType)).toEqual(['approval:expired']);
   });
 });
