@@ -216,5 +216,8 @@ export function configFor(stage: Stage, overrides: ConfigOverrides = {}): Enviro
   if (stage === 'prod' && config.approvals.autoApprove.length > 0) {
     throw new Error(`Invalid configuration for stage 'prod': approvals.autoApprove must be empty in prod`);
   }
+  if (stage === 'prod' && config.approvals.allowSelfApproval) {
+    throw new Error(`Invalid configuration for stage 'prod': approvals.allowSelfApproval must be false in prod`);
+  }
   return config;
 }

@@ -38,7 +38,7 @@ export class BcAgentStack extends Stack {
   readonly saga: PurchaseOrderSaga;
   readonly orchestrator: HandlerFunction;
   readonly workers: Record<WorkerType, WorkerQueue>;
-  readonly consumers: { audit: EventConsumer; analytics: EventConsumer; planProgress: EventConsumer };
+  readonly consumers: { audit: EventConsumer; analytics: EventConsumer; planProgress: EventConsumer; approvalExpiry: EventConsumer };
   readonly api: Api;
   readonly observability: Observability;
 
@@ -212,7 +212,20 @@ export class BcAgentStack extends Stack {
     state.grantReadWriteData(planProgress.handler.function);
     idempotency.grantReadWriteData(planProgress.handler.function);
     bus.grantPutEventsTo(planProgress.handler.function);
-    this.consumers = { audit: auditConsumer, analytics, planProgress };
+    // Expires approvals nobody decided (reads and decisions expire overdue ones too; this catches the rest), so
+    // the waiting write or saga ends instead of waiting for the saga's own timeout.
+    const approvalExpiry = new EventConsumer(this, 'ApprovalExpiry', {
+      config,
+      bus,
+      handlerPath: 'consumers/approval-expiry',
+      description: `bc-agent ${config.stage}: expires overdue approvals`,
+      schedule: { id: 'EveryMinute', schedule: events.Schedule.rate(Duration.minutes(1)) },
+      environment: { EVENT_BUS_NAME: bus.eventBusName, ...approvalEnvironment },
+    });
+    this.tables.grantApprovalsReadWrite(approvalExpiry.handler);
+    bus.grantPutEventsTo(approvalExpiry.handler.function);
+    this.saga.stateMachine.grantTaskResponse(approvalExpiry.handler.function);
+    this.consumers = { audit: auditConsumer, analytics, planProgress, approvalExpiry };
 
     this.api = new Api(this, 'Api', { config, orchestrator });
 
@@ -226,6 +239,7 @@ export class BcAgentStack extends Stack {
       ['AuditConsumer', auditConsumer.handler],
       ['AnalyticsConsumer', analytics.handler],
       ['PlanProgressConsumer', planProgress.handler],
+      ['ApprovalExpiry', approvalExpiry.handler],
     ];
     for (const [name, handler] of functions) this.observability.watchFunction(name, handler.function, name);
     for (const worker of Object.values(this.workers)) {

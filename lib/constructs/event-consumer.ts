@@ -17,7 +17,9 @@ export interface EventConsumerProps {
   readonly handlerPath: string;
   readonly description: string;
   /** What the consumer receives; one rule per pattern. */
-  readonly patterns: Record<string, events.EventPattern>;
+  readonly patterns?: Record<string, events.EventPattern>;
+  /** Runs the consumer on a schedule too (a rule on the default bus, where schedules live). */
+  readonly schedule?: { id: string; schedule: events.Schedule };
   readonly environment?: Record<string, string>;
   /** Overrides config.consumers.timeoutSeconds (a consumer that calls Claude needs longer). */
   readonly timeout?: Duration;
@@ -40,19 +42,27 @@ export class EventConsumer extends Construct {
       environment: props.environment,
       deadLetterQueue: this.deadLetterQueue,
     });
-    for (const [ruleId, eventPattern] of Object.entries(props.patterns)) {
+    const target = () =>
+      new targets.LambdaFunction(this.handler.function, {
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: config.consumers.retryAttempts,
+        maxEventAge: Duration.seconds(config.consumers.maxEventAgeSeconds),
+      });
+    for (const [ruleId, eventPattern] of Object.entries(props.patterns ?? {})) {
       const rule = new events.Rule(this, ruleId, {
         eventBus: props.bus,
         description: `${props.handlerPath}: ${ruleId}`,
         eventPattern,
       });
-      rule.addTarget(
-        new targets.LambdaFunction(this.handler.function, {
-          deadLetterQueue: this.deadLetterQueue,
-          retryAttempts: config.consumers.retryAttempts,
-          maxEventAge: Duration.seconds(config.consumers.maxEventAgeSeconds),
-        }),
-      );
+      rule.addTarget(target());
+      this.rules.push(rule);
+    }
+    if (props.schedule) {
+      const rule = new events.Rule(this, props.schedule.id, {
+        description: `${props.handlerPath}: ${props.schedule.id}`,
+        schedule: props.schedule.schedule,
+      });
+      rule.addTarget(target());
       this.rules.push(rule);
     }
   }

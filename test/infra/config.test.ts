@@ -52,6 +52,7 @@ describe('configFor', () => {
   it('never auto-approves in prod', () => {
     expect(configFor('dev', { approvals: { autoApprove: ['POST:customers'] } }).approvals.autoApprove).toEqual(['POST:customers']);
     expect(() => configFor('prod', { approvals: { autoApprove: ['POST:customers'] } })).toThrow(/autoApprove must be empty in prod/);
+    expect(() => configFor('prod', { approvals: { allowSelfApproval: true } })).toThrow(/allowSelfApproval must be false in prod/);
   });
 
   it('rejects an unknown stage and a stage change through overrides', () => {

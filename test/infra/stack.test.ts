@@ -67,8 +67,8 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
       // Every queue, DLQs included, is encrypted and TLS-only.
       expect(queue.Properties?.SqsManagedSseEnabled, id).toBe(true);
     }
-    // 4 worker types × 2 lanes × (queue + DLQ) + 3 consumer DLQs.
-    expect(Object.keys(queues)).toHaveLength(WORKER_TYPES.length * 2 * 2 + 3);
+    // 4 worker types × 2 lanes × (queue + DLQ) + 4 consumer DLQs (audit, analytics, plan progress, approval expiry).
+    expect(Object.keys(queues)).toHaveLength(WORKER_TYPES.length * 2 * 2 + 4);
     for (const policy of Object.values(resourcesOf(t, 'AWS::SQS::QueuePolicy'))) {
       expect(JSON.stringify(policy.Properties!.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
     }
@@ -82,7 +82,10 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
         expect(target.DeadLetterConfig?.Arn, `${id} target has no DLQ`).toBeDefined();
         expect(target.RetryPolicy?.MaximumRetryAttempts, `${id} target has no retry policy`).toBeGreaterThan(0);
       }
-      expect(rule.Properties!.EventBusName, `${id} is not on the custom bus`).toBeDefined();
+      // Schedules live on the default bus; everything that reacts to events is on the custom bus.
+      if (rule.Properties!.ScheduleExpression === undefined) {
+        expect(rule.Properties!.EventBusName, `${id} is not on the custom bus`).toBeDefined();
+      }
     }
   });
 
@@ -112,9 +115,22 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
     }
   });
 
+  it('sweeps overdue approvals every minute, with a DLQ on the scheduled target', () => {
+    for (const stage of STAGES) {
+      const stack = synthesized.stacks[stage];
+      const fnId = logicalIdOf(stack, stack.consumers.approvalExpiry.handler.function);
+      const scheduled = Object.values(template(stage).findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: 'rate(1 minute)' } }));
+      expect(scheduled).toHaveLength(1);
+      const [target] = scheduled[0]!.Properties.Targets;
+      expect(referencedId(target.Arn)).toBe(fnId);
+      expect(target.DeadLetterConfig).toBeDefined();
+    }
+  });
+
   it('routes task:created to exactly one lane by task type and priority, and events to their consumers', () => {
     const stack = synthesized.stacks[stage];
-    const rules = Object.values(resourcesOf(template(stage), 'AWS::Events::Rule'));
+    // Event-driven rules only: scheduled ones (the approval sweep) have no pattern.
+    const rules = Object.values(resourcesOf(template(stage), 'AWS::Events::Rule')).filter((rule) => rule.Properties!.EventPattern);
     /** Logical ids of the targets of every rule that matches `event` (EventBridge's matching, as the local cloud implements it). */
     const targetsOf = (event: Record<string, unknown>): string[] =>
       rules
@@ -207,7 +223,7 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
 
   it('runs every function on nodejs24.x arm64 with X-Ray, its own log group and the common environment', () => {
     const functions = Object.entries(resourcesOf(template(stage), 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(10);
+    expect(functions).toHaveLength(11);
     for (const [id, fn] of functions) {
       const p = fn.Properties!;
       expect(p.Runtime, id).toBe('nodejs24.x');
