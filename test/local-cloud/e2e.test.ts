@@ -110,8 +110,11 @@ describe('local cloud from the dev template', () => {
     const [busName] = resourceNames('AWS::Events::EventBus');
     const { EventBuses = [] } = await events.send(new ListEventBusesCommand({}));
     expect(EventBuses.map((bus) => bus.Name)).toContain(busName);
-    const { Rules = [] } = await events.send(new ListRulesCommand({ EventBusName: busName }));
-    expect(Rules.map((rule) => rule.Name)).toEqual(expect.arrayContaining(resourceNames('AWS::Events::Rule')));
+    // Event rules live on the custom bus, scheduled ones (the approval sweep) on the default bus.
+    const rulesOn = async (bus: string) => (await events.send(new ListRulesCommand({ EventBusName: bus }))).Rules ?? [];
+    const rules = [...(await rulesOn(busName!)), ...(await rulesOn('default'))];
+    expect(rules.map((rule) => rule.Name)).toEqual(expect.arrayContaining(resourceNames('AWS::Events::Rule')));
+    expect(rules.some((rule) => rule.ScheduleExpression === 'rate(1 minute)')).toBe(true);
 
     const { TableNames = [] } = await new DynamoDBClient(cloud.clientConfig).send(new ListTablesCommand({}));
     expect(TableNames).toEqual(expect.arrayContaining(resourceNames('AWS::DynamoDB::Table')));
