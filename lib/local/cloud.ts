@@ -236,12 +236,19 @@ async function createResources(stack: LocalStack, aws: LocalAws, onError: NonNul
     else if (!existing) aws.stepFunctions.createStateMachine({ name: machine.name, arn: machine.arn, definition: machine.definition });
   }
   for (const rule of readRules(stack)) {
-    if (!rule.eventPattern) {
-      // Schedules need a timer service the local cloud does not run; say so rather than pretend.
-      onError(`rule ${rule.name} has no event pattern (schedule ${rule.scheduleExpression ?? 'none'}); it is not run locally`);
+    try {
+      aws.events.putRule({
+        busName: rule.busName,
+        name: rule.name,
+        ...(rule.eventPattern ? { eventPattern: JSON.stringify(rule.eventPattern) } : {}),
+        ...(rule.scheduleExpression ? { scheduleExpression: rule.scheduleExpression } : {}),
+        state: rule.state,
+      });
+    } catch (error) {
+      // A schedule the local cloud cannot run (or a rule with neither pattern nor schedule): say so, run the rest.
+      onError(`rule ${rule.name} is not run locally`, error);
       continue;
     }
-    aws.events.putRule({ busName: rule.busName, name: rule.name, eventPattern: JSON.stringify(rule.eventPattern), state: rule.state });
     aws.events.putTargets(rule.busName, rule.name, rule.targets);
   }
 }

@@ -5,6 +5,7 @@ import { JsonSnapshot } from '../persistence.js';
 import { AwsError } from '../protocol.js';
 import type { LocalSqs } from '../sqs/service.js';
 import type { PutEventsEntry, PutEventsResult, PutRuleInput, RuleTarget, TargetDispatcher } from '../types.js';
+import { InvalidScheduleError, nextFireTime, parseSchedule, type Schedule } from './schedule.js';
 import { targetPayload, validateInputTransformer, validateJsonPath } from './transform.js';
 
 export interface EventBusState {
@@ -65,10 +66,14 @@ export interface LocalEventBridgeOptions {
 const DEFAULT_RETRY_ATTEMPTS = 185;
 const DEFAULT_MAX_EVENT_AGE_SECONDS = 86_400;
 const MAX_RETRY_DELAY_MS = 60_000;
+/** Node's longest timer; a schedule further out wakes early and waits again. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export const resourceNotFound = (message: string): AwsError => new AwsError('ResourceNotFoundException', message);
 const invalidPattern = (error: unknown): AwsError =>
   new AwsError('InvalidEventPatternException', error instanceof Error ? error.message : String(error));
+const invalidSchedule = (error: InvalidScheduleError): AwsError =>
+  new AwsError('ValidationException', `Parameter ScheduleExpression is not valid: ${error.message}`);
 
 /** EventBridge buses, rules, targets and archives: PutEvents matches every enabled rule and delivers. */
 export class LocalEventBridge {
@@ -78,6 +83,8 @@ export class LocalEventBridge {
   private readonly replays: ReplayState[] = [];
   private readonly patterns = new Map<string, EventPattern>();
   private readonly retryTimers = new Set<unknown>();
+  /** Scheduled rules: the parsed expression, when the rule was put (rates count from it) and the pending timer. */
+  private readonly schedules = new Map<string, { schedule: Schedule; since: number; timer?: unknown }>();
   private readonly idleWaiters: (() => void)[] = [];
   private inFlight = 0;
   private dispatcher: TargetDispatcher | undefined;
@@ -96,6 +103,15 @@ export class LocalEventBridge {
       this.replays.push(...(saved?.replays ?? []));
     }
     if (!this.buses.has('default')) this.buses.set('default', { name: 'default', createdTimestamp: options.clock.now() });
+    for (const rule of this.rules.values()) {
+      if (!rule.scheduleExpression) continue;
+      try {
+        this.armSchedule(rule, parseSchedule(rule.scheduleExpression));
+      } catch (error) {
+        if (!(error instanceof InvalidScheduleError)) throw error;
+        // Saved before this expression was checked: keep the rule, never fire it.
+      }
+    }
   }
 
   /** Lambda and Step Functions targets are delivered by the runtime through this. */
@@ -173,6 +189,15 @@ export class LocalEventBridge {
         throw error;
       }
     }
+    let schedule: Schedule | undefined;
+    if (input.scheduleExpression) {
+      try {
+        schedule = parseSchedule(input.scheduleExpression);
+      } catch (error) {
+        if (error instanceof InvalidScheduleError) throw invalidSchedule(error);
+        throw error;
+      }
+    }
     const key = ruleKey(busName, input.name);
     const existing = this.rules.get(key);
     const rule: RuleState = { name: input.name, busName, state: input.state ?? 'ENABLED', targets: existing?.targets ?? [] };
@@ -180,6 +205,8 @@ export class LocalEventBridge {
     if (input.scheduleExpression) rule.scheduleExpression = input.scheduleExpression;
     if (input.description) rule.description = input.description;
     this.rules.set(key, rule);
+    if (schedule) this.armSchedule(rule, schedule);
+    else this.disarmSchedule(key);
     this.changed();
     return this.ruleArn(busName, input.name);
   }
@@ -196,7 +223,11 @@ export class LocalEventBridge {
   }
 
   setRuleState(busRef: string | undefined, name: string, state: 'ENABLED' | 'DISABLED'): void {
-    this.rule(busRef, name).state = state;
+    const rule = this.rule(busRef, name);
+    rule.state = state;
+    const scheduled = this.schedules.get(ruleKey(rule.busName, rule.name));
+    // Re-enabling starts the rate afresh, as a new PutRule would.
+    if (scheduled) this.armSchedule(rule, scheduled.schedule, state === 'ENABLED' ? this.options.clock.now() : scheduled.since);
     this.changed();
   }
 
@@ -205,6 +236,7 @@ export class LocalEventBridge {
     if (!rule) return;
     if (rule.targets.length > 0) throw new AwsError('ValidationException', 'Rule can\'t be deleted since it has targets.');
     this.rules.delete(ruleKey(rule.busName, rule.name));
+    this.disarmSchedule(ruleKey(rule.busName, rule.name));
     this.changed();
   }
 
@@ -347,6 +379,7 @@ export class LocalEventBridge {
     this.closed = true;
     for (const timer of this.retryTimers) this.options.clock.clearTimeout(timer);
     this.retryTimers.clear();
+    for (const key of [...this.schedules.keys()]) this.disarmSchedule(key);
     this.settleIdle();
     this.flush();
   }
@@ -395,11 +428,60 @@ export class LocalEventBridge {
       if (!pattern || !matchesEventPattern(pattern, event)) continue;
       const ruleArn = this.ruleArn(rule.busName, rule.name);
       if (options.filterRuleArns && !options.filterRuleArns.includes(ruleArn)) continue;
-      for (const target of rule.targets) {
-        const payload = targetPayload(target, event, { ruleArn, ruleName: rule.name, ingestionTime });
-        this.deliver(target, ruleArn, event, payload, 0, this.options.clock.now());
-      }
+      this.deliverToTargets(rule, event, ingestionTime);
     }
+  }
+
+  private deliverToTargets(rule: RuleState, event: Record<string, unknown>, ingestionTime: string): void {
+    const ruleArn = this.ruleArn(rule.busName, rule.name);
+    for (const target of rule.targets) {
+      const payload = targetPayload(target, event, { ruleArn, ruleName: rule.name, ingestionTime });
+      this.deliver(target, ruleArn, event, payload, 0, this.options.clock.now());
+    }
+  }
+
+  /** (Re)sets the timer of a scheduled rule for its next time; a disabled rule keeps its schedule, unarmed. */
+  private armSchedule(rule: RuleState, schedule: Schedule, since = this.options.clock.now()): void {
+    const key = ruleKey(rule.busName, rule.name);
+    this.disarmSchedule(key);
+    const entry: { schedule: Schedule; since: number; timer?: unknown } = { schedule, since };
+    this.schedules.set(key, entry);
+    if (this.closed || rule.state !== 'ENABLED') return;
+    const due = nextFireTime(schedule, this.options.clock.now(), since);
+    if (due === undefined) return;
+    const wake = () => {
+      entry.timer = undefined;
+      if (this.closed || this.schedules.get(key) !== entry) return;
+      const now = this.options.clock.now();
+      if (now < due) {
+        entry.timer = this.options.clock.setTimeout(wake, Math.min(due - now, MAX_TIMER_MS));
+        return;
+      }
+      this.deliverToTargets(rule, this.scheduledEvent(rule, due), new Date(now).toISOString());
+      this.armSchedule(rule, schedule, since);
+    };
+    entry.timer = this.options.clock.setTimeout(wake, Math.min(due - this.options.clock.now(), MAX_TIMER_MS));
+  }
+
+  private disarmSchedule(key: string): void {
+    const entry = this.schedules.get(key);
+    if (entry?.timer !== undefined) this.options.clock.clearTimeout(entry.timer);
+    this.schedules.delete(key);
+  }
+
+  /** The event AWS sends a scheduled rule's targets. */
+  private scheduledEvent(rule: RuleState, at: number): Record<string, unknown> {
+    return {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: this.options.accountId,
+      time: new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: this.options.region,
+      resources: [this.ruleArn(rule.busName, rule.name)],
+      detail: {},
+    };
   }
 
   private archiveEvent(busName: string, event: Record<string, unknown>): void {
