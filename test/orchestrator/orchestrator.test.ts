@@ -4,7 +4,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createOrchestrator } from '../../functions/orchestrator/app.js';
-import { approvalKey, approvalStatusKey } from '../../functions/orchestrator/routes/approvals.js';
+import { approvalKey, approvalStatusKey } from '../../functions/core/approvals/index.js';
 import { createPublisher } from '../../functions/core/events/index.js';
 import { createLogger } from '../../functions/core/observability/index.js';
 import type { Planner } from '../../functions/core/planner/types.js';

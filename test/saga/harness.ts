@@ -11,7 +11,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { BcClient } from '../../functions/core/bc/index.js';
 import { approvalIdFor, sagaDepsFromEnv } from '../../functions/core/saga/index.js';
 import { createStateStore, type PlanStore } from '../../functions/core/store/index.js';
-import { approvalKey } from '../../functions/orchestrator/routes/approvals.js';
+import { approvalKey } from '../../functions/core/approvals/index.js';
 import { createStepHandler } from '../../functions/saga-steps/purchase-order/index.js';
 import type { ExecutionRecord, LocalAws } from '../../lib/local/aws/index.js';
 import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';

@@ -1,12 +1,13 @@
 // The saga's steps against the BC sandbox directly (no state machine): validation, idempotent forward steps,
 // compensations that succeed on nothing and restore BC, the approval request, and error classification.
+import { createApprovalService, DEFAULT_APPROVAL_SETTINGS } from '../../functions/core/approvals/index.js';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BcClient } from '../../functions/core/bc/index.js';
 import { CircuitBreaker } from '../../functions/core/breaker/index.js';
 import { approvalIdFor, guardedSagaBc, operationHashOf, orderKeyFor, runSagaStep, type PurchaseOrderSagaDeps } from '../../functions/core/saga/index.js';
 import { createStateStore } from '../../functions/core/store/index.js';
-import { approvalKey } from '../../functions/orchestrator/routes/approvals.js';
+import { approvalKey } from '../../functions/core/approvals/index.js';
 import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
 import { startDynamo, type TestDynamo } from '../support/dynamo.js';
 import {
@@ -30,6 +31,13 @@ let fixture: OrderFixture;
 let publisher: RecordingPublisher;
 let breakerCount = 0;
 
+/** Task tokens the approvals side resumed (a retried request on a decided approval hears the decision). */
+const resumed: { token: string; status: string }[] = [];
+const waiter = {
+  succeed: async (token: string, output: { status: string }) => void resumed.push({ token, status: output.status }),
+  fail: async (token: string, error: string) => void resumed.push({ token, status: error }),
+};
+
 /** Deps as the handler builds them, with a fresh breaker and no waiting between BC client retries. */
 function deps(options: { threshold?: number; maxRetries?: number } = {}): PurchaseOrderSagaDeps {
   const client = new BcClient({ ...sandboxBcConfig(sandbox), maxRetries: options.maxRetries ?? 0 }, { sleep: async () => undefined });
@@ -37,8 +45,7 @@ function deps(options: { threshold?: number; maxRetries?: number } = {}): Purcha
   return {
     bc: guardedSagaBc(client, breaker),
     db: dynamo.doc,
-    approvalsTable: dynamo.tables.APPROVALS_TABLE,
-    approvalTtlMinutes: 15,
+    approvals: createApprovalService({ db: dynamo.doc, tableName: dynamo.tables.APPROVALS_TABLE, publisher, settings: DEFAULT_APPROVAL_SETTINGS, saga: waiter }),
     plans: createStateStore({ tableName: dynamo.tables.STATE_TABLE, db: dynamo.doc }).plans,
     publisher,
     now: () => new Date(),
@@ -231,7 +238,7 @@ describe('errors carry the names the state machine decides on', () => {
 });
 
 describe('requestApproval', () => {
-  it('records what the approvals side needs and announces it; a retry replaces the token, a decided one conflicts', async () => {
+  it('records what the approvals side needs and announces it; a retry replaces the token, a decided one answers the new token', async () => {
     const input = sagaInput(fixture);
     const d = deps();
     const state = await validated(d, input);
@@ -258,7 +265,9 @@ describe('requestApproval', () => {
     expect((await read()).taskToken).toBe('token-2');
 
     await dynamo.doc.send(new UpdateCommand({ TableName: dynamo.tables.APPROVALS_TABLE, Key: key, UpdateExpression: 'SET #s = :g', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':g': 'granted' } }));
-    await expect(runSagaStep(d, 'requestApproval', state, 'token-3')).rejects.toMatchObject({ name: 'ApprovalNotGranted', code: 'ApprovalConflict' });
+    await runSagaStep(d, 'requestApproval', state, 'token-3');
+    expect(resumed).toEqual([{ token: 'token-3', status: 'granted' }]);
+    expect((await read()).status).toBe('granted');
   });
 
   it('needs the task token', async () => {

@@ -1,6 +1,5 @@
 // What an approval binds to: the exact operation (tool + arguments), its hash, and the approval id of a task.
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../saga/identity.js';
 
 /** The operation an approver sees and decides: an MCP write tool or a saga, with its exact arguments. */
 export interface ApprovalOperation {
@@ -10,9 +9,21 @@ export interface ApprovalOperation {
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
+/** JSON with object keys sorted at every level, so equal operations hash equally whatever the key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
 /**
  * sha256 of the canonical JSON of the tenant and the operation: an approval for one operation never
- * authorises another (other arguments, another tenant). Same formula as the saga's operationHashOf.
+ * authorises another (other arguments, another tenant). The saga's operationHashOf is this for its order.
  */
 export function operationHash(tenantId: string, tool: string, args: Record<string, unknown>): string {
   return sha256(canonicalJson({ tenantId, tool, arguments: args }));

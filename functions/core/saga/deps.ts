@@ -11,6 +11,7 @@ import { bcBreakerKey } from '../breaker/guard.js';
 import { createEvent, createPublisher, type EventPublisher } from '../events/index.js';
 import { CORRELATION_HEADER } from '../observability/index.js';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { approvalSettingsFromEnv, createApprovalService } from '../approvals/index.js';
 import { createDocumentClient, createStateStore } from '../store/index.js';
 import { guardedSagaBc } from './documents.js';
 import type { PurchaseOrderSagaDeps } from './purchase-order.js';
@@ -96,8 +97,15 @@ export async function sagaDepsFromEnv(env: Env, logger: Logger, overrides: SagaD
   return {
     bc: guardedSagaBc(client, breaker),
     db,
-    approvalsTable: requiredEnv(env, 'APPROVALS_TABLE'),
-    approvalTtlMinutes: positiveIntEnv(env, 'APPROVAL_TTL_MINUTES', 15),
+    approvals: createApprovalService({
+      db,
+      tableName: requiredEnv(env, 'APPROVALS_TABLE'),
+      publisher,
+      // A purchase order always waits for a person: auto-approving would need the steps to resume their own
+      // execution (states:SendTaskSuccess on the saga that invokes them, a dependency cycle in the stack).
+      settings: { ...approvalSettingsFromEnv(env), autoApprove: [] },
+      ...(overrides.now ? { now: overrides.now } : {}),
+    }),
     plans: createStateStore({ tableName: requiredEnv(env, 'STATE_TABLE'), db }).plans,
     publisher,
     now: overrides.now ?? (() => new Date()),

@@ -2,6 +2,7 @@
 // execution after the task id, so a task has one saga): the tag that lets a retried createOrder find the
 // order it already made, the approval id, and the hash that binds an approval to the exact operation.
 import { createHash } from 'node:crypto';
+import { operationHash } from '../approvals/operation.js';
 import type { PurchaseOrderRequest, SagaContext } from './schema.js';
 
 /**
@@ -28,22 +29,10 @@ export function approvalIdFor(context: SagaContext): string {
   return `po-${taskDigest(context).slice(0, 32)}`;
 }
 
-/** JSON with object keys sorted at every level, so equal operations hash equally whatever the key order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /** The tool and arguments an approver sees, as the approval record and approval:requested carry them. */
 export const SAGA_TOOL = 'saga_purchase_order';
 
-/** sha256 over the tenant and the exact operation: an approval for one order never authorises another. */
+/** The approvals' hash of this exact order: an approval for one order never authorises another. */
 export function operationHashOf(tenantId: string, order: PurchaseOrderRequest): string {
-  return sha256(canonicalJson({ tenantId, tool: SAGA_TOOL, arguments: order }));
+  return operationHash(tenantId, SAGA_TOOL, order as unknown as Record<string, unknown>);
 }

@@ -5,4 +5,3 @@ export { SAGA_STEPS, COMPENSATION_ORDER, sagaContextSchema, purchaseOrderSchema,
 export { SAGA_ERROR_NAMES, SagaStepError, BcTransientError, toStepError, invalidInput as invalidInputError } from './errors.js';
 export { orderKeyFor, approvalIdFor, operationHashOf, ORDER_KEY_FIELD, SAGA_TOOL } from './identity.js';
 export { guardedSagaBc, type SagaBc } from './documents.js';
-export type { SagaApprovalItem } from './approval-request.js';

@@ -4,6 +4,7 @@
 // as toStepError classifies them, so the state machine retries BC outages and compensates on the rest.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import type { ApprovalService } from '../approvals/index.js';
 import type { EventPublisher } from '../events/index.js';
 import type { PlanStore } from '../store/index.js';
 import { requestApproval } from './approval-request.js';
@@ -30,8 +31,8 @@ export interface PurchaseOrderSagaDeps {
   /** BC through the circuit breaker. */
   bc: SagaBc;
   db: DynamoDBDocumentClient;
-  approvalsTable: string;
-  approvalTtlMinutes: number;
+  /** Records the approval request; decisions resume the execution through its task token. */
+  approvals: Pick<ApprovalService, 'request'>;
   plans: PlanStore;
   publisher: EventPublisher;
   now: () => Date;
@@ -114,7 +115,7 @@ async function run(deps: PurchaseOrderSagaDeps, step: SagaStep, input: unknown, 
       return validateOrder(deps.bc, context, state.order, { ...(deps.defaultLocationCode ? { defaultLocationCode: deps.defaultLocationCode } : {}) });
     case 'requestApproval':
       return requestApproval(
-        { db: deps.db, tableName: deps.approvalsTable, publisher: deps.publisher, ttlMinutes: deps.approvalTtlMinutes, now: deps.now },
+        deps.approvals,
         {
           context,
           requestedBy: state.requestedBy,

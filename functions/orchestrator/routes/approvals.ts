@@ -14,8 +14,6 @@ import type { EventPublisher } from '../../core/events/index.js';
 import { conflict, forbidden, json, notFound, parseJsonBody, pathId, readCaller, validate, type Route } from '../../core/http/index.js';
 import { setCorrelation } from '../../core/observability/index.js';
 
-// The layout is the approvals module's; re-exported for modules and tests that address records directly.
-export { approvalKey, approvalStatusKey, APPROVER_ROLE, APPROVAL_STATUSES } from '../../core/approvals/index.js';
 
 export interface ApprovalDeps {
   db: DynamoDBDocumentClient;
