@@ -36,10 +36,16 @@ export interface TestCloud extends LocalCloud {
   clientConfig: { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
 }
 
-export async function startTestCloud(options: TestCloudOptions = {}): Promise<TestCloud> {
+/** The dev stack's cloud assembly synthesized for this test run by test/global-setup.ts. */
+export function testAssemblyDir(): string {
   const assembly = inject('localCloudAssembly');
   if (!assembly) throw new Error('no synthesized assembly: is test/global-setup.ts configured as vitest globalSetup?');
   if ('error' in assembly) throw new Error(`the dev stack did not synthesize:\n${assembly.error}`);
+  return assembly.dir;
+}
+
+export async function startTestCloud(options: TestCloudOptions = {}): Promise<TestCloud> {
+  const assemblyDir = testAssemblyDir();
 
   const ownsStateDir = options.stateDir === undefined;
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'bc-agent-cloud-')));
@@ -51,7 +57,7 @@ export async function startTestCloud(options: TestCloudOptions = {}): Promise<Te
   };
   const cloudOptions: LocalCloudOptions = {
     stateDir,
-    synthDir: assembly.dir,
+    synthDir: assemblyDir,
     ports: { api: 0, aws: 0, bc: 0, mcp: 0 },
     onLog: (name, stream, line) => keep(formatFunctionLog(name, stream, line)),
     onError: (message, error) => keep(`[local-cloud] ${message}${error instanceof Error ? `: ${error.name}: ${error.message}` : ''}`),

@@ -1,0 +1,115 @@
+// `npm start` as a process, the way a developer runs it: the readiness line with the URLs, a clean exit on
+// SIGTERM and on SIGINT, and a restart on the same LOCAL_STATE_DIR that finds what the first run stored.
+// The state directory is seeded with this run's synthesized assembly so start-up takes the cached path.
+import { ListQueuesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/config.js';
+import { PROJECT_ROOT } from '../../lib/local/synth.js';
+import { testAssemblyDir } from '../support/local-cloud.js';
+
+const TSX_CLI = join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const READY = /^local cloud ready in [\d.]+s: api (\S+)\/v1 {2}aws (\S+) {2}bc (\S+) {2}mcp (\S+) /m;
+
+interface StartedProcess {
+  child: ChildProcess;
+  urls: { api: string; aws: string; bc: string; mcp: string };
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const running = new Set<ChildProcess>();
+
+/** Runs `npm start`'s command (tsx lib/local/start.ts) on free ports and resolves at its readiness line. */
+async function start(stateDir: string): Promise<StartedProcess> {
+  const child = spawn(process.execPath, [TSX_CLI, 'lib/local/start.ts'], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, LOCAL_API_PORT: '0', LOCAL_AWS_PORT: '0', LOCAL_BC_PORT: '0', LOCAL_MCP_PORT: '0', LOCAL_STATE_DIR: stateDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let output = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    });
+  });
+  const ready = new Promise<RegExpExecArray>((resolve, reject) => {
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = READY.exec(output);
+      if (match) resolve(match);
+    };
+    child.stdout!.on('data', read);
+    child.stderr!.on('data', read);
+    void exited.then(({ code, signal }) => reject(new Error(`npm start exited (${code ?? signal}) before it was ready:\n${output}`)));
+  });
+  const [, api, aws, bc, mcp] = await ready;
+  return { child, urls: { api: api!, aws: aws!, bc: bc!, mcp: mcp! }, output: () => output, exited };
+}
+
+/** Whether anything still accepts connections at the URL. */
+async function answers(url: string): Promise<boolean> {
+  try {
+    await (await fetch(url, { signal: AbortSignal.timeout(2000) })).arrayBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let stateDir: string;
+
+beforeAll(async () => {
+  stateDir = await mkdtemp(join(tmpdir(), 'bc-agent-npm-start-'));
+  const assemblyDir = testAssemblyDir();
+  // Where start.ts looks for its cached synthesis (it re-synthesizes only if the sources changed since).
+  await mkdir(join(stateDir, 'cdk.out'));
+  await symlink(assemblyDir, join(stateDir, 'cdk.out', basename(assemblyDir)), 'dir');
+});
+
+afterAll(async () => {
+  for (const child of running) child.kill('SIGKILL');
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+describe('npm start', () => {
+  it('prints the readiness line, stops cleanly on SIGTERM and SIGINT, and a restart keeps the state', { timeout: 150_000 }, async () => {
+    const first = await start(stateDir);
+    expect((await fetch(`${first.urls.api}/v1/health`)).status).toBe(200);
+    const sqs = sqsClient(first.urls.aws);
+    // A dead-letter queue of the template: nothing consumes it, so the message waits for the next run.
+    await sqs.send(new SendMessageCommand({ QueueUrl: await auditDeadLetterQueueUrl(sqs), MessageBody: 'kept across a restart' }));
+    sqs.destroy();
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+    expect(first.output()).toContain('SIGTERM: stopping the local cloud');
+    expect(await answers(`${first.urls.api}/v1/health`)).toBe(false);
+    expect(await answers(first.urls.aws)).toBe(false);
+
+    const second = await start(stateDir);
+    const again = sqsClient(second.urls.aws);
+    const { Messages = [] } = await again.send(new ReceiveMessageCommand({ QueueUrl: await auditDeadLetterQueueUrl(again), WaitTimeSeconds: 1 }));
+    again.destroy();
+    expect(Messages.map((m) => m.Body)).toEqual(['kept across a restart']);
+
+    second.child.kill('SIGINT');
+    expect(await second.exited).toEqual({ code: 0, signal: null });
+    expect(second.output()).toContain('SIGINT: stopping the local cloud');
+    expect(await answers(second.urls.bc)).toBe(false);
+  });
+});
+
+const sqsClient = (endpoint: string) => new SQSClient({ endpoint, region: LOCAL_REGION, credentials: { ...LOCAL_CREDENTIALS } });
+
+/** The audit consumer's dead-letter queue, found by its prefix in the template. */
+async function auditDeadLetterQueueUrl(sqs: SQSClient): Promise<string> {
+  const { QueueUrls = [] } = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: 'BcAgent-dev-AuditConsumerDeadLetterQueue' }));
+  if (QueueUrls.length !== 1) throw new Error(`expected one audit dead-letter queue, found ${QueueUrls.length}`);
+  return QueueUrls[0]!;
+}
