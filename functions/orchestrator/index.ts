@@ -1,6 +1,7 @@
 // Lambda entry for every /v1 route (HTTP API, payload 2.0). Dependencies are built once per cold start.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { positiveIntEnv } from '../core/env.js';
 import { publisherFromEnv } from '../core/events/index.js';
 import type { HttpResponse } from '../core/http/index.js';
 import { createLogger, createMetrics } from '../core/observability/index.js';
@@ -16,17 +17,10 @@ const store = stateStoreFromEnv(db);
 const publisher = publisherFromEnv('orchestrator');
 const approvalsTable = requireEnv('APPROVALS_TABLE');
 
-function positiveIntFromEnv(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number`);
-  return value;
-}
 
 const limits = {
-  maxBodyBytes: positiveIntFromEnv('MAX_BODY_BYTES', DEFAULT_MESSAGE_LIMITS.maxBodyBytes),
-  maxTextChars: positiveIntFromEnv('MAX_TEXT_CHARS', DEFAULT_MESSAGE_LIMITS.maxTextChars),
+  maxBodyBytes: positiveIntEnv(process.env, 'MAX_BODY_BYTES', DEFAULT_MESSAGE_LIMITS.maxBodyBytes),
+  maxTextChars: positiveIntEnv(process.env, 'MAX_TEXT_CHARS', DEFAULT_MESSAGE_LIMITS.maxTextChars),
 };
 /** The stack names the task cap MAX_TASKS_PER_PLAN; the planner reads PLAN_MAX_TASKS. */
 const plannerEnv = (apiKey: string | undefined): Record<string, string | undefined> => ({

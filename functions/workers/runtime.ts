@@ -2,6 +2,7 @@
 // store, the publisher, the per-task Once, the MCP client when the worker reaches BC, and the SQS batch
 // handler with partial failures and backoff.
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { positiveIntEnv } from '../core/env.js';
 import { publisherFromEnv } from '../core/events/index.js';
 import { createOnce, createTaskRecordHandler, type TaskExecutor, type TaskWorkerOptions } from '../core/execution/index.js';
 import { createMcpClient, type McpClient } from '../core/mcp/index.js';
@@ -12,20 +13,13 @@ import { createDocumentClient, requireEnv, stateStoreFromEnv, type TaskType } fr
 /** A completed task execution is remembered as long as SQS keeps a message (4 days), so no redelivery repeats it. */
 export const TASK_ONCE_SECONDS = 4 * 24 * 60 * 60;
 
-function positiveIntFromEnv(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number`);
-  return value;
-}
 
 /** The MCP server behind its IAM-authenticated function URL (locally, the same URL accepts SigV4 too). */
 export function mcpClientFromEnv(): McpClient {
   return createMcpClient({
     url: requireEnv('MCP_SERVER_URL'),
     auth: { type: 'sigv4', region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1' },
-    timeoutMs: positiveIntFromEnv('MCP_TIMEOUT_MS', 30_000),
+    timeoutMs: positiveIntEnv(process.env, 'MCP_TIMEOUT_MS', 30_000),
   });
 }
 
@@ -48,7 +42,7 @@ export function createWorkerHandler(definition: WorkerDefinition): (event: SQSEv
       once,
       executors: { [definition.type]: definition.executor },
       ...(definition.usesBc ? { mcp: mcpClientFromEnv() } : {}),
-      maxReceiveCount: positiveIntFromEnv('MAX_RECEIVE_COUNT', 3),
+      maxReceiveCount: positiveIntEnv(process.env, 'MAX_RECEIVE_COUNT', 3),
     },
     definition.options,
   );

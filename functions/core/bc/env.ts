@@ -4,7 +4,10 @@
 // BC_CLIENT_ID / BC_CLIENT_SECRET. Secret values never appear in an error or a log line.
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
+import { optionalEnv, requiredEnv, type Env } from '../env.js';
 import type { BcClientConfig } from './client.js';
+
+export { optionalEnv, requiredEnv, type Env } from '../env.js';
 
 export interface BcCredentials {
   clientId: string;
@@ -13,7 +16,6 @@ export interface BcCredentials {
 
 export type BcCredentialsLoader = (secretArn: string) => Promise<BcCredentials>;
 
-export type Env = Record<string, string | undefined>;
 
 const credentialsSchema = z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) });
 
@@ -37,17 +39,6 @@ export const loadBcCredentialsFromSecretsManager: BcCredentialsLoader = async (s
     client.destroy();
   }
 };
-
-export function requiredEnv(env: Env, name: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-}
-
-export function optionalEnv(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
-}
 
 /**
  * BcClientConfig from BC_API_BASE_URL, BC_TENANT, BC_ENVIRONMENT, optional BC_COMPANY_ID and BC_TOKEN_URL,

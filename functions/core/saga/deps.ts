@@ -5,7 +5,8 @@
 // invocation context.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { BcClient, type BcClientOptions } from '../bc/index.js';
-import { loadBcClientConfig, loadBcCredentialsFromSecretsManager, optionalEnv, requiredEnv, type BcCredentialsLoader, type Env } from '../bc/env.js';
+import { loadBcClientConfig, loadBcCredentialsFromSecretsManager, type BcCredentialsLoader } from '../bc/env.js';
+import { optionalEnv, positiveIntEnv, requiredEnv, type Env } from '../env.js';
 import { CircuitBreaker, type BreakerStateChange } from '../breaker/index.js';
 import { bcBreakerKey } from '../breaker/guard.js';
 import { createEvent, createPublisher, type EventPublisher } from '../events/index.js';
@@ -36,14 +37,6 @@ function correlatingFetch(base: typeof fetch): typeof fetch {
     headers.set(CORRELATION_HEADER, correlationId);
     return base(input, { ...init, headers });
   };
-}
-
-function positiveIntEnv(env: Env, name: string, fallback: number): number {
-  const text = optionalEnv(env, name);
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got '${text}'`);
-  return value;
 }
 
 /** Publishes breaker:state-changed in the context of the step whose call made the transition. */

@@ -2,6 +2,7 @@
 // (AWS_ENDPOINT_URL locally), never from code.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { requiredEnv } from '../env.js';
 
 export function createDocumentClient(client: DynamoDBClient = new DynamoDBClient({})): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, {
@@ -10,9 +11,7 @@ export function createDocumentClient(client: DynamoDBClient = new DynamoDBClient
 }
 
 export function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
+  return requiredEnv(process.env, name);
 }
 
 export function isConditionalCheckFailed(error: unknown): boolean {

@@ -1,5 +1,6 @@
 // The sandbox's view of the shared BC entity catalogue: which entity sets it serves, the custom itemReservations
 // API, default values per documented type, and how navigation properties resolve to stored records.
+import { itemReservationsApi } from '../../../functions/core/bc/custom-apis.js';
 import { findEntitySet, type EntityProperty, type EntitySetDefinition } from '../../../functions/core/bc/entities.js';
 
 export type { EntityProperty, EntitySetDefinition };
@@ -24,32 +25,10 @@ export type ServedEntitySet = (typeof servedEntitySets)[number];
 /**
  * The custom API `/api/bcagent/inventory/v1.0/companies({id})/itemReservations`: standard BC has no reservation
  * API, so a real tenant would get this from an extension. Described in the catalogue's own shape so the query,
- * validation and metadata code treat it like any other entity set.
+ * validation and metadata code treat it like any other entity set. The client's declaration
+ * (functions/core/bc/custom-apis.ts) is the contract; the sandbox serves exactly that shape.
  */
-export const itemReservationsDefinition: EntitySetDefinition = {
-  entitySet: 'itemReservations',
-  entityName: 'itemReservation',
-  parentPath: null,
-  operations: ['GET list', 'GET by id', 'POST', 'DELETE'],
-  boundActions: [],
-  properties: [
-    { name: 'id', type: 'GUID', readOnly: true },
-    { name: 'itemId', type: 'GUID', readOnly: false },
-    { name: 'itemNumber', type: 'string', readOnly: false },
-    { name: 'locationId', type: 'GUID', readOnly: false },
-    { name: 'locationCode', type: 'string', readOnly: false },
-    { name: 'quantity', type: 'decimal', readOnly: false },
-    { name: 'sourceType', type: 'NAV.reservationSourceType', readOnly: false, enumValues: ['Sales Order', 'Purchase Order', 'Other'] },
-    { name: 'sourceId', type: 'GUID', readOnly: false },
-    { name: 'sourceNumber', type: 'string', readOnly: false },
-    { name: 'description', type: 'string', readOnly: false },
-    { name: 'lastModifiedDateTime', type: 'datetime', readOnly: true },
-  ],
-  navigationProperties: [
-    { name: 'item', target: 'items', collection: false },
-    { name: 'location', target: 'locations', collection: false },
-  ],
-};
+export const itemReservationsDefinition: EntitySetDefinition = itemReservationsApi.definition;
 
 /**
  * Members of enums the docs leave unlisted (item ledger entries), as BC's application defines them, so that

@@ -1,0 +1,22 @@
+// Reading a Lambda's configuration from its environment (docs/internals.md): one set of helpers, so every
+// handler fails its cold start the same way, naming the variable, rather than running half-configured.
+export type Env = Record<string, string | undefined>;
+
+export function requiredEnv(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+export function optionalEnv(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+export function positiveIntEnv(env: Env, name: string, fallback: number): number {
+  const text = optionalEnv(env, name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number, got '${text}'`);
+  return value;
+}
