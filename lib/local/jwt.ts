@@ -44,6 +44,11 @@ export interface LocalTokenRequest {
 
 const keyDir = (stateDir: string): string => join(stateDir, 'jwt');
 
+/** Whether a local cloud (or an earlier token) already made the signing key pair in this state directory. */
+export async function hasJwtKeys(stateDir: string): Promise<boolean> {
+  return (await readKeys(keyDir(stateDir))) !== undefined;
+}
+
 /**
  * Loads the key pair from `<stateDir>/jwt/`, generating it on first use. Generation writes into a private
  * directory and renames it into place, so concurrent first runs end up sharing one pair.

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { localSettingsFromEnv } from './config.js';
-import { loadOrCreateJwtKeys, signLocalToken, type JwtIssuerConfig, type LocalTokenRequest } from './jwt.js';
+import { hasJwtKeys, loadOrCreateJwtKeys, signLocalToken, type JwtIssuerConfig, type LocalTokenRequest } from './jwt.js';
 import { latestAssemblyDir, PROJECT_ROOT, readAssembly } from './synth.js';
 import { LocalStack } from './template/local-stack.js';
 import { readHttpApi } from './template/model.js';
@@ -58,8 +58,19 @@ export async function devJwtConfig(stateDir: string): Promise<JwtIssuerConfig> {
 async function main(): Promise<void> {
   const request = parseTokenArgs(process.argv.slice(2));
   const { stateDir } = localSettingsFromEnv();
+  const keyExisted = await hasJwtKeys(stateDir);
   const keys = await loadOrCreateJwtKeys(stateDir);
   process.stdout.write(`${await signLocalToken(keys, await devJwtConfig(stateDir), request)}\n`);
+  // stdout stays the bare token (TOKEN=$(npm run --silent token …)); the hint for a likely 401 goes to stderr.
+  if (!keyExisted) process.stderr.write(`${newKeyNotice(stateDir)}\n`);
+}
+
+/** Why a token signed with a freshly made key may be refused: the running local cloud keeps state elsewhere. */
+export function newKeyNotice(stateDir: string): string {
+  return (
+    `note: no local cloud has run with its state in ${stateDir} yet, so this token is signed with a new key made there; ` +
+    'a local cloud already running with another LOCAL_STATE_DIR refuses it (run this with the same LOCAL_STATE_DIR as npm start)'
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

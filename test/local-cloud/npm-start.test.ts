@@ -1,14 +1,17 @@
-// `npm start` as a process, the way a developer runs it: the readiness line with the URLs, a clean exit on
-// SIGTERM and on SIGINT, and a restart on the same LOCAL_STATE_DIR that finds what the first run stored.
+// `npm start` as a process, the way a developer runs it: the readiness line with the URLs, `npm run token`'s
+// token accepted (none or a forged one refused), a clean exit on SIGTERM and on SIGINT, and a restart on the same
+// LOCAL_STATE_DIR that finds what the first run stored.
 // The state directory is seeded with this run's synthesized assembly so start-up takes the cached path.
 import { ListQueuesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/config.js';
 import { PROJECT_ROOT } from '../../lib/local/synth.js';
+import { newKeyNotice } from '../../lib/local/token.js';
 import { testAssemblyDir } from '../support/local-cloud.js';
 
 const TSX_CLI = join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
@@ -52,6 +55,15 @@ async function start(stateDir: string): Promise<StartedProcess> {
   return { child, urls: { api: api!, aws: aws!, bc: bc!, mcp: mcp! }, output: () => output, exited };
 }
 
+/** `npm run token -- --sub alice --tenant local` with the given state directory. */
+async function token(stateDir: string): Promise<{ token: string; stderr: string }> {
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [TSX_CLI, 'lib/local/token.ts', '--sub', 'alice', '--tenant', 'local'], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, LOCAL_STATE_DIR: stateDir },
+  });
+  return { token: stdout.trim(), stderr };
+}
+
 /** Whether anything still accepts connections at the URL. */
 async function answers(url: string): Promise<boolean> {
   try {
@@ -78,9 +90,31 @@ afterAll(async () => {
 });
 
 describe('npm start', () => {
-  it('prints the readiness line, stops cleanly on SIGTERM and SIGINT, and a restart keeps the state', { timeout: 150_000 }, async () => {
+  it('prints the readiness line, accepts npm run token’s token (not none or a forged one), stops cleanly on SIGTERM and SIGINT, and a restart keeps the state', { timeout: 150_000 }, async () => {
     const first = await start(stateDir);
     expect((await fetch(`${first.urls.api}/v1/health`)).status).toBe(200);
+    const post = (authorization?: string) =>
+      fetch(`${first.urls.api}/v1/sessions/npm-start-1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify({ text: 'count customers' }),
+      });
+    const issued = await token(stateDir);
+    expect(issued.stderr).toBe('');
+    expect((await post(`Bearer ${issued.token}`)).status).toBe(202);
+    expect((await post()).status).toBe(401);
+    const [header, payload] = issued.token.split('.');
+    const forged = `${header}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), roles: ['approver'] })).toString('base64url')}.${issued.token.split('.')[2]}`;
+    expect((await post(`Bearer ${forged}`)).status).toBe(401);
+    // A token made against another state directory is signed with that directory's new key: refused, and said so.
+    const elsewhere = await mkdtemp(join(tmpdir(), 'bc-agent-npm-start-other-'));
+    try {
+      const stray = await token(elsewhere);
+      expect(stray.stderr.trim()).toBe(newKeyNotice(elsewhere));
+      expect((await post(`Bearer ${stray.token}`)).status).toBe(401);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
     const sqs = sqsClient(first.urls.aws);
     // A dead-letter queue of the template: nothing consumes it, so the message waits for the next run.
     await sqs.send(new SendMessageCommand({ QueueUrl: await auditDeadLetterQueueUrl(sqs), MessageBody: 'kept across a restart' }));
