@@ -151,8 +151,11 @@ function defaults(stage: Stage): EnvironmentConfig {
     breaker: { threshold: 5, windowSeconds: 60, openSeconds: 60 },
     approvals: { ttlMinutes: 15, autoApprove: [], allowSelfApproval: false },
     limits: { bodyBytes: 16_384, textChars: 4_000, tasksPerPlan: 20 },
+    // Workers that call BC take one task per invocation, so a lane's maxConcurrency is its number of BC calls in
+    // flight: the normal lane never holds more than that many tasks ahead of a high-priority one (BC online
+    // itself serves 5 concurrent requests per user and queues the rest).
     workers: {
-      query: worker({ timeoutSeconds: 60, maxConcurrency: 5 * scale, highMaxConcurrency: 2 * scale }),
+      query: worker({ timeoutSeconds: 60, batchSize: 1, maxConcurrency: 5 * scale, highMaxConcurrency: 2 * scale }),
       write: worker({ timeoutSeconds: 60, batchSize: 1, maxConcurrency: 2 * scale, highMaxConcurrency: 2 }),
       analysis: worker({ timeoutSeconds: 120, memoryMb: 1024, batchSize: 1, maxConcurrency: 3 * scale, highMaxConcurrency: 2 }),
       validation: worker({ timeoutSeconds: 30, maxConcurrency: 3 * scale, highMaxConcurrency: 2 }),
