@@ -69,6 +69,16 @@ function describeValidation(result: unknown): string {
   return `The ${singular(entity)} data is not valid:\n${problems.join('\n')}`;
 }
 
+/** The saga's result (functions/core/saga: orderNumber, lines and reservations made) in words. */
+function describePurchaseOrder(task: StoredTask, r: Record<string, unknown>): string {
+  const count = (n: unknown, what: string) => (typeof n === 'number' ? `${n} ${what}${n === 1 ? '' : 's'}` : undefined);
+  const vendor = typeof task.arguments.vendorNumber === 'string' ? ` for vendor ${task.arguments.vendorNumber}` : '';
+  const lines = count(r.lines, 'line');
+  const reservations = count(r.reservations, 'reservation');
+  const order = typeof r.orderNumber === 'string' ? `purchase order ${r.orderNumber}` : 'the purchase order';
+  return `Created ${order}${vendor}${lines ? ` with ${lines}` : ''}${reservations ? `; inventory reserved (${reservations})` : ''}.`;
+}
+
 function describeWrite(task: StoredTask, result: unknown): string {
   const r = isObject(result) ? result : {};
   const entity = singular(String(task.arguments.entity ?? 'record'));
@@ -80,6 +90,8 @@ function describeWrite(task: StoredTask, result: unknown): string {
       return `Updated ${entity}${name ? ` ${name}` : ''}.`;
     case 'bc_delete_entity':
       return `Deleted the ${entity}.`;
+    case 'saga_purchase_order':
+      return describePurchaseOrder(task, r);
     default:
       return `${task.description ?? task.tool}: done.`;
   }
