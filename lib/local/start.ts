@@ -1,6 +1,7 @@
 // `npm start`: runs the whole system on this machine (architecture §10) and prints one readiness line with
 // the URLs once every part answers. Ctrl-C (SIGINT) or SIGTERM shuts it down cleanly; state stays in
 // LOCAL_STATE_DIR (default `.local`) for the next start.
+import { readFileSync } from 'node:fs';
 import { startLocalCloud, type LocalCloud, type LocalCloudUrls } from './cloud.js';
 import { localSettingsFromEnv } from './config.js';
 import type { LogStream } from './lambda/function-runner.js';
@@ -57,6 +58,37 @@ export async function waitUntilAnswering(urls: LocalCloudUrls, timeoutMs: number
   }
 }
 
+/** The parent process id of `pid` from /proc (Linux); undefined where there is no /proc or no such process. */
+function parentOf(pid: number): number | undefined {
+  try {
+    // "pid (command) state ppid …": the command may contain spaces and parentheses, so read after the last ")".
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Calls `onGone` once the process that launched our parent exits. `npm start` runs `sh -c tsx …`; on SIGTERM npm
+ * signals that shell, and dash (Linux's /bin/sh) dies without passing the signal on, which would leave tsx and
+ * this process running, orphaned, with the ports held. Where /proc is missing (macOS) the shell execs tsx, so
+ * npm's signal reaches tsx, which relays it here.
+ */
+export function watchLauncher(onGone: () => void, intervalMs = 1000): () => void {
+  const parent = process.ppid;
+  const launcher = parentOf(parent);
+  if (launcher === undefined) return () => undefined;
+  const timer = setInterval(() => {
+    if (parentOf(parent) !== launcher) {
+      clearInterval(timer);
+      onGone();
+    }
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /** A busy port is the usual failure: name the variable that moves it. */
 function startFailure(error: unknown): string {
   const { code, port } = (error ?? {}) as { code?: string; port?: number };
@@ -97,6 +129,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  watchLauncher(() => shutdown('launcher exited'));
 
   await waitUntilAnswering(cloud.urls, 30_000);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);

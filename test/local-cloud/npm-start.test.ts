@@ -4,11 +4,12 @@
 // The state directory is seeded with this run's synthesized assembly so start-up takes the cached path.
 import { ListQueuesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/config.js';
 import { PROJECT_ROOT } from '../../lib/local/synth.js';
 import { newKeyNotice } from '../../lib/local/token.js';
@@ -22,24 +23,31 @@ interface StartedProcess {
   urls: { api: string; aws: string; bc: string; mcp: string };
   output(): string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves when every process writing to its output (npm, its shell, tsx, the local cloud) has ended. */
+  outputClosed: Promise<void>;
 }
+
+/** npm's own CLI (set when tests run under npm or npx), else the `npm` on PATH. */
+const NPM = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'];
 
 const running = new Set<ChildProcess>();
 
-/** Runs `npm start`'s command (tsx lib/local/start.ts) on free ports and resolves at its readiness line. */
-async function start(stateDir: string): Promise<StartedProcess> {
-  const child = spawn(process.execPath, [TSX_CLI, 'lib/local/start.ts'], {
+/**
+ * Runs the local cloud on free ports, as `npm start` itself or as its command (tsx lib/local/start.ts), and
+ * resolves at its readiness line. Each run gets its own process group so a failed test can end all of it.
+ */
+async function start(stateDir: string, via: 'tsx' | 'npm' = 'tsx'): Promise<StartedProcess> {
+  const [command, ...args] = via === 'npm' ? [...NPM, 'start'] : [process.execPath, TSX_CLI, 'lib/local/start.ts'];
+  const child = spawn(command!, args, {
     cwd: PROJECT_ROOT,
     env: { ...process.env, LOCAL_API_PORT: '0', LOCAL_AWS_PORT: '0', LOCAL_BC_PORT: '0', LOCAL_MCP_PORT: '0', LOCAL_STATE_DIR: stateDir },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   running.add(child);
   let output = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => {
-      running.delete(child);
-      resolve({ code, signal });
-    });
+    child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   const ready = new Promise<RegExpExecArray>((resolve, reject) => {
     const read = (chunk: Buffer) => {
@@ -51,8 +59,11 @@ async function start(stateDir: string): Promise<StartedProcess> {
     child.stderr!.on('data', read);
     void exited.then(({ code, signal }) => reject(new Error(`npm start exited (${code ?? signal}) before it was ready:\n${output}`)));
   });
+  const outputClosed = Promise.all([once(child.stdout!, 'close'), once(child.stderr!, 'close')]).then(() => {
+    running.delete(child);
+  });
   const [, api, aws, bc, mcp] = await ready;
-  return { child, urls: { api: api!, aws: aws!, bc: bc!, mcp: mcp! }, output: () => output, exited };
+  return { child, urls: { api: api!, aws: aws!, bc: bc!, mcp: mcp! }, output: () => output, exited, outputClosed };
 }
 
 /** `npm run token -- --sub alice --tenant local` with the given state directory. */
@@ -74,23 +85,33 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-let stateDir: string;
+const stateDirs: string[] = [];
 
-beforeAll(async () => {
-  stateDir = await mkdtemp(join(tmpdir(), 'bc-agent-npm-start-'));
+/** A fresh state directory holding this run's synthesized assembly where start.ts looks for its cached synthesis. */
+async function seededStateDir(): Promise<string> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'bc-agent-npm-start-'));
+  stateDirs.push(stateDir);
   const assemblyDir = testAssemblyDir();
-  // Where start.ts looks for its cached synthesis (it re-synthesizes only if the sources changed since).
+  // start.ts re-synthesizes only if the sources changed since this run's global setup.
   await mkdir(join(stateDir, 'cdk.out'));
   await symlink(assemblyDir, join(stateDir, 'cdk.out', basename(assemblyDir)), 'dir');
-});
+  return stateDir;
+}
 
 afterAll(async () => {
-  for (const child of running) child.kill('SIGKILL');
-  await rm(stateDir, { recursive: true, force: true });
+  for (const child of running) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // The group has already ended.
+    }
+  }
+  await Promise.all(stateDirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
 describe('npm start', () => {
   it('prints the readiness line, accepts npm run token’s token (not none or a forged one), stops cleanly on SIGTERM and SIGINT, and a restart keeps the state', { timeout: 150_000 }, async () => {
+    const stateDir = await seededStateDir();
     const first = await start(stateDir);
     expect((await fetch(`${first.urls.api}/v1/health`)).status).toBe(200);
     const post = (authorization?: string) =>
@@ -136,6 +157,20 @@ describe('npm start', () => {
     expect(await second.exited).toEqual({ code: 0, signal: null });
     expect(second.output()).toContain('SIGINT: stopping the local cloud');
     expect(await answers(second.urls.bc)).toBe(false);
+  });
+
+  it('stops when npm start itself gets SIGTERM (npm passes it to a shell that does not pass it on)', { timeout: 150_000 }, async () => {
+    const npm = await start(await seededStateDir(), 'npm');
+    expect((await fetch(`${npm.urls.api}/v1/health`)).status).toBe(200);
+    npm.child.kill('SIGTERM');
+    // Every process of the run ends (their shared output closes) and the ports are free again.
+    await Promise.race([
+      npm.outputClosed,
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`still running 20 s after SIGTERM to npm:\n${npm.output()}`)), 20_000).unref()),
+    ]);
+    expect(npm.output()).toMatch(/(SIGTERM|launcher exited): stopping the local cloud/);
+    expect(await answers(`${npm.urls.api}/v1/health`)).toBe(false);
+    expect(await answers(npm.urls.aws)).toBe(false);
   });
 });
 
