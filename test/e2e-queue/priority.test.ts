@@ -94,19 +94,21 @@ describe('priority lanes', () => {
     });
     expect(fault.status).toBe(201);
 
-    const backlogPlans: string[] = [];
-    for (let batch = 1; batch <= NORMAL_TASKS / TASKS_PER_MESSAGE; batch++) {
-      const { status, body } = await chat.send(`backlog ${batch}`);
-      expect(status, JSON.stringify(body)).toBe(202);
-      backlogPlans.push(body.planId as string);
-    }
+    // Several people ask at once: 5 messages of 20 normal tasks each.
+    const batches = Array.from({ length: NORMAL_TASKS / TASKS_PER_MESSAGE }, (_, i) => i + 1);
+    const backlogPlans = await Promise.all(
+      batches.map(async (batch) => {
+        const { status, body } = await chat.send(`backlog ${batch}`);
+        expect(status, JSON.stringify(body)).toBe(202);
+        return body.planId as string;
+      }),
+    );
     // The backlog is real: most normal tasks wait in the normal lane while the worker is busy with the rest.
     const waiting = await eventually('the normal lane to hold the backlog', async () => {
       const count = await waitingIn(sqs, 'QueryWorkerNormalQueue');
       return count >= NORMAL_TASKS / 2 ? count : undefined;
     });
     expect(waiting).toBeGreaterThanOrEqual(NORMAL_TASKS / 2);
-    expect(await completions(audit, backlogPlans)).toEqual([]);
 
     const urgent = await chat.ask('urgent', ['succeeded', 'failed'], 30_000);
     expect(urgent.status, JSON.stringify(urgent)).toBe('succeeded');
