@@ -1,11 +1,12 @@
 // What every worker Lambda builds once per container from its environment (docs/internals.md): the state
-// store, the publisher, the per-task Once, the MCP client when the worker reaches BC, and the SQS batch
-// handler with partial failures and backoff.
+// store, the publisher, the per-task Once, the MCP client when the worker reaches BC (passed in by those
+// workers only, so the others' bundles carry no MCP SDK), and the SQS batch handler with partial failures and
+// backoff.
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { positiveIntEnv } from '../core/env.js';
 import { publisherFromEnv } from '../core/events/index.js';
 import { createOnce, createTaskRecordHandler, type TaskExecutor, type TaskWorkerOptions } from '../core/execution/index.js';
-import { createMcpClient, type McpClient } from '../core/mcp/index.js';
+import type { McpClient } from '../core/mcp/index.js';
 import { createLogger, resetCorrelation } from '../core/observability/index.js';
 import { createSqsBatchHandler } from '../core/queue/index.js';
 import { createDocumentClient, requireEnv, stateStoreFromEnv, type TaskType } from '../core/store/index.js';
@@ -14,20 +15,11 @@ import { createDocumentClient, requireEnv, stateStoreFromEnv, type TaskType } fr
 export const TASK_ONCE_SECONDS = 4 * 24 * 60 * 60;
 
 
-/** The MCP server behind its IAM-authenticated function URL (locally, the same URL accepts SigV4 too). */
-export function mcpClientFromEnv(): McpClient {
-  return createMcpClient({
-    url: requireEnv('MCP_SERVER_URL'),
-    auth: { type: 'sigv4', region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1' },
-    timeoutMs: positiveIntEnv(process.env, 'MCP_TIMEOUT_MS', 30_000),
-  });
-}
-
 export interface WorkerDefinition {
   type: TaskType;
   executor: TaskExecutor;
-  /** Whether the worker reaches BC (query, write) and so needs MCP_SERVER_URL. */
-  usesBc: boolean;
+  /** The MCP client, for the workers that reach BC (query, write): see ./mcp.ts. */
+  mcp?: () => McpClient;
   options?: TaskWorkerOptions;
 }
 
@@ -41,7 +33,7 @@ export function createWorkerHandler(definition: WorkerDefinition): (event: SQSEv
       logger,
       once,
       executors: { [definition.type]: definition.executor },
-      ...(definition.usesBc ? { mcp: mcpClientFromEnv() } : {}),
+      ...(definition.mcp ? { mcp: definition.mcp() } : {}),
       maxReceiveCount: positiveIntEnv(process.env, 'MAX_RECEIVE_COUNT', 3),
     },
     definition.options,

@@ -1,7 +1,9 @@
 // Every call to Business Central goes through the MCP client and is framed by bc:operation:start and
 // bc:operation:success | bc:operation:error (architecture §4), all tagged with the task's story.
 import { randomUUID } from 'node:crypto';
-import { McpToolError, McpTransportError, type McpClient } from '../mcp/index.js';
+// The error classes alone: importing the index would bundle the MCP SDK into workers that never call BC.
+import { McpToolError, McpTransportError } from '../mcp/errors.js';
+import type { McpClient } from '../mcp/index.js';
 import type { Outbox } from './outbox.js';
 
 export interface BcCaller {

@@ -3,4 +3,4 @@ import { analysisExecutor, claudeWriterFromEnv } from '../../core/execution/inde
 import { createWorkerHandler } from '../runtime.js';
 
 const writer = claudeWriterFromEnv();
-export const handler = createWorkerHandler({ type: 'analysis', executor: analysisExecutor(writer ? { writer } : {}), usesBc: false });
+export const handler = createWorkerHandler({ type: 'analysis', executor: analysisExecutor(writer ? { writer } : {}) });

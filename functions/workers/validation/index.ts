@@ -2,4 +2,4 @@
 import { validationExecutor } from '../../core/execution/index.js';
 import { createWorkerHandler } from '../runtime.js';
 
-export const handler = createWorkerHandler({ type: 'validation', executor: validationExecutor(), usesBc: false });
+export const handler = createWorkerHandler({ type: 'validation', executor: validationExecutor() });

@@ -5,8 +5,9 @@ import { approvalGate, createApprovalService } from '../../core/approvals/index.
 import { publisherFromEnv } from '../../core/events/index.js';
 import { sagaStarter, writeExecutor } from '../../core/execution/index.js';
 import { requireEnv } from '../../core/store/index.js';
+import { mcpClientFromEnv } from '../mcp.js';
 import { createWorkerHandler } from '../runtime.js';
 
 const gate = approvalGate(createApprovalService({ publisher: publisherFromEnv('worker.write') }));
 const executor = writeExecutor({ gate, startSaga: sagaStarter(requireEnv('PURCHASE_ORDER_SAGA_ARN')) });
-export const handler = createWorkerHandler({ type: 'write', executor, usesBc: true, options: { resumeOnApproval: true } });
+export const handler = createWorkerHandler({ type: 'write', executor, mcp: mcpClientFromEnv, options: { resumeOnApproval: true } });
