@@ -55,6 +55,11 @@ const environmentSchema = z.object({
     /** OAuth2 token endpoint; unset means Entra ID's endpoint for the tenant. */
     tokenUrl: z.url().optional(),
     /**
+     * Location of purchase-order lines that name none (the saga reserves inventory there); unset, a company
+     * with one location uses it and a line in a company with several must name one.
+     */
+    defaultLocationCode: z.string().min(1).max(10).optional(),
+    /**
      * Entity sets the MCP write tools may change; ['*'] for all, [] for none. Checked against the BC entity
      * catalogue here so that a typo fails synthesis instead of the MCP server's start.
      */

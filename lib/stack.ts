@@ -92,6 +92,7 @@ export class BcAgentStack extends Stack {
         ...this.businessCentral.environment,
         ...approvalEnvironment,
         ...breakerEnvironment,
+        ...(config.bc.defaultLocationCode ? { SAGA_DEFAULT_LOCATION_CODE: config.bc.defaultLocationCode } : {}),
       },
     });
     const sagaSteps = this.saga.steps.function;

@@ -70,7 +70,7 @@ export interface LocalCloud {
 
 const BC_CREDENTIALS_ENV = 'BC_CREDENTIALS_SECRET_ARN';
 /** Claude settings that reach every function from the environment of `npm start` (§10). */
-const PASSED_THROUGH_ENV = ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_MODEL'];
+const PASSED_THROUGH_ENV = ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_MODEL', 'SAGA_DEFAULT_LOCATION_CODE'];
 
 export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
   const stateDir = resolve(options.stateDir);
@@ -296,6 +296,9 @@ function functionEnvironment(fn: FunctionDefinition, local: { aws: LocalAws; san
     env.BC_TOKEN_URL = local.sandbox.tokenUrl;
     env.BC_TENANT = local.sandbox.tenant;
     env.BC_ENVIRONMENT = local.sandbox.environment;
+    // The sandbox's demo company has several locations (MAIN, EAST, WEST): purchase-order lines that name
+    // none go to MAIN, as a tenant would configure bc.defaultLocationCode (read by the saga steps).
+    env.SAGA_DEFAULT_LOCATION_CODE ??= 'MAIN';
   }
   for (const name of PASSED_THROUGH_ENV) {
     const value = process.env[name];

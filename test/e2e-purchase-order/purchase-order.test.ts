@@ -1,6 +1,7 @@
 // The purchase-order saga end to end on the local cloud, as a chat front-end drives it, with the offline
 // planner: `create purchase order for vendor <no>: <qty> x <item>, <qty> x <item>` (lines without a location:
-// the saga steps take SAGA_DEFAULT_LOCATION_CODE, as the sandbox's demo company has several locations) waits
+// the local cloud gives the saga steps SAGA_DEFAULT_LOCATION_CODE=MAIN, as the sandbox's demo company has
+// several locations, exactly as `npm start` does) waits
 // at awaiting_approval with a readable summary and nothing in BC; an approver of the tenant grants it through
 // POST /v1/approvals/{id}; the saga runs, and BC, read straight from the sandbox, has exactly one new order
 // with those lines and a reservation per line; the plan ends succeeded with an answer.
@@ -20,7 +21,7 @@ let alice: Chat;
 let approverToken: string;
 
 beforeAll(async () => {
-  cloud = await startAgentCloud({ env: { SAGA_DEFAULT_LOCATION_CODE: DEFAULT_LOCATION } });
+  cloud = await startAgentCloud();
   alice = await Chat.open(cloud, 'local', 'alice');
   approverToken = await cloud.token({ sub: 'carol', tenant: 'local', roles: ['approver'] });
 });

@@ -89,3 +89,12 @@ describe('writable entity sets', () => {
     expect(configFor('dev').bc.writableEntitySets).not.toContain('itemReservations');
   });
 });
+
+describe('default location of purchase-order lines', () => {
+  it('reaches the saga steps only when configured', async () => {
+    const { configFor } = await import('../../lib/config.js');
+    expect(configFor('dev').bc.defaultLocationCode).toBeUndefined();
+    expect(configFor('dev', { bc: { defaultLocationCode: 'MAIN' } } as never).bc.defaultLocationCode).toBe('MAIN');
+    expect(() => configFor('dev', { bc: { defaultLocationCode: '' } } as never)).toThrow(/defaultLocationCode/);
+  });
+});
