@@ -11,6 +11,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     teardownTimeout: 30_000,
-    reporters: ['default'],
+    // In CI a JSON report too, from which .ci/run prints the plain "N passed, N failed" closing line.
+    reporters: process.env.CI ? ['default', 'json'] : ['default'],
+    ...(process.env.CI ? { outputFile: { json: '.local/test-results.json' } } : {}),
   },
 });
