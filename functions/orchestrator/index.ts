@@ -1,6 +1,6 @@
 // Lambda entry for every /v1 route (HTTP API, payload 2.0). Dependencies are built once per cold start.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { anthropicApiKey } from '../core/claude/api-key.js';
 import { positiveIntEnv } from '../core/env.js';
 import { publisherFromEnv } from '../core/events/index.js';
 import type { HttpResponse } from '../core/http/index.js';
@@ -29,25 +29,11 @@ const plannerEnv = (apiKey: string | undefined): Record<string, string | undefin
   ...(apiKey ? { ANTHROPIC_API_KEY: apiKey } : {}),
 });
 
-/** On AWS the Anthropic key lives in Secrets Manager (a bare key or `{ "apiKey" }`); locally it is in the env. */
-async function anthropicKeyFromSecret(): Promise<string | undefined> {
-  const arn = process.env.ANTHROPIC_SECRET_ARN;
-  if (!arn || process.env.ANTHROPIC_API_KEY) return undefined;
-  const { SecretString } = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
-  if (!SecretString) return undefined;
-  try {
-    const parsed = JSON.parse(SecretString) as { apiKey?: unknown };
-    return typeof parsed.apiKey === 'string' ? parsed.apiKey : undefined;
-  } catch {
-    return SecretString.trim();
-  }
-}
-
 let planner: Promise<Planner> | undefined;
 let resolved: Planner | undefined;
 function resolvePlanner(): Promise<Planner> {
   // Loaded on first use: the Claude SDK is a large part of this bundle and health checks never need it.
-  planner ??= Promise.all([anthropicKeyFromSecret(), import('../core/planner/index.js')]).then(
+  planner ??= Promise.all([anthropicApiKey(), import('../core/planner/index.js')]).then(
     ([apiKey, { createPlanner, plannerConfigFromEnv }]) => (resolved = createPlanner(plannerConfigFromEnv(plannerEnv(apiKey)))),
   );
   // A failed secret read is retried on the next request rather than cached for the container's life.

@@ -3,7 +3,7 @@
 // writes is stored and shown as text — it never causes a call.
 import type { TextBlock } from '@anthropic-ai/sdk/resources/messages';
 import { createMessagesClient } from '../claude/messages.js';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { anthropicApiKey, hasAnthropicKey } from '../claude/api-key.js';
 
 export interface ClaudeWriterConfig {
   apiKey: string;
@@ -57,16 +57,6 @@ export function createClaudeWriter(config: ClaudeWriterConfig): ProseWriter {
   };
 }
 
-/** The key in a Secrets Manager secret: a bare key or `{ "apiKey" }`. */
-function keyOfSecret(secret: string): string | undefined {
-  try {
-    const parsed = JSON.parse(secret) as { apiKey?: unknown };
-    return typeof parsed.apiKey === 'string' ? parsed.apiKey : undefined;
-  } catch {
-    return secret.trim() || undefined;
-  }
-}
-
 /**
  * A writer configured by ANTHROPIC_API_KEY (locally) or ANTHROPIC_SECRET_ARN (on AWS, read on first use),
  * plus ANTHROPIC_BASE_URL / ANTHROPIC_MODEL; undefined when neither is set (deterministic output then).
@@ -78,18 +68,12 @@ export function claudeWriterFromEnv(env: Record<string, string | undefined> = pr
   const make = (apiKey: string) => createClaudeWriter({ apiKey, ...(baseURL ? { baseURL } : {}), ...(model ? { model } : {}) });
   const apiKey = value('ANTHROPIC_API_KEY');
   if (apiKey) return make(apiKey);
-  const secretArn = value('ANTHROPIC_SECRET_ARN');
-  if (!secretArn) return undefined;
+  if (!hasAnthropicKey(env)) return undefined;
   let writer: Promise<ProseWriter> | undefined;
   return {
     async write(instruction, data) {
-      writer ??= new SecretsManagerClient({})
-        .send(new GetSecretValueCommand({ SecretId: secretArn }))
-        .then(({ SecretString }) => {
-          const key = SecretString ? keyOfSecret(SecretString) : undefined;
-          if (!key) throw new Error('the Anthropic secret holds no key');
-          return make(key);
-        });
+      // On AWS the key is read from the secret on first use (never at cold start).
+      writer ??= anthropicApiKey(env).then((key) => make(key!));
       // A failed read is retried on the next use rather than cached for the container's life.
       writer.catch(() => (writer = undefined));
       return (await writer).write(instruction, data);
