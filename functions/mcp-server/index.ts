@@ -1,13 +1,14 @@
 // Lambda handler: the MCP server behind a function URL (IAM auth on AWS; locally lib/local/function-url.ts
 // with a bearer token or SigV4). The BC client (behind the shared circuit breaker when BREAKERS_TABLE is set),
 // its token and the parsed $metadata live for the container; each request gets a fresh stateless transport on
-// a pooled McpServer.
+// a pooled McpServer. Each request runs in its caller's correlation id (x-correlation-id, minted when absent),
+// which the BC client forwards to BC and every log line of the request carries.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { BcClient } from '../core/bc/index.js';
+import { currentBcCorrelationId, withBcCorrelation } from '../core/bc/index.js';
 import { publisherFromEnv } from '../core/events/index.js';
 import { CORRELATION_HEADER, correlationIdFrom, createLogger } from '../core/observability/index.js';
 import { bcBreakerFromEnv, withCircuitBreaker } from './breaker-backend.js';
-import { loadMcpServerConfig } from './config.js';
+import { createServerBcClient, loadMcpServerConfig } from './config.js';
 import type { BcMcpServerDeps } from './deps.js';
 import { createEntitySchemaCache } from './entity-schemas.js';
 import { handleMcpEvent, McpServerPool } from './http.js';
@@ -19,11 +20,12 @@ let container: Promise<{ deps: BcMcpServerDeps; servers: McpServerPool }> | unde
 
 async function buildContainer(): Promise<{ deps: BcMcpServerDeps; servers: McpServerPool }> {
   const config = await loadMcpServerConfig();
-  const client = new BcClient(config.bc);
+  const client = createServerBcClient(config);
   const breaker = bcBreakerFromEnv({
     tenant: config.bc.tenant,
     environment: config.bc.environment,
-    logger: { warn: (message, extra) => logger.warn(message, { ...extra }) },
+    // A transition is logged with the id of the call that caused it (tool calls can run concurrently).
+    logger: { warn: (message, extra) => logger.warn(message, { ...extra, correlationId: currentBcCorrelationId() }) },
     ...(process.env.EVENT_BUS_NAME ? { publisher: publisherFromEnv('mcp-server') } : {}),
   });
   const bc = breaker ? withCircuitBreaker(client, breaker) : client;
@@ -46,14 +48,14 @@ function containerState(): Promise<{ deps: BcMcpServerDeps; servers: McpServerPo
 }
 
 export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  // Passed per log line rather than appended to the shared logger: requests may overlap in one process.
   const correlationId = correlationIdFrom(event.headers?.[CORRELATION_HEADER]);
-  logger.appendKeys({ correlationId });
-  try {
+  return withBcCorrelation(correlationId, async () => {
     let servers: McpServerPool;
     try {
       ({ servers } = await containerState());
     } catch (error) {
-      logger.error('MCP server configuration failed', { error: error instanceof Error ? error.message : String(error) });
+      logger.error('MCP server configuration failed', { correlationId, error: error instanceof Error ? error.message : String(error) });
       return {
         statusCode: 500,
         headers: { 'content-type': 'application/json' },
@@ -61,9 +63,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
       };
     }
     const result = await handleMcpEvent(event, servers);
-    if ((result.statusCode ?? 200) >= 500) logger.warn('MCP request failed', { statusCode: result.statusCode });
+    if ((result.statusCode ?? 200) >= 500) logger.warn('MCP request failed', { correlationId, statusCode: result.statusCode });
     return result;
-  } finally {
-    logger.removeKeys(['correlationId']);
-  }
+  });
 }

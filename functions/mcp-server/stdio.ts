@@ -1,14 +1,13 @@
 // The MCP server over stdio, for desktop MCP clients (the package bin `bc-mcp`). Same BC_* configuration as
 // the Lambda; stdout carries the protocol, so diagnostics go to stderr only.
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { BcClient } from '../core/bc/index.js';
-import { loadMcpServerConfig } from './config.js';
+import { createServerBcClient, loadMcpServerConfig } from './config.js';
 import { createBcMcpServer } from './server.js';
 
 export async function runStdioServer(): Promise<void> {
   const config = await loadMcpServerConfig();
   const server = createBcMcpServer({
-    bc: new BcClient(config.bc),
+    bc: createServerBcClient(config),
     writableEntitySets: config.writableEntitySets,
     ...(config.bc.companyId ? { companyId: config.bc.companyId } : {}),
   });

@@ -5,6 +5,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
 import type { BatchOperation, BatchResult, QueryResult } from '../core/bc/index.js';
+import { withBcCorrelation } from '../core/bc/correlation.js';
 import { entitySetNames } from '../core/bc/entities.js';
 import { isWritable, type BcMcpServerDeps } from './deps.js';
 import { orderBySchema, structuredFilterSchema } from './query-schema.js';
@@ -106,15 +107,18 @@ const batchOutput = {
 export function registerBcTools(server: McpServer, deps: BcMcpServerDeps): void {
   const { bc, writableEntitySets } = deps;
 
-  /** Runs a tool body in the caller's story (from `_meta`), turning anything it throws into an isError result. */
-  const guarded = (extra: { _meta?: Record<string, unknown> }, work: () => Promise<CallToolResult>): Promise<CallToolResult> =>
-    runInStory(storyContextFrom(extra._meta), async () => {
-      try {
-        return await work();
-      } catch (error) {
-        return toolErrorFrom(error);
-      }
-    });
+  /**
+   * Runs a tool body in the caller's story (from `_meta`; its correlation id, when given, is the one sent to
+   * BC, otherwise the request's), turning anything it throws into an isError result.
+   */
+  const guarded = async (extra: { _meta?: Record<string, unknown> }, work: () => Promise<CallToolResult>): Promise<CallToolResult> => {
+    const story = storyContextFrom(extra._meta);
+    try {
+      return await runInStory(story, () => withBcCorrelation(story?.correlationId, work));
+    } catch (error) {
+      return toolErrorFrom(error);
+    }
+  };
   const refuseWrite = (entitySet: string): CallToolResult | undefined =>
     isWritable(writableEntitySets, entitySet)
       ? undefined

@@ -24,3 +24,4 @@ export {
 export { itemReservationsApi, findCustomApi, type CustomApiPath } from './custom-apis.js';
 export { schemaFor, type EntitySchema } from './schema.js';
 export { parseRetryAfter, backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy, type Sleep } from './retry.js';
+export { withBcCorrelation, currentBcCorrelationId, correlatingFetch } from './correlation.js';

@@ -38,7 +38,8 @@ export function createBcCaller(mcp: McpClient, outbox: Outbox, now: () => number
       outbox.add('bc:operation:start', operation);
       const started = now();
       try {
-        const result = await mcp.callTool<T>(tool, args, { correlationId: outbox.context.correlationId });
+        // The story travels with the call: its correlation id as x-correlation-id (on to BC), the rest in `_meta`.
+        const result = await mcp.callTool<T>(tool, args, { context: outbox.context });
         outbox.add('bc:operation:success', { ...operation, durationMs: Math.max(0, now() - started) });
         return result;
       } catch (error) {

@@ -4,13 +4,12 @@
 // what differs per invocation (the correlation id sent to BC, the context of breaker events) comes from the
 // invocation context.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { BcClient, type BcClientOptions } from '../bc/index.js';
+import { BcClient, correlatingFetch, withBcCorrelation, type BcClientOptions } from '../bc/index.js';
 import { loadBcClientConfig, loadBcCredentialsFromSecretsManager, type BcCredentialsLoader } from '../bc/env.js';
 import { optionalEnv, positiveIntEnv, requiredEnv, type Env } from '../env.js';
 import { CircuitBreaker, type BreakerStateChange } from '../breaker/index.js';
 import { bcBreakerKey } from '../breaker/guard.js';
 import { createEvent, createPublisher, type EventPublisher } from '../events/index.js';
-import { CORRELATION_HEADER } from '../observability/index.js';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { approvalSettingsFromEnv, createApprovalService } from '../approvals/index.js';
 import { createDocumentClient, createStateStore } from '../store/index.js';
@@ -23,20 +22,9 @@ export const SAGA_COMPONENT = 'saga';
 
 const invocation = new AsyncLocalStorage<SagaContext>();
 
-/** Runs one step with its context available to the BC requests and breaker events it causes. */
+/** Runs one step with its context available to the BC requests (their correlation id) and breaker events it causes. */
 export function withSagaContext<T>(context: SagaContext | undefined, run: () => Promise<T>): Promise<T> {
-  return context ? invocation.run(context, run) : run();
-}
-
-/** fetch that sends the current invocation's correlation id to BC (one client serves every invocation). */
-function correlatingFetch(base: typeof fetch): typeof fetch {
-  return (input, init) => {
-    const correlationId = invocation.getStore()?.correlationId;
-    if (!correlationId) return base(input, init);
-    const headers = new Headers(init?.headers);
-    headers.set(CORRELATION_HEADER, correlationId);
-    return base(input, { ...init, headers });
-  };
+  return context ? invocation.run(context, () => withBcCorrelation(context.correlationId, run)) : run();
 }
 
 /** Publishes breaker:state-changed in the context of the step whose call made the transition. */

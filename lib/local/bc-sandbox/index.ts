@@ -9,9 +9,10 @@ import { SlidingWindowLimiter, defaultRateLimit, type RateLimitConfig } from './
 import { buildSeed } from './seed.js';
 import { createSandboxServer } from './server.js';
 import { StatsCollector, type RequestStats } from './stats.js';
+import { DEFAULT_REQUEST_LOG_SIZE, RequestLog, type LoggedRequest } from './request-log.js';
 import { Store } from './store.js';
 
-export type { FaultRule, FaultRuleInput, RateLimitConfig, RequestStats };
+export type { FaultRule, FaultRuleInput, RateLimitConfig, RequestStats, LoggedRequest };
 
 export interface BcSandboxOptions {
   /** Port to listen on; 0 (default) picks a free one. */
@@ -54,6 +55,9 @@ export interface BcSandbox {
   getToken(): Promise<string>;
   stats(): RequestStats;
   resetStats(): void;
+  /** The latest BC API requests (bounded, oldest first) with their x-correlation-id; also GET /_admin/requests. */
+  requests(): LoggedRequest[];
+  clearRequests(): void;
   addFault(rule: FaultRuleInput): FaultRule;
   clearFaults(): void;
   /** Restores the seed data (and clears faults and rate counters). */
@@ -74,8 +78,9 @@ export async function startBcSandbox(options: BcSandboxOptions = {}): Promise<Bc
   const limiter = new SlidingWindowLimiter({ ...defaultRateLimit, ...options.rateLimit }, now);
   const faults = new FaultInjector();
   const stats = new StatsCollector();
+  const requests = new RequestLog(DEFAULT_REQUEST_LOG_SIZE, now);
   const api = new BcApi(store, { tenant, environments, maxPageSize: options.maxPageSize ?? 20000, now });
-  const { server, hung } = createSandboxServer({ store, api, tokens, limiter, faults, stats });
+  const { server, hung } = createSandboxServer({ store, api, tokens, limiter, faults, stats, requests });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -109,6 +114,8 @@ export async function startBcSandbox(options: BcSandboxOptions = {}): Promise<Bc
     },
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
+    requests: () => requests.list(),
+    clearRequests: () => requests.clear(),
     addFault: (rule) => faults.add(validateFaultRule(rule)),
     clearFaults: () => faults.clear(),
     reset() {

@@ -8,6 +8,7 @@ import { executeBatch } from './batch.js';
 import { FaultInjector, validateFaultRule } from './faults.js';
 import { parseApiPath } from './routes.js';
 import { StatsCollector } from './stats.js';
+import type { RequestLog } from './request-log.js';
 import type { TokenIssuer } from './auth.js';
 import type { SlidingWindowLimiter } from './rate-limit.js';
 import type { Store } from './store.js';
@@ -22,6 +23,7 @@ export interface ServerParts {
   limiter: SlidingWindowLimiter;
   faults: FaultInjector;
   stats: StatsCollector;
+  requests: RequestLog;
 }
 
 class BodyTooLarge extends Error {}
@@ -98,6 +100,13 @@ export function createSandboxServer(parts: ServerParts): { server: Server; hung:
         parts.stats.reset();
         res.writeHead(204).end();
         return;
+      case 'GET /_admin/requests':
+        sendJson(res, 200, { value: parts.requests.list() });
+        return;
+      case 'DELETE /_admin/requests':
+        parts.requests.clear();
+        res.writeHead(204).end();
+        return;
       default:
         sendJson(res, 404, { error: { code: 'BadRequest_ResourceNotFound', message: `No admin route ${route}` } });
     }
@@ -115,6 +124,13 @@ export function createSandboxServer(parts: ServerParts): { server: Server; hung:
     const method = (req.method ?? 'GET').toUpperCase();
     const entitySet = BcApi.entitySetOf(location);
     parts.stats.record(method, entitySet);
+    const callerCorrelationId = req.headers['x-correlation-id'];
+    parts.requests.record({
+      method,
+      path: url.pathname,
+      ...(entitySet ? { entitySet } : {}),
+      ...(typeof callerCorrelationId === 'string' && callerCorrelationId ? { correlationId: callerCorrelationId } : {}),
+    });
     const principal = parts.tokens.verify(req.headers.authorization);
     if (!principal) throw bcErrors.unauthorized();
     const quota = parts.limiter.take(principal);
