@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { buildHttpApiEvent } from './http-api/event.js';
 
 /** Lambda's synchronous invocation payload limit, which function URLs share. */
 export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
@@ -103,73 +104,23 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | u
   return Buffer.concat(chunks);
 }
 
-const TEXT_CONTENT_TYPE = /^(text\/|application\/(json|[\w.+-]+\+json|xml|[\w.+-]+\+xml|x-www-form-urlencoded|javascript))/i;
-
-/** Builds the payload-2.0 event exactly as a function URL does (headers lower-cased, repeats comma-joined). */
+/**
+ * Builds the payload-2.0 event a function URL sends: the HTTP API's event (one builder for both, see
+ * http-api/event.ts) on the `$default` route, with no authorizer block (IAM auth is checked before the call).
+ */
 export function toFunctionUrlEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
-  const rawUrl = req.url ?? '/';
-  const queryAt = rawUrl.indexOf('?');
-  const rawPath = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
-  const rawQueryString = queryAt === -1 ? '' : rawUrl.slice(queryAt + 1);
-
-  const headers: Record<string, string> = {};
-  let cookies: string[] | undefined;
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    if (name === 'cookie') {
-      cookies = (Array.isArray(value) ? value.join('; ') : value).split(/;\s*/).filter(Boolean);
-      continue;
-    }
-    headers[name] = Array.isArray(value) ? value.join(',') : value;
-  }
-
-  const queryStringParameters: Record<string, string> = {};
-  for (const [name, value] of new URLSearchParams(rawQueryString)) {
-    queryStringParameters[name] = name in queryStringParameters ? `${queryStringParameters[name]},${value}` : value;
-  }
-
-  const now = new Date();
-  const domainName = headers.host ?? 'localhost';
-  const hasBody = body.length > 0;
-  const isText = TEXT_CONTENT_TYPE.test(headers['content-type'] ?? '');
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    // rawPath stays as sent (percent-encoded); http.path is decoded, as on AWS.
-    rawPath,
-    rawQueryString,
-    ...(cookies ? { cookies } : {}),
-    headers,
-    ...(rawQueryString ? { queryStringParameters } : {}),
-    requestContext: {
-      accountId: 'anonymous',
-      apiId: 'local',
-      domainName,
-      domainPrefix: domainName.split('.')[0] ?? domainName,
-      http: {
-        method: req.method ?? 'GET',
-        path: safeDecode(rawPath),
-        protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-        userAgent: headers['user-agent'] ?? '',
-      },
-      requestId: randomUUID(),
-      routeKey: '$default',
-      stage: '$default',
-      time: now.toISOString(),
-      timeEpoch: now.getTime(),
+  const event = buildHttpApiEvent(
+    {
+      method: req.method ?? 'GET',
+      rawUrl: req.url ?? '/',
+      headers: req.headers,
+      body,
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      protocol: `HTTP/${req.httpVersion}`,
     },
-    ...(hasBody ? { body: isText ? body.toString('utf8') : body.toString('base64') } : {}),
-    isBase64Encoded: hasBody && !isText,
-  };
-}
-
-function safeDecode(path: string): string {
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
-  }
+    { apiId: 'local', stage: '$default', routeKey: '$default', pathParameters: {}, requestId: randomUUID(), now: new Date() },
+  );
+  return { ...event, requestContext: { ...event.requestContext, accountId: 'anonymous' } } as APIGatewayProxyEventV2;
 }
 
 function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
