@@ -2,6 +2,7 @@
 // saga steps and the MCP server: the id of the work in progress becomes x-correlation-id on each request.
 import { describe, expect, it } from 'vitest';
 import { correlatingFetch, currentBcCorrelationId, withBcCorrelation } from '../../functions/core/bc/index.js';
+import { deferred } from './deferred.js';
 
 /** A fetch that records the headers of each request and answers 204. */
 function recordingFetch() {
@@ -41,7 +42,7 @@ describe('correlatingFetch', () => {
 
   it('keeps concurrent contexts apart', async () => {
     const { seen, fetch } = recordingFetch();
-    const gates = [Promise.withResolvers<void>(), Promise.withResolvers<void>()];
+    const gates = [deferred(), deferred()];
     // Each call waits until the other has started, so both are in flight together.
     const first = withBcCorrelation('corr-first-1', async () => {
       gates[0]!.resolve();

@@ -11,6 +11,7 @@ import { createBcMcpServer } from '../../functions/mcp-server/server.js';
 import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
 import { serveFunctionUrl, type FunctionUrlServer } from '../../lib/local/function-url.js';
 import { bcEnv } from '../mcp/support.js';
+import { deferred } from './deferred.js';
 
 const TOKEN = 'correlation-test-token';
 
@@ -106,7 +107,7 @@ describe('over any transport (stdio-like): the id in `_meta`', () => {
     });
     // The locations call reaches BC only after the paymentTerms call, which started later, has finished: an id
     // kept anywhere but in the call's own async context would be the wrong one by then.
-    const termsDone = Promise.withResolvers<void>();
+    const termsDone = deferred();
     const gated: BcBackend = {
       companies: () => client.companies(),
       query: async (entitySet, query, options) => {
