@@ -4,7 +4,7 @@
 //
 //   AUDIT_TABLE  pk TENANT#<t>#PLAN#<p>   sk <occurredAt>#<eventId>
 //   events whose envelope is unreadable:  pk UNREADABLE#<yyyy-mm-dd>   sk <time>#<EventBridge id>
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { envelopeSchema, type Envelope } from '../../core/events/index.js';
 import { expiresAt, isConditionalCheckFailed } from '../../core/store/index.js';
@@ -82,23 +82,16 @@ export class AuditLog {
   /** A plan's events in the order they happened. */
   async story(tenantId: string, planId: string): Promise<AuditRecord[]> {
     const records: AuditRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': auditPlanPk(tenantId, planId) },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.db },
+      { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': auditPlanPk(tenantId, planId) }, ConsistentRead: true },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         const { pk: _pk, sk: _sk, expiresAt: _ttl, ...record } = item;
         records.push(record as AuditRecord);
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     return records;
   }
 }

@@ -1,6 +1,6 @@
 // APPROVALS_TABLE access. Every change of status is a conditional write from `pending`, so of two concurrent
 // deciders exactly one wins and a decision, once made, is final.
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, paginateScan, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from '../store/index.js';
 import {
   approvalKey,
@@ -133,19 +133,15 @@ export class ApprovalStore {
    * holds only live approvals (TTL removes the rest), so it stays small.
    */
   async *overduePending(now: Date): AsyncGenerator<ApprovalRecord> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: '#status = :pending AND expiresAt <= :now',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':pending': 'pending', ':now': Math.floor(now.getTime() / 1000) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) yield fromItem(item);
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateScan(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        FilterExpression: '#status = :pending AND expiresAt <= :now',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':pending': 'pending', ':now': Math.floor(now.getTime() / 1000) },
+      },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) yield fromItem(item);
   }
 }

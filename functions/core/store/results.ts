@@ -2,7 +2,7 @@
 // chunks under DynamoDB's 400 KB item limit; its header is written last, so a reference only resolves once
 // every chunk is in place.
 import { randomUUID } from 'node:crypto';
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { expiresAt } from './client.js';
 import { isSafeId, planPk, resultChunkSk, resultSk } from './keys.js';
 
@@ -79,20 +79,16 @@ export class ResultStore {
     );
     if (!header) throw new ResultNotFoundError(`no stored result ${reference}`);
     const parts: Uint8Array[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': pk, ':prefix': `${resultSk(ref.taskId, ref.nonce)}#` },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      for (const item of page.Items ?? []) parts.push(item.data as Uint8Array);
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': `${resultSk(ref.taskId, ref.nonce)}#` },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) parts.push(item.data as Uint8Array);
     if (parts.length !== header.chunks) throw new ResultNotFoundError(`stored result ${reference} is incomplete`);
     return JSON.parse(Buffer.concat(parts).toString('utf8'));
   }

@@ -1,5 +1,5 @@
 // Sessions and their messages: one partition per (tenant, session), messages sorted by time.
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { expiresAt, isConditionalCheckFailed } from './client.js';
 import { MESSAGE_SK_PREFIX, messageSk, SESSION_SK, sessionPk } from './keys.js';
 import type { Message, Session } from './types.js';
@@ -63,23 +63,21 @@ export class SessionStore {
   /** Messages in the order they were written, oldest first. */
   async listMessages(tenantId: string, sessionId: string): Promise<Message[]> {
     const messages: Message[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': sessionPk(tenantId, sessionId), ':prefix': MESSAGE_SK_PREFIX },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': sessionPk(tenantId, sessionId), ':prefix': MESSAGE_SK_PREFIX },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         const { messageId, role, text, createdAt, planId, createdBy } = item as Message;
         messages.push({ messageId, role, text, createdAt, ...(planId ? { planId } : {}), ...(createdBy ? { createdBy } : {}) });
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     return messages;
   }
 }
