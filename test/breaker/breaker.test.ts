@@ -192,6 +192,12 @@ describe('circuit breaker on DynamoDB', () => {
     expect(calls.GetItemCommand).toBeLessThanOrEqual(5);
   });
 
+  it('shares one read among concurrent callers when the cache is cold', async () => {
+    const { b, calls } = breaker(`bc:t${keySeq}`, { cacheMs: 1_000 });
+    await Promise.all(Array.from({ length: 20 }, () => b.execute(async () => 'ok')));
+    expect(calls.GetItemCommand).toBe(1);
+  });
+
   it('fails open when DynamoDB itself is unreachable', async () => {
     const warnings: string[] = [];
     const raw = new DynamoDBClient({

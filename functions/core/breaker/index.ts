@@ -63,6 +63,8 @@ export class CircuitBreaker {
   private readonly now: () => number;
   private readonly owner = randomUUID();
   private cached?: { record: BreakerRecord; readAt: number };
+  /** The read in flight, shared so that concurrent callers on a cold cache cost one read, not one each. */
+  private reading?: Promise<BreakerRecord | undefined>;
 
   constructor(private readonly options: CircuitBreakerOptions) {
     this.key = options.key;
@@ -183,6 +185,13 @@ export class CircuitBreaker {
   private async view(): Promise<BreakerRecord | undefined> {
     const now = this.now();
     if (this.cached && now - this.cached.readAt < this.cacheMs) return this.cached.record;
+    this.reading ??= this.read().finally(() => {
+      this.reading = undefined;
+    });
+    return this.reading;
+  }
+
+  private async read(): Promise<BreakerRecord | undefined> {
     try {
       const record = await this.store.read(this.key);
       this.remember(record);
