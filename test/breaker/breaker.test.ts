@@ -198,6 +198,15 @@ describe('circuit breaker on DynamoDB', () => {
     expect(calls.GetItemCommand).toBe(1);
   });
 
+  it('does not trust its cache forever when the clock steps back', async () => {
+    const key = `bc:t${keySeq}`;
+    const { b, calls } = breaker(key, { cacheMs: 1_000 });
+    await b.execute(async () => 'ok');
+    clock -= 3_600_000; // NTP steps the clock back an hour
+    await b.execute(async () => 'ok');
+    expect(calls.GetItemCommand).toBe(2);
+  });
+
   it('fails open when DynamoDB itself is unreachable', async () => {
     const warnings: string[] = [];
     const raw = new DynamoDBClient({

@@ -184,7 +184,9 @@ export class CircuitBreaker {
 
   private async view(): Promise<BreakerRecord | undefined> {
     const now = this.now();
-    if (this.cached && now - this.cached.readAt < this.cacheMs) return this.cached.record;
+    // A clock that stepped back (now before readAt) must not make the cached record look fresh for that long.
+    const age = this.cached ? now - this.cached.readAt : Infinity;
+    if (this.cached && age >= 0 && age < this.cacheMs) return this.cached.record;
     this.reading ??= this.read().finally(() => {
       this.reading = undefined;
     });
