@@ -86,6 +86,12 @@ function toNewTasks(plan: Plan, levels: string[][]): NewTask[] {
   }));
 }
 
+/** Fails a stored plan that will not run (its events were not, or not all, published) and cancels its tasks. */
+async function abandonPlan(deps: StartPlanDeps, plan: StoredPlan, code: string, reason: string): Promise<void> {
+  await deps.store.plans.transitionPlan(plan.tenantId, plan.planId, 'failed', { response: reason, error: { code, message: reason } });
+  for (const task of plan.tasks) await deps.store.plans.transitionTask(plan.tenantId, plan.planId, task.id, 'cancelled');
+}
+
 export async function startPlan(deps: StartPlanDeps, input: StartPlanInput): Promise<StoredPlan> {
   const now = deps.now ?? (() => new Date());
   const planningStarted = Date.now();
@@ -109,14 +115,8 @@ export async function startPlan(deps: StartPlanDeps, input: StartPlanInput): Pro
   const initialTaskStatus: Record<string, TaskStatus> = Object.fromEntries((levels[0] ?? []).map((id) => [id, 'dispatched']));
 
   await deps.store.sessions.ensureSession(input.tenantId, input.sessionId, input.userId, now());
-  await deps.store.sessions.appendMessage(input.tenantId, input.sessionId, {
-    messageId,
-    role: 'user',
-    text: input.text,
-    createdAt: now().toISOString(),
-    planId,
-    createdBy: input.userId,
-  });
+  // The plan before the message that points at it: a failure between the two never leaves a message whose
+  // plan does not exist. A plan whose message could not be stored is failed before anything is published.
   const plan = await deps.store.plans.createPlan(
     input.tenantId,
     {
@@ -136,6 +136,23 @@ export async function startPlan(deps: StartPlanDeps, input: StartPlanInput): Pro
     },
     now(),
   );
+  try {
+    await deps.store.sessions.appendMessage(input.tenantId, input.sessionId, {
+      messageId,
+      role: 'user',
+      text: input.text,
+      createdAt: now().toISOString(),
+      planId,
+      createdBy: input.userId,
+    });
+  } catch (error) {
+    if (decision.kind === 'run') {
+      await abandonPlan(deps, plan, 'StoreFailed', 'The message could not be stored; please send it again.').catch((cause: unknown) =>
+        deps.logger.error('could not fail the plan of an unstored message', { error: cause as Error }),
+      );
+    }
+    throw error;
+  }
   if (decision.kind === 'reply') {
     await deps.store.sessions.appendMessage(input.tenantId, input.sessionId, {
       messageId: randomUUID(),
@@ -172,11 +189,7 @@ export async function startPlan(deps: StartPlanDeps, input: StartPlanInput): Pro
     deps.logger.error('could not dispatch the plan', { error: error as Error });
     if (decision.kind === 'run') {
       const reason = 'The plan could not be dispatched; please send the message again.';
-      await deps.store.plans.transitionPlan(input.tenantId, planId, 'failed', {
-        response: reason,
-        error: { code: 'DispatchFailed', message: reason },
-      });
-      for (const task of plan.tasks) await deps.store.plans.transitionTask(input.tenantId, planId, task.id, 'cancelled');
+      await abandonPlan(deps, plan, 'DispatchFailed', reason);
       throw new DispatchFailedError(reason);
     }
     // A reply or a planning failure is already complete in the store; only its events are missing.
