@@ -214,6 +214,24 @@ describe('workers', () => {
     expect(mcp.calls).toHaveLength(0);
   });
 
+  it('a task still delayed on its last receive ends failed (the plan must not wait for a dead-lettered message)', async () => {
+    const mcp = fakeMcp(() => customers);
+    const w = worker(mcp);
+    const plan = await storePlan(store, {
+      summary: 'much later',
+      tasks: [{ id: 't1', type: 'query', description: 'Later', tool: 'bc_query_entity', delaySeconds: 86_400, arguments: { entity: 'customers' } }],
+    });
+    const last = sqsRecord(taskCreated(plan, 't1'), 3);
+    expect((await w.handle(last)).batchItemFailures).toEqual([{ itemIdentifier: last.messageId }]);
+    expect(mcp.calls).toHaveLength(0);
+
+    const task = (await store.plans.getPlan(TENANT, plan.planId))!.tasks[0]!;
+    expect(task.status).toBe('failed');
+    expect(task.error?.code).toBe('DelayNotHonoured');
+    expect(w.publisher.named('task:updated').map((e) => [e.detail.previousStatus, e.detail.status])).toEqual([['dispatched', 'failed']]);
+    expect(w.publisher.named('task:completed').map((e) => e.detail)).toMatchObject([{ status: 'failed', error: { code: 'DelayNotHonoured' } }]);
+  });
+
   it('analyses the referenced result it was dispatched with, and validates data without BC', async () => {
     const w = worker(fakeMcp(() => customers));
     const plan = await storePlan(store, {

@@ -117,14 +117,7 @@ export async function runTask(deps: TaskRunnerDeps, delivery: TaskDelivery): Pro
     payloadOf,
   };
 
-  const complete = (fields: { status: 'succeeded'; payload: ResultPayload } | { status: 'failed'; error: ErrorInfo }) =>
-    outbox.add('task:completed', {
-      taskType: task.type,
-      status: fields.status,
-      ...(fields.status === 'succeeded' ? fields.payload : { error: fields.error }),
-      attempt: delivery.receiveCount,
-      durationMs: Math.max(0, now().getTime() - Date.parse(delivery.dispatchedAt)),
-    });
+  const complete = completer(outbox, delivery, now);
 
   try {
     context.args = await argumentsFromTransport(deps.store, events.tenantId, task.arguments);
@@ -168,23 +161,57 @@ export async function runTask(deps: TaskRunnerDeps, delivery: TaskDelivery): Pro
   }
 }
 
+type Completion = { status: 'succeeded'; payload: ResultPayload } | { status: 'failed'; error: ErrorInfo };
+
+/** Adds the delivery's task:completed to the outbox. */
+function completer(outbox: Outbox, delivery: TaskDelivery, now: () => Date): (fields: Completion) => unknown {
+  return (fields) =>
+    outbox.add('task:completed', {
+      taskType: delivery.task.type,
+      status: fields.status,
+      ...(fields.status === 'succeeded' ? fields.payload : { error: fields.error }),
+      attempt: delivery.receiveCount,
+      durationMs: Math.max(0, now().getTime() - Date.parse(delivery.dispatchedAt)),
+    });
+}
+
+/**
+ * A delivery that will not be retried (its message goes to the DLQ) before the task ever ran: the task ends
+ * failed with `error`, so the plan moves on instead of waiting for it forever.
+ */
+export async function abandonDispatchedTask(deps: TaskRunnerDeps, delivery: TaskDelivery, error: ErrorInfo): Promise<void> {
+  const outbox = new Outbox(deps.publisher, delivery.events);
+  await endTaskFailed(deps, outbox, delivery.task.id, 'dispatched', error, completer(outbox, delivery, deps.now ?? (() => new Date())));
+}
+
 /** The last attempt failed transiently: the task ends failed now, and says why. */
 async function failForGood(
   deps: TaskRunnerDeps,
   context: ExecutionContext,
   last: ErrorInfo,
   delivery: TaskDelivery,
-  complete: (fields: { status: 'failed'; error: ErrorInfo }) => unknown,
+  complete: (fields: Completion) => unknown,
 ): Promise<void> {
   const reason = `Gave up after ${delivery.receiveCount} attempts (${last.code}: ${last.message}); the message was moved to the dead-letter queue.`;
-  const error: ErrorInfo = { code: 'RetriesExhausted', message: reason };
-  const failed = await deps.store.plans.transitionTask(context.events.tenantId, context.events.planId, context.task.id, 'failed', {
-    from: ['running'],
-    error,
-  });
+  await endTaskFailed(deps, context.outbox, context.task.id, 'running', { code: 'RetriesExhausted', message: reason }, complete);
+}
+
+/**
+ * Moves the task to failed (if it is still in one of `from`) and, only for the caller that moved it, adds
+ * task:updated and task:completed to the outbox; then publishes. Plan progress takes it from there.
+ */
+async function endTaskFailed(
+  deps: TaskRunnerDeps,
+  outbox: Outbox,
+  taskId: string,
+  from: TaskStatus,
+  error: ErrorInfo,
+  complete: (fields: Completion) => unknown,
+): Promise<void> {
+  const failed = await deps.store.plans.transitionTask(outbox.context.tenantId, outbox.context.planId, taskId, 'failed', { from: [from], error });
   if (failed.transitioned) {
-    context.outbox.add('task:updated', { status: 'failed', previousStatus: 'running', reason });
+    outbox.add('task:updated', { status: 'failed', previousStatus: from, reason: error.message });
     complete({ status: 'failed', error });
   }
-  await context.outbox.flush();
+  await outbox.flush();
 }

@@ -5,7 +5,7 @@ import { RetryLaterError, receiveCountOf, type RecordHandler } from '../queue/in
 import { resolveTaskArguments } from './arguments.js';
 import { parseBusMessage } from './bus-message.js';
 import { PermanentTaskError } from './failures.js';
-import { runTask, type TaskRunnerDeps } from './run-task.js';
+import { abandonDispatchedTask, runTask, type TaskRunnerDeps } from './run-task.js';
 
 export interface TaskWorkerOptions {
   /** The write worker also receives approval:granted and resumes the approved single write. */
@@ -33,8 +33,18 @@ export function createTaskRecordHandler(deps: TaskRunnerDeps, options: TaskWorke
       // EventBridge delivers at once; the delay is applied here by hiding the message until it is due.
       const dueAt = Date.parse(detail.occurredAt) + detail.task.delaySeconds * 1000;
       const wait = Math.ceil((dueAt - now().getTime()) / 1000);
-      if (wait > 0) throw new RetryLaterError(`task ${detail.task.id} is delayed`, wait);
-      return runTask(deps, { task: detail.task, events: causedBy(detail), receiveCount, dispatchedAt: detail.occurredAt });
+      const delivery = { task: detail.task, events: causedBy(detail), receiveCount, dispatchedAt: detail.occurredAt };
+      if (wait > 0) {
+        // Each wait costs a receive: on the last one the message goes to the DLQ, and a task left `dispatched`
+        // would hold its plan in `running` forever. It ends failed instead, saying why.
+        if (receiveCount >= deps.maxReceiveCount) {
+          const message = `Not run: its delay of ${detail.task.delaySeconds} s outlasted the ${deps.maxReceiveCount} deliveries of its queue message; the message was moved to the dead-letter queue.`;
+          await abandonDispatchedTask(deps, delivery, { code: 'DelayNotHonoured', message });
+          throw new RetryLaterError(message, 0);
+        }
+        throw new RetryLaterError(`task ${detail.task.id} is delayed`, wait);
+      }
+      return runTask(deps, delivery);
     }
 
     if (message.name === 'approval:granted' && options.resumeOnApproval) {
