@@ -95,6 +95,29 @@ describe('companies and paging', () => {
   });
 });
 
+describe('continuing a query from a caller-supplied nextLink', () => {
+  it('refuses a nextLink of another entity set, another company or a single record', async () => {
+    const { client, requests } = recordedClient(sandbox);
+    const companies = await client.companies();
+    const [first, second] = [String(companies[0]!.id), String(companies[1]!.id)];
+    const capped = await client.query('vendors', {}, { pageSize: 5, maxPages: 1 });
+    expect(capped.nextLink).toContain('/vendors');
+    const root = capped.nextLink!.slice(0, capped.nextLink!.indexOf('/companies('));
+    requests.length = 0;
+    // The entity set named in the call is what the caller (e.g. the MCP tool) checked; the link must agree.
+    await expect(client.continueQuery('customers', capped.nextLink!)).rejects.toThrow(/not a page of 'customers'/);
+    await expect(client.continueQuery('customers', `${root}/companies(${first})/employees?$skiptoken=1`)).rejects.toThrow(/not a page of 'customers'/);
+    await expect(client.continueQuery('customers', `${root}/companies(${first})/customers(${first})`)).rejects.toThrow(/not a page of 'customers'/);
+    await expect(client.continueQuery('customers', `${root}/$metadata`)).rejects.toThrow(/not a page of 'customers'/);
+    const otherApi = root.replace(/\/api\/v2\.0$/, '/api/abcd');
+    await expect(client.continueQuery('customers', `${otherApi}/companies(${first})/customers`)).rejects.toThrow(/not a page of 'customers'/);
+    await expect(client.continueQuery('vendors', capped.nextLink!, { company: second })).rejects.toThrow(/another company/);
+    expect(requests).toHaveLength(0);
+    const rest = await client.continueQuery('vendors', capped.nextLink!, { company: first, pageSize: 5, maxPages: 1 });
+    expect(rest.value).toHaveLength(5);
+  });
+});
+
 describe('ETags', () => {
   it('sends the ETag remembered from a read; a stale one is a conflict, never an overwrite', async () => {
     const alice = recordedClient(sandbox).client;

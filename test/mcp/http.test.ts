@@ -106,6 +106,9 @@ describe('bc_query_entity', () => {
     expect(errorOf(mixed).code).toBe('BadRequest');
     const foreign = await query({ entity: 'customers', nextLink: 'https://attacker.example/v2.0/x/customers' });
     expect(errorOf(foreign).code).toBe('BadRequest_InvalidRequestUrl');
+    // A page of customers cannot be read under the name of another entity set (e.g. one this server lists as writable).
+    const renamed = await query({ entity: 'vendors', nextLink: first.nextLink });
+    expect(errorOf(renamed).code).toBe('BadRequest_InvalidRequestUrl');
   });
 
   it('serves concurrent calls, each with its own answer', async () => {

@@ -330,9 +330,32 @@ export class BcClient {
   async continueQuery(entitySet: string, nextLink: string, options: { company?: string; maxPages?: number; pageSize?: number } = {}): Promise<QueryResult> {
     const target = this.standardTarget(entitySet);
     const url = this.checkNextLink(nextLink);
+    const company = this.companyOfPageLink(target, url);
     const pageCap = this.pageCap(options.maxPages);
-    const company = await this.resolveCompany(options.company);
+    if (options.company !== undefined && (await this.resolveCompany(options.company)).toLowerCase() !== company) {
+      throw invalidRequest(`nextLink ${describe(nextLink)} belongs to another company than ${describe(options.company)}`, 'BadRequest_InvalidRequestUrl');
+    }
     return this.collect(url, { value: [] }, options.pageSize, pageCap, (record) => this.etags.remember(company, target.cacheKey, record));
+  }
+
+  /**
+   * A caller-supplied nextLink must be a page of the entity set the caller named (`companies(<c>)/<set>`, or
+   * the lines of one document); otherwise a link could read any other set, record or company under the one
+   * name the caller checked. Returns the link's company id.
+   */
+  private companyOfPageLink(target: ApiTarget, url: string): string {
+    const { schema } = target;
+    const rootPath = new URL(target.root).pathname;
+    const path = new URL(url).pathname;
+    const relative = path.startsWith(`${rootPath}/`) ? path.slice(rootPath.length) : '';
+    const guid = '([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})';
+    const parentSet = schema.parentPath?.match(/^(\w+)\(\{id\}\)$/)?.[1];
+    const parent = parentSet ? `(?:/${parentSet}\\(${guid}\\))?` : '';
+    const match = new RegExp(`^/companies\\(${guid}\\)${parent}/${schema.entitySet}$`).exec(relative);
+    if (!match) {
+      throw invalidRequest(`nextLink ${describe(url)} is not a page of '${schema.entitySet}'`, 'BadRequest_InvalidRequestUrl');
+    }
+    return match[1]!.toLowerCase();
   }
 
   private pageCap(maxPages: number | undefined): number {
