@@ -42,7 +42,8 @@ export interface PlanProgressDeps {
 }
 
 const isTerminal = (status: TaskStatus) => TERMINAL_TASK_STATUSES.includes(status);
-const IN_FLIGHT: readonly TaskStatus[] = ['dispatched', 'running', 'awaiting_approval'];
+/** Statuses whose task:created may still be owed. */
+const UNANNOUNCED: readonly TaskStatus[] = ['pending', 'dispatched'];
 const SAGA_TOOL = 'saga_purchase_order';
 
 /** Plan-level events carry no task id. */
@@ -180,7 +181,10 @@ export async function advance(deps: PlanProgressDeps, initial: StoredPlan, conte
 
     const status = new Map(plan.tasks.map((t) => [t.id, t.status]));
     const level = plan.levels.findIndex((ids) => ids.some((id) => !isTerminal(status.get(id)!)));
-    if (level < 0 || plan.levels[level]!.some((id) => IN_FLIGHT.includes(status.get(id)!))) return dispatched;
+    // A level with a task still to announce goes through its Once: `pending` ones not dispatched yet, and
+    // `dispatched` ones whose task:created may not have gone out (a publish that failed after the status
+    // change). A completed Once replays without running, so an announced level is not announced again.
+    if (level < 0 || !plan.levels[level]!.some((id) => UNANNOUNCED.includes(status.get(id)!))) return dispatched;
     const current = plan;
     try {
       // A replay of a completed dispatch returns its count without running: only a real run counts here.

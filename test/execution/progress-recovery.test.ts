@@ -1,0 +1,74 @@
+// Plan progress when a handling fails half-way (a publish refused after the state changed): the redelivered
+// event must finish the job, or the plan waits forever.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEvent, EventPublishError, type DomainEvent, type EventDetail, type EventFields, type EventName } from '../../functions/core/events/index.js';
+import { handlePlanEvent, type PlanProgressDeps } from '../../functions/core/execution/index.js';
+import type { StateStore, StoredPlan } from '../../functions/core/store/index.js';
+import { startDynamo, type TestDynamo } from '../support/dynamo.js';
+import { recordingPublisher, silentLogger, storePlan, TENANT, testOnce, testStore, type RecordingPublisher } from './support.js';
+
+let dynamo: TestDynamo;
+let store: StateStore;
+
+beforeAll(async () => {
+  dynamo = await startDynamo();
+  store = testStore(dynamo);
+});
+afterAll(async () => {
+  await dynamo.stop();
+});
+
+/** A publisher that refuses the first batch containing `failOn`, as EventBridge does when it throttles. */
+function flakyPublisher(failOn: EventName): RecordingPublisher {
+  const inner = recordingPublisher();
+  let failed = false;
+  return Object.assign(Object.create(inner) as RecordingPublisher, {
+    events: inner.events,
+    named: inner.named,
+    async publish(batch: DomainEvent[]) {
+      if (!failed && batch.some((e) => e.name === failOn)) {
+        failed = true;
+        throw new EventPublishError(batch.map((event) => ({ event, errorCode: 'ThrottlingException', errorMessage: 'slow down' })));
+      }
+      return inner.publish(batch);
+    },
+  });
+}
+
+function progress(failOn: EventName): PlanProgressDeps & { publisher: RecordingPublisher } {
+  return { store, publisher: flakyPublisher(failOn), logger: silentLogger(), once: testOnce(dynamo, 'dispatch') };
+}
+
+function completed(plan: StoredPlan, taskId: string, fields: Partial<EventFields<'task:completed'>> = {}): EventDetail<'task:completed'> {
+  const task = plan.tasks.find((t) => t.id === taskId)!;
+  return createEvent(
+    'task:completed',
+    { taskType: task.type, status: 'succeeded', attempt: 1, durationMs: 5, ...fields } as EventFields<'task:completed'>,
+    { tenantId: TENANT, sessionId: plan.sessionId, planId: plan.planId, taskId, correlationId: plan.correlationId, causationId: plan.messageId },
+  ).detail;
+}
+
+const twoLevels = {
+  summary: 'get vendor then analyze',
+  tasks: [
+    { id: 't1', type: 'query', description: 'Get vendor', tool: 'bc_query_entity', arguments: { entity: 'vendors', top: 1 } },
+    { id: 't2', type: 'analysis', description: 'Analyze vendors', tool: 'analyze', dependsOn: ['t1'], arguments: { source: { $ref: 't1.result' }, entity: 'vendors', by: 'balance' } },
+  ],
+} as const;
+const vendors = { value: [{ number: '10000', balance: 5 }] };
+
+describe('plan progress after a failed publish', () => {
+  it('a level whose task:created could not be published is announced when the event comes again', async () => {
+    const deps = progress('task:created');
+    const plan = await storePlan(store, twoLevels);
+    const event = completed(plan, 't1', { result: vendors });
+    await expect(handlePlanEvent(deps, 'task:completed', event)).rejects.toThrow(EventPublishError);
+
+    // EventBridge retries the event.
+    expect((await handlePlanEvent(deps, 'task:completed', event)).dispatched).toBe(1);
+    expect(deps.publisher.named('task:created').map((e) => e.detail.task.id)).toEqual(['t2']);
+    // Once announced, a further duplicate dispatches nothing.
+    expect((await handlePlanEvent(deps, 'task:completed', event)).dispatched).toBe(0);
+    expect(deps.publisher.named('task:created')).toHaveLength(1);
+  });
+});
