@@ -1,7 +1,7 @@
 // Scheduled sweep (EventBridge schedule, every minute): expires every pending approval whose deadline has
 // passed, in every tenant, so that a write nobody decided ends (approval:expired, on which plan progress
 // fails the task; a waiting saga is failed with ApprovalNotGranted) even if no one looks at it. Reads and decisions expire overdue approvals too; this
-// catches the rest.
+// catches the rest, and announces any decision whose announcement failed after it was recorded.
 import { createApprovalService } from '../../core/approvals/index.js';
 import { publisherFromEnv } from '../../core/events/index.js';
 import { createLogger } from '../../core/observability/index.js';

@@ -52,6 +52,8 @@ export interface ApprovalRecord {
   reason?: string;
   /** eventId of approval:granted/denied/expired, fixed with the decision (a re-drive re-publishes it). */
   decisionEventId?: string;
+  /** When the decision was announced (event published, saga answered); absent until then, so the sweep retries. */
+  toldAt?: string;
   /** The rule that approved it without a person. */
   autoApprovedBy?: string;
   /** A waiting Step Functions execution (.waitForTaskToken) resumes on this. Never shown or logged. */

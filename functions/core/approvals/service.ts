@@ -22,6 +22,8 @@ import { APPROVAL_NOT_GRANTED, notGrantedCause, sagaApprovalOutput, type SagaWai
 export const APPROVER_ROLE = 'approver';
 /** Who decided an auto-approved operation. */
 export const AUTO_APPROVER = 'system:auto-approve';
+/** A decision younger than this may still be being announced by its decider: the sweep leaves it alone. */
+const ANNOUNCE_GRACE_MS = 60_000;
 /** At most this many approvals in one list. */
 export const MAX_LISTED = 100;
 
@@ -244,13 +246,29 @@ export class ApprovalService {
     return (await this.deps.store.get(record.tenantId, record.approvalId)) ?? { ...record, status: 'expired' };
   }
 
-  /** The sweep: expires every overdue pending approval of every tenant. Returns how many it expired. */
+  /**
+   * The sweep: expires every overdue pending approval of every tenant, and announces any decision whose
+   * announcement failed midway. One record's failure does not stop the others; the sweep then fails with all
+   * of them. Returns how many it expired.
+   */
   async expireOverdue(): Promise<number> {
+    const now = this.now();
     let count = 0;
-    for await (const record of this.deps.store.overduePending(this.now())) {
-      const after = await this.expire(record);
-      if (after.status === 'expired' && after.decidedBy === 'system:expiry') count++;
+    const failures: unknown[] = [];
+    for await (const record of this.deps.store.needingSweep(now, new Date(now.getTime() - ANNOUNCE_GRACE_MS))) {
+      try {
+        if (record.status !== 'pending') {
+          await this.tellWaiters(record);
+          continue;
+        }
+        const after = await this.expire(record);
+        if (after.status === 'expired' && after.decidedBy === 'system:expiry') count++;
+      } catch (error) {
+        failures.push(error);
+      }
     }
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new AggregateError(failures, `the sweep failed for ${failures.length} approvals`);
     return count;
   }
 
@@ -265,6 +283,7 @@ export class ApprovalService {
       else await this.deps.saga.fail(record.taskToken, APPROVAL_NOT_GRANTED, notGrantedCause(record));
     }
     await this.deps.publisher.publish([decisionEvent(record)]);
+    if (!record.toldAt) await this.deps.store.markTold(record, this.now());
   }
 
   private outcome(record: ApprovalRecord): ApprovalOutcome {

@@ -128,18 +128,36 @@ export class ApprovalStore {
     }
   }
 
+  /** Records that the decision was announced, so the sweep stops retrying it. */
+  async markTold(record: ApprovalRecord, at: Date): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: approvalKey(record.tenantId, record.approvalId),
+        UpdateExpression: 'SET toldAt = :at',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':at': at.toISOString() },
+      }),
+    ).catch((error: unknown) => {
+      // Deleted by TTL meanwhile: nothing left to mark.
+      if (!isConditionalCheckFailed(error)) throw error;
+    });
+  }
+
   /**
-   * Pending approvals of every tenant whose deadline has passed (for the sweep). A filtered scan: the table
-   * holds only live approvals (TTL removes the rest), so it stays small.
+   * What the sweep must act on, in every tenant: pending approvals whose deadline has passed, and decisions
+   * recorded before `settledBefore` that were never announced (their decider failed midway). A filtered scan:
+   * the table holds only live approvals (TTL removes the rest), so it stays small.
    */
-  async *overduePending(now: Date): AsyncGenerator<ApprovalRecord> {
+  async *needingSweep(now: Date, settledBefore: Date): AsyncGenerator<ApprovalRecord> {
     const pages = paginateScan(
       { client: this.db },
       {
         TableName: this.tableName,
-        FilterExpression: '#status = :pending AND expiresAt <= :now',
+        FilterExpression:
+          '(#status = :pending AND expiresAt <= :now) OR (#status <> :pending AND attribute_not_exists(toldAt) AND decidedAt <= :settled)',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':pending': 'pending', ':now': Math.floor(now.getTime() / 1000) },
+        ExpressionAttributeValues: { ':pending': 'pending', ':now': Math.floor(now.getTime() / 1000), ':settled': settledBefore.toISOString() },
       },
     );
     for await (const page of pages) for (const item of page.Items ?? []) yield fromItem(item);
