@@ -181,6 +181,23 @@ describe('circuit breaker on DynamoDB', () => {
     expect(third.changes.map((c) => `${c.from}->${c.to}`)).toEqual(['half-open->closed']);
   });
 
+  it('does not close on a probe that never reached BC (refused by the client), and frees the lease at once', async () => {
+    const key = `bc:t${keySeq}`;
+    const { b, changes } = breaker(key);
+    await failTimes(b, 5);
+    clock += 60_001;
+    // e.g. a tool call with an unknown field: the BC client refuses it before any HTTP request.
+    const refused = Object.assign(new Error('Unknown field'), { kind: 'invalid_request', status: 0 });
+    await expect(b.execute(async () => Promise.reject(refused))).rejects.toBe(refused);
+    expect(changes.map((c) => `${c.from}->${c.to}`)).toEqual(['closed->open', 'open->half-open']);
+    const store = new BreakerStore(countingClient().db, TABLE);
+    expect((await store.read(key)).state).toBe('half-open');
+
+    const next = breaker(key);
+    await expect(next.b.execute(async () => 'ok')).resolves.toBe('ok');
+    expect(next.changes.map((c) => `${c.from}->${c.to}`)).toEqual(['half-open->closed']);
+  });
+
   it('writes nothing and reads at most once per cache window on the healthy path', async () => {
     const { b, calls } = breaker(`bc:t${keySeq}`, { cacheMs: 1_000 });
     for (let i = 0; i < 50; i++) {

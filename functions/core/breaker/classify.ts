@@ -31,3 +31,14 @@ export function countsAsFailure(error: unknown, options: FailureClassification =
   if (status === 429) return options.countThrottling === true;
   return status >= 500;
 }
+
+/**
+ * Whether a failed call says anything about the dependency's health: false for a request refused before it
+ * was sent (HTTP status 0 without a network or timeout failure, e.g. the BC client rejecting an unknown
+ * field). Such an outcome must neither close nor reopen a half-open breaker.
+ */
+export function reachedDependency(error: unknown, options: FailureClassification = {}): boolean {
+  if (countsAsFailure(error, options)) return true;
+  const status = (error as ErrorLike).status ?? (error as ErrorLike).statusCode;
+  return typeof status === 'number' && status > 0;
+}

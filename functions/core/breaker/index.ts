@@ -8,7 +8,7 @@
 // (the call goes ahead) and says so in the log: losing the breaker must not take BC access down with it.
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { countsAsFailure, type FailureClassification } from './classify.js';
+import { countsAsFailure, reachedDependency, type FailureClassification } from './classify.js';
 import { BreakerOpenError } from './errors.js';
 import { BreakerStore, type BreakerRecord, type BreakerState } from './store.js';
 
@@ -43,6 +43,8 @@ export interface CircuitBreakerOptions extends FailureClassification {
   probeLeaseMs?: number;
   /** Decides which errors count; defaults to countsAsFailure with the options above. */
   isFailure?: (error: unknown) => boolean;
+  /** Whether an error came from the dependency at all (a probe refused locally proves nothing); default reachedDependency. */
+  isAnswer?: (error: unknown) => boolean;
   /** Called once per transition, by the caller whose conditional write made it (e.g. to publish an event). */
   onStateChange?: (change: BreakerStateChange) => Promise<void> | void;
   logger?: BreakerLogger;
@@ -60,6 +62,7 @@ export class CircuitBreaker {
   private readonly cacheMs: number;
   private readonly probeLeaseMs: number;
   private readonly isFailure: (error: unknown) => boolean;
+  private readonly isAnswer: (error: unknown) => boolean;
   private readonly now: () => number;
   private readonly owner = randomUUID();
   private cached?: { record: BreakerRecord; readAt: number };
@@ -75,6 +78,7 @@ export class CircuitBreaker {
     this.cacheMs = options.cacheMs ?? BREAKER_DEFAULTS.cacheMs;
     this.probeLeaseMs = options.probeLeaseMs ?? BREAKER_DEFAULTS.probeLeaseMs;
     this.isFailure = options.isFailure ?? ((error) => countsAsFailure(error, options));
+    this.isAnswer = options.isAnswer ?? ((error) => this.isFailure(error) || reachedDependency(error, options));
     this.now = options.now ?? Date.now;
   }
 
@@ -157,11 +161,17 @@ export class CircuitBreaker {
     } catch (error) {
       outcome = { ok: false, error };
     }
-    // An answer that is not a dependency failure (a 4xx, say) still shows the dependency is answering.
+    // An answer that is not a dependency failure (a 4xx, say) still shows the dependency is answering; a call
+    // that never reached it shows nothing, so the lease is handed back for the next caller to probe.
     const healthy = outcome.ok || !this.isFailure(outcome.error);
+    const conclusive = outcome.ok || this.isAnswer(outcome.error);
     try {
       const done = this.now();
-      if (healthy) {
+      if (!conclusive) {
+        const released = await this.store.releaseProbe(this.key, this.owner, done);
+        if (released) this.remember(released);
+        else this.forget();
+      } else if (healthy) {
         const closed = await this.store.close(this.key, this.owner, done);
         if (closed) {
           this.remember(closed);

@@ -114,6 +114,17 @@ export class BreakerStore {
     });
   }
 
+  /** Ends the lease without a verdict (the probe never reached the dependency): the next caller may probe. */
+  async releaseProbe(key: string, owner: string, at: number): Promise<BreakerRecord | undefined> {
+    return this.conditional({
+      Key: { pk: key },
+      UpdateExpression: 'SET probeLeaseUntil = :at, version = version + :one, updatedAt = :at REMOVE probeOwner',
+      ConditionExpression: '#state = :half AND probeOwner = :owner',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':half': 'half-open', ':owner': owner, ':at': at, ':one': 1 },
+    });
+  }
+
   /** half-open → open after the probe failed; only the lease holder may reopen. */
   async reopen(key: string, owner: string, at: number, openUntil: number): Promise<BreakerRecord | undefined> {
     return this.conditional({
