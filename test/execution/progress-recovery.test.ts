@@ -71,4 +71,34 @@ describe('plan progress after a failed publish', () => {
     expect((await handlePlanEvent(deps, 'task:completed', event)).dispatched).toBe(0);
     expect(deps.publisher.named('task:created')).toHaveLength(1);
   });
+
+  it('a plan whose agent:completed could not be published announces it when the event comes again, once', async () => {
+    const deps = progress('agent:completed');
+    const plan = await storePlan(store, twoLevels);
+    await handlePlanEvent(deps, 'task:completed', completed(plan, 't1', { result: vendors }));
+    const last = completed(plan, 't2', { result: { entity: 'vendors', by: 'balance', text: 'vendors by balance: total 5.' } });
+    await expect(handlePlanEvent(deps, 'task:completed', last)).rejects.toThrow(EventPublishError);
+    expect((await store.plans.getPlan(TENANT, plan.planId))!.status).toBe('succeeded');
+
+    await handlePlanEvent(deps, 'task:completed', last);
+    await handlePlanEvent(deps, 'task:completed', last);
+    expect(deps.publisher.named('agent:completed').map((e) => e.detail.response)).toEqual(['vendors by balance: total 5.']);
+  });
+
+  it('a plan whose agent:error could not be published still cancels what has not started and says so on the retry', async () => {
+    const deps = progress('agent:error');
+    const plan = await storePlan(store, twoLevels);
+    const failed = completed(plan, 't1', { status: 'failed', error: { code: 'BadRequest_NotFound', message: 'no such vendor' } });
+    await expect(handlePlanEvent(deps, 'task:completed', failed)).rejects.toThrow(EventPublishError);
+
+    await handlePlanEvent(deps, 'task:completed', failed);
+    await handlePlanEvent(deps, 'task:completed', failed);
+    const stored = (await store.plans.getPlan(TENANT, plan.planId))!;
+    expect(stored.status).toBe('failed');
+    expect(stored.tasks.map((t) => t.status)).toEqual(['failed', 'cancelled']);
+    expect(deps.publisher.named('agent:error').map((e) => e.detail.failedTaskId)).toEqual(['t1']);
+    expect(deps.publisher.named('task:updated').map((e) => [e.detail.taskId, e.detail.status])).toEqual([['t2', 'cancelled']]);
+    const answers = (await store.sessions.listMessages(TENANT, plan.sessionId)).filter((m) => m.role === 'assistant' && m.planId === plan.planId);
+    expect(answers).toHaveLength(1);
+  });
 });

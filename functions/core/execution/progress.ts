@@ -3,7 +3,7 @@
 // a crashed dispatch be redone), fails the plan on a critical failure and cancels what has not started, and
 // on completion composes the answer and emits agent:completed or agent:error.
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   causedBy,
   createEvent,
@@ -168,8 +168,18 @@ export async function advance(deps: PlanProgressDeps, initial: StoredPlan, conte
   let dispatched = 0;
   // Each turn either returns or finds a level that ended at dispatch (every task cancelled or failed).
   for (let turn = 0; turn <= plan.levels.length; turn++) {
+    const criticalFailure = plan.tasks.find((t) => t.critical && (t.status === 'failed' || t.status === 'cancelled') && t.error?.code !== PLAN_FAILED);
+    // An ended plan may still owe its announcement (a publish refused, a crash after the status change):
+    // finishPlan and failPlan make it good once, through the plan's end Once.
+    if (plan.status === 'succeeded' && plan.endedAt) {
+      await finishPlan(deps, plan, context);
+      return dispatched;
+    }
+    if (plan.status === 'failed' && plan.endedAt && criticalFailure) {
+      await failPlan(deps, plan, criticalFailure, context);
+      return dispatched;
+    }
     if (TERMINAL_PLAN_STATUSES.includes(plan.status)) return dispatched;
-    const criticalFailure = plan.tasks.find((t) => t.critical && (t.status === 'failed' || t.status === 'cancelled'));
     if (criticalFailure) {
       await failPlan(deps, plan, criticalFailure, context);
       return dispatched;
@@ -268,31 +278,78 @@ async function outcomesOf(deps: PlanProgressDeps, plan: StoredPlan, tasks: Store
 
 const durationOf = (plan: StoredPlan, now: Date) => Math.max(0, now.getTime() - Date.parse(plan.createdAt));
 
-async function finishPlan(deps: PlanProgressDeps, plan: StoredPlan, context: EventContext): Promise<void> {
-  const now = deps.now ?? (() => new Date());
-  const response = await composeAnswer(plan, await outcomesOf(deps, plan, answerTasks(plan)), deps.writer);
-  const finished = await deps.store.plans.transitionPlan(plan.tenantId, plan.planId, 'succeeded', { response });
-  if (!finished.transitioned) return; // another handler finished it
-  await deps.store.sessions.appendMessage(plan.tenantId, plan.sessionId, { messageId: randomUUID(), role: 'assistant', text: response, createdAt: now().toISOString(), planId: plan.planId });
-  await deps.publisher.publish([createEvent('agent:completed', { status: 'succeeded', response, durationMs: durationOf(plan, now()) }, context)]);
+/** The answer's session message: its id and time come from the plan, so announcing again does not repeat it. */
+function answerMessage(plan: StoredPlan, text: string) {
+  const hash = createHash('sha256').update(`answer:${plan.tenantId}/${plan.planId}`).digest('hex');
+  const messageId = `${hash.slice(0, 8)}-${hash.slice(8, 12)}-${hash.slice(12, 16)}-${hash.slice(16, 20)}-${hash.slice(20, 32)}`;
+  return { messageId, role: 'assistant' as const, text, createdAt: plan.endedAt ?? plan.updatedAt, planId: plan.planId };
 }
 
-async function failPlan(deps: PlanProgressDeps, plan: StoredPlan, failed: StoredTask, context: EventContext): Promise<void> {
+/**
+ * Moves the plan to its end status (unless it is there already) and returns it as stored then, or undefined
+ * when another handler ended it otherwise (e.g. cancelled).
+ */
+async function endPlan(deps: PlanProgressDeps, plan: StoredPlan, to: 'succeeded' | 'failed', fields: { response: string; error?: ErrorInfo }): Promise<StoredPlan | undefined> {
+  if (plan.status === to) return plan;
+  const ended = await deps.store.plans.transitionPlan(plan.tenantId, plan.planId, to, fields);
+  const current = ended.record ?? (await deps.store.plans.getPlan(plan.tenantId, plan.planId));
+  return current?.status === to ? current : undefined;
+}
+
+/** Runs the ended plan's announcement at most once (a failed run is redone by the event's retry). */
+async function announceOnce(deps: PlanProgressDeps, plan: StoredPlan, announce: () => Promise<void>): Promise<void> {
+  try {
+    await deps.once.run({ plan: `${plan.tenantId}/${plan.planId}`, level: 'end' }, async () => {
+      await announce();
+      return true;
+    });
+  } catch (error) {
+    if (error instanceof AlreadyRunningError) return; // a concurrent handler is announcing it
+    throw error;
+  }
+}
+
+async function finishPlan(deps: PlanProgressDeps, initial: StoredPlan, context: EventContext): Promise<void> {
+  const now = deps.now ?? (() => new Date());
+  const plan =
+    initial.status === 'succeeded'
+      ? initial
+      : await endPlan(deps, initial, 'succeeded', { response: await composeAnswer(initial, await outcomesOf(deps, initial, answerTasks(initial)), deps.writer) });
+  if (!plan) return;
+  const response = plan.response ?? '';
+  await announceOnce(deps, plan, async () => {
+    await deps.store.sessions.appendMessage(plan.tenantId, plan.sessionId, answerMessage(plan, response));
+    await deps.publisher.publish([createEvent('agent:completed', { status: 'succeeded', response, durationMs: durationOf(plan, now()) }, context)]);
+  });
+}
+
+/** The error code of a task cancelled because its plan failed (not itself a cause of the failure). */
+const PLAN_FAILED = 'PlanFailed';
+
+async function failPlan(deps: PlanProgressDeps, initial: StoredPlan, failed: StoredTask, context: EventContext): Promise<void> {
   const now = deps.now ?? (() => new Date());
   const cause = failed.error?.message ?? `task ${failed.id} ${failed.status}`;
-  const response = `I could not finish this: ${failed.description ?? failed.id} — ${cause}`;
   const error: ErrorInfo = { code: failed.error?.code ?? 'TaskFailed', message: cause };
-  const ended = await deps.store.plans.transitionPlan(plan.tenantId, plan.planId, 'failed', { response, error });
-  if (!ended.transitioned) return;
-  const events: DomainEvent[] = [];
-  // What has not started is cancelled; a running task finishes and its result is simply not used.
-  for (const task of plan.tasks.filter((t) => t.status === 'pending' || t.status === 'dispatched')) {
-    const moved = await deps.store.plans.transitionTask(plan.tenantId, plan.planId, task.id, 'cancelled', { from: ['pending', 'dispatched'] });
-    if (moved.transitioned) {
-      events.push(createEvent('task:updated', { status: 'cancelled', previousStatus: task.status, reason: `The plan failed: ${failed.id} ${failed.status}.` }, { ...context, taskId: task.id }));
+  const plan = await endPlan(deps, initial, 'failed', { response: `I could not finish this: ${failed.description ?? failed.id} — ${cause}`, error });
+  if (!plan) return;
+  await announceOnce(deps, plan, async () => {
+    const events: DomainEvent[] = [];
+    const reason = `The plan failed: ${failed.id} ${failed.status}.`;
+    // What has not started is cancelled; a running task finishes and its result is simply not used. A task
+    // cancelled by an earlier, interrupted announcement is announced now.
+    for (const task of plan.tasks) {
+      let previousStatus: TaskStatus | undefined;
+      if (task.status === 'pending' || task.status === 'dispatched') {
+        const moved = await deps.store.plans.transitionTask(plan.tenantId, plan.planId, task.id, 'cancelled', { from: [task.status], error: { code: PLAN_FAILED, message: reason } });
+        if (!moved.transitioned) continue;
+        previousStatus = task.status;
+      } else if (task.status !== 'cancelled' || task.error?.code !== PLAN_FAILED) {
+        continue;
+      }
+      events.push(createEvent('task:updated', { status: 'cancelled', ...(previousStatus ? { previousStatus } : {}), reason }, { ...context, taskId: task.id }));
     }
-  }
-  await deps.store.sessions.appendMessage(plan.tenantId, plan.sessionId, { messageId: randomUUID(), role: 'assistant', text: response, createdAt: now().toISOString(), planId: plan.planId });
-  events.push(createEvent('agent:error', { error, failedTaskId: failed.id, durationMs: durationOf(plan, now()) }, context));
-  await deps.publisher.publish(events);
+    await deps.store.sessions.appendMessage(plan.tenantId, plan.sessionId, answerMessage(plan, plan.response ?? cause));
+    events.push(createEvent('agent:error', { error: plan.error ?? error, failedTaskId: failed.id, durationMs: durationOf(plan, now()) }, context));
+    await deps.publisher.publish(events);
+  });
 }

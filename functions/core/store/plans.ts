@@ -7,6 +7,7 @@ import { PLAN_SK, planPk } from './keys.js';
 import {
   PLAN_TRANSITIONS_FROM,
   TASK_TRANSITIONS_FROM,
+  TERMINAL_PLAN_STATUSES,
   TERMINAL_TASK_STATUSES,
   type ErrorInfo,
   type NewPlan,
@@ -198,7 +199,9 @@ export class PlanStore {
     const u = new UpdateBuilder();
     const status = u.name('status');
     u.set(status, to);
-    u.set(u.name('updatedAt'), (options.now ?? new Date()).toISOString());
+    const at = (options.now ?? new Date()).toISOString();
+    u.set(u.name('updatedAt'), at);
+    if (TERMINAL_PLAN_STATUSES.includes(to)) u.set(u.name('endedAt'), at, true);
     if (options.response !== undefined) u.set(u.name('response'), options.response);
     if (options.error !== undefined) u.set(u.name('error'), options.error);
     return this.update(tenantId, planId, u, u.in(status, from));

@@ -106,6 +106,8 @@ export interface StoredPlan {
   tasks: StoredTask[];
   createdAt: string;
   updatedAt: string;
+  /** When the plan reached a terminal status (set once, by that transition). */
+  endedAt?: string;
 }
 
 export interface TaskWithResult extends StoredTask {
