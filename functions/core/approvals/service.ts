@@ -176,16 +176,15 @@ export class ApprovalService {
    */
   async list(caller: Decider, status: ApprovalStatus): Promise<ApprovalView[]> {
     if (!caller.roles.includes(APPROVER_ROLE)) return [];
-    const records = await this.deps.store.listByStatus(caller.tenantId, status, MAX_LISTED);
+    // Four eyes: the caller's own pending requests are not theirs to decide, so not listed.
+    const hideOwn = status === 'pending' && !this.deps.settings.allowSelfApproval;
+    const records = await this.deps.store.listByStatus(caller.tenantId, status, MAX_LISTED, hideOwn ? caller.sub : undefined);
     const now = this.now();
     const views: ApprovalView[] = [];
     for (const record of records) {
-      if (status === 'pending') {
-        if (isOverdue(record, now)) {
-          await this.expire(record);
-          continue;
-        }
-        if (!this.deps.settings.allowSelfApproval && record.requestedBy === caller.sub) continue;
+      if (status === 'pending' && isOverdue(record, now)) {
+        await this.expire(record);
+        continue;
       }
       views.push(toView(record, now));
     }

@@ -12,6 +12,10 @@ import {
   type DecidedStatus,
 } from './record.js';
 
+/** A filtered list reads at most this many pages of this many items (a bounded read, whatever the filter drops). */
+const MAX_LIST_PAGES = 10;
+const MAX_LIST_PAGE_ITEMS = 500;
+
 export interface DecisionFields {
   status: DecidedStatus;
   decidedBy: string;
@@ -43,24 +47,32 @@ export class ApprovalStore {
     return Item ? fromItem(Item) : undefined;
   }
 
-  /** A tenant's approvals in one status, oldest request first, at most `limit`. */
-  async listByStatus(tenantId: string, status: ApprovalStatus, limit: number): Promise<ApprovalRecord[]> {
+  /**
+   * A tenant's approvals in one status, oldest request first, at most `limit`; without those `excludeRequestedBy`
+   * asked for (filtered in DynamoDB, so they do not crowd out the rest), reading at most MAX_LIST_PAGES pages.
+   */
+  async listByStatus(tenantId: string, status: ApprovalStatus, limit: number, excludeRequestedBy?: string): Promise<ApprovalRecord[]> {
     const records: ApprovalRecord[] = [];
     let start: Record<string, unknown> | undefined;
+    let pages = 0;
     do {
       const page = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
           IndexName: 'byStatus',
           KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': approvalStatusKey(tenantId, status) },
-          Limit: limit - records.length,
+          ...(excludeRequestedBy !== undefined ? { FilterExpression: 'requestedBy <> :requester' } : {}),
+          ExpressionAttributeValues: {
+            ':pk': approvalStatusKey(tenantId, status),
+            ...(excludeRequestedBy !== undefined ? { ':requester': excludeRequestedBy } : {}),
+          },
+          Limit: excludeRequestedBy !== undefined ? MAX_LIST_PAGE_ITEMS : limit - records.length,
           ExclusiveStartKey: start,
         }),
       );
-      records.push(...(page.Items ?? []).map(fromItem));
+      records.push(...(page.Items ?? []).map(fromItem).slice(0, limit - records.length));
       start = page.LastEvaluatedKey;
-    } while (start && records.length < limit);
+    } while (start && records.length < limit && ++pages < MAX_LIST_PAGES);
     return records;
   }
 
