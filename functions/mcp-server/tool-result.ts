@@ -16,6 +16,8 @@ export interface ToolErrorDetail {
   status?: number;
   correlationId?: string;
   retryable: boolean;
+  /** A write BC may have applied (no definite answer): check before repeating it. */
+  outcomeUnknown?: boolean;
 }
 
 export function toolSuccess(structured: Record<string, unknown>): CallToolResult {
@@ -39,11 +41,15 @@ export function toolErrorFrom(error: unknown): CallToolResult {
   if (error instanceof BcError) {
     return toolError({
       code: error.code,
-      message: error.message,
+      message: error.outcomeUnknown
+        ? `${error.message}. The change may have been applied: read the records before trying it again`
+        : error.message,
       // 0 means BC never answered (refused by the client, timeout, network).
       ...(error.status ? { status: error.status } : {}),
       ...(error.correlationId ? { correlationId: error.correlationId } : {}),
-      retryable: error.retryable,
+      // Repeating a write BC may already have made would make it twice.
+      retryable: error.retryable && !error.outcomeUnknown,
+      ...(error.outcomeUnknown ? { outcomeUnknown: true } : {}),
     });
   }
   if (error instanceof BreakerOpenError) {

@@ -269,6 +269,26 @@ describe('retries', () => {
   });
 });
 
+describe('writes whose outcome is unknown', () => {
+  it('marks a timed-out POST as possibly applied (not to be repeated blindly), a timed-out GET not', async () => {
+    const { client, requests } = recordedClient(sandbox, { timeoutMs: 150 });
+    await client.resolveCompany();
+    requests.length = 0;
+    await addFault(sandbox, { entitySet: 'customers', method: 'POST', hang: true, count: 1 });
+    const error = await client.create('customers', { displayName: 'Maybe Made' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BcTimeoutError);
+    expect((error as BcTimeoutError).outcomeUnknown).toBe(true);
+    expect(requests).toHaveLength(1); // the client itself does not repeat it
+
+    const reader = recordedClient(sandbox, { timeoutMs: 150, maxRetries: 0 });
+    await reader.client.resolveCompany();
+    await addFault(sandbox, { entitySet: 'currencies', method: 'GET', hang: true, count: 1 });
+    const readError = await reader.client.query('currencies').catch((e: unknown) => e);
+    expect(readError).toBeInstanceOf(BcTimeoutError);
+    expect((readError as BcTimeoutError).outcomeUnknown).toBe(false);
+  });
+});
+
 describe('$batch', () => {
   it('rolls an atomic batch back when one operation fails', async () => {
     const { client } = recordedClient(sandbox);

@@ -26,6 +26,8 @@ export interface BcErrorDetails {
   /** Request path without query string (the query may contain customer data). */
   path?: string;
   cause?: unknown;
+  /** See BcError.outcomeUnknown. */
+  outcomeUnknown?: boolean;
 }
 
 export class BcError extends Error {
@@ -39,6 +41,12 @@ export class BcError extends Error {
   readonly retryAfterMs?: number;
   readonly method?: string;
   readonly path?: string;
+  /**
+   * A write that is not safe to repeat (POST, bound action, $batch with creates) got no definite answer
+   * (timeout, broken connection, 502/504): BC may have applied it. `retryable` still says BC is briefly
+   * unwell; a caller must check what BC holds (or have an idempotent step) before sending it again.
+   */
+  readonly outcomeUnknown: boolean;
 
   constructor(message: string, details: BcErrorDetails) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -51,6 +59,7 @@ export class BcError extends Error {
     this.method = details.method;
     this.path = details.path;
     this.retryable = RETRYABLE_KINDS.has(details.kind);
+    this.outcomeUnknown = details.outcomeUnknown === true;
   }
 
   toJSON(): Record<string, unknown> {
@@ -63,6 +72,7 @@ export class BcError extends Error {
       correlationId: this.correlationId,
       retryable: this.retryable,
       retryAfterMs: this.retryAfterMs,
+      ...(this.outcomeUnknown ? { outcomeUnknown: true } : {}),
     };
   }
 }
@@ -166,6 +176,7 @@ export interface HttpFailure {
   /** The raw response text (may be empty or not JSON). */
   bodyText: string;
   retryAfterMs?: number;
+  outcomeUnknown?: boolean;
 }
 
 /** Maps a non-2xx BC answer (`{ error: { code, message } }` or anything else) to a typed error. */
@@ -184,6 +195,7 @@ export function errorFromResponse(failure: HttpFailure): BcError {
     retryAfterMs: failure.retryAfterMs,
     method: failure.method,
     path: failure.path,
+    outcomeUnknown: failure.outcomeUnknown === true,
   });
 }
 

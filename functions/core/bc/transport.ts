@@ -111,6 +111,9 @@ export async function send(request: HttpRequest, options: TransportOptions): Pro
     let retryAfterMs: number | undefined;
     let status = 0;
     let neverSent = false;
+    // Whether BC may have acted on a request that is not safe to repeat: no answer, or a gateway's 502/504.
+    const outcomeUnknown = (answered: number): boolean =>
+      !request.idempotent && !neverSent && (answered === 0 || IDEMPOTENT_RETRIED_STATUSES.has(answered));
     try {
       const response = await attemptOnce(request, token, options);
       status = response.status;
@@ -126,16 +129,18 @@ export async function send(request: HttpRequest, options: TransportOptions): Pro
         continue;
       }
       retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), options.now());
-      failure = errorFromResponse({ method: request.method, path, status, headers: response.headers, bodyText: response.text, retryAfterMs });
+      failure = errorFromResponse({
+        method: request.method, path, status, headers: response.headers, bodyText: response.text, retryAfterMs, outcomeUnknown: outcomeUnknown(status),
+      });
     } catch (error) {
       if (error instanceof BcError) throw error;
       neverSent = connectionRefused(error);
       failure = isAbort(error)
         ? new BcTimeoutError(`BC ${request.method} ${path} timed out after ${options.timeoutMs} ms`, {
-            kind: 'timeout', status: 0, code: 'Client_Timeout', method: request.method, path,
+            kind: 'timeout', status: 0, code: 'Client_Timeout', method: request.method, path, outcomeUnknown: outcomeUnknown(0),
           })
         : new BcNetworkError(`BC ${request.method} ${path} failed: ${describeNetworkError(error)}`, {
-            kind: 'network', status: 0, code: 'Client_NetworkError', method: request.method, path, cause: error,
+            kind: 'network', status: 0, code: 'Client_NetworkError', method: request.method, path, cause: error, outcomeUnknown: outcomeUnknown(0),
           });
     }
     const retryable = status === 0
