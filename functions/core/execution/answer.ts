@@ -10,6 +10,28 @@ export interface TaskOutcome {
   result?: unknown;
 }
 
+/**
+ * The most an answer may be: it travels in agent:completed (EventBridge caps an event at 256 KB) and is kept
+ * in the plan item and a session message (DynamoDB caps an item at 400 KB, shared with the plan's tasks).
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024;
+const SHORTENED = '\n\n…(the answer was shortened; every task\'s full result is in the plan)';
+
+/** `text` cut at a character boundary so that it fits MAX_ANSWER_BYTES, saying so when it was cut. */
+export function boundedAnswer(text: string, maxBytes = MAX_ANSWER_BYTES): string {
+  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
+  const budget = maxBytes - Buffer.byteLength(SHORTENED, 'utf8');
+  let bytes = 0;
+  let end = 0;
+  for (const char of text) {
+    const size = Buffer.byteLength(char, 'utf8');
+    if (bytes + size > budget) break;
+    bytes += size;
+    end += char.length;
+  }
+  return text.slice(0, end) + SHORTENED;
+}
+
 /** Rows shown in a table before "and N more". */
 const MAX_ROWS = 20;
 const MAX_COLUMNS = 6;
@@ -124,6 +146,10 @@ export function composeDeterministicAnswer(outcomes: TaskOutcome[]): string {
 
 /** Claude's answer when a writer is configured and answers; the deterministic text otherwise. */
 export async function composeAnswer(plan: StoredPlan, outcomes: TaskOutcome[], writer?: ProseWriter): Promise<string> {
+  return boundedAnswer(await composeUnbounded(plan, outcomes, writer));
+}
+
+async function composeUnbounded(plan: StoredPlan, outcomes: TaskOutcome[], writer?: ProseWriter): Promise<string> {
   const deterministic = composeDeterministicAnswer(outcomes);
   if (!writer) return deterministic;
   try {

@@ -26,7 +26,7 @@ import {
   type StoredTask,
   type TaskStatus,
 } from '../store/index.js';
-import { composeAnswer, answerTasks, type TaskOutcome } from './answer.js';
+import { boundedAnswer, composeAnswer, answerTasks, type TaskOutcome } from './answer.js';
 import { argumentsForTransport, resolveTaskArguments } from './arguments.js';
 import type { ProseWriter } from './claude-writer.js';
 import { AlreadyRunningError, type Once } from './once.js';
@@ -330,7 +330,7 @@ async function failPlan(deps: PlanProgressDeps, initial: StoredPlan, failed: Sto
   const now = deps.now ?? (() => new Date());
   const cause = failed.error?.message ?? `task ${failed.id} ${failed.status}`;
   const error: ErrorInfo = { code: failed.error?.code ?? 'TaskFailed', message: cause };
-  const plan = await endPlan(deps, initial, 'failed', { response: `I could not finish this: ${failed.description ?? failed.id} — ${cause}`, error });
+  const plan = await endPlan(deps, initial, 'failed', { response: boundedAnswer(`I could not finish this: ${failed.description ?? failed.id} — ${cause}`), error });
   if (!plan) return;
   await announceOnce(deps, plan, async () => {
     const events: DomainEvent[] = [];
