@@ -101,4 +101,23 @@ describe('plan progress after a failed publish', () => {
     const answers = (await store.sessions.listMessages(TENANT, plan.sessionId)).filter((m) => m.role === 'assistant' && m.planId === plan.planId);
     expect(answers).toHaveLength(1);
   });
+
+  it('a late task:updated(awaiting_approval) for a task already past its approval leaves the plan running', async () => {
+    const deps = progress('agent:error');
+    const plan = await storePlan(store, {
+      summary: 'create and list',
+      tasks: [
+        { id: 't1', type: 'write', description: 'Create customer', tool: 'bc_create_entity', arguments: { entity: 'customers', data: { displayName: 'Fabrikam' } } },
+        { id: 't2', type: 'query', description: 'List vendors', tool: 'bc_query_entity', arguments: { entity: 'vendors', top: 1 } },
+      ],
+    });
+    // The approval was granted and the write resumed before this update reached plan progress.
+    await store.plans.transitionTask(TENANT, plan.planId, 't1', 'running');
+    await store.plans.transitionTask(TENANT, plan.planId, 't2', 'running');
+    const late = createEvent('task:updated', { status: 'awaiting_approval', previousStatus: 'running', reason: 'Waiting for approval' }, {
+      tenantId: TENANT, sessionId: plan.sessionId, planId: plan.planId, taskId: 't1', correlationId: plan.correlationId, causationId: plan.messageId,
+    });
+    await handlePlanEvent(deps, 'task:updated', late.detail);
+    expect((await store.plans.getPlan(TENANT, plan.planId))!.status).toBe('running');
+  });
 });

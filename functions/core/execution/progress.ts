@@ -111,6 +111,8 @@ async function followTaskUpdate(deps: PlanProgressDeps, detail: EventDetail<'tas
   const plan = await loadPlan(deps, detail);
   if (!plan) return 0;
   if (detail.status === 'awaiting_approval') {
+    // Events arrive in any order: an update overtaken by the approval (the task runs again) changes nothing.
+    if (plan.tasks.find((t) => t.id === detail.taskId)?.status !== 'awaiting_approval') return 0;
     await deps.store.plans.transitionPlan(plan.tenantId, plan.planId, 'awaiting_approval', { from: ['running'] });
   } else if (detail.status === 'running' && detail.previousStatus === 'awaiting_approval') {
     if (!plan.tasks.some((t) => t.status === 'awaiting_approval')) {
