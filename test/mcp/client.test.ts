@@ -179,6 +179,14 @@ describe('createMcpClient', () => {
     await expect(slow).rejects.toMatchObject({ kind: 'timeout', retryable: true });
   });
 
+  it('does not call a timed-out create retryable: the server may still have made the record', async () => {
+    const { client } = countingClient();
+    await client.listTools();
+    sandbox.addFault({ entitySet: 'customers', method: 'POST', latencyMs: 1500, count: 1 });
+    const slow = client.callTool('bc_create_entity', { entity: 'customers', data: { displayName: 'Slow Create' } }, { timeoutMs: 200 });
+    await expect(slow).rejects.toMatchObject({ name: 'McpTransportError', kind: 'timeout', retryable: false, outcomeUnknown: true });
+  });
+
   it('maps a refused token to an unauthorized McpTransportError', async () => {
     const { client } = countingClient({ auth: { type: 'bearer', token: 'wrong' } });
     const call = client.callTool('bc_query_entity', { entity: 'customers', top: 1 });

@@ -8,7 +8,7 @@ import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { CORRELATION_HEADER } from '../observability/correlation.js';
 import { authorizedFetch, type FetchLike, type McpAuth } from './auth.js';
-import { McpToolError, McpTransportError, toolErrorFromResult } from './errors.js';
+import { mayHaveReachedServer, McpToolError, McpTransportError, toolErrorFromResult } from './errors.js';
 import { STORY_CONTEXT_META_KEY, type StoryContext } from './meta.js';
 
 export interface McpClientOptions {
@@ -96,14 +96,32 @@ export function createMcpClient(options: McpClientOptions): McpClient {
     });
   };
 
+  /** Read-only and idempotent tools (by their annotations) may be repeated after a call with no answer. */
+  const safeToRepeat = async (name: string): Promise<boolean> => {
+    const tool = (await tools)?.find((t) => t.name === name);
+    return tool?.annotations?.readOnlyHint === true || tool?.annotations?.idempotentHint === true;
+  };
+
   return {
     callTool: <T>(name: string, args: Record<string, unknown>, call?: CallOptions) =>
       run(call, async (client, timeout) => {
-        const result = await client.callTool(
-          { name, arguments: args, ...(call?.context ? { _meta: { [STORY_CONTEXT_META_KEY]: call.context } } : {}) },
-          undefined,
-          { timeout },
-        );
+        let result: Awaited<ReturnType<Client['callTool']>>;
+        try {
+          result = await client.callTool(
+            { name, arguments: args, ...(call?.context ? { _meta: { [STORY_CONTEXT_META_KEY]: call.context } } : {}) },
+            undefined,
+            { timeout },
+          );
+        } catch (error) {
+          const failure = transportError(error, timeout);
+          if (!mayHaveReachedServer(failure) || (await safeToRepeat(name))) throw failure;
+          throw new McpTransportError(
+            failure.kind,
+            `${failure.message}; ${name} may have been carried out, so it is not repeated automatically`,
+            failure.status,
+            { cause: failure.cause, outcomeUnknown: true },
+          );
+        }
         if (result.isError) throw toolErrorFromResult(name, result);
         if (!result.structuredContent) {
           throw new McpTransportError('protocol', `Tool ${name} returned no structured content`);

@@ -24,15 +24,32 @@ export type McpTransportErrorKind = 'timeout' | 'unauthorized' | 'http' | 'netwo
 export class McpTransportError extends Error {
   override name = 'McpTransportError';
   readonly retryable: boolean;
+  /**
+   * The call reached (or may have reached) the server and carried a write that is not safe to repeat: the
+   * server may have completed it, so repeating it blindly could apply it twice. Never retryable.
+   */
+  readonly outcomeUnknown: boolean;
   constructor(
     readonly kind: McpTransportErrorKind,
     message: string,
     readonly status?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; outcomeUnknown?: boolean },
   ) {
     super(message, options);
-    this.retryable = kind === 'timeout' || kind === 'network' || (kind === 'http' && (status === 429 || (status ?? 0) >= 500));
+    this.outcomeUnknown = options?.outcomeUnknown === true;
+    const transient = kind === 'timeout' || kind === 'network' || (kind === 'http' && (status === 429 || (status ?? 0) >= 500));
+    this.retryable = transient && !this.outcomeUnknown;
   }
+}
+
+/** Whether a failed call may still have been carried out by the server (no definite answer came back). */
+export function mayHaveReachedServer(error: McpTransportError): boolean {
+  if (error.kind === 'timeout') return true;
+  if (error.kind === 'http') return error.status === 502 || error.status === 504;
+  if (error.kind !== 'network') return false;
+  // A refused connection never delivered the request.
+  const cause = error.cause as { cause?: { code?: unknown }; code?: unknown } | undefined;
+  return (cause?.cause?.code ?? cause?.code) !== 'ECONNREFUSED';
 }
 
 interface ToolErrorMeta {
