@@ -1,10 +1,50 @@
 // GET /v1/plans/{planId}: the caller's tenant's plan with its tasks and their results.
 import { json, notFound, pathId, readCaller, type Route } from '../../core/http/index.js';
 import { setCorrelation } from '../../core/observability/index.js';
-import type { StateStore } from '../../core/store/index.js';
-import { planView } from './views.js';
+import { ResultNotFoundError, type StateStore, type StoredPlan } from '../../core/store/index.js';
+import { planView, type PlanViewInput, type ShownTask } from './views.js';
 
-export function planRoute(store: StateStore): Route {
+/**
+ * Result bytes one plan response carries at most: a Lambda may answer API Gateway with 6 MB, and the rest
+ * of the view needs room. Results beyond it are left out (and say so) instead of failing the whole read.
+ */
+export const MAX_PLAN_RESULT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Loads the tasks' stored results one at a time, keeping those that fit in `budget` bytes: memory stays
+ * near the budget plus one result, and the response within what a Lambda may return.
+ */
+async function withResults(store: StateStore, plan: StoredPlan, budget: number): Promise<PlanViewInput> {
+  let remaining = budget;
+  const tasks: ShownTask[] = [];
+  for (const task of plan.tasks) {
+    if (!task.resultRef) {
+      tasks.push(task);
+      continue;
+    }
+    let result: unknown;
+    try {
+      result = await store.results.get(plan.tenantId, task.resultRef);
+    } catch (error) {
+      // An expired result leaves the task readable without it.
+      if (error instanceof ResultNotFoundError) {
+        tasks.push(task);
+        continue;
+      }
+      throw error;
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(result) ?? 'null', 'utf8');
+    if (bytes > remaining) {
+      tasks.push({ ...task, resultOmitted: { bytes, reason: `the result is too large to show with this plan (limit ${budget} bytes for all results)` } });
+      continue;
+    }
+    remaining -= bytes;
+    tasks.push({ ...task, result });
+  }
+  return { ...plan, tasks };
+}
+
+export function planRoute(store: StateStore, maxResultBytes = MAX_PLAN_RESULT_BYTES): Route {
   return {
     method: 'GET',
     path: '/v1/plans/{planId}',
@@ -12,9 +52,9 @@ export function planRoute(store: StateStore): Route {
       const caller = readCaller(event);
       const planId = pathId(params, 'planId');
       setCorrelation(logger, { tenantId: caller.tenantId, planId });
-      const plan = await store.readPlanWithResults(caller.tenantId, planId);
+      const plan = await store.plans.getPlan(caller.tenantId, planId);
       if (!plan) throw notFound(`no plan ${planId}`);
-      return json(200, planView(plan));
+      return json(200, planView(await withResults(store, plan, maxResultBytes)));
     },
   };
 }

@@ -1,7 +1,11 @@
 // What the API shows of stored plans and sessions (the contract of ARCHITECTURE §5).
-import type { PlanWithResults, SessionView } from '../../core/store/index.js';
+import type { PlanWithResults, SessionView, TaskWithResult } from '../../core/store/index.js';
 
-export function planView(plan: PlanWithResults) {
+/** A task as shown: with its result, or with why the result was left out of this response. */
+export type ShownTask = TaskWithResult & { resultOmitted?: { bytes: number; reason: string } };
+export type PlanViewInput = Omit<PlanWithResults, 'tasks'> & { tasks: ShownTask[] };
+
+export function planView(plan: PlanViewInput) {
   return {
     planId: plan.planId,
     sessionId: plan.sessionId,
@@ -17,6 +21,7 @@ export function planView(plan: PlanWithResults) {
       dependsOn: task.dependsOn,
       status: task.status,
       ...(task.result !== undefined ? { result: task.result } : {}),
+      ...(task.resultOmitted !== undefined ? { resultOmitted: task.resultOmitted } : {}),
       ...(task.error !== undefined ? { error: task.error } : {}),
     })),
     createdAt: plan.createdAt,
