@@ -120,4 +120,22 @@ describe('plan progress after a failed publish', () => {
     await handlePlanEvent(deps, 'task:updated', late.detail);
     expect((await store.plans.getPlan(TENANT, plan.planId))!.status).toBe('running');
   });
+
+  it('a critical failure also cancels a write still waiting for its approval (it has not started)', async () => {
+    const deps = progress('agent:completed');
+    const plan = await storePlan(store, {
+      summary: 'create and list',
+      tasks: [
+        { id: 't1', type: 'write', description: 'Create customer', tool: 'bc_create_entity', arguments: { entity: 'customers', data: { displayName: 'Fabrikam' } } },
+        { id: 't2', type: 'query', description: 'List vendors', tool: 'bc_query_entity', arguments: { entity: 'vendors', top: 1 } },
+      ],
+    });
+    await store.plans.transitionTask(TENANT, plan.planId, 't1', 'awaiting_approval');
+    await store.plans.transitionPlan(TENANT, plan.planId, 'awaiting_approval');
+    await handlePlanEvent(deps, 'task:completed', completed(plan, 't2', { status: 'failed', error: { code: 'BadRequest', message: 'no' } }));
+    const stored = (await store.plans.getPlan(TENANT, plan.planId))!;
+    expect(stored.status).toBe('failed');
+    expect(stored.tasks.map((t) => t.status)).toEqual(['cancelled', 'failed']);
+    expect(deps.publisher.named('task:updated').map((e) => [e.detail.taskId, e.detail.previousStatus, e.detail.status])).toEqual([['t1', 'awaiting_approval', 'cancelled']]);
+  });
 });

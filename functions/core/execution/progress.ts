@@ -337,11 +337,12 @@ async function failPlan(deps: PlanProgressDeps, initial: StoredPlan, failed: Sto
   await announceOnce(deps, plan, async () => {
     const events: DomainEvent[] = [];
     const reason = `The plan failed: ${failed.id} ${failed.status}.`;
-    // What has not started is cancelled; a running task finishes and its result is simply not used. A task
+    // What has not started is cancelled (a single write still waiting for its approval included); a running
+    // task (or a saga, which runs in Step Functions) finishes and its result is simply not used. A task
     // cancelled by an earlier, interrupted announcement is announced now.
     for (const task of plan.tasks) {
       let previousStatus: TaskStatus | undefined;
-      if (task.status === 'pending' || task.status === 'dispatched') {
+      if (task.status === 'pending' || task.status === 'dispatched' || (task.status === 'awaiting_approval' && task.tool !== SAGA_TOOL)) {
         const moved = await deps.store.plans.transitionTask(plan.tenantId, plan.planId, task.id, 'cancelled', { from: [task.status], error: { code: PLAN_FAILED, message: reason } });
         if (!moved.transitioned) continue;
         previousStatus = task.status;
