@@ -55,7 +55,12 @@ export function registerBcResources(server: McpServer, deps: BcMcpServerDeps, sc
     },
     async (uri) => {
       const companies = await deps.bc.companies();
-      const current = (deps.companyId && companies.find((c) => c.id === deps.companyId)) || companies[0];
+      // BC_COMPANY_ID is a GUID (any case) or a name, as the BC client resolves it for the tools.
+      const configured = deps.companyId;
+      const current =
+        (configured &&
+          companies.find((c) => String(c.id).toLowerCase() === configured.toLowerCase() || c.name === configured || c.displayName === configured)) ||
+        companies[0];
       return json(uri, { company: current ?? null, companies });
     },
   );
