@@ -2,19 +2,47 @@
 // depends on, and — when the resolved arguments are too large to travel in task:created (EventBridge and SQS
 // cap a message at 256 KB) — stored beside the plan and sent as a reference the worker loads.
 import { jsonByteLength, MAX_INLINE_RESULT_BYTES } from '../events/index.js';
-import { resolveRefs } from '../plan/index.js';
+import { collectRefs, parseRefPath, resolveRefs } from '../plan/index.js';
 import type { StateStore, StoredPlan, StoredTask } from '../store/index.js';
 
 /** The only key of arguments that travel by reference: `{ "$argumentsRef": "<stored result ref>" }`. */
 export const ARGUMENTS_REF_KEY = '$argumentsRef';
 
-/** task id → result, for the tasks `task` depends on (directly) that have a stored result. */
+/** Every task `task` depends on, directly or through others (validation lets a `$ref` name any of them). */
+function ancestorsOf(plan: StoredPlan, task: StoredTask): Set<string> {
+  const byId = new Map(plan.tasks.map((t) => [t.id, t]));
+  const seen = new Set<string>();
+  const stack = [...task.dependsOn];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    stack.push(...(byId.get(id)?.dependsOn ?? []));
+  }
+  return seen;
+}
+
+/** The task ids `args` reference (malformed references are left to resolveRefs to report). */
+function referencedTaskIds(args: Record<string, unknown>): Set<string> {
+  const ids = new Set<string>();
+  for (const { ref } of collectRefs(args)) {
+    try {
+      ids.add(parseRefPath(ref).taskId);
+    } catch {
+      // resolveRefs names the malformed reference.
+    }
+  }
+  return ids;
+}
+
+/** task id → result, for the tasks `task` references and depends on (directly or not) that have a stored result. */
 export async function dependencyResults(store: StateStore, plan: StoredPlan, task: StoredTask): Promise<Record<string, unknown>> {
   const byId = new Map(plan.tasks.map((t) => [t.id, t]));
+  const ancestors = ancestorsOf(plan, task);
   const entries = await Promise.all(
-    task.dependsOn.map(async (id) => {
+    [...referencedTaskIds(task.arguments)].map(async (id) => {
       const dependency = byId.get(id);
-      if (!dependency?.resultRef) return undefined;
+      if (!ancestors.has(id) || !dependency?.resultRef) return undefined;
       return [id, await store.results.get(plan.tenantId, dependency.resultRef)] as const;
     }),
   );
