@@ -138,4 +138,17 @@ describe('plan progress after a failed publish', () => {
     expect(stored.tasks.map((t) => t.status)).toEqual(['cancelled', 'failed']);
     expect(deps.publisher.named('task:updated').map((e) => [e.detail.taskId, e.detail.previousStatus, e.detail.status])).toEqual([['t1', 'awaiting_approval', 'cancelled']]);
   });
+
+  it('a first-level completion does not announce again a sibling the orchestrator dispatched', async () => {
+    const deps = progress('agent:error');
+    const plan = await storePlan(store, {
+      summary: 'two lists',
+      tasks: [
+        { id: 't1', type: 'query', description: 'List vendors', tool: 'bc_query_entity', arguments: { entity: 'vendors', top: 1 } },
+        { id: 't2', type: 'query', description: 'List items', tool: 'bc_query_entity', arguments: { entity: 'items', top: 1 } },
+      ],
+    });
+    expect((await handlePlanEvent(deps, 'task:completed', completed(plan, 't1', { result: vendors }))).dispatched).toBe(0);
+    expect(deps.publisher.named('task:created')).toHaveLength(0);
+  });
 });

@@ -196,7 +196,9 @@ export async function advance(deps: PlanProgressDeps, initial: StoredPlan, conte
     // A level with a task still to announce goes through its Once: `pending` ones not dispatched yet, and
     // `dispatched` ones whose task:created may not have gone out (a publish that failed after the status
     // change). A completed Once replays without running, so an announced level is not announced again.
-    if (level < 0 || !plan.levels[level]!.some((id) => UNANNOUNCED.includes(status.get(id)!))) return dispatched;
+    // Level 0 is dispatched by the orchestrator, not through a Once here: only its pending tasks are owed.
+    const owed = level === 0 ? ['pending'] : UNANNOUNCED;
+    if (level < 0 || !plan.levels[level]!.some((id) => owed.includes(status.get(id)!))) return dispatched;
     const current = plan;
     try {
       // A replay of a completed dispatch returns its count without running: only a real run counts here.
