@@ -1,0 +1,115 @@
+// docs/openapi.json is the contract a chat front-end codes against (ARCHITECTURE §5): every deployed route is
+// in it with the right auth, and what the orchestrator really answers validates against its schemas.
+import { readFileSync } from 'node:fs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { API_ROUTES } from '../../lib/constructs/api.js';
+import { createPublisher } from '../../functions/core/events/index.js';
+import type { HttpResponse } from '../../functions/core/http/index.js';
+import { createLogger } from '../../functions/core/observability/index.js';
+import { createStateStore } from '../../functions/core/store/index.js';
+import { createOrchestrator } from '../../functions/orchestrator/app.js';
+import { startPutEventsSink, type PutEventsSink } from '../events/put-events-sink.js';
+import { startDynamo, TEST_CREDENTIALS, type TestDynamo } from '../support/dynamo.js';
+import { httpEvent, jsonBody } from './http-event.js';
+import { scriptedPlanner } from './scripted-planner.js';
+
+interface Operation {
+  security?: unknown[];
+  responses: Record<string, { content?: { 'application/json': { schema: unknown } } }>;
+}
+const doc = JSON.parse(readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8')) as {
+  security: unknown[];
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown> };
+};
+
+/** A zod validator for a response schema of the document (its $refs resolved against components). */
+function validatorFor(schema: unknown): z.ZodType {
+  const defs = JSON.parse(JSON.stringify(doc.components.schemas).replaceAll('#/components/schemas/', '#/$defs/'));
+  const root = JSON.parse(JSON.stringify(schema).replaceAll('#/components/schemas/', '#/$defs/'));
+  return z.fromJSONSchema({ ...root, $defs: defs });
+}
+
+function expectDocumented(method: string, path: string, response: HttpResponse) {
+  const operation = doc.paths[path]?.[method.toLowerCase()];
+  expect(operation, `${method} ${path} is documented`).toBeDefined();
+  const documented = operation!.responses[String(response.statusCode)];
+  expect(documented, `${method} ${path} documents status ${response.statusCode}`).toBeDefined();
+  const schema = documented!.content?.['application/json'].schema;
+  if (schema) {
+    const result = validatorFor(schema).safeParse(jsonBody(response));
+    expect(result.success, `${method} ${path} ${response.statusCode}: ${result.error?.message}`).toBe(true);
+  }
+}
+
+describe('the OpenAPI document', () => {
+  it('documents exactly the deployed routes, with a bearer token on all but health', () => {
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(documented.sort()).toEqual(API_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    for (const route of API_ROUTES) {
+      const operation = doc.paths[route.path]![route.method.toLowerCase()]!;
+      const security = operation.security ?? doc.security;
+      expect(security.length > 0, `${route.method} ${route.path}`).toBe(route.authenticated);
+    }
+  });
+});
+
+describe('answers of the orchestrator against the document', () => {
+  let dynamo: TestDynamo;
+  let sink: PutEventsSink;
+  let events: EventBridgeClient;
+  let handle: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
+  const logger = createLogger('openapi-test');
+  logger.setLogLevel('SILENT');
+  const claims = { sub: 'alice', tenant: 'contoso' };
+  const approver = { sub: 'carol', tenant: 'contoso', roles: ['approver'] };
+
+  beforeAll(async () => {
+    dynamo = await startDynamo();
+    sink = await startPutEventsSink();
+    events = new EventBridgeClient({ endpoint: sink.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+    handle = createOrchestrator({
+      store: createStateStore({ tableName: dynamo.tables.STATE_TABLE, db: dynamo.doc }),
+      planner: scriptedPlanner,
+      publisher: createPublisher({ busName: 'bc-agent-test', component: 'orchestrator', client: events, maxAttempts: 1, sleep: async () => {} }),
+      logger,
+      db: dynamo.doc,
+      approvalsTable: dynamo.tables.APPROVALS_TABLE,
+    });
+  });
+  afterAll(async () => {
+    events.destroy();
+    await sink.stop();
+    await dynamo.stop();
+  });
+
+  const call = async (method: string, path: string, route: string, options: Parameters<typeof httpEvent>[2] = {}) => {
+    const response = await handle(httpEvent(method, path, { claims, ...options }));
+    expectDocumented(method, route, response);
+    return response;
+  };
+
+  it('matches for success and error answers of every route', async () => {
+    const messages = '/v1/sessions/{sessionId}/messages';
+    const accepted = await call('POST', '/v1/sessions/s1/messages', messages, { body: JSON.stringify({ text: 'count customers' }) });
+    expect(accepted.statusCode).toBe(202);
+    const { planId } = jsonBody(accepted) as { planId: string };
+    await call('POST', '/v1/sessions/s1/messages', messages, { body: '{"text":' });
+    await call('POST', '/v1/sessions/s1/messages', messages, { body: 'text=hi', headers: { 'content-type': 'text/plain' } });
+    await call('POST', '/v1/sessions/s1/messages', messages, { body: JSON.stringify({ text: 'x'.repeat(100_000) }) });
+
+    expect((await call('GET', `/v1/plans/${planId}`, '/v1/plans/{planId}')).statusCode).toBe(200);
+    expect((await call('GET', '/v1/plans/nope', '/v1/plans/{planId}')).statusCode).toBe(404);
+    expect((await call('GET', '/v1/sessions/s1', '/v1/sessions/{sessionId}')).statusCode).toBe(200);
+    expect((await call('GET', '/v1/sessions/nope', '/v1/sessions/{sessionId}')).statusCode).toBe(404);
+
+    expect((await call('GET', '/v1/approvals', '/v1/approvals', { claims: approver })).statusCode).toBe(200);
+    const decide = '/v1/approvals/{approvalId}';
+    expect((await call('POST', '/v1/approvals/ap-none', decide, { claims: approver, body: JSON.stringify({ decision: 'grant' }) })).statusCode).toBe(404);
+    await call('POST', '/v1/approvals/ap-none', decide, { claims: approver, body: JSON.stringify({ decision: 'maybe' }) });
+    expect((await call('GET', '/v1/health', '/v1/health', { claims: null })).statusCode).toBe(200);
+  });
+});
