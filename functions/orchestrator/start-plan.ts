@@ -49,9 +49,10 @@ type Decision =
   | { kind: 'failed'; reason: string };
 
 async function decide(deps: StartPlanDeps, input: StartPlanInput): Promise<Decision> {
-  const history = (await deps.store.sessions.listMessages(input.tenantId, input.sessionId))
-    .slice(-HISTORY_TURNS)
-    .map(({ role, text }) => ({ role, text }));
+  const history = (await deps.store.sessions.listMessages(input.tenantId, input.sessionId, { newest: HISTORY_TURNS })).map(({ role, text }) => ({
+    role,
+    text,
+  }));
   let outcome;
   try {
     outcome = await deps.planner.plan(input.text, { tenantId: input.tenantId, sessionId: input.sessionId, history });

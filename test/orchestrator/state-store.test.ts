@@ -148,4 +148,15 @@ describe('sessions', () => {
     expect(view?.plans).toEqual([{ planId: plan.planId, status: 'running', summary: plan.summary, createdAt: expect.any(String) }]);
     expect(await store.readSession('fabrikam', 'chat-1')).toBeUndefined();
   });
+
+  it('reads only the newest messages when asked, oldest of them first', async () => {
+    await store.sessions.ensureSession('contoso', 'chat-long', 'alice');
+    for (let i = 0; i < 30; i++) {
+      const at = new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
+      await store.sessions.appendMessage('contoso', 'chat-long', { messageId: `m${i}`, role: i % 2 ? 'assistant' : 'user', text: `turn ${i}`, createdAt: at });
+    }
+    const newest = await store.sessions.listMessages('contoso', 'chat-long', { newest: 5 });
+    expect(newest.map((m) => m.messageId)).toEqual(['m25', 'm26', 'm27', 'm28', 'm29']);
+    expect(await store.sessions.listMessages('contoso', 'chat-long')).toHaveLength(30);
+  });
 });

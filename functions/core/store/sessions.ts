@@ -60,16 +60,20 @@ export class SessionStore {
     return message;
   }
 
-  /** Messages in the order they were written, oldest first. */
-  async listMessages(tenantId: string, sessionId: string): Promise<Message[]> {
+  /**
+   * Messages in the order they were written, oldest first; with `newest`, only that many of the latest (read
+   * newest-first from the key order, so a long session costs one small query).
+   */
+  async listMessages(tenantId: string, sessionId: string, options: { newest?: number } = {}): Promise<Message[]> {
     const messages: Message[] = [];
     const pages = paginateQuery(
-      { client: this.db },
+      { client: this.db, ...(options.newest ? { pageSize: options.newest } : {}) },
       {
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: { ':pk': sessionPk(tenantId, sessionId), ':prefix': MESSAGE_SK_PREFIX },
         ConsistentRead: true,
+        ...(options.newest ? { ScanIndexForward: false } : {}),
       },
     );
     for await (const page of pages) {
@@ -77,7 +81,8 @@ export class SessionStore {
         const { messageId, role, text, createdAt, planId, createdBy } = item as Message;
         messages.push({ messageId, role, text, createdAt, ...(planId ? { planId } : {}), ...(createdBy ? { createdBy } : {}) });
       }
+      if (options.newest && messages.length >= options.newest) break;
     }
-    return messages;
+    return options.newest ? messages.slice(0, options.newest).reverse() : messages;
   }
 }
