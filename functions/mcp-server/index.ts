@@ -4,7 +4,7 @@
 // a pooled McpServer. Each request runs in its caller's correlation id (x-correlation-id, minted when absent),
 // which the BC client forwards to BC and every log line of the request carries.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { currentBcCorrelationId, withBcCorrelation } from '../core/bc/index.js';
+import { currentBcCorrelationId, withBcCorrelation, withLambdaDeadline } from '../core/bc/index.js';
 import { publisherFromEnv } from '../core/events/index.js';
 import { CORRELATION_HEADER, correlationIdFrom, createLogger } from '../core/observability/index.js';
 import { bcBreakerFromEnv, withCircuitBreaker } from './breaker-backend.js';
@@ -47,7 +47,7 @@ function containerState(): Promise<{ deps: BcMcpServerDeps; servers: McpServerPo
   return container;
 }
 
-export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+export async function handler(event: APIGatewayProxyEventV2, context?: { getRemainingTimeInMillis(): number }): Promise<APIGatewayProxyStructuredResultV2> {
   // Passed per log line rather than appended to the shared logger: requests may overlap in one process.
   const correlationId = correlationIdFrom(event.headers?.[CORRELATION_HEADER]);
   return withBcCorrelation(correlationId, async () => {
@@ -62,7 +62,8 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
         body: JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'MCP server is not configured' }, id: null }),
       };
     }
-    const result = await handleMcpEvent(event, servers);
+    // BC calls end before Lambda's timeout: a tool error the caller can act on, not a killed invocation.
+    const result = await withLambdaDeadline(context, () => handleMcpEvent(event, servers));
     if ((result.statusCode ?? 200) >= 500) logger.warn('MCP request failed', { correlationId, statusCode: result.statusCode });
     return result;
   });

@@ -15,6 +15,7 @@ import {
   BcTimeoutError,
   BcNetworkError,
   itemReservationsApi,
+  withBcDeadline,
   type BcRequestInfo,
 } from '../../functions/core/bc/index.js';
 import { startBcSandbox } from '../../lib/local/bc-sandbox/index.js';
@@ -286,6 +287,25 @@ describe('writes whose outcome is unknown', () => {
     const readError = await reader.client.query('currencies').catch((e: unknown) => e);
     expect(readError).toBeInstanceOf(BcTimeoutError);
     expect((readError as BcTimeoutError).outcomeUnknown).toBe(false);
+  });
+});
+
+describe('the invocation deadline', () => {
+  it('gives up when the caller\'s time is spent instead of running timeouts and retries past it', async () => {
+    const { client, requests } = recordedClient(sandbox, { timeoutMs: 2_000, maxRetries: 1 });
+    await client.resolveCompany();
+    requests.length = 0;
+    await addFault(sandbox, { entitySet: 'currencies', method: 'GET', hang: true });
+    const started = Date.now();
+    const error = await withBcDeadline(Date.now() + 300, () => client.query('currencies')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BcTimeoutError);
+    expect((error as BcTimeoutError).retryable).toBe(true);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(requests).toHaveLength(1);
+    // Already past the deadline: no request at all.
+    requests.length = 0;
+    await expect(withBcDeadline(Date.now() - 1, () => client.query('currencies'))).rejects.toBeInstanceOf(BcTimeoutError);
+    expect(requests).toHaveLength(0);
   });
 });
 

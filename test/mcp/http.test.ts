@@ -352,3 +352,30 @@ describe('HTTP edges', () => {
     expect((await post({ authorization: `Bearer ${TOKEN}` }, '/other')).status).toBe(404);
   });
 });
+
+describe('the Lambda deadline', () => {
+  it('answers a tool call whose BC request hangs with a timeout tool error before the invocation would be killed', async () => {
+    const { handler } = await import('../../functions/mcp-server/index.js');
+    // 1.3 s left in the invocation: BC gets what remains after the handler's own reserve.
+    const shortLived = await serveFunctionUrl({
+      port: 0,
+      invoke: (event) => handler(event, { getRemainingTimeInMillis: () => 1_300 }),
+      authorize: async (headers) => headers.authorization === `Bearer ${TOKEN}`,
+    });
+    const hurried = new Client({ name: 'deadline-test', version: '1.0.0' });
+    try {
+      await hurried.connect(
+        new StreamableHTTPClientTransport(new URL(`${shortLived.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }),
+      );
+      sandbox.addFault({ entitySet: 'currencies', method: 'GET', hang: true });
+      const started = Date.now();
+      const result = await hurried.callTool({ name: 'bc_query_entity', arguments: { entity: 'currencies' } });
+      expect(errorOf(result).code).toBe('Client_Timeout');
+      expect(Date.now() - started).toBeLessThan(1_300);
+    } finally {
+      sandbox.clearFaults();
+      await hurried.close();
+      await shortLived.stop();
+    }
+  });
+});

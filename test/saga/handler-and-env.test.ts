@@ -3,6 +3,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it, vi } from 'vitest';
 import { loadBcClientConfig } from '../../functions/core/bc/env.js';
+import { BcTimeoutError, currentBcDeadline } from '../../functions/core/bc/index.js';
 import type { PurchaseOrderSagaDeps } from '../../functions/core/saga/index.js';
 import { createStepHandler } from '../../functions/saga-steps/purchase-order/index.js';
 
@@ -46,6 +47,28 @@ describe('step handler', () => {
     expect(await handler(summarize)).toEqual({ status: 'succeeded', compensated: [], failed: [] });
     await handler(summarize);
     expect(calls).toBe(2);
+  });
+});
+
+describe('step handler and the Lambda timeout', () => {
+  it('bounds the step\'s BC calls by the invocation\'s remaining time, so BC trouble fails the step before Lambda kills it', async () => {
+    let seen: number | undefined;
+    const deps = {
+      bc: {
+        client: {
+          resolveCompany: async () => {
+            seen = currentBcDeadline();
+            throw new BcTimeoutError('BC GET /companies timed out', { kind: 'timeout', status: 0, code: 'Client_Timeout' });
+          },
+        },
+      },
+    } as unknown as PurchaseOrderSagaDeps;
+    const handler = createStepHandler(async () => deps, logger);
+    const validate = { step: 'validate', input: { ...context, requestedBy: 'alice', order: { vendorNumber: 'V1', lines: [{ itemNumber: 'I1', quantity: 1 }] } } };
+    const before = Date.now();
+    await expect(handler(validate, { getRemainingTimeInMillis: () => 30_000 })).rejects.toMatchObject({ name: 'BcTransientError' });
+    expect(seen).toBeGreaterThanOrEqual(before + 30_000 - 1_000);
+    expect(seen).toBeLessThanOrEqual(Date.now() + 30_000 - 1_000);
   });
 });
 

@@ -25,3 +25,4 @@ export { itemReservationsApi, findCustomApi, type CustomApiPath } from './custom
 export { schemaFor, type EntitySchema } from './schema.js';
 export { parseRetryAfter, backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy, type Sleep } from './retry.js';
 export { withBcCorrelation, currentBcCorrelationId, correlatingFetch } from './correlation.js';
+export { withBcDeadline, currentBcDeadline, withLambdaDeadline } from './deadline.js';

@@ -1,6 +1,7 @@
 // One HTTP exchange with BC (or the token endpoint): timeout per attempt, retries with backoff on 429/5xx
 // and network failures, one token refresh on 401, and failures turned into typed errors. Nothing here logs
 // headers or bodies, so tokens and secrets cannot leak through it.
+import { currentBcDeadline } from './deadline.js';
 import { BcError, BcNetworkError, BcTimeoutError, errorFromResponse } from './errors.js';
 import { parseRetryAfter, retryDelay, type RetryPolicy, type Sleep } from './retry.js';
 
@@ -76,9 +77,9 @@ function connectionRefused(error: unknown): boolean {
 }
 
 /** One attempt: fetch plus reading the body, both under the same timeout. */
-async function attemptOnce(request: HttpRequest, token: string | undefined, options: TransportOptions): Promise<HttpResponse> {
+async function attemptOnce(request: HttpRequest, token: string | undefined, options: TransportOptions, timeoutMs: number): Promise<HttpResponse> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
   const headers: Record<string, string> = { ...request.headers };
   if (token !== undefined) headers.Authorization = `Bearer ${token}`;
   try {
@@ -101,12 +102,21 @@ async function attemptOnce(request: HttpRequest, token: string | undefined, opti
  */
 export async function send(request: HttpRequest, options: TransportOptions): Promise<HttpResponse> {
   const path = pathOf(request.url);
+  const deadline = currentBcDeadline();
+  const timeLeft = () => (deadline === undefined ? Infinity : deadline - options.now());
+  const outOfTime = () =>
+    new BcTimeoutError(`BC ${request.method} ${path} not sent: the invocation's deadline has passed`, {
+      kind: 'timeout', status: 0, code: 'Client_Timeout', method: request.method, path,
+    });
   let refreshedAfter401 = false;
   let token = request.authorize ? await request.authorize(false) : undefined;
   // The 401 refresh is a separate allowance: it does not use up a retry.
   let retries = 0;
   for (let attempt = 1; ; attempt++) {
     const started = options.now();
+    const left = timeLeft();
+    if (left <= 0) throw outOfTime();
+    const timeoutMs = Math.min(options.timeoutMs, left);
     let failure: BcError;
     let retryAfterMs: number | undefined;
     let status = 0;
@@ -115,7 +125,7 @@ export async function send(request: HttpRequest, options: TransportOptions): Pro
     const outcomeUnknown = (answered: number): boolean =>
       !request.idempotent && !neverSent && (answered === 0 || IDEMPOTENT_RETRIED_STATUSES.has(answered));
     try {
-      const response = await attemptOnce(request, token, options);
+      const response = await attemptOnce(request, token, options, timeoutMs);
       status = response.status;
       if (status < 400) {
         options.onRequest?.({ method: request.method, path, attempt, status, durationMs: options.now() - started });
@@ -136,7 +146,7 @@ export async function send(request: HttpRequest, options: TransportOptions): Pro
       if (error instanceof BcError) throw error;
       neverSent = connectionRefused(error);
       failure = isAbort(error)
-        ? new BcTimeoutError(`BC ${request.method} ${path} timed out after ${options.timeoutMs} ms`, {
+        ? new BcTimeoutError(`BC ${request.method} ${path} timed out after ${timeoutMs} ms`, {
             kind: 'timeout', status: 0, code: 'Client_Timeout', method: request.method, path, outcomeUnknown: outcomeUnknown(0),
           })
         : new BcNetworkError(`BC ${request.method} ${path} failed: ${describeNetworkError(error)}`, {
@@ -146,7 +156,9 @@ export async function send(request: HttpRequest, options: TransportOptions): Pro
     const retryable = status === 0
       ? request.idempotent || neverSent
       : ALWAYS_RETRIED_STATUSES.has(status) || (request.idempotent && IDEMPOTENT_RETRIED_STATUSES.has(status));
-    const delay = retryable ? retryDelay(retries, retryAfterMs, options.retry, options.random) : undefined;
+    const wanted = retryable ? retryDelay(retries, retryAfterMs, options.retry, options.random) : undefined;
+    // A retry that could not even start before the deadline is not waited for.
+    const delay = wanted !== undefined && wanted < timeLeft() ? wanted : undefined;
     options.onRequest?.({
       method: request.method, path, attempt, status, durationMs: options.now() - started, errorKind: failure.kind, retryInMs: delay,
     });

@@ -3,6 +3,7 @@
 // Errors leave with the names the state machine retries or catches on (functions/core/saga/errors.ts).
 import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod';
+import { withLambdaDeadline } from '../../core/bc/index.js';
 import { createLogger, resetCorrelation, setCorrelation } from '../../core/observability/index.js';
 import {
   invalidInputError,
@@ -20,12 +21,17 @@ const requestSchema = z.strictObject({
   taskToken: z.string().min(1).optional(),
 });
 
-export type SagaStepHandler = (event: unknown) => Promise<unknown>;
+/** The part of the Lambda context the handler uses. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+export type SagaStepHandler = (event: unknown, context?: InvocationContext) => Promise<unknown>;
 
 /** The handler over dependencies loaded once per container (again after a failed load). */
 export function createStepHandler(loadDeps: () => Promise<PurchaseOrderSagaDeps>, logger: Logger): SagaStepHandler {
   let deps: Promise<PurchaseOrderSagaDeps> | undefined;
-  return async (event) => {
+  return async (event, invocation) => {
     resetCorrelation(logger);
     const request = requestSchema.safeParse(event);
     if (!request.success) {
@@ -42,7 +48,11 @@ export function createStepHandler(loadDeps: () => Promise<PurchaseOrderSagaDeps>
     const loaded = await deps;
     const started = Date.now();
     try {
-      const result = await withSagaContext(context.success ? context.data : undefined, () => runSagaStep(loaded, step, input, taskToken));
+      // BC calls end before Lambda's timeout would kill the step: a killed step is neither counted by the
+      // breaker nor thrown as BcTransientError, the one name the state machine retries.
+      const result = await withLambdaDeadline(invocation, () =>
+        withSagaContext(context.success ? context.data : undefined, () => runSagaStep(loaded, step, input, taskToken)),
+      );
       logger.info('saga step succeeded', { step, durationMs: Date.now() - started });
       return result;
     } catch (error) {
