@@ -3,6 +3,7 @@
 // are logged, and published as `breaker:state-changed` in the story of the call that caused them.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { runBcProbe } from '../core/breaker/guard.js';
 import { CircuitBreaker, type BreakerLogger, type BreakerStateChange } from '../core/breaker/index.js';
 import { createEvent, type EventPublisher } from '../core/events/index.js';
 import type { BcBackend } from './deps.js';
@@ -80,6 +81,7 @@ export function bcBreakerFromEnv(options: BcBreakerOptions): CircuitBreaker | un
     ...(threshold ? { threshold } : {}),
     ...(windowSeconds ? { windowMs: windowSeconds * 1000 } : {}),
     ...(openSeconds ? { openMs: openSeconds * 1000 } : {}),
+    runProbe: runBcProbe,
     onStateChange,
     logger,
   });

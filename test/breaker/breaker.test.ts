@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BreakerOpenError, CircuitBreaker, type BreakerStateChange } from '../../functions/core/breaker/index.js';
 import { BreakerStore } from '../../functions/core/breaker/store.js';
+import { runBcProbe } from '../../functions/core/breaker/guard.js';
+import { currentBcDeadline } from '../../functions/core/bc/deadline.js';
 
 const TABLE = 'breakers';
 let server: Server;
@@ -196,6 +198,36 @@ describe('circuit breaker on DynamoDB', () => {
     const next = breaker(key);
     await expect(next.b.execute(async () => 'ok')).resolves.toBe('ok');
     expect(next.changes.map((c) => `${c.from}->${c.to}`)).toEqual(['half-open->closed']);
+  });
+
+  it('ends a probe within its lease, so a slow probe cannot overlap a second one', async () => {
+    const key = `bc:t${keySeq}`;
+    const bounds: number[] = [];
+    const { b } = breaker(key, {
+      probeLeaseMs: 5_000,
+      // What the BC wiring passes: the probe's BC calls get the lease expiry as their deadline.
+      runProbe: (call, leaseUntil) => {
+        bounds.push(leaseUntil);
+        return call();
+      },
+    });
+    await failTimes(b, 5);
+    clock += 60_001;
+    const probeStartedAt = clock;
+    await expect(b.execute(async () => 'ok')).resolves.toBe('ok');
+    expect(bounds).toEqual([probeStartedAt + 5_000]);
+    await expect(b.execute(async () => 'ok')).resolves.toBe('ok');
+    expect(bounds).toHaveLength(1); // closed again: ordinary calls are not bounded
+  });
+
+  it('gives a BC probe the lease expiry as its BC deadline (runBcProbe)', async () => {
+    const key = `bc:t${keySeq}`;
+    const { b } = breaker(key, { probeLeaseMs: 5_000, runProbe: runBcProbe });
+    await failTimes(b, 5);
+    clock += 60_001;
+    const leaseUntil = clock + 5_000;
+    await expect(b.execute(async () => currentBcDeadline())).resolves.toBe(leaseUntil);
+    await expect(b.execute(async () => currentBcDeadline())).resolves.toBeUndefined();
   });
 
   it('writes nothing and reads at most once per cache window on the healthy path', async () => {

@@ -1,5 +1,6 @@
 // Puts a circuit breaker in front of every call to a dependency's client, so callers (the MCP server, the saga
 // steps) keep using the client's own interface and cannot forget the breaker on one path.
+import { withBcDeadline } from '../bc/deadline.js';
 import type { CircuitBreaker } from './index.js';
 
 type AsyncMethodNames<T> = { [K in keyof T]: T[K] extends (...args: never[]) => Promise<unknown> ? K : never }[keyof T];
@@ -25,4 +26,9 @@ export const BC_CALLS = ['companies', 'resolveCompany', 'query', 'continueQuery'
 /** The breaker key of one BC environment: failures in one tenant's BC must not block another's. */
 export function bcBreakerKey(tenant: string, environment: string): string {
   return `bc:${tenant}:${environment}`;
+}
+
+/** A BC probe ends with its lease: its requests get the lease expiry as their deadline (CircuitBreakerOptions.runProbe). */
+export function runBcProbe<T>(call: () => Promise<T>, leaseUntil: number): Promise<T> {
+  return withBcDeadline(leaseUntil, call);
 }

@@ -45,6 +45,11 @@ export interface CircuitBreakerOptions extends FailureClassification {
   isFailure?: (error: unknown) => boolean;
   /** Whether an error came from the dependency at all (a probe refused locally proves nothing); default reachedDependency. */
   isAnswer?: (error: unknown) => boolean;
+  /**
+   * Runs the half-open probe so that it ends by `leaseUntil` (e.g. with that as the BC deadline). A probe that
+   * outlived its lease would run alongside the next caller's; default: the call as it is.
+   */
+  runProbe?: <T>(call: () => Promise<T>, leaseUntil: number) => Promise<T>;
   /** Called once per transition, by the caller whose conditional write made it (e.g. to publish an event). */
   onStateChange?: (change: BreakerStateChange) => Promise<void> | void;
   logger?: BreakerLogger;
@@ -141,9 +146,10 @@ export class CircuitBreaker {
 
   private async probe<T>(call: () => Promise<T>, from: BreakerState): Promise<T> {
     const at = this.now();
+    const leaseUntil = at + this.probeLeaseMs;
     let lease: BreakerRecord | undefined;
     try {
-      lease = await this.store.acquireProbe(this.key, this.owner, at, at + this.probeLeaseMs);
+      lease = await this.store.acquireProbe(this.key, this.owner, at, leaseUntil);
     } catch (error) {
       this.options.logger?.warn('circuit breaker could not take the probe lease; failing open', { key: this.key, error: String(error) });
       return call();
@@ -157,7 +163,7 @@ export class CircuitBreaker {
 
     let outcome: { ok: true; value: T } | { ok: false; error: unknown };
     try {
-      outcome = { ok: true, value: await call() };
+      outcome = { ok: true, value: await (this.options.runProbe ? this.options.runProbe(call, leaseUntil) : call()) };
     } catch (error) {
       outcome = { ok: false, error };
     }

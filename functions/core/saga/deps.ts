@@ -8,7 +8,7 @@ import { BcClient, correlatingFetch, withBcCorrelation, type BcClientOptions } f
 import { loadBcClientConfig, loadBcCredentialsFromSecretsManager, type BcCredentialsLoader } from '../bc/env.js';
 import { optionalEnv, positiveIntEnv, requiredEnv, type Env } from '../env.js';
 import { CircuitBreaker, type BreakerStateChange } from '../breaker/index.js';
-import { bcBreakerKey } from '../breaker/guard.js';
+import { bcBreakerKey, runBcProbe } from '../breaker/guard.js';
 import { createEvent, createPublisher, type EventPublisher } from '../events/index.js';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { approvalSettingsFromEnv, createApprovalService } from '../approvals/index.js';
@@ -66,6 +66,7 @@ export async function sagaDepsFromEnv(env: Env, logger: Logger, overrides: SagaD
     threshold: positiveIntEnv(env, 'BREAKER_THRESHOLD', 5),
     windowMs: positiveIntEnv(env, 'BREAKER_WINDOW_SECONDS', 60) * 1000,
     openMs: positiveIntEnv(env, 'BREAKER_OPEN_SECONDS', 60) * 1000,
+    runProbe: runBcProbe,
     onStateChange: breakerEventPublisher(publisher, logger),
     logger: { warn: (message, extra) => logger.warn(message, extra ?? {}) },
   });
