@@ -213,6 +213,23 @@ describe('compensations', () => {
   });
 });
 
+describe('compensations after a create that landed twice', () => {
+  it('remove every order carrying the saga\'s key, not only the one createOrder reported', async () => {
+    const before = await bcSnapshot(observer);
+    const input = sagaInput(fixture);
+    const state = await forward(deps(), input);
+    // A createOrder attempt that timed out and was retried: its POST landed after the retry had looked for it.
+    const vendorId = (state.results.validate as { vendor: { id: string } }).vendor.id;
+    await observer.create('purchaseOrders', { vendorId, shipToContact: orderKeyFor(input) });
+    const compensating = { ...state, error: { Error: 'BcRequestFailed', Cause: 'boom' } };
+    const d = deps();
+    await runSagaStep(d, 'releaseReservations', compensating);
+    await runSagaStep(d, 'deleteLines', compensating);
+    expect(await runSagaStep(d, 'deleteOrder', compensating)).toEqual({ deleted: true });
+    expect(await bcSnapshot(observer)).toEqual(before);
+  });
+});
+
 describe('errors carry the names the state machine decides on', () => {
   it('a BC outage is BcTransientError, a refusal is BcRequestFailed', async () => {
     const input = sagaInput(fixture);

@@ -31,21 +31,26 @@ export function guardedSagaBc(client: BcClient, breaker: CircuitBreaker): SagaBc
   };
 }
 
-/** The order tagged with `orderKey`, or undefined. More than one would be a bug: the oldest is the saga's. */
-export async function findOrderByKey(bc: SagaBc, companyId: string, orderKey: string): Promise<OrderRef | undefined> {
+/**
+ * Every order tagged with `orderKey`, oldest number first. Normally none or one; a second appears when a
+ * create that timed out landed after the retried step had looked for it.
+ */
+export async function findOrdersByKey(bc: SagaBc, companyId: string, orderKey: string): Promise<OrderRef[]> {
   const { value } = await bc.client.query(
     'purchaseOrders',
     {
       filter: { field: ORDER_KEY_FIELD, op: 'eq', value: orderKey },
       select: ['id', 'number', 'vendorId'],
       orderby: [{ field: 'number' }],
-      top: 2,
     },
     { company: companyId },
   );
-  const found = value[0];
-  if (!found) return undefined;
-  return { companyId, orderId: String(found.id), orderNumber: String(found.number), vendorId: String(found.vendorId) };
+  return value.map((found) => ({ companyId, orderId: String(found.id), orderNumber: String(found.number), vendorId: String(found.vendorId) }));
+}
+
+/** The order tagged with `orderKey` that the saga goes on with (the oldest), or undefined. */
+export async function findOrderByKey(bc: SagaBc, companyId: string, orderKey: string): Promise<OrderRef | undefined> {
+  return (await findOrdersByKey(bc, companyId, orderKey))[0];
 }
 
 /** The order's lines; none when the order itself is gone. */
