@@ -307,6 +307,18 @@ describe('the invocation deadline', () => {
     await expect(withBcDeadline(Date.now() - 1, () => client.query('currencies'))).rejects.toBeInstanceOf(BcTimeoutError);
     expect(requests).toHaveLength(0);
   });
+
+  it('reports BC\'s own failure when the wait before a retry ran past the deadline', async () => {
+    let clock = Date.now();
+    const overrunningSleep = async (ms: number) => {
+      clock += ms + 10_000; // the process was paused far longer than asked
+    };
+    const paused = new BcClient(sandboxConfig(sandbox), { now: () => clock, random: () => 0.5, sleep: overrunningSleep });
+    await paused.resolveCompany();
+    await addFault(sandbox, { entitySet: 'currencies', method: 'GET', status: 503, count: 1 });
+    const error = await withBcDeadline(clock + 5_000, () => paused.query('currencies')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BcUnavailableError);
+  });
 });
 
 describe('$batch', () => {

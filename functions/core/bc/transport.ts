@@ -112,10 +112,11 @@ export async function send(request: HttpRequest, options: TransportOptions): Pro
   let token = request.authorize ? await request.authorize(false) : undefined;
   // The 401 refresh is a separate allowance: it does not use up a retry.
   let retries = 0;
+  let previous: BcError | undefined;
   for (let attempt = 1; ; attempt++) {
     const started = options.now();
     const left = timeLeft();
-    if (left <= 0) throw outOfTime();
+    if (left <= 0) throw previous ?? outOfTime();
     const timeoutMs = Math.min(options.timeoutMs, left);
     let failure: BcError;
     let retryAfterMs: number | undefined;
@@ -163,6 +164,7 @@ export async function send(request: HttpRequest, options: TransportOptions): Pro
       method: request.method, path, attempt, status, durationMs: options.now() - started, errorKind: failure.kind, retryInMs: delay,
     });
     if (delay === undefined) throw failure;
+    previous = failure;
     retries += 1;
     await options.sleep(delay);
   }
