@@ -1,5 +1,5 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -254,6 +254,39 @@ describe('circuit breaker on DynamoDB', () => {
     clock -= 3_600_000; // NTP steps the clock back an hour
     await b.execute(async () => 'ok');
     expect(calls.GetItemCommand).toBe(2);
+  });
+
+  it('keeps a transition it made over an older read that finished after it', async () => {
+    const key = `bc:t${keySeq}`;
+    const { db: real } = countingClient();
+    let holdReads: Promise<void> | undefined;
+    let heldReads = 0;
+    // Answers of GetItem can be held back: the read sees the table as it was when DynamoDB answered.
+    const db = {
+      send: async (command: unknown) => {
+        const answer = await real.send(command as never);
+        if (command instanceof GetCommand && holdReads) {
+          heldReads += 1;
+          await holdReads;
+        }
+        return answer;
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const b = new CircuitBreaker({ key, tableName: TABLE, db, now, threshold: 1, cacheMs: 1_000 });
+
+    let failSlowCall!: () => void;
+    const slowCall = b.execute(() => new Promise<string>((_, reject) => (failSlowCall = () => reject(bcDown))));
+    await expect.poll(() => failSlowCall).toBeDefined();
+    clock += 2_000; // the cache has expired: the next caller reads
+    let releaseReads!: () => void;
+    holdReads = new Promise<void>((resolve) => (releaseReads = resolve));
+    const lateReader = b.execute(async () => 'ok');
+    await expect.poll(() => heldReads).toBe(1); // DynamoDB has answered "closed"; the answer is on its way
+    failSlowCall(); // BC fails the slow call: this container opens the breaker
+    await expect(slowCall).rejects.toBe(bcDown);
+    releaseReads(); // the read sent before the transition comes back now, saying closed
+    await expect(lateReader).rejects.toBeInstanceOf(BreakerOpenError);
+    await expect(b.execute(async () => 'ok')).rejects.toBeInstanceOf(BreakerOpenError);
   });
 
   it('fails open when DynamoDB itself is unreachable', async () => {

@@ -199,10 +199,7 @@ export class CircuitBreaker {
   }
 
   private async view(): Promise<BreakerRecord | undefined> {
-    const now = this.now();
-    // A clock that stepped back (now before readAt) must not make the cached record look fresh for that long.
-    const age = this.cached ? now - this.cached.readAt : Infinity;
-    if (this.cached && age >= 0 && age < this.cacheMs) return this.cached.record;
+    if (this.cached && this.fresh()) return this.cached.record;
     this.reading ??= this.read().finally(() => {
       this.reading = undefined;
     });
@@ -212,12 +209,23 @@ export class CircuitBreaker {
   private async read(): Promise<BreakerRecord | undefined> {
     try {
       const record = await this.store.read(this.key);
+      // A transition this container wrote while the read was on its way is newer than what the read saw.
+      const cached = this.cached?.record;
+      if (cached && cached.version > record.version && this.fresh()) return cached;
       this.remember(record);
       return record;
     } catch (error) {
       this.options.logger?.warn('circuit breaker state unreadable; failing open', { key: this.key, error: String(error) });
       return undefined;
     }
+  }
+
+  /** Whether the cached record is recent enough to trust. */
+  private fresh(): boolean {
+    if (!this.cached) return false;
+    // A clock that stepped back (now before readAt) must not make the cached record look fresh for that long.
+    const age = this.now() - this.cached.readAt;
+    return age >= 0 && age < this.cacheMs;
   }
 
   private remember(record: BreakerRecord): void {
