@@ -5,7 +5,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
 import type { BatchOperation, BatchResult, QueryResult } from '../core/bc/index.js';
-import { withBcCorrelation } from '../core/bc/correlation.js';
+import { isBcCorrelationId, withBcCorrelation } from '../core/bc/correlation.js';
 import { entitySetNames } from '../core/bc/entities.js';
 import { isWritable, type BcMcpServerDeps } from './deps.js';
 import { orderBySchema, structuredFilterSchema } from './query-schema.js';
@@ -113,8 +113,10 @@ export function registerBcTools(server: McpServer, deps: BcMcpServerDeps): void 
    */
   const guarded = async (extra: { _meta?: Record<string, unknown> }, work: () => Promise<CallToolResult>): Promise<CallToolResult> => {
     const story = storyContextFrom(extra._meta);
+    // The caller's id goes to BC only if it can be a header; otherwise the request's own id stays in force.
+    const correlationId = isBcCorrelationId(story?.correlationId) ? story.correlationId : undefined;
     try {
-      return await runInStory(story, () => withBcCorrelation(story?.correlationId, work));
+      return await runInStory(story, () => withBcCorrelation(correlationId, work));
     } catch (error) {
       return toolErrorFrom(error);
     }

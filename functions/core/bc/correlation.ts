@@ -9,13 +9,18 @@ const current = new AsyncLocalStorage<string>();
 /** Printable ASCII without separators: safe as a header value and in a log line. */
 const HEADER_SAFE = /^[\x21-\x7e]{1,128}$/;
 
+/** Whether a value can be sent to BC as the correlation header. */
+export function isBcCorrelationId(value: unknown): value is string {
+  return typeof value === 'string' && HEADER_SAFE.test(value);
+}
+
 /**
  * Runs `work` with `correlationId` as the id of every BC request it causes. Without an id, `work` keeps the
  * surrounding one (an outer context stays in force). A value that cannot be a header is refused.
  */
 export function withBcCorrelation<T>(correlationId: string | undefined, work: () => Promise<T>): Promise<T> {
   if (correlationId === undefined || correlationId === '') return work();
-  if (!HEADER_SAFE.test(correlationId)) {
+  if (!isBcCorrelationId(correlationId)) {
     throw new Error('correlation id must be 1-128 printable ASCII characters without spaces');
   }
   return current.run(correlationId, work);

@@ -24,5 +24,5 @@ export {
 export { itemReservationsApi, findCustomApi, type CustomApiPath } from './custom-apis.js';
 export { schemaFor, type EntitySchema } from './schema.js';
 export { parseRetryAfter, backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy, type Sleep } from './retry.js';
-export { withBcCorrelation, currentBcCorrelationId, correlatingFetch } from './correlation.js';
+export { withBcCorrelation, currentBcCorrelationId, correlatingFetch, isBcCorrelationId } from './correlation.js';
 export { withBcDeadline, currentBcDeadline, withLambdaDeadline } from './deadline.js';
