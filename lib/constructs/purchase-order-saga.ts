@@ -36,10 +36,11 @@ export const SAGA_EVENT_SOURCE = 'bc-agent.saga';
 
 /**
  * Errors a forward step retries with backoff before compensating: BC briefly unavailable (the step function
- * throws `BcTransientError`) or Lambda throttling. LambdaInvoke's own retrier already covers Lambda's
- * service exceptions.
+ * throws `BcTransientError`), Lambda throttling, or a step that ran out of time (the Lambda's own timeout,
+ * `Sandbox.Timedout`, or the task's, `States.Timeout`) — safe because every forward step first finds what an
+ * earlier attempt made. LambdaInvoke's own retrier already covers Lambda's service exceptions.
  */
-export const SAGA_TRANSIENT_ERRORS = ['BcTransientError', 'Lambda.TooManyRequestsException'] as const;
+export const SAGA_TRANSIENT_ERRORS = ['BcTransientError', 'Lambda.TooManyRequestsException', 'Sandbox.Timedout', 'States.Timeout'] as const;
 
 /** The committing forward steps in order, and the compensation that undoes each. */
 export const FORWARD_STEPS = ['createOrder', 'addLines', 'reserveInventory'] as const;
