@@ -1,18 +1,16 @@
 // docs/openapi.json is the contract a chat front-end codes against (ARCHITECTURE §5): every deployed route is
 // in it with the right auth, and what the orchestrator really answers validates against its schemas.
 import { readFileSync } from 'node:fs';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { API_ROUTES } from '../../lib/constructs/api.js';
-import { createPublisher } from '../../functions/core/events/index.js';
 import type { HttpResponse } from '../../functions/core/http/index.js';
 import { createLogger } from '../../functions/core/observability/index.js';
 import { createStateStore } from '../../functions/core/store/index.js';
 import { createOrchestrator } from '../../functions/orchestrator/app.js';
-import { startPutEventsSink, type PutEventsSink } from '../events/put-events-sink.js';
-import { startDynamo, TEST_CREDENTIALS, type TestDynamo } from '../support/dynamo.js';
+import { recordingBus } from '../approvals/support.js';
+import { startDynamo, type TestDynamo } from '../support/dynamo.js';
 import { httpEvent, jsonBody } from './http-event.js';
 import { scriptedPlanner } from './scripted-planner.js';
 
@@ -59,8 +57,6 @@ describe('the OpenAPI document', () => {
 
 describe('answers of the orchestrator against the document', () => {
   let dynamo: TestDynamo;
-  let sink: PutEventsSink;
-  let events: EventBridgeClient;
   let handle: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
   const logger = createLogger('openapi-test');
   logger.setLogLevel('SILENT');
@@ -69,20 +65,16 @@ describe('answers of the orchestrator against the document', () => {
 
   beforeAll(async () => {
     dynamo = await startDynamo();
-    sink = await startPutEventsSink();
-    events = new EventBridgeClient({ endpoint: sink.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS, maxAttempts: 1 });
     handle = createOrchestrator({
       store: createStateStore({ tableName: dynamo.tables.STATE_TABLE, db: dynamo.doc }),
       planner: scriptedPlanner,
-      publisher: createPublisher({ busName: 'bc-agent-test', component: 'orchestrator', client: events, maxAttempts: 1, sleep: async () => {} }),
+      publisher: recordingBus(),
       logger,
       db: dynamo.doc,
       approvalsTable: dynamo.tables.APPROVALS_TABLE,
     });
   });
   afterAll(async () => {
-    events.destroy();
-    await sink.stop();
     await dynamo.stop();
   });
 
