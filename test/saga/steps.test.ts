@@ -182,6 +182,16 @@ describe('forward steps are idempotent', () => {
     await expect(runSagaStep(deps(), 'createOrder', other)).rejects.toMatchObject({ name: 'ApprovalNotGranted', message: expect.stringContaining('different operation') });
     expect((await sagaFootprint(observer, orderKeyFor(input))).orders).toHaveLength(0);
   });
+
+  it('createOrder writes nothing when the plan ended while the approval waited', async () => {
+    const input = sagaInput(fixture);
+    const d = deps();
+    await storeSagaPlan(d.plans, input);
+    expect((await d.plans.transitionPlan(input.tenantId, input.planId, 'failed')).transitioned).toBe(true);
+    const state = await validated(d, input);
+    await expect(runSagaStep(d, 'createOrder', state)).rejects.toMatchObject({ name: 'PlanEnded' });
+    expect((await sagaFootprint(observer, orderKeyFor(input))).orders).toHaveLength(0);
+  });
 });
 
 describe('compensations', () => {

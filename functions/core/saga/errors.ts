@@ -13,6 +13,7 @@ export const SAGA_ERROR_NAMES = {
   invalidOrder: 'PurchaseOrderInvalid',
   approval: 'ApprovalNotGranted',
   inconsistent: 'SagaStateInconsistent',
+  planEnded: 'PlanEnded',
 } as const;
 
 export type SagaErrorName = (typeof SAGA_ERROR_NAMES)[keyof typeof SAGA_ERROR_NAMES];

@@ -10,7 +10,7 @@ import type { PlanStore } from '../store/index.js';
 import { requestApproval } from './approval-request.js';
 import { deleteLines, deleteOrder, releaseReservations, type CompensationInput } from './compensations.js';
 import type { SagaBc } from './documents.js';
-import { invalidInput, toStepError } from './errors.js';
+import { invalidInput, SAGA_ERROR_NAMES, SagaStepError, toStepError } from './errors.js';
 import { addLine, createOrder, requireGrantedApproval, reserveInventory } from './order-steps.js';
 import { failureOf, reportTaskCompleted, summarizeRollback, type RollbackSummary } from './outcome.js';
 import {
@@ -23,6 +23,7 @@ import {
   reservationSchema,
   sagaContextSchema,
   validatedOrderSchema,
+  type SagaContext,
   type SagaStep,
 } from './schema.js';
 import { validateOrder } from './validate.js';
@@ -127,6 +128,7 @@ async function run(deps: PurchaseOrderSagaDeps, step: SagaStep, input: unknown, 
     case 'createOrder': {
       const validated = result(state, 'validate', step);
       requireGrantedApproval(context, state.order, validated, result(state, 'approval', step));
+      await requirePlanNotEnded(deps.plans, context);
       return createOrder(deps.bc, context, validated);
     }
     case 'reserveInventory':
@@ -160,5 +162,16 @@ export async function runSagaStep(deps: PurchaseOrderSagaDeps, step: SagaStep, i
     return await run(deps, step, input, taskToken);
   } catch (error) {
     throw toStepError(error);
+  }
+}
+
+/**
+ * A grant can arrive after the plan ended (a critical task failed, the plan was cancelled): the order is then no
+ * longer wanted, so the saga stops before its first write instead of writing for a plan nobody follows.
+ */
+async function requirePlanNotEnded(plans: PlanStore, context: SagaContext): Promise<void> {
+  const plan = await plans.getPlan(context.tenantId, context.planId);
+  if (plan && (plan.status === 'failed' || plan.status === 'cancelled')) {
+    throw new SagaStepError(SAGA_ERROR_NAMES.planEnded, `Plan ${context.planId} has ${plan.status}; the purchase order is not written`, 'PlanEnded');
   }
 }
