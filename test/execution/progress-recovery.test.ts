@@ -1,11 +1,11 @@
 // Plan progress when a handling fails half-way (a publish refused after the state changed): the redelivered
 // event must finish the job, or the plan waits forever.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEvent, EventPublishError, type DomainEvent, type EventDetail, type EventFields, type EventName } from '../../functions/core/events/index.js';
+import { createEvent, EventPublishError, type DomainEvent, type EventName } from '../../functions/core/events/index.js';
 import { handlePlanEvent, type PlanProgressDeps } from '../../functions/core/execution/index.js';
-import type { StateStore, StoredPlan } from '../../functions/core/store/index.js';
+import type { StateStore } from '../../functions/core/store/index.js';
 import { startDynamo, type TestDynamo } from '../support/dynamo.js';
-import { recordingPublisher, silentLogger, storePlan, TENANT, testOnce, testStore, type RecordingPublisher } from './support.js';
+import { completed, recordingPublisher, silentLogger, storePlan, TENANT, testOnce, testStore, type RecordingPublisher } from './support.js';
 
 let dynamo: TestDynamo;
 let store: StateStore;
@@ -39,14 +39,6 @@ function progress(failOn: EventName): PlanProgressDeps & { publisher: RecordingP
   return { store, publisher: flakyPublisher(failOn), logger: silentLogger(), once: testOnce(dynamo, 'dispatch') };
 }
 
-function completed(plan: StoredPlan, taskId: string, fields: Partial<EventFields<'task:completed'>> = {}): EventDetail<'task:completed'> {
-  const task = plan.tasks.find((t) => t.id === taskId)!;
-  return createEvent(
-    'task:completed',
-    { taskType: task.type, status: 'succeeded', attempt: 1, durationMs: 5, ...fields } as EventFields<'task:completed'>,
-    { tenantId: TENANT, sessionId: plan.sessionId, planId: plan.planId, taskId, correlationId: plan.correlationId, causationId: plan.messageId },
-  ).detail;
-}
 
 const twoLevels = {
   summary: 'get vendor then analyze',

@@ -2,11 +2,11 @@
 // once under duplicated and concurrent task:completed events (counted), the answer composed, critical
 // failures ending the plan and cancelling what has not started.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEvent, type EventDetail, type EventFields } from '../../functions/core/events/index.js';
+import { createEvent } from '../../functions/core/events/index.js';
 import { handlePlanEvent, type PlanProgressDeps } from '../../functions/core/execution/index.js';
-import type { StateStore, StoredPlan } from '../../functions/core/store/index.js';
+import type { StateStore } from '../../functions/core/store/index.js';
 import { startDynamo, type TestDynamo } from '../support/dynamo.js';
-import { recordingPublisher, silentLogger, storePlan, TENANT, testOnce, testStore, type RecordingPublisher } from './support.js';
+import { completed, recordingPublisher, silentLogger, storePlan, TENANT, testOnce, testStore, type RecordingPublisher } from './support.js';
 
 let dynamo: TestDynamo;
 let store: StateStore;
@@ -23,14 +23,6 @@ function progress(): PlanProgressDeps & { publisher: RecordingPublisher } {
   return { store, publisher: recordingPublisher(), logger: silentLogger(), once: testOnce(dynamo, 'dispatch') };
 }
 
-function completed(plan: StoredPlan, taskId: string, fields: Partial<EventFields<'task:completed'>> = {}): EventDetail<'task:completed'> {
-  const task = plan.tasks.find((t) => t.id === taskId)!;
-  return createEvent(
-    'task:completed',
-    { taskType: task.type, status: 'succeeded', attempt: 1, durationMs: 5, ...fields } as EventFields<'task:completed'>,
-    { tenantId: TENANT, sessionId: plan.sessionId, planId: plan.planId, taskId, correlationId: plan.correlationId, causationId: plan.messageId },
-  ).detail;
-}
 
 const getVendorThenAnalyze = {
   summary: 'get vendor 10000 then analyze vendors by balance',

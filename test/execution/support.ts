@@ -2,7 +2,7 @@
 // real one), a plan builder over the real store on dynalite, and Once on the idempotency table.
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import { createEvent, parseEventDetail, type DomainEvent, type EventName, type EventPublisher } from '../../functions/core/events/index.js';
+import { createEvent, parseEventDetail, type DomainEvent, type EventDetail, type EventFields, type EventName, type EventPublisher } from '../../functions/core/events/index.js';
 import { createOnce, type Once } from '../../functions/core/execution/index.js';
 import { createLogger } from '../../functions/core/observability/index.js';
 import { createStateStore, type NewTask, type StateStore, type StoredPlan } from '../../functions/core/store/index.js';
@@ -87,4 +87,14 @@ export function taskCreated(plan: StoredPlan, taskId: string): DomainEvent<'task
     },
     { tenantId: TENANT, sessionId: plan.sessionId, planId: plan.planId, taskId, correlationId: plan.correlationId, causationId: plan.messageId },
   );
+}
+
+/** The task:completed a worker publishes for `taskId` of `plan` (succeeded unless `fields` say otherwise). */
+export function completed(plan: StoredPlan, taskId: string, fields: Partial<EventFields<'task:completed'>> = {}): EventDetail<'task:completed'> {
+  const task = plan.tasks.find((t) => t.id === taskId)!;
+  return createEvent(
+    'task:completed',
+    { taskType: task.type, status: 'succeeded', attempt: 1, durationMs: 5, ...fields } as EventFields<'task:completed'>,
+    { tenantId: TENANT, sessionId: plan.sessionId, planId: plan.planId, taskId, correlationId: plan.correlationId, causationId: plan.messageId },
+  ).detail;
 }

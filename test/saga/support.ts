@@ -1,8 +1,8 @@
 // Shared set-up of the saga tests: a saga input for real sandbox data, the BC state the saga may touch
 // (snapshot), a plan holding the saga's task, and a publisher that records instead of sending.
+import type { PurchaseOrderSagaInput } from '../../functions/core/execution/index.js';
 import { BcClient, itemReservationsApi } from '../../functions/core/bc/index.js';
 import type { DomainEvent, EventPublisher } from '../../functions/core/events/index.js';
-import type { PurchaseOrderRequest } from '../../functions/core/saga/index.js';
 import type { PlanStore } from '../../functions/core/store/index.js';
 import type { BcSandbox } from '../../lib/local/bc-sandbox/index.js';
 
@@ -36,15 +36,8 @@ export async function orderFixture(bc: BcClient): Promise<OrderFixture> {
 
 let sequence = 0;
 
-export interface SagaInput {
-  tenantId: string;
-  sessionId: string;
-  planId: string;
-  taskId: string;
-  correlationId: string;
-  requestedBy: string;
-  order: PurchaseOrderRequest;
-}
+/** What the write worker starts the saga with. */
+export type SagaInput = PurchaseOrderSagaInput;
 
 /** A saga execution input for a new task (ids unique per call). */
 export function sagaInput(fixture: OrderFixture, overrides: { taskId?: string; planId?: string } = {}): SagaInput {

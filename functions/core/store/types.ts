@@ -89,19 +89,9 @@ export interface NewPlan {
   initialTaskStatus?: Record<string, TaskStatus>;
 }
 
-export interface StoredPlan {
+/** A plan as stored: what was created, minus the creation-only initial statuses, plus tenant, tasks and times. */
+export interface StoredPlan extends Omit<NewPlan, 'tasks' | 'initialTaskStatus'> {
   tenantId: string;
-  planId: string;
-  sessionId: string;
-  messageId: string;
-  correlationId: string;
-  createdBy: string;
-  status: PlanStatus;
-  planner: string;
-  summary?: string;
-  response?: string;
-  error?: ErrorInfo;
-  levels: string[][];
   /** Tasks in plan order. */
   tasks: StoredTask[];
   createdAt: string;
