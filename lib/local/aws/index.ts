@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { systemClock } from './clock.js';
 import { LocalDynamoDb } from './dynamodb.js';
 import { createEndpoint } from './endpoint.js';
+import { durabilityFromEnv, Journal } from './journal.js';
 import { eventBridgeApi } from './eventbridge/api.js';
 import { LocalEventBridge } from './eventbridge/service.js';
 import { LocalSecrets, secretsApi } from './secrets.js';
@@ -18,6 +19,7 @@ export type * from './types.js';
 export { ManualClock, systemClock, type Clock } from './clock.js';
 export { InvalidEventPatternError, matchesEventPattern, parseEventPattern } from './event-pattern.js';
 export { LocalDynamoDb } from './dynamodb.js';
+export { durabilityFromEnv, Journal, type DurabilityMode, type JournalStats } from './journal.js';
 export { LocalEventBridge } from './eventbridge/service.js';
 export { LocalSecrets } from './secrets.js';
 export { LocalSqs, type ReceiveOptions, type SendOptions, type SqsMessage } from './sqs/service.js';
@@ -40,6 +42,8 @@ export class LocalAws {
     readonly events: LocalEventBridge,
     readonly stepFunctions: LocalStepFunctions,
     readonly secretsManager: LocalSecrets,
+    /** SQS, EventBridge and Step Functions state; every change the endpoint acknowledges is on disk first. */
+    readonly journal: Journal,
   ) {}
 
   static async start(options: LocalAwsOptions): Promise<LocalAws> {
@@ -48,16 +52,19 @@ export class LocalAws {
     const clock = options.clock ?? systemClock;
     mkdirSync(options.stateDir, { recursive: true });
     let url = '';
+    const journal = Journal.open(join(options.stateDir, 'journal'), { mode: options.durability ?? durabilityFromEnv() });
     const dynamodb = await LocalDynamoDb.start({ path: join(options.stateDir, 'dynamodb') });
     try {
-      const sqs = new LocalSqs({ clock, region, accountId, baseUrl: () => url, stateFile: join(options.stateDir, 'sqs.json') });
-      const events = new LocalEventBridge({ clock, region, accountId, sqs, stateFile: join(options.stateDir, 'eventbridge.json') });
+      const sqs = new LocalSqs({ clock, region, accountId, baseUrl: () => url, journal });
+      const events = new LocalEventBridge({ clock, region, accountId, sqs, journal });
       const stepFunctions = new LocalStepFunctions({
-        clock, region, accountId, stateFile: join(options.stateDir, 'stepfunctions.json'),
+        clock, region, accountId, journal,
         putEvents: async (entries) => events.putEvents(entries),
       });
       const secretsManager = new LocalSecrets({ region, accountId, stateFile: join(options.stateDir, 'secrets.json') });
-      const server = createEndpoint(dynamodb, [sqsApi(sqs), eventBridgeApi(events), stepFunctionsApi(stepFunctions), secretsApi(secretsManager)]);
+      // Every answer of these services waits for the journal: what the caller is told happened is on disk.
+      const durable = [sqsApi(sqs), eventBridgeApi(events), stepFunctionsApi(stepFunctions)].map((service) => ({ ...service, commit: () => journal.commit() }));
+      const server = createEndpoint(dynamodb, [...durable, secretsApi(secretsManager)]);
       const host = options.host ?? '127.0.0.1';
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -68,18 +75,23 @@ export class LocalAws {
       });
       const { port } = server.address() as AddressInfo;
       url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-      return new LocalAws(server, url, region, accountId, dynamodb, sqs, events, stepFunctions, secretsManager);
+      return new LocalAws(server, url, region, accountId, dynamodb, sqs, events, stepFunctions, secretsManager, journal);
     } catch (error) {
       await dynamodb.close();
+      await journal.close();
       throw error;
     }
   }
 
-  /** Stops serving, ends long polls and executions, writes every state file and closes dynalite. */
+  /**
+   * Stops serving, ends long polls, delivery retries and executions (running ones stay RUNNING and resume at the
+   * next start), writes the journal as a snapshot and closes dynalite.
+   */
   async stop(): Promise<void> {
     this.sqs.close();
     this.events.close();
     await this.stepFunctions.stop();
+    await this.journal.close();
     this.secretsManager.flush();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());

@@ -34,6 +34,11 @@ export interface JsonService {
   /** The namespace used in `__type` of errors, e.g. `com.amazonaws.sqs`. */
   readonly errorNamespace?: string;
   readonly operations: Record<string, JsonOperation>;
+  /**
+   * Resolves once the state changes made so far are durable; awaited before every answer (successes and
+   * errors alike, as a batch may have changed state before an entry failed). A rejection answers 500.
+   */
+  readonly commit?: () => Promise<void>;
 }
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -81,7 +86,12 @@ export async function handleJsonRequest(service: JsonService, operation: string,
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       throw new AwsError('SerializationException', 'Request body must be a JSON object');
     }
-    const output = await handler(input as Record<string, unknown>, { signal: abort.signal });
+    let output: unknown;
+    try {
+      output = await handler(input as Record<string, unknown>, { signal: abort.signal });
+    } finally {
+      await service.commit?.();
+    }
     if (!abort.signal.aborted) sendJson(res, 200, service.contentType, output ?? {});
   } catch (error) {
     if (!abort.signal.aborted) sendError(res, service, error);

@@ -1,4 +1,5 @@
 import type { Clock } from './clock.js';
+import type { DurabilityMode } from './journal.js';
 
 /**
  * The shapes the local cloud runtime (lib/local/cloud.ts) uses to create resources in the local AWS
@@ -18,6 +19,8 @@ export interface LocalAwsOptions {
   accountId?: string;
   /** Time source for SQS visibility/delays and EventBridge retries; tests inject a ManualClock. */
   clock?: Clock;
+  /** How acknowledged changes are made durable (default: LOCAL_AWS_DURABILITY, else `fsync`); see journal.ts. */
+  durability?: DurabilityMode;
 }
 
 // ---- EventBridge ----

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { InvalidEventPatternError, matchesEventPattern, parseEventPattern, type EventPattern } from '../event-pattern.js';
-import { JsonSnapshot } from '../persistence.js';
+import type { Collection, Journal } from '../journal.js';
 import { AwsError } from '../protocol.js';
 import type { LocalSqs } from '../sqs/service.js';
 import type { PutEventsEntry, PutEventsResult, PutRuleInput, RuleTarget, TargetDispatcher } from '../types.js';
@@ -48,11 +48,38 @@ export interface ReplayState {
   stateReason?: string;
 }
 
-interface Snapshot {
-  buses: EventBusState[];
-  rules: RuleState[];
-  archives: ArchiveState[];
-  replays: ReplayState[];
+/**
+ * A matched event on its way to one target (the outbox). It is journaled with the PutEvents (or the schedule
+ * fire) that made it, and removed once delivered or dead-lettered, so an accepted event reaches its targets
+ * after a restart too: at least once, as EventBridge delivers.
+ */
+interface Delivery {
+  id: string;
+  target: RuleTarget;
+  ruleArn: string;
+  event: Record<string, unknown>;
+  payload: string;
+  attempt: number;
+  firstAttemptAt: number;
+  /** When the next attempt is due (epoch ms). */
+  dueAt: number;
+}
+
+/** When a scheduled rule's rate counts from, and when it last fired (a fire missed while stopped runs at start). */
+interface ScheduleBookkeeping {
+  since: number;
+  lastFiredAt?: number;
+}
+
+interface Store {
+  buses: Collection<EventBusState>;
+  rules: Collection<RuleState>;
+  /** Archive settings; their events are kept apart in `archived` under `<archive>/<event id>`. */
+  archives: Collection<ArchiveState>;
+  archived: Collection<{ time: number; event: Record<string, unknown> }>;
+  replays: Collection<ReplayState>;
+  deliveries: Collection<Delivery>;
+  schedules: Collection<ScheduleBookkeeping>;
 }
 
 export interface LocalEventBridgeOptions {
@@ -60,7 +87,8 @@ export interface LocalEventBridgeOptions {
   region: string;
   accountId: string;
   sqs: LocalSqs;
-  stateFile?: string;
+  /** Keeps buses, rules, archives and undelivered events across restarts; omitted = in memory only. */
+  journal?: Journal;
 }
 
 const DEFAULT_RETRY_ATTEMPTS = 185;
@@ -83,41 +111,71 @@ export class LocalEventBridge {
   private readonly replays: ReplayState[] = [];
   private readonly patterns = new Map<string, EventPattern>();
   private readonly retryTimers = new Set<unknown>();
+  /** Restored deliveries to Lambda / Step Functions targets, held until the runtime sets the dispatcher. */
+  private readonly awaitingDispatcher: Delivery[] = [];
   /** Scheduled rules: the parsed expression, when the rule was put (rates count from it) and the pending timer. */
-  private readonly schedules = new Map<string, { schedule: Schedule; since: number; timer?: unknown }>();
+  private readonly schedules = new Map<string, { schedule: Schedule; since: number; lastFiredAt?: number; timer?: unknown }>();
   private readonly idleWaiters: (() => void)[] = [];
   private inFlight = 0;
   private dispatcher: TargetDispatcher | undefined;
-  private readonly snapshot?: JsonSnapshot<Snapshot>;
+  private readonly store?: Store;
   private closed = false;
 
   constructor(private readonly options: LocalEventBridgeOptions) {
-    if (options.stateFile) {
-      this.snapshot = new JsonSnapshot(options.stateFile, () => ({
-        buses: [...this.buses.values()], rules: [...this.rules.values()], archives: [...this.archives.values()], replays: this.replays,
-      }));
-      const saved = this.snapshot.load();
-      for (const bus of saved?.buses ?? []) this.buses.set(bus.name, bus);
-      for (const rule of saved?.rules ?? []) this.rules.set(ruleKey(rule.busName, rule.name), rule);
-      for (const archive of saved?.archives ?? []) this.archives.set(archive.name, archive);
-      this.replays.push(...(saved?.replays ?? []));
+    const saved = new Map<string, ScheduleBookkeeping>();
+    const pending: Delivery[] = [];
+    if (options.journal) {
+      const journal = options.journal;
+      const store: Store = {
+        buses: journal.collection('events.buses'),
+        rules: journal.collection('events.rules'),
+        archives: journal.collection<ArchiveState>('events.archives', ({ events: _events, ...settings }) => settings),
+        archived: journal.collection('events.archived'),
+        replays: journal.collection('events.replays'),
+        deliveries: journal.collection('events.deliveries'),
+        schedules: journal.collection('events.schedules'),
+      };
+      this.store = store;
+      for (const [name, bus] of store.buses.loaded) this.buses.set(name, bus as EventBusState);
+      for (const [key, rule] of store.rules.loaded) this.rules.set(key, rule as RuleState);
+      for (const [name, settings] of store.archives.loaded) {
+        const archive: ArchiveState = { ...(settings as Omit<ArchiveState, 'events'>), events: [] };
+        this.archives.set(name, archive);
+        store.archives.track(name, archive);
+      }
+      for (const [key, entry] of store.archived.loaded) {
+        const archive = this.archives.get(key.slice(0, key.indexOf('/')));
+        if (archive) archive.events.push(entry as ArchiveState['events'][number]);
+        else store.archived.delete(key);
+      }
+      for (const [, replay] of store.replays.loaded) this.replays.push(replay as ReplayState);
+      for (const [key, bookkeeping] of store.schedules.loaded) saved.set(key, bookkeeping as ScheduleBookkeeping);
+      for (const [, delivery] of store.deliveries.loaded) pending.push(delivery as Delivery);
     }
     if (!this.buses.has('default')) this.buses.set('default', { name: 'default', createdTimestamp: options.clock.now() });
-    for (const rule of this.rules.values()) {
+    for (const [key, rule] of this.rules) {
       if (!rule.scheduleExpression) continue;
+      let schedule: Schedule;
       try {
-        this.armSchedule(rule, parseSchedule(rule.scheduleExpression));
+        schedule = parseSchedule(rule.scheduleExpression);
       } catch (error) {
         if (!(error instanceof InvalidScheduleError)) throw error;
         // Saved before this expression was checked: keep the rule, never fire it.
+        continue;
       }
+      const bookkeeping = saved.get(key);
+      this.armSchedule(rule, schedule, bookkeeping?.since, bookkeeping?.lastFiredAt);
     }
+    // Events accepted before a stop whose delivery had not finished: delivered now (at least once).
+    for (const delivery of pending) this.resume(delivery);
   }
 
   /** Lambda and Step Functions targets are delivered by the runtime through this. */
   setTargetDispatcher(dispatcher: TargetDispatcher): void {
     this.dispatcher = dispatcher;
+    for (const delivery of this.awaitingDispatcher.splice(0)) this.resume(delivery);
   }
+
 
   // ---- naming ----
 
@@ -158,15 +216,20 @@ export class LocalEventBridge {
     const bus: EventBusState = { name, createdTimestamp: this.options.clock.now() };
     if (description) bus.description = description;
     this.buses.set(name, bus);
-    this.changed();
+    this.store?.buses.put(name, bus);
     return this.busArn(name);
   }
 
   deleteBus(name: string): void {
     if (name === 'default') throw new AwsError('ValidationException', 'Cannot delete event bus default.');
     if (!this.buses.delete(name)) return;
-    for (const [key, rule] of this.rules) if (rule.busName === name) this.rules.delete(key);
-    this.changed();
+    this.store?.buses.delete(name);
+    for (const [key, rule] of this.rules) {
+      if (rule.busName !== name) continue;
+      this.rules.delete(key);
+      this.disarmSchedule(key);
+      this.store?.rules.delete(key);
+    }
   }
 
   listBuses(prefix = ''): EventBusState[] {
@@ -205,9 +268,12 @@ export class LocalEventBridge {
     if (input.scheduleExpression) rule.scheduleExpression = input.scheduleExpression;
     if (input.description) rule.description = input.description;
     this.rules.set(key, rule);
-    if (schedule) this.armSchedule(rule, schedule);
+    this.store?.rules.put(key, rule);
+    // Re-putting a rule with the same schedule (the runtime re-applies its template at every start) keeps the
+    // rate's origin and the last fire, so a restart neither delays nor repeats it.
+    const kept = existing?.scheduleExpression === input.scheduleExpression ? this.schedules.get(key) : undefined;
+    if (schedule) this.armSchedule(rule, schedule, kept?.since, kept?.lastFiredAt);
     else this.disarmSchedule(key);
-    this.changed();
     return this.ruleArn(busName, input.name);
   }
 
@@ -227,8 +293,8 @@ export class LocalEventBridge {
     rule.state = state;
     const scheduled = this.schedules.get(ruleKey(rule.busName, rule.name));
     // Re-enabling starts the rate afresh, as a new PutRule would.
-    if (scheduled) this.armSchedule(rule, scheduled.schedule, state === 'ENABLED' ? this.options.clock.now() : scheduled.since);
-    this.changed();
+    if (scheduled) this.armSchedule(rule, scheduled.schedule, state === 'ENABLED' ? this.options.clock.now() : scheduled.since, scheduled.lastFiredAt);
+    this.store?.rules.put(ruleKey(rule.busName, rule.name), rule);
   }
 
   deleteRule(busRef: string | undefined, name: string): void {
@@ -237,7 +303,7 @@ export class LocalEventBridge {
     if (rule.targets.length > 0) throw new AwsError('ValidationException', 'Rule can\'t be deleted since it has targets.');
     this.rules.delete(ruleKey(rule.busName, rule.name));
     this.disarmSchedule(ruleKey(rule.busName, rule.name));
-    this.changed();
+    this.store?.rules.delete(ruleKey(rule.busName, rule.name));
   }
 
   putTargets(busRef: string | undefined, ruleName: string, targets: RuleTarget[]): void {
@@ -249,13 +315,13 @@ export class LocalEventBridge {
       else rule.targets.push(target);
     }
     if (rule.targets.length > 5) throw new AwsError('LimitExceededException', 'The requested resource exceeds the maximum number allowed (5 targets per rule).');
-    this.changed();
+    this.store?.rules.put(ruleKey(rule.busName, rule.name), rule);
   }
 
   removeTargets(busRef: string | undefined, ruleName: string, ids: string[]): void {
     const rule = this.rule(busRef, ruleName);
     rule.targets = rule.targets.filter((target) => !ids.includes(target.id));
-    this.changed();
+    this.store?.rules.put(ruleKey(rule.busName, rule.name), rule);
   }
 
   listTargets(busRef: string | undefined, ruleName: string): RuleTarget[] {
@@ -293,7 +359,7 @@ export class LocalEventBridge {
     if (input.eventPattern) archive.eventPattern = input.eventPattern;
     if (input.description) archive.description = input.description;
     this.archives.set(input.name, archive);
-    this.changed();
+    this.store?.archives.put(input.name, archive);
     return this.archiveArn(input.name);
   }
 
@@ -325,7 +391,7 @@ export class LocalEventBridge {
     };
     if (input.filterRuleArns) replay.filterRuleArns = input.filterRuleArns;
     this.replays.push(replay);
-    this.changed();
+    this.store?.replays.put(replay.name, replay);
     return replay;
   }
 
@@ -371,17 +437,13 @@ export class LocalEventBridge {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  flush(): void {
-    this.snapshot?.flush();
-  }
-
+  /** Stops delivering; undelivered events stay in the journal and are delivered after the next start. */
   close(): void {
     this.closed = true;
     for (const timer of this.retryTimers) this.options.clock.clearTimeout(timer);
     this.retryTimers.clear();
     for (const key of [...this.schedules.keys()]) this.disarmSchedule(key);
     this.settleIdle();
-    this.flush();
   }
 
   // ---- internals ----
@@ -436,37 +498,62 @@ export class LocalEventBridge {
     const ruleArn = this.ruleArn(rule.busName, rule.name);
     for (const target of rule.targets) {
       const payload = targetPayload(target, event, { ruleArn, ruleName: rule.name, ingestionTime });
-      this.deliver(target, ruleArn, event, payload, 0, this.options.clock.now());
+      const now = this.options.clock.now();
+      const delivery: Delivery = { id: randomUUID(), target: { ...target }, ruleArn, event, payload, attempt: 0, firstAttemptAt: now, dueAt: now };
+      this.store?.deliveries.put(delivery.id, delivery);
+      this.deliver(delivery);
     }
   }
 
-  /** (Re)sets the timer of a scheduled rule for its next time; a disabled rule keeps its schedule, unarmed. */
-  private armSchedule(rule: RuleState, schedule: Schedule, since = this.options.clock.now()): void {
+  /** Picks up a delivery restored from the journal: due ones now, retries at their time. */
+  private resume(delivery: Delivery): void {
+    const service = delivery.target.arn.split(':')[2];
+    const local = service === 'sqs' || (service === 'events' && delivery.target.arn.includes(':event-bus/'));
+    if (!local && !this.dispatcher) {
+      this.awaitingDispatcher.push(delivery);
+      return;
+    }
+    const wait = delivery.dueAt - this.options.clock.now();
+    if (wait > 0) this.retryLater(delivery, wait);
+    else this.deliver(delivery);
+  }
+
+  /**
+   * (Re)sets the timer of a scheduled rule for its next time; a disabled rule keeps its schedule, unarmed.
+   * With `lastFiredAt` (a restart), a time that fell due while the endpoint was stopped fires once, now.
+   */
+  private armSchedule(rule: RuleState, schedule: Schedule, since = this.options.clock.now(), lastFiredAt?: number): void {
     const key = ruleKey(rule.busName, rule.name);
-    this.disarmSchedule(key);
-    const entry: { schedule: Schedule; since: number; timer?: unknown } = { schedule, since };
+    this.disarmSchedule(key, { keepBookkeeping: true });
+    const entry: { schedule: Schedule; since: number; lastFiredAt?: number; timer?: unknown } = { schedule, since };
+    if (lastFiredAt !== undefined) entry.lastFiredAt = lastFiredAt;
     this.schedules.set(key, entry);
+    this.store?.schedules.put(key, lastFiredAt === undefined ? { since } : { since, lastFiredAt });
     if (this.closed || rule.state !== 'ENABLED') return;
-    const due = nextFireTime(schedule, this.options.clock.now(), since);
+    const now = this.options.clock.now();
+    const missed = lastFiredAt === undefined ? undefined : nextFireTime(schedule, lastFiredAt, since);
+    const due = missed !== undefined && missed <= now ? now : nextFireTime(schedule, now, since);
     if (due === undefined) return;
     const wake = () => {
       entry.timer = undefined;
       if (this.closed || this.schedules.get(key) !== entry) return;
-      const now = this.options.clock.now();
-      if (now < due) {
-        entry.timer = this.options.clock.setTimeout(wake, Math.min(due - now, MAX_TIMER_MS));
+      const current = this.options.clock.now();
+      if (current < due) {
+        entry.timer = this.options.clock.setTimeout(wake, Math.min(due - current, MAX_TIMER_MS));
         return;
       }
-      this.deliverToTargets(rule, this.scheduledEvent(rule, due), new Date(now).toISOString());
-      this.armSchedule(rule, schedule, since);
+      // The fire and its deliveries are journaled together: after a restart it is neither lost nor repeated.
+      this.deliverToTargets(rule, this.scheduledEvent(rule, due), new Date(current).toISOString());
+      this.armSchedule(rule, schedule, since, current);
     };
-    entry.timer = this.options.clock.setTimeout(wake, Math.min(due - this.options.clock.now(), MAX_TIMER_MS));
+    entry.timer = this.options.clock.setTimeout(wake, Math.min(due - now, MAX_TIMER_MS));
   }
 
-  private disarmSchedule(key: string): void {
+  private disarmSchedule(key: string, options: { keepBookkeeping?: boolean } = {}): void {
     const entry = this.schedules.get(key);
     if (entry?.timer !== undefined) this.options.clock.clearTimeout(entry.timer);
     this.schedules.delete(key);
+    if (!options.keepBookkeeping && !this.closed) this.store?.schedules.delete(key);
   }
 
   /** The event AWS sends a scheduled rule's targets. */
@@ -491,38 +578,55 @@ export class LocalEventBridge {
       if (archive.eventPattern && !matchesEventPattern(archive.eventPattern, event)) continue;
       if (archive.retentionDays > 0) {
         const cutoff = now - archive.retentionDays * 86_400_000;
+        for (const entry of archive.events) if (entry.time < cutoff) this.store?.archived.delete(`${archive.name}/${String(entry.event.id)}`);
         archive.events = archive.events.filter((entry) => entry.time >= cutoff);
       }
-      archive.events.push({ time: now, event });
-      this.changed();
+      const entry = { time: now, event };
+      archive.events.push(entry);
+      this.store?.archived.put(`${archive.name}/${String(event.id)}`, entry);
     }
   }
 
-  /** One delivery attempt; failures retry with backoff per the target's policy, then go to its DLQ. */
-  private deliver(target: RuleTarget, ruleArn: string, event: Record<string, unknown>, payload: string, attempt: number, firstAttemptAt: number): void {
+  /**
+   * One delivery attempt; failures retry with backoff per the target's policy, then go to its DLQ. The
+   * delivery leaves the journal only when it succeeded or was dead-lettered.
+   */
+  private deliver(delivery: Delivery): void {
     if (this.closed) return;
+    const { target, ruleArn, event, payload } = delivery;
     this.inFlight++;
     this.attempt(target, event, payload)
-      .then(() => undefined, (error: unknown) => {
+      .then(() => {
+        this.store?.deliveries.delete(delivery.id);
+      }, (error: unknown) => {
+        if (this.closed) return; // stays in the journal; delivered after the next start
         const maxAttempts = target.retryPolicy?.maximumRetryAttempts ?? DEFAULT_RETRY_ATTEMPTS;
         const maxAgeMs = (target.retryPolicy?.maximumEventAgeInSeconds ?? DEFAULT_MAX_EVENT_AGE_SECONDS) * 1000;
-        const delay = Math.min(1000 * 2 ** attempt, MAX_RETRY_DELAY_MS);
+        const delay = Math.min(1000 * 2 ** delivery.attempt, MAX_RETRY_DELAY_MS);
         const now = this.options.clock.now();
-        if (attempt < maxAttempts && now + delay - firstAttemptAt <= maxAgeMs && !this.closed) {
-          const timer = this.options.clock.setTimeout(() => {
-            this.retryTimers.delete(timer);
-            this.deliver(target, ruleArn, event, payload, attempt + 1, firstAttemptAt);
-            this.settleIdle();
-          }, delay);
-          this.retryTimers.add(timer);
+        if (delivery.attempt < maxAttempts && now + delay - delivery.firstAttemptAt <= maxAgeMs) {
+          delivery.attempt += 1;
+          delivery.dueAt = now + delay;
+          this.store?.deliveries.put(delivery.id, delivery);
+          this.retryLater(delivery, delay);
         } else {
           this.deadLetter(target, ruleArn, payload, error);
+          this.store?.deliveries.delete(delivery.id);
         }
       })
       .finally(() => {
         this.inFlight--;
         this.settleIdle();
       });
+  }
+
+  private retryLater(delivery: Delivery, delay: number): void {
+    const timer = this.options.clock.setTimeout(() => {
+      this.retryTimers.delete(timer);
+      this.deliver(delivery);
+      this.settleIdle();
+    }, delay);
+    this.retryTimers.add(timer);
   }
 
   private async attempt(target: RuleTarget, event: Record<string, unknown>, payload: string): Promise<void> {
@@ -562,10 +666,6 @@ export class LocalEventBridge {
   private settleIdle(): void {
     if ((this.inFlight > 0 || this.retryTimers.size > 0) && !this.closed) return;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
-  }
-
-  private changed(): void {
-    this.snapshot?.changed();
   }
 }
 

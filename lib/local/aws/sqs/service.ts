@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { JsonSnapshot } from '../persistence.js';
+import type { Collection, Journal } from '../journal.js';
 import { AwsError } from '../protocol.js';
 import { md5Hex, md5OfMessageAttributes, type MessageAttributeValue } from './md5.js';
 import {
@@ -65,8 +65,8 @@ export interface LocalSqsOptions {
   accountId: string;
   /** The endpoint URL queue URLs are built on (known only once the server listens). */
   baseUrl: () => string;
-  /** JSON file that keeps queues and messages across restarts; omitted = in memory only. */
-  stateFile?: string;
+  /** Keeps queues and messages across restarts, each change durable before it is acknowledged; omitted = in memory only. */
+  journal?: Journal;
 }
 
 interface Waiter {
@@ -77,9 +77,11 @@ interface Waiter {
   onAbort?: () => void;
 }
 
-interface Snapshot {
-  queues: QueueState[];
-  moveTasks: MessageMoveTask[];
+/** The journal records of SQS: queue settings (without messages), each message under `<queue>/<id>`, move tasks. */
+interface Store {
+  queues: Collection<QueueState>;
+  messages: Collection<StoredMessage>;
+  moveTasks: Collection<MessageMoveTask>;
 }
 
 const MAX_VISIBILITY_SECONDS = 43_200;
@@ -108,17 +110,31 @@ export class LocalSqs {
   private readonly waiters: Waiter[] = [];
   private readonly wakeTimers = new Map<string, { at: number; handle: unknown }>();
   private readonly deduplication = new Map<string, { messageId: string; until: number }>();
-  private readonly snapshot?: JsonSnapshot<Snapshot>;
+  private readonly store?: Store;
   private readonly clock: Clock;
   private closed = false;
 
   constructor(private readonly options: LocalSqsOptions) {
     this.clock = options.clock;
-    if (options.stateFile) {
-      this.snapshot = new JsonSnapshot(options.stateFile, () => ({ queues: [...this.queues.values()], moveTasks: this.moveTasks }));
-      const saved = this.snapshot.load();
-      for (const queue of saved?.queues ?? []) this.queues.set(queue.name, queue);
-      this.moveTasks.push(...(saved?.moveTasks ?? []));
+    if (options.journal) {
+      const store: Store = {
+        queues: options.journal.collection<QueueState>('sqs.queues', ({ messages: _messages, ...settings }) => settings),
+        messages: options.journal.collection<StoredMessage>('sqs.messages'),
+        moveTasks: options.journal.collection<MessageMoveTask>('sqs.moveTasks'),
+      };
+      this.store = store;
+      for (const [name, saved] of store.queues.loaded) {
+        const queue: QueueState = { ...(saved as Omit<QueueState, 'messages'>), messages: [] };
+        this.queues.set(name, queue);
+        store.queues.track(name, queue);
+      }
+      // In-flight messages keep their visibleAt and receive count: they come back after their visibility timeout.
+      for (const [key, message] of store.messages.loaded) {
+        const queue = this.queues.get(key.slice(0, key.indexOf('/')));
+        if (queue) queue.messages.push(message as StoredMessage);
+        else store.messages.delete(key);
+      }
+      for (const [, task] of store.moveTasks.loaded) this.moveTasks.unshift(task as MessageMoveTask);
     }
   }
 
@@ -168,7 +184,7 @@ export class LocalSqs {
       messages: [],
       sequence: 0,
     });
-    this.changed();
+    this.saveQueue(this.queues.get(name)!);
     return { url: this.queueUrl(name), arn: this.queueArn(name) };
   }
 
@@ -184,7 +200,8 @@ export class LocalSqs {
     const queue = this.queue(ref);
     this.queues.delete(queue.name);
     for (const waiter of this.waiters.filter((w) => w.queue === queue.name)) this.finishWaiter(waiter, []);
-    this.changed();
+    for (const message of queue.messages) this.dropMessage(queue, message);
+    this.store?.queues.delete(queue.name);
   }
 
   setQueueAttributes(ref: string, attributes: Record<string, string>): void {
@@ -192,7 +209,7 @@ export class LocalSqs {
     Object.assign(queue.attributes, validateQueueAttributes(attributes, isFifoName(queue.name)));
     if (queue.attributes.RedrivePolicy === '') delete queue.attributes.RedrivePolicy;
     queue.lastModifiedTimestamp = this.clock.now();
-    this.changed();
+    this.saveQueue(queue);
   }
 
   /** All attributes (stored and computed); `names` filters as GetQueueAttributes does (`All` = everything). */
@@ -220,8 +237,8 @@ export class LocalSqs {
 
   purgeQueue(ref: string): void {
     const queue = this.queue(ref);
+    for (const message of queue.messages) this.dropMessage(queue, message);
     queue.messages = [];
-    this.changed();
   }
 
   /** Queues whose RedrivePolicy targets this queue. */
@@ -295,7 +312,8 @@ export class LocalSqs {
       this.deduplication.set(`${queue.name}\u0000${deduplicationId}`, { messageId: message.messageId, until: now + DEDUPLICATION_WINDOW_MS });
     }
     queue.messages.push(message);
-    this.changed();
+    this.saveMessage(queue, message);
+    if (fifo) this.saveQueue(queue);
     this.wake(queue.name);
     const result: SendResult = { messageId: message.messageId, md5OfBody: message.md5OfBody };
     if (message.md5OfMessageAttributes) result.md5OfMessageAttributes = message.md5OfMessageAttributes;
@@ -339,8 +357,8 @@ export class LocalSqs {
     const index = queue.messages.findIndex((message) => message.messageId === messageId);
     // Deleting an already deleted message succeeds, as on AWS.
     if (index >= 0) {
-      queue.messages.splice(index, 1);
-      this.changed();
+      const [deleted] = queue.messages.splice(index, 1);
+      this.dropMessage(queue, deleted!);
       // A FIFO group unlocks when its in-flight message goes away.
       if (isFifoName(queue.name)) this.wake(queue.name);
     }
@@ -358,7 +376,7 @@ export class LocalSqs {
       throw new AwsError('MessageNotInflight', 'Message does not exist or is not available for visibility timeout change.', 400, 'AWS.SimpleQueueService.MessageNotInflight');
     }
     message.visibleAt = now + seconds * 1000;
-    this.changed();
+    this.saveMessage(queue, message);
     if (seconds === 0) this.wake(queue.name);
     else this.scheduleWake(queue);
   }
@@ -392,7 +410,10 @@ export class LocalSqs {
         remaining.push(message);
         continue;
       }
-      target.messages.push(resetForRedelivery(message, this.clock.now()));
+      const moved = resetForRedelivery(message, this.clock.now());
+      this.dropMessage(source, message);
+      target.messages.push(moved);
+      this.saveMessage(target, moved);
       touched.add(target.name);
       task.ApproximateNumberOfMessagesMoved++;
     }
@@ -403,7 +424,7 @@ export class LocalSqs {
     } else {
       task.Status = 'COMPLETED';
     }
-    this.changed();
+    this.store?.moveTasks.put(task.TaskHandle, task);
     for (const name of touched) this.wake(name);
     return task.TaskHandle;
   }
@@ -415,22 +436,25 @@ export class LocalSqs {
 
   // ---- lifecycle ----
 
-  flush(): void {
-    this.snapshot?.flush();
-  }
-
   close(): void {
     this.closed = true;
     for (const waiter of [...this.waiters]) this.finishWaiter(waiter, []);
     for (const { handle } of this.wakeTimers.values()) this.clock.clearTimeout(handle);
     this.wakeTimers.clear();
-    this.flush();
   }
 
   // ---- internals ----
 
-  private changed(): void {
-    this.snapshot?.changed();
+  private saveQueue(queue: QueueState): void {
+    this.store?.queues.put(queue.name, queue);
+  }
+
+  private saveMessage(queue: QueueState, message: StoredMessage): void {
+    this.store?.messages.put(`${queue.name}/${message.messageId}`, message);
+  }
+
+  private dropMessage(queue: QueueState, message: StoredMessage): void {
+    this.store?.messages.delete(`${queue.name}/${message.messageId}`);
   }
 
   /** Takes visible messages, moving over-received ones to the DLQ, and makes them in flight. */
@@ -456,9 +480,11 @@ export class LocalSqs {
       if (fifo && message.messageGroupId && blockedGroups.has(message.messageGroupId)) continue;
       if (policy && deadLetterQueue && message.receiveCount >= policy.maxReceiveCount) {
         queue.messages.splice(index--, 1);
+        this.dropMessage(queue, message);
         const moved = resetForRedelivery(message, now);
         moved.deadLetterQueueSourceArn = this.queueArn(queue.name);
         deadLetterQueue.messages.push(moved);
+        this.saveMessage(deadLetterQueue, moved);
         movedToDeadLetter = true;
         continue;
       }
@@ -466,9 +492,9 @@ export class LocalSqs {
       message.firstReceiveTimestamp ??= now;
       message.visibleAt = now + visibility * 1000;
       message.receiptHandle = makeReceiptHandle(queue.name, message.messageId);
+      this.saveMessage(queue, message);
       taken.push(this.toReceived(queue, message));
     }
-    if (taken.length > 0 || movedToDeadLetter) this.changed();
     if (movedToDeadLetter && deadLetterQueue) this.wake(deadLetterQueue.name);
     if (taken.length > 0) this.scheduleWake(queue);
     return taken;
@@ -500,9 +526,9 @@ export class LocalSqs {
 
   private expireMessages(queue: QueueState): void {
     const cutoff = this.clock.now() - numberAttribute(queue, 'MessageRetentionPeriod') * 1000;
-    const before = queue.messages.length;
+    if (!queue.messages.some((message) => message.sentTimestamp <= cutoff)) return;
+    for (const message of queue.messages) if (message.sentTimestamp <= cutoff) this.dropMessage(queue, message);
     queue.messages = queue.messages.filter((message) => message.sentTimestamp > cutoff);
-    if (queue.messages.length !== before) this.changed();
   }
 
   /** Hands available messages to waiting long polls, in arrival order. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { systemClock, type Clock } from '../clock.js';
-import { JsonSnapshot } from '../persistence.js';
+import type { Collection, Journal } from '../journal.js';
 import { AwsError } from '../protocol.js';
 import type { CreateStateMachineInput, PutEventsEntry, PutEventsResult, TaskHandlers } from '../types.js';
 import { HistoryRecorder, numbered, toEntry, type HistoryEntry, type HistoryEvent } from './history.js';
@@ -30,11 +30,26 @@ export interface ExecutionRecord {
   error?: string;
   cause?: string;
   history: HistoryEvent[];
+  /** Where a restart resumes this execution while it runs (journaled before the state's task starts). */
+  resume?: ResumePoint;
 }
 
-interface Snapshot {
-  stateMachines: StateMachineRecord[];
-  executions: ExecutionRecord[];
+/**
+ * The last top-level state a running execution entered, with that state's input. A restart re-enters it (a
+ * Map or Parallel as a whole). `token` is the task token that state issued: the resumed state issues the same
+ * one, so a token already handed out stays valid; `submitted` says the task's Lambda (or event) that carries
+ * the token had completed, so the resumed state only waits for it instead of invoking again.
+ */
+export interface ResumePoint {
+  state: string;
+  input: string;
+  token?: string;
+  submitted?: boolean;
+}
+
+interface Store {
+  machines: Collection<StateMachineRecord>;
+  executions: Collection<ExecutionRecord>;
 }
 
 interface PendingToken {
@@ -55,7 +70,8 @@ export interface LocalStepFunctionsOptions {
   accountId: string;
   /** Default target of the events:putEvents integration (the local EventBridge). */
   putEvents: (entries: PutEventsEntry[]) => Promise<PutEventsResult | void>;
-  stateFile?: string;
+  /** Keeps state machines and executions across restarts (running ones resume); omitted = in memory only. */
+  journal?: Journal;
 }
 
 // Task states without a TimeoutSeconds would time out after the library's 60 s; AWS has no default limit.
@@ -74,31 +90,37 @@ export class LocalStepFunctions {
   // Validating ASL is slow (hundreds of ms); a definition is validated once and its machine reused.
   private readonly compiled = new Map<string, { definition: StateMachineDefinition; stateMachine: StateMachine }>();
   private handlers: TaskHandlers | undefined;
-  private readonly snapshot?: JsonSnapshot<Snapshot>;
+  /** Resumed executions reach a Lambda task before the runtime has set the handlers: they wait for them. */
+  private handlersSet!: (handlers: TaskHandlers) => void;
+  private readonly handlersReady = new Promise<TaskHandlers>((resolve) => {
+    this.handlersSet = resolve;
+  });
+  private readonly store?: Store;
+  private stopping = false;
 
   private readonly clock: Clock;
 
   constructor(private readonly options: LocalStepFunctionsOptions) {
     this.clock = options.clock ?? systemClock;
-    if (options.stateFile) {
-      this.snapshot = new JsonSnapshot(options.stateFile, () => ({
-        stateMachines: [...this.machines.values()],
-        executions: [...this.executions.values()].map((execution) => ({ ...execution, history: this.history(execution) })),
-      }));
-      const saved = this.snapshot.load();
-      for (const machine of saved?.stateMachines ?? []) this.machines.set(machine.arn, machine);
-      for (const execution of saved?.executions ?? []) {
-        // An execution cannot resume mid-state after a restart: it is closed as failed, saying why.
-        if (execution.status === 'RUNNING') {
-          this.close(execution, 'FAILED', { error: 'States.Runtime', cause: 'The local cloud stopped while this execution was running' });
-        }
-        this.executions.set(execution.arn, execution);
+    if (options.journal) {
+      this.store = {
+        machines: options.journal.collection('sfn.machines'),
+        executions: options.journal.collection<ExecutionRecord>('sfn.executions', (execution) => ({ ...execution, history: this.history(execution) })),
+      };
+      for (const [arn, machine] of this.store.machines.loaded) this.machines.set(arn, machine as StateMachineRecord);
+      const interrupted: ExecutionRecord[] = [];
+      for (const [arn, saved] of this.store.executions.loaded) {
+        const execution = saved as ExecutionRecord;
+        this.executions.set(arn, execution);
+        if (execution.status === 'RUNNING') interrupted.push(execution);
       }
+      for (const execution of interrupted) this.resumeExecution(execution);
     }
   }
 
   setTaskHandlers(handlers: TaskHandlers): void {
     this.handlers = handlers;
+    this.handlersSet(handlers);
   }
 
   stateMachineArn(name: string): string {
@@ -122,17 +144,18 @@ export class LocalStepFunctions {
         existing.definition = input.definition;
         existing.type = type;
         if (input.roleArn) existing.roleArn = input.roleArn;
-        this.changed();
+        this.store?.machines.put(arn, existing);
       } else if (existing.definition !== input.definition || existing.type !== type) {
         throw new AwsError('StateMachineAlreadyExists', `State Machine Already Exists: '${arn}'`);
       }
       return arn;
     }
-    this.machines.set(arn, {
+    const machine: StateMachineRecord = {
       name: input.name, arn, definition: input.definition, type,
       roleArn: input.roleArn ?? `arn:aws:iam::${this.options.accountId}:role/local-stepfunctions`, createdTimestamp: Date.now(),
-    });
-    this.changed();
+    };
+    this.machines.set(arn, machine);
+    this.store?.machines.put(arn, machine);
     return arn;
   }
 
@@ -141,11 +164,11 @@ export class LocalStepFunctions {
     const machine = this.describeStateMachine(arn);
     this.compile(definition);
     machine.definition = definition;
-    this.changed();
+    this.store?.machines.put(arn, machine);
   }
 
   deleteStateMachine(arn: string): void {
-    if (this.machines.delete(arn)) this.changed();
+    if (this.machines.delete(arn)) this.store?.machines.delete(arn);
   }
 
   listStateMachines(): StateMachineRecord[] {
@@ -181,7 +204,6 @@ export class LocalStepFunctions {
     this.recorders.set(arn, new HistoryRecorder());
     this.record(execution, 'ExecutionStarted', { executionStartedEventDetails: { input, inputDetails: { truncated: false }, roleArn: machine.roleArn } });
     this.run(machine, execution, parsedInput);
-    this.changed();
     return execution;
   }
 
@@ -240,16 +262,16 @@ export class LocalStepFunctions {
 
   // ---- lifecycle ----
 
+  /**
+   * Stops running executions without closing them: they stay RUNNING in the journal, at their resume point,
+   * and continue at the next start, as a restart of the local cloud is no reason for an execution to end.
+   */
   async stop(): Promise<void> {
-    for (const [arn, run] of this.running) {
-      const execution = this.executions.get(arn);
-      if (execution?.status === 'RUNNING') this.close(execution, 'ABORTED', { error: 'States.Runtime', cause: 'The local cloud stopped' });
-      run.abort();
-    }
+    this.stopping = true;
+    for (const run of this.running.values()) run.abort();
     await Promise.allSettled([...this.running.values()].map((run) => run.done));
     for (const pending of this.tokens.values()) if (!pending.settled) this.settle(pending, { error: new TaskError('States.Runtime', 'The local cloud stopped') });
     this.tokens.clear();
-    this.snapshot?.flush();
   }
 
   // ---- internals ----
@@ -285,11 +307,48 @@ export class LocalStepFunctions {
     return pending;
   }
 
-  private run(machine: StateMachineRecord, execution: ExecutionRecord, input: unknown): void {
-    const { definition, stateMachine } = this.compile(machine.definition);
+  /**
+   * A running execution found in the journal at start: re-entered at its resume point (or from the start if it
+   * had entered no state yet). If that cannot be done (its state machine or state is gone) it is closed as
+   * FAILED with a cause that says so, never dropped silently.
+   */
+  private resumeExecution(execution: ExecutionRecord): void {
+    const machine = this.machines.get(execution.stateMachineArn);
+    const fail = (cause: string) => {
+      this.recorders.set(execution.arn, new HistoryRecorder());
+      this.close(execution, 'FAILED', { error: 'States.Runtime', cause: `The local cloud restarted and could not resume this execution: ${cause}` });
+    };
+    if (!machine) return fail(`state machine ${execution.stateMachineArn} no longer exists`);
+    const point = execution.resume;
+    let input: unknown;
+    try {
+      input = JSON.parse(point?.input ?? execution.input);
+    } catch {
+      return fail('its saved input is not valid JSON');
+    }
+    const { definition } = this.compile(machine.definition);
+    if (point && !Object.hasOwn(definition.States ?? {}, point.state)) return fail(`state ${point.state} is not in the current definition`);
+    this.recorders.set(execution.arn, new HistoryRecorder());
+    try {
+      this.run(machine, execution, input, { resumed: true, ...(point ? { at: point } : {}) });
+    } catch (error) {
+      fail(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private run(machine: StateMachineRecord, execution: ExecutionRecord, input: unknown, resume: { resumed: boolean; at?: ResumePoint } = { resumed: false }): void {
+    const resumeAt = resume.at;
+    const base = this.compile(machine.definition);
+    const topLevel = topLevelStates(base.definition);
+    // A resumed execution starts at its resume point: the same definition with that state as StartAt.
+    const { definition, stateMachine } = resumeAt && resumeAt.state !== base.definition.StartAt
+      ? this.compile(JSON.stringify({ ...(JSON.parse(machine.definition) as object), StartAt: resumeAt.state }))
+      : base;
     const issued = new Set<string>();
-    const issueToken = (): string => {
-      const token = Buffer.from(JSON.stringify({ execution: execution.arn, id: randomUUID() })).toString('base64');
+    // The token the resume point's state had issued is issued again by that state (the first token read).
+    let reissue = resumeAt?.token;
+    let waitOnly = resumeAt?.token !== undefined && resumeAt.submitted === true;
+    const registerToken = (token: string): string => {
       let resolve!: (output: unknown) => void;
       let reject!: (error: Error) => void;
       const promise = new Promise<unknown>((res, rej) => {
@@ -301,11 +360,21 @@ export class LocalStepFunctions {
       issued.add(token);
       return token;
     };
+    const issueToken = (): string => {
+      if (reissue !== undefined) {
+        const token = reissue;
+        reissue = undefined;
+        return registerToken(token);
+      }
+      return registerToken(Buffer.from(JSON.stringify({ execution: execution.arn, id: randomUUID() })).toString('base64'));
+    };
     const taskContext = {
       handlers: {
         invokeLambda: (arn: string, payload: unknown) => {
-          if (!this.handlers) return Promise.reject(new TaskError('States.Runtime', 'No Lambda task handler is configured'));
-          return this.handlers.invokeLambda(arn, payload);
+          if (this.handlers) return this.handlers.invokeLambda(arn, payload);
+          // After a restart the runtime sets its handlers once its functions are loaded.
+          if (resume.resumed) return this.handlersReady.then((handlers) => handlers.invokeLambda(arn, payload));
+          return Promise.reject(new TaskError('States.Runtime', 'No Lambda task handler is configured'));
         },
       },
       putEvents: (entries: PutEventsEntry[]) => (this.handlers?.putEvents ?? this.options.putEvents)(entries),
@@ -318,16 +387,40 @@ export class LocalStepFunctions {
       },
     };
     const recordTaskEvent = (stateName: string) => (type: string, details: Record<string, unknown>) => {
-      if (execution.status === 'RUNNING') this.recorders.get(execution.arn)?.addTaskEvent({ timestamp: Date.now(), type, details, stateName });
+      if (execution.status === 'RUNNING' && !this.stopping) this.recorders.get(execution.arn)?.addTaskEvent({ timestamp: Date.now(), type, details, stateName });
     };
     const localHandlers: Record<string, (taskInput: unknown) => Promise<unknown>> = {};
     for (const [stateName, resource, state] of taskStates(definition)) {
-      const context = {
-        ...taskContext,
-        record: recordTaskEvent(stateName),
-        waitForToken: (taskInput: unknown) => taskContext.waitForToken(taskInput, state.HeartbeatSeconds),
+      const isTopLevel = topLevel.has(stateName);
+      localHandlers[stateName] = async (taskInput: unknown) => {
+        // The library reports StateEntered through an async log; one turn of the event loop lets it land, so
+        // the resume point names this state before its task does anything.
+        await new Promise((resolve) => setImmediate(resolve));
+        const point = execution.resume;
+        const token = findToken(taskInput, issued);
+        const here = isTopLevel && point?.state === stateName;
+        const skipSubmit = here && waitOnly && token !== undefined && token === resumeAt?.token;
+        waitOnly = false;
+        if (here && token && (point.token !== token || point.submitted !== (skipSubmit || undefined))) {
+          point.token = token;
+          if (skipSubmit) point.submitted = true;
+          else delete point.submitted;
+          this.save(execution);
+        }
+        // The task's effects (a Lambda that stores the token, an event) come after its resume point is on disk.
+        await this.options.journal?.commit();
+        return runTask(resource, taskInput, {
+          ...taskContext,
+          record: recordTaskEvent(stateName),
+          waitForToken: (waitInput: unknown) => taskContext.waitForToken(waitInput, state.HeartbeatSeconds),
+          skipSubmit,
+          submitted: () => {
+            if (!here || execution.resume !== point || point.token !== token) return;
+            point.submitted = true;
+            this.save(execution);
+          },
+        });
       };
-      localHandlers[stateName] = (taskInput: unknown) => runTask(resource, taskInput, context);
     }
     const context = {
       Execution: { Id: execution.arn, Name: execution.name, RoleArn: machine.roleArn, StartTime: new Date(execution.startDate).toISOString() },
@@ -343,10 +436,12 @@ export class LocalStepFunctions {
     };
     const handle = stateMachine.run(input as never, { overrides: { taskResourceLocalHandlers: localHandlers as never }, context: context as never });
     const logs = (async () => {
-      for await (const event of handle.eventLogs) this.recordLibraryEvent(execution, event as unknown as Record<string, unknown>);
+      for await (const event of handle.eventLogs) this.recordLibraryEvent(execution, event as unknown as Record<string, unknown>, topLevel);
     })().catch(() => undefined);
     // The history must hold every state event before the execution's closing event, so the log drains first.
     const done = Promise.allSettled([handle.result, logs]).then(([settled]) => {
+      // Stopped with the endpoint: the execution stays RUNNING at its resume point for the next start.
+      if (this.stopping) return;
       if (settled.status === 'fulfilled') {
         this.close(execution, 'SUCCEEDED', { output: JSON.stringify(settled.value ?? null) });
         return;
@@ -366,7 +461,6 @@ export class LocalStepFunctions {
         if (pending && !pending.settled) this.settle(pending, { error: new TaskError('States.Runtime', 'The execution has closed') });
         this.tokens.delete(token);
       }
-      this.changed();
     });
     this.running.set(execution.arn, { abort: handle.abort, done });
   }
@@ -375,6 +469,7 @@ export class LocalStepFunctions {
     if (execution.status !== 'RUNNING') return;
     execution.status = status;
     execution.stopDate = Date.now();
+    delete execution.resume;
     if (details.output !== undefined) execution.output = details.output;
     if (details.error !== undefined) execution.error = details.error;
     if (details.cause !== undefined) execution.cause = details.cause;
@@ -388,14 +483,17 @@ export class LocalStepFunctions {
     this.record(execution, type, status === 'SUCCEEDED'
       ? { [key]: { output: details.output, outputDetails: { truncated: false } } }
       : { [key]: { ...(details.error !== undefined ? { error: details.error } : {}), ...(details.cause !== undefined ? { cause: details.cause } : {}) } });
-    this.changed();
   }
 
   /** Appends an execution-level event (started, closed) to the settled history. */
   private record(execution: ExecutionRecord, type: string, details: Record<string, unknown>): void {
     const id = execution.history.length + 1;
     execution.history.push({ id, previousEventId: id - 1, timestamp: Date.now(), type, ...details });
-    this.changed();
+    this.save(execution);
+  }
+
+  private save(execution: ExecutionRecord): void {
+    this.store?.executions.put(execution.arn, execution);
   }
 
   /** The execution's history so far, including the events of a running execution. */
@@ -406,17 +504,21 @@ export class LocalStepFunctions {
 
   private recordStateEvent(execution: ExecutionRecord, entry: HistoryEntry): void {
     this.recorders.get(execution.arn)?.addStateEvent(entry);
-    this.changed();
+    this.save(execution);
   }
 
-  /** Maps the library's event log to Step Functions history event types. */
-  private recordLibraryEvent(execution: ExecutionRecord, event: Record<string, unknown>): void {
+  /** Maps the library's event log to Step Functions history event types; a top-level StateEntered is the new resume point. */
+  private recordLibraryEvent(execution: ExecutionRecord, event: Record<string, unknown>, topLevel: ReadonlySet<string>): void {
     // After StopExecution the library may still report the state that was running; AWS history ends at the abort.
-    if (execution.status !== 'RUNNING') return;
+    if (execution.status !== 'RUNNING' || this.stopping) return;
     const state = event.state as { name: string; type: string; input: unknown; output?: unknown } | undefined;
     const timestamp = typeof event.timestamp === 'number' ? event.timestamp : Date.now();
     switch (event.type) {
       case 'StateEntered':
+        // Map iterations carry an index; states of Parallel branches are told apart by name (see topLevelStates).
+        if (event.index === undefined && topLevel.has(state!.name)) {
+          execution.resume = { state: state!.name, input: JSON.stringify(state!.input ?? null) };
+        }
         this.recordStateEvent(execution, { timestamp, type: `${state!.type}StateEntered`, stateName: state!.name, details: { stateEnteredEventDetails: { name: state!.name, input: JSON.stringify(state!.input ?? null) } } });
         break;
       case 'StateExited':
@@ -437,10 +539,6 @@ export class LocalStepFunctions {
         // Execution-level events are recorded by close(); retries and catches have no history type of their own.
         break;
     }
-  }
-
-  private changed(): void {
-    this.snapshot?.changed();
   }
 }
 
@@ -495,6 +593,27 @@ function taskStates(definition: { States?: Record<string, unknown> }): [string, 
     }
   }
   return found;
+}
+
+/**
+ * Top-level states that a restart can re-enter: every state of the root machine whose name no nested state
+ * (in a Map or Parallel) also has, so a StateEntered with that name is surely the root's.
+ */
+function topLevelStates(definition: { States?: Record<string, unknown> }): Set<string> {
+  const nested = new Set<string>();
+  const collect = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    for (const [name, raw] of Object.entries((node as { States?: Record<string, unknown> }).States ?? {})) {
+      nested.add(name);
+      const state = raw as Record<string, unknown>;
+      for (const inner of [state.ItemProcessor, state.Iterator, ...((state.Branches as unknown[]) ?? [])]) collect(inner);
+    }
+  };
+  for (const raw of Object.values(definition.States ?? {})) {
+    const state = raw as Record<string, unknown>;
+    for (const inner of [state.ItemProcessor, state.Iterator, ...((state.Branches as unknown[]) ?? [])]) collect(inner);
+  }
+  return new Set(Object.keys(definition.States ?? {}).filter((name) => !nested.has(name)));
 }
 
 function findToken(value: unknown, issued: Set<string>): string | undefined {

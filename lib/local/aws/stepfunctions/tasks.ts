@@ -18,6 +18,13 @@ export interface TaskContext {
   /** Waits for SendTaskSuccess/Failure on the token found in the task's input. */
   waitForToken: (input: unknown) => Promise<unknown>;
   record: (type: string, details: Record<string, unknown>) => void;
+  /**
+   * A resumed `.waitForTaskToken` state whose Lambda (or event) carrying the token had already completed before
+   * the restart: it is not invoked again, the state only waits for the token.
+   */
+  skipSubmit?: boolean;
+  /** Called once the Lambda (or event) carrying the task token has completed. */
+  submitted?: () => void;
 }
 
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
@@ -41,19 +48,21 @@ export async function runTask(resource: string, input: unknown, context: TaskCon
     if (base === LAMBDA_INVOKE) {
       const parameters = (input ?? {}) as Record<string, unknown>;
       if (typeof parameters.FunctionName !== 'string') throw new TaskError('States.Runtime', 'lambda:invoke requires Parameters.FunctionName');
-      const invocation = context.handlers.invokeLambda(parameters.FunctionName, parameters.Payload ?? null);
       if (waits) {
+        const invocation = context.skipSubmit ? Promise.resolve() : context.handlers.invokeLambda(parameters.FunctionName, parameters.Payload ?? null)
+          .then(() => context.submitted?.());
         context.record('TaskSubmitted', { taskSubmittedEventDetails: { resourceType, resource: resourceName, output: '{}' } });
         output = await Promise.all([context.waitForToken(input), invocation]).then(([result]) => result);
       } else {
-        const payload = await invocation;
+        const payload = await context.handlers.invokeLambda(parameters.FunctionName, parameters.Payload ?? null);
         output = { ExecutedVersion: '$LATEST', Payload: payload ?? null, SdkHttpMetadata: { HttpStatusCode: 200 }, SdkResponseMetadata: { RequestId: crypto.randomUUID() }, StatusCode: 200 };
       }
     } else if (base === EVENTS_PUT) {
       const entries = ((input ?? {}) as { Entries?: unknown }).Entries;
       if (!Array.isArray(entries)) throw new TaskError('States.Runtime', 'events:putEvents requires Parameters.Entries');
-      const result = await context.putEvents(entries.map(toPutEventsEntry));
+      const result = waits && context.skipSubmit ? undefined : await context.putEvents(entries.map(toPutEventsEntry));
       if (result && result.FailedEntryCount > 0) throw new TaskError('EventBridge.FailedEntry', JSON.stringify(result));
+      if (waits) context.submitted?.();
       output = waits ? await context.waitForToken(input) : result ?? { Entries: [], FailedEntryCount: 0 };
     } else if (/^arn:aws[\w-]*:lambda:/.test(base)) {
       if (waits) throw new TaskError('States.Runtime', 'A plain Lambda ARN cannot use .waitForTaskToken');
