@@ -45,6 +45,8 @@ export interface ResumePoint {
   input: string;
   token?: string;
   submitted?: boolean;
+  /** SendTaskSuccess/SendTaskFailure accepted for `token`: a restart before the state moved on applies it again. */
+  outcome?: { output: string } | { error: string; cause: string };
 }
 
 interface Store {
@@ -248,11 +250,22 @@ export class LocalStepFunctions {
     } catch {
       throw new AwsError('InvalidOutput', 'Invalid Output: must be valid JSON');
     }
+    this.keepOutcome(pending, token, { output });
     this.settle(pending, { output: parsed });
   }
 
   sendTaskFailure(token: string, error = '', cause = ''): void {
-    this.settle(this.pendingToken(token), { error: new TaskError(error, cause) });
+    const pending = this.pendingToken(token);
+    this.keepOutcome(pending, token, { error, cause });
+    this.settle(pending, { error: new TaskError(error, cause) });
+  }
+
+  /** Journals an accepted answer with the resume point of the state waiting for it. */
+  private keepOutcome(pending: PendingToken, token: string, outcome: NonNullable<ResumePoint['outcome']>): void {
+    const execution = this.executions.get(pending.executionArn);
+    if (execution?.status !== 'RUNNING' || execution.resume?.token !== token) return;
+    execution.resume.outcome = outcome;
+    this.save(execution);
   }
 
   sendTaskHeartbeat(token: string): void {
@@ -285,6 +298,21 @@ export class LocalStepFunctions {
     return compiled;
   }
 
+  /**
+   * The definition with another StartAt. Validated as a whole already; validation would now refuse the states
+   * before StartAt as unreachable, so it is skipped.
+   */
+  private compileResumed(text: string, startAt: string): { definition: StateMachineDefinition; stateMachine: StateMachine } {
+    const key = `${startAt}\u0000${text}`;
+    let compiled = this.compiled.get(key);
+    if (!compiled) {
+      const definition = { ...structuredClone(this.compile(text).definition), StartAt: startAt } as StateMachineDefinition;
+      compiled = { definition, stateMachine: new StateMachine(definition, { validationOptions: { noValidate: true } }) };
+      this.compiled.set(key, compiled);
+    }
+    return compiled;
+  }
+
   private settle(pending: PendingToken, result: { output: unknown } | { error: Error }): void {
     pending.settled = true;
     if (pending.heartbeatTimer !== undefined) this.clock.clearTimeout(pending.heartbeatTimer);
@@ -293,6 +321,7 @@ export class LocalStepFunctions {
   }
 
   private armHeartbeat(pending: PendingToken, seconds: number): void {
+    if (pending.settled) return;
     if (pending.heartbeatTimer !== undefined) this.clock.clearTimeout(pending.heartbeatTimer);
     pending.heartbeatSeconds = seconds;
     pending.heartbeatTimer = this.clock.setTimeout(() => {
@@ -342,12 +371,12 @@ export class LocalStepFunctions {
     const topLevel = topLevelStates(base.definition);
     // A resumed execution starts at its resume point: the same definition with that state as StartAt.
     const { definition, stateMachine } = resumeAt && resumeAt.state !== base.definition.StartAt
-      ? this.compile(JSON.stringify({ ...(JSON.parse(machine.definition) as object), StartAt: resumeAt.state }))
+      ? this.compileResumed(machine.definition, resumeAt.state)
       : base;
     const issued = new Set<string>();
     // The token the resume point's state had issued is issued again by that state (the first token read).
     let reissue = resumeAt?.token;
-    let waitOnly = resumeAt?.token !== undefined && resumeAt.submitted === true;
+    let firstEntry = true;
     const registerToken = (token: string): string => {
       let resolve!: (output: unknown) => void;
       let reject!: (error: Error) => void;
@@ -360,11 +389,22 @@ export class LocalStepFunctions {
       issued.add(token);
       return token;
     };
+    // The token of the resume point is accepted from the moment of the restart, before its state is re-entered;
+    // an answer journaled before the restart is applied again.
+    if (reissue !== undefined) {
+      registerToken(reissue);
+      const outcome = resumeAt?.outcome;
+      if (outcome) {
+        this.settle(this.tokens.get(reissue)!, 'output' in outcome
+          ? { output: JSON.parse(outcome.output) as unknown }
+          : { error: new TaskError(outcome.error, outcome.cause) });
+      }
+    }
     const issueToken = (): string => {
       if (reissue !== undefined) {
         const token = reissue;
         reissue = undefined;
-        return registerToken(token);
+        return token;
       }
       return registerToken(Buffer.from(JSON.stringify({ execution: execution.arn, id: randomUUID() })).toString('base64'));
     };
@@ -399,12 +439,16 @@ export class LocalStepFunctions {
         const point = execution.resume;
         const token = findToken(taskInput, issued);
         const here = isTopLevel && point?.state === stateName;
-        const skipSubmit = here && waitOnly && token !== undefined && token === resumeAt?.token;
-        waitOnly = false;
+        // Re-entered after a restart with its token already delivered (or answered): it only waits.
+        const skipSubmit = here && firstEntry && token !== undefined && token === resumeAt?.token
+          && (resumeAt.submitted === true || resumeAt.outcome !== undefined);
+        firstEntry = false;
         if (here && token && (point.token !== token || point.submitted !== (skipSubmit || undefined))) {
           point.token = token;
           if (skipSubmit) point.submitted = true;
           else delete point.submitted;
+          const answered = token === resumeAt?.token ? resumeAt.outcome : undefined;
+          if (answered) point.outcome = answered;
           this.save(execution);
         }
         // The task's effects (a Lambda that stores the token, an event) come after its resume point is on disk.
