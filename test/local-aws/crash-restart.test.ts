@@ -38,7 +38,7 @@ interface Endpoint {
 
 async function startEndpoint(stateDir: string, env: Record<string, string> = {}): Promise<Endpoint> {
   const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
-    env: { ...process.env, LOCAL_STATE_DIR: stateDir, ...env },
+    env: { ...process.env, LOCAL_AWS_DURABILITY: 'fsync', LOCAL_STATE_DIR: stateDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
