@@ -1,8 +1,9 @@
 // What durability costs the local AWS endpoint: SendMessage, PutEvents (rule → SQS target) and StartExecution
-// through the SDK with each LOCAL_AWS_DURABILITY mode in one run — `deferred` (the old behaviour: written every
-// 200 ms after the answer, lost by a SIGKILL), `write` (appended before the answer) and `fsync` (appended and
-// fdatasync'ed before the answer, the product default) — one call at a time (latency) and 16 at a time (group
-// commit: concurrent calls share a write), with journal writes, fsyncs and bytes per call (counts that do not drift).
+// through the SDK with each LOCAL_AWS_DURABILITY mode in one run — `deferred` (the old behaviour: committed every
+// 200 ms after the answer, lost by a SIGKILL), `write` (committed before the answer, no fsync) and `fsync`
+// (committed and fsync'ed before the answer, the product default) — one call at a time (latency) and 16 at a time (group
+// commit: calls handled in the same turn of the event loop share a transaction), with journal commits, fsyncs and
+// record bytes per call (counts that do not drift).
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -22,7 +23,9 @@ interface Figures {
   p95: number;
   perSecond: number;
   concurrentPerSecond: number;
-  writesPerCall: number;
+  /** Journal commits per call, one at a time and with IN_FLIGHT in flight (group commit shares them). */
+  commitsPerCall: number;
+  concurrentCommitsPerCall: number;
   fsyncsPerCall: number;
   bytesPerCall: number;
 }
@@ -40,6 +43,8 @@ async function measure(aws: LocalAws, call: (index: number) => Promise<unknown>)
     latencies.push(performance.now() - start);
   }
   const sequentialMs = performance.now() - begin;
+  await aws.journal.commit();
+  const middle: JournalStats = { ...aws.journal.stats };
   const concurrentBegin = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
@@ -54,9 +59,10 @@ async function measure(aws: LocalAws, call: (index: number) => Promise<unknown>)
     p95: percentile(latencies, 0.95),
     perSecond: SEQUENTIAL / (sequentialMs / 1000),
     concurrentPerSecond: CONCURRENT / (concurrentMs / 1000),
-    writesPerCall: (aws.journal.stats.writes - before.writes) / calls,
+    commitsPerCall: (middle.commits - before.commits) / SEQUENTIAL,
+    concurrentCommitsPerCall: (aws.journal.stats.commits - middle.commits) / CONCURRENT,
     fsyncsPerCall: (aws.journal.stats.fsyncs - before.fsyncs) / calls,
-    bytesPerCall: (aws.journal.stats.bytesWritten - before.bytesWritten) / calls,
+    bytesPerCall: (aws.journal.stats.bytes - before.bytes) / calls,
   };
 }
 
@@ -94,13 +100,14 @@ export async function run(): Promise<void> {
   const results = new Map<DurabilityMode, Record<string, Figures>>();
   for (const mode of MODES) results.set(mode, await runMode(mode));
   console.log(`${SEQUENTIAL} calls one at a time (latency, calls/s), then ${CONCURRENT} with ${IN_FLIGHT} in flight (calls/s); journal counts per call over both`);
-  console.log('call            mode       p50 ms  p95 ms  seq/s  conc/s  writes/call  fsyncs/call  bytes/call');
+  console.log('call            mode       p50 ms  p95 ms  seq/s  conc/s  commits/call (seq, conc)  fsyncs/call  JSON bytes/call');
   for (const operation of Object.keys(results.get('fsync')!)) {
     for (const mode of MODES) {
       const f = results.get(mode)![operation]!;
       console.log([
         operation.padEnd(15), mode.padEnd(9), f.p50.toFixed(2).padStart(7), f.p95.toFixed(2).padStart(7), f.perSecond.toFixed(0).padStart(6),
-        f.concurrentPerSecond.toFixed(0).padStart(7), f.writesPerCall.toFixed(2).padStart(12), f.fsyncsPerCall.toFixed(2).padStart(12), f.bytesPerCall.toFixed(0).padStart(11),
+        f.concurrentPerSecond.toFixed(0).padStart(7), `${f.commitsPerCall.toFixed(2)}, ${f.concurrentCommitsPerCall.toFixed(2)}`.padStart(24),
+        f.fsyncsPerCall.toFixed(2).padStart(12), f.bytesPerCall.toFixed(0).padStart(16),
       ].join(' '));
     }
   }

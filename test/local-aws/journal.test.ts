@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ function reopen(dir: string, name: string): [string, unknown][] {
   return [...Journal.open(dir).collection(name).loaded] as [string, unknown][];
 }
 
-describe('Journal (the local endpoint write-ahead log)', () => {
+describe('Journal (the local endpoint state, SQLite)', () => {
   it('replays puts and deletes in the order they were made, values as they were at the commit', async () => {
     const dir = newDir();
     const journal = Journal.open(dir);
@@ -36,7 +36,7 @@ describe('Journal (the local endpoint write-ahead log)', () => {
     messages.put('q/b', { body: 'b again', receiveCount: 0 });
     messages.delete('q/c');
     await journal.commit();
-    expect(journal.stats).toMatchObject({ writes: 2, fsyncs: 2 });
+    expect(journal.stats).toMatchObject({ commits: 2, fsyncs: 2, records: 5 });
     expect(reopen(dir, 'messages')).toEqual([
       ['q/a', { body: 'a', receiveCount: 1 }],
       ['q/b', { body: 'b again', receiveCount: 0 }],
@@ -52,57 +52,30 @@ describe('Journal (the local endpoint write-ahead log)', () => {
     expect(reopen(dir, 'things')).toEqual([['k', { v: 1 }]]);
   });
 
-  it('folds a long log into a snapshot, keeping collections nobody opened, and removes the old log', async () => {
+  it('keeps the records of collections no service opened in this run', async () => {
     const dir = newDir();
     const first = Journal.open(dir);
     first.collection('other').put('kept', { untouched: true });
-    await first.commit();
-    const second = Journal.open(dir, { compactBytes: 200 });
-    const items = second.collection<{ n: number }>('items');
-    for (let n = 0; n < 20; n++) {
-      items.put(`item-${n}`, { n });
-      if (n % 3 === 0) items.delete(`item-${n - 1}`);
-      await second.commit();
-    }
-    expect(second.stats.snapshots).toBeGreaterThan(0);
-    expect(readdirSync(dir).filter((file) => file.endsWith('.log'))).toHaveLength(1);
-    const expected = Array.from({ length: 20 }, (_, n) => n).filter((n) => !(n % 3 === 2 && n < 19)).map((n) => [`item-${n}`, { n }]);
-    expect(reopen(dir, 'items')).toEqual(expected);
+    await first.close();
+    const second = Journal.open(dir);
+    second.collection('items').put('a', 1);
+    await second.close();
     expect(reopen(dir, 'other')).toEqual([['kept', { untouched: true }]]);
+    expect(reopen(dir, 'items')).toEqual([['a', 1]]);
   });
 
-  it('drops a last record cut short by a kill (never acknowledged) and keeps appending after it', async () => {
+  it('refuses a damaged state file with a message naming it', () => {
     const dir = newDir();
-    const journal = Journal.open(dir);
-    journal.collection('c').put('a', 1);
-    await journal.commit();
-    const log = join(dir, readdirSync(dir).find((file) => file.endsWith('.log'))!);
-    appendFileSync(log, '["put","c","b",{"half');
-    const again = Journal.open(dir);
-    const c = again.collection<number>('c');
-    expect(c.loaded).toEqual([['a', 1]]);
-    c.put('b', 2);
-    await again.commit();
-    expect(reopen(dir, 'c')).toEqual([['a', 1], ['b', 2]]);
-    expect(readFileSync(log, 'utf8').endsWith('\n')).toBe(true);
+    writeFileSync(join(dir, 'state.sqlite'), 'not a database at all, but long enough to be read as a header '.repeat(20));
+    expect(() => Journal.open(dir)).toThrow(/Local AWS state .*state\.sqlite cannot be read .*delete it to start empty/);
   });
 
-  it('refuses a log damaged in the middle with a message naming the file and line', async () => {
-    const dir = newDir();
-    const journal = Journal.open(dir);
-    journal.collection('c').put('a', 1);
-    await journal.commit();
-    const log = join(dir, readdirSync(dir).find((file) => file.endsWith('.log'))!);
-    writeFileSync(log, `garbage\n${readFileSync(log, 'utf8')}`);
-    expect(() => Journal.open(dir)).toThrow(/journal-0\.log line 1 is not valid JSON/);
-  });
-
-  it('writes the whole state as a snapshot on close and starts the next run from it', async () => {
+  it('commits what is left on close, leaving one database file', async () => {
     const dir = newDir();
     const journal = Journal.open(dir);
     journal.collection('c').put('a', { x: 1 });
     await journal.close();
-    expect(readdirSync(dir).sort()).toEqual(['snapshot.json']);
+    expect(readdirSync(dir).filter((file) => !file.endsWith('-shm') && !file.endsWith('-wal'))).toEqual(['state.sqlite']);
     expect(reopen(dir, 'c')).toEqual([['a', { x: 1 }]]);
   });
 

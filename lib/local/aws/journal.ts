@@ -1,31 +1,14 @@
-import {
-  close as closeFd, closeSync, existsSync, fdatasync, fsyncSync, ftruncateSync, mkdirSync, open as openFd, openSync, readdirSync,
-  readFileSync, renameSync, unlinkSync, write, writeSync,
-} from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-
-const openAsync = promisify(openFd);
-const writeAsync = promisify(write);
-const datasyncAsync = promisify(fdatasync);
-const closeAsync = promisify(closeFd);
-
-/** Writes all of `buffer` (write(2) may write less than asked). */
-async function writeAll(fd: number, buffer: Buffer): Promise<void> {
-  let offset = 0;
-  while (offset < buffer.length) {
-    const { bytesWritten } = await writeAsync(fd, buffer, offset, buffer.length - offset);
-    offset += bytesWritten;
-  }
-}
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
 /**
  * How the local endpoint makes a change durable before it answers:
- * - `fsync` (default, the product): the change is appended to the journal and fdatasync'ed before the answer;
- *   it survives a SIGKILL and a power cut.
- * - `write`: appended (write(2)) before the answer, not fsync'ed: survives a SIGKILL, not a power cut.
- * - `deferred`: the pre-journal behaviour, written every 200 ms after the answer; a SIGKILL loses up to 200 ms
- *   of acknowledged work. For benchmarks only (`LOCAL_AWS_DURABILITY=deferred`).
+ * - `fsync` (default, the product): committed to SQLite's write-ahead log with `synchronous=FULL` (fsync'ed)
+ *   before the answer; survives a SIGKILL and a power cut.
+ * - `write`: committed (written to the OS) before the answer, not fsync'ed: survives a SIGKILL, not a power cut.
+ * - `deferred`: the pre-journal behaviour, committed every 200 ms after the answer; a SIGKILL loses up to
+ *   200 ms of acknowledged work. For benchmarks only (`LOCAL_AWS_DURABILITY=deferred`).
  */
 export type DurabilityMode = 'fsync' | 'write' | 'deferred';
 
@@ -42,23 +25,23 @@ export function durabilityFromEnv(env: NodeJS.ProcessEnv = process.env): Durabil
 
 export interface JournalOptions {
   mode?: DurabilityMode;
-  /** The log is folded into a new snapshot once it grows past this many bytes. Default 8 MiB. */
-  compactBytes?: number;
-  /** `deferred` mode's write interval. Default 200 ms. */
+  /** `deferred` mode's commit interval. Default 200 ms. */
   deferMs?: number;
 }
 
 export interface JournalStats {
-  /** Batches written (one append, or one snapshot when the log was compacted). */
-  writes: number;
+  /** Transactions committed (in `fsync` mode each is one fsync of SQLite's write-ahead log). */
+  commits: number;
   fsyncs: number;
-  bytesWritten: number;
-  snapshots: number;
+  /** Records put or deleted. */
+  records: number;
+  /** JSON bytes of the records put. */
+  bytes: number;
 }
 
 /** One keyed set of records (queues, messages, executions, ...) kept in the journal, in insertion order. */
 export interface Collection<T> {
-  /** The records read from disk at open, in order (raw JSON, as `encode` wrote them). */
+  /** The records read at open, in the order they were first put (raw JSON, as `encode` wrote them). */
   readonly loaded: ReadonlyArray<readonly [string, unknown]>;
   /** Records (or re-records) `value` under `key`; it is serialized at the next commit, so later mutations count. */
   put(key: string, value: T): void;
@@ -67,19 +50,11 @@ export interface Collection<T> {
   track(key: string, value: T): void;
 }
 
-type Op = 'put' | 'delete';
 const DELETED = Symbol('deleted');
-const SNAPSHOT = 'snapshot.json';
-const logName = (generation: number): string => `journal-${generation}.log`;
-
-interface SnapshotFile {
-  version: 1;
-  generation: number;
-  collections: Record<string, [string, unknown][]>;
-}
+const FILE = 'state.sqlite';
 
 class KeyedCollection<T> implements Collection<T> {
-  readonly live = new Map<string, unknown>();
+  private readonly known = new Set<string>();
 
   constructor(
     readonly name: string,
@@ -87,309 +62,191 @@ class KeyedCollection<T> implements Collection<T> {
     readonly encode: (value: T) => unknown,
     private readonly journal: Journal,
   ) {
-    for (const [key, value] of loaded) this.live.set(key, value);
+    for (const [key] of loaded) this.known.add(key);
   }
 
   put(key: string, value: T): void {
-    this.journal.mark(this, key, value);
-    this.live.set(key, value);
+    this.known.add(key);
+    this.journal.mark(this as unknown as KeyedCollection<never>, key, value);
   }
 
   delete(key: string): void {
-    if (!this.live.delete(key)) return;
-    this.journal.mark(this, key, DELETED);
+    if (!this.known.delete(key)) return;
+    this.journal.mark(this as unknown as KeyedCollection<never>, key, DELETED);
   }
 
-  track(key: string, value: T): void {
-    if (this.live.has(key)) this.live.set(key, value);
-  }
-
-  encoded(): [string, unknown][] {
-    return [...this.live].map(([key, value]) => [key, this.encode(value as T)]);
+  track(): void {
+    // Values are read from the dirty set at commit time only; nothing is kept for a loaded record.
   }
 }
 
 /**
- * The local endpoint's write-ahead journal, shared by SQS, EventBridge and Step Functions: a snapshot
- * (`snapshot.json`) plus an append-only log of keyed puts and deletes (`journal-<generation>.log`, one JSON
- * record a line). A service calls `put`/`delete` as it changes a record; `commit()` writes every change made
- * since the last commit in one append (+ fdatasync) and resolves once it is on disk, so the endpoint answers
- * only after the change is durable. Commits that arrive while a write is under way share the next write
- * (group commit). When the log passes `compactBytes` the whole state is written as a new snapshot instead.
+ * The local endpoint's journal, shared by SQS, EventBridge and Step Functions: keyed records in one SQLite
+ * database (`node:sqlite`, write-ahead log) under `<stateDir>/journal/`. A service calls `put`/`delete` as it
+ * changes a record; `commit()` writes every change made since the last commit in one transaction, so the
+ * endpoint answers only once the change is durable. Requests handled in the same turn of the event loop share
+ * that transaction. SQLite does the crash safety: a transaction cut short by a kill is rolled back at open.
+ * Record order is insertion order (services rely on it, e.g. a queue's message order): a new key gets the next
+ * sequence number, a changed key keeps its own, a key deleted and put again moves to the end.
  */
 export class Journal {
-  readonly stats: JournalStats = { writes: 0, fsyncs: 0, bytesWritten: 0, snapshots: 0 };
-  private readonly collections = new Map<string, KeyedCollection<never>>();
-  /** Records of collections no service opened this run: kept as they are, so a snapshot never drops them. */
+  readonly stats: JournalStats = { commits: 0, fsyncs: 0, records: 0, bytes: 0 };
+  readonly mode: DurabilityMode;
+  private readonly db: DatabaseSync;
   private readonly loadedRaw = new Map<string, [string, unknown][]>();
+  private readonly opened = new Set<string>();
   private readonly dirty = new Map<KeyedCollection<never>, Map<string, { value: unknown; fresh: boolean }>>();
-  private generation = 0;
-  private logBytes = 0;
-  private log: number | undefined;
-  private writing: Promise<void> | undefined;
-  private queued: Promise<void> | undefined;
-  private scheduled = false;
+  private readonly upsert: StatementSync;
+  private readonly move: StatementSync;
+  private readonly remove: StatementSync;
+  private nextSeq: number;
+  /** The commit planned for the end of this turn of the event loop, which every caller of `commit()` shares. */
+  private planned: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } | undefined;
   private deferTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  private failure: Error | undefined;
-  readonly mode: DurabilityMode;
-  private readonly compactBytes: number;
   private readonly deferMs: number;
 
-  private constructor(private readonly dir: string, options: JournalOptions) {
+  private constructor(private readonly file: string, options: JournalOptions) {
     this.mode = options.mode ?? 'fsync';
-    this.compactBytes = options.compactBytes ?? 8 * 1024 * 1024;
     this.deferMs = options.deferMs ?? 200;
+    try {
+      this.db = new DatabaseSync(file);
+      this.db.exec('PRAGMA journal_mode = WAL');
+      this.db.exec(`PRAGMA synchronous = ${this.mode === 'fsync' ? 'FULL' : 'OFF'}`);
+      this.db.exec(`CREATE TABLE IF NOT EXISTS records (
+        collection TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (collection, key)) WITHOUT ROWID`);
+      this.db.exec('CREATE INDEX IF NOT EXISTS records_order ON records (collection, seq)');
+      for (const row of this.db.prepare('SELECT collection, key, value FROM records ORDER BY collection, seq').iterate()) {
+        const { collection, key, value } = row as { collection: string; key: string; value: string };
+        let entries = this.loadedRaw.get(collection);
+        if (!entries) this.loadedRaw.set(collection, (entries = []));
+        entries.push([key, JSON.parse(value)]);
+      }
+      const { last } = this.db.prepare('SELECT max(seq) AS last FROM records').get() as { last: number | null };
+      this.nextSeq = (last ?? 0) + 1;
+    } catch (error) {
+      throw new Error(`Local AWS state ${file} cannot be read (${(error as Error).message}); delete it to start empty`);
+    }
+    // A changed record keeps its place; `move` gives a record put again after its delete the next place.
+    this.upsert = this.db.prepare(`INSERT INTO records (collection, key, seq, value) VALUES (?, ?, ?, ?)
+      ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value`);
+    this.move = this.db.prepare(`INSERT INTO records (collection, key, seq, value) VALUES (?, ?, ?, ?)
+      ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value, seq = excluded.seq`);
+    this.remove = this.db.prepare('DELETE FROM records WHERE collection = ? AND key = ?');
   }
 
-  /** Reads the snapshot and replays the log; a torn last line (a write cut short by a kill) is dropped. */
   static open(dir: string, options: JournalOptions = {}): Journal {
     mkdirSync(dir, { recursive: true });
-    const journal = new Journal(dir, options);
-    journal.load();
-    return journal;
+    return new Journal(join(dir, FILE), options);
   }
 
   collection<T>(name: string, encode: (value: T) => unknown = (value) => value): Collection<T> {
-    if (this.collections.has(name)) throw new Error(`Journal collection ${name} is opened twice`);
-    const collection = new KeyedCollection<T>(name, this.loadedRaw.get(name) ?? [], encode, this);
-    this.loadedRaw.delete(name);
-    this.collections.set(name, collection as unknown as KeyedCollection<never>);
-    return collection;
+    if (this.opened.has(name)) throw new Error(`Journal collection ${name} is opened twice`);
+    this.opened.add(name);
+    return new KeyedCollection<T>(name, this.loadedRaw.get(name) ?? [], encode, this);
   }
 
   /** @internal Called by collections: remembers the latest value of a changed key until the next commit. */
   mark(collection: KeyedCollection<never>, key: string, value: unknown): void {
+    if (this.closed) return;
     let changes = this.dirty.get(collection);
     if (!changes) this.dirty.set(collection, (changes = new Map()));
     const previous = changes.get(key);
-    // A delete then a put of the same key within one batch is written as both, so on replay the key moves to
-    // the end as it did in memory (services rely on insertion order, e.g. a queue's message order).
-    // Otherwise a key keeps the place of its first change, so new keys replay in the order they were made.
-    if (previous?.value === DELETED && value !== DELETED) {
-      changes.delete(key);
-      changes.set(key, { value, fresh: true });
-    } else {
-      changes.set(key, { value, fresh: value !== DELETED && (previous?.fresh ?? false) });
-    }
+    const fresh = value !== DELETED && (previous?.value === DELETED || (previous?.fresh ?? false));
+    changes.set(key, { value, fresh });
     this.schedule();
   }
 
   /**
-   * Resolves when every change made so far is on disk (per the mode). Changes nobody commits explicitly are
-   * committed on the next turn of the event loop anyway.
+   * Resolves when every change made so far is committed (per the mode). The commit runs once the current turn
+   * of the event loop has handled what it received, so requests answered together share one transaction (and
+   * one fsync): group commit. Changes nobody waits for are committed in the same way.
    */
   commit(): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.mode === 'deferred' || this.closed) return Promise.resolve();
-    if (this.dirty.size === 0) return this.writing ?? Promise.resolve();
-    if (!this.queued) {
-      const previous = this.writing ?? Promise.resolve();
-      this.queued = previous.then(() => {
-        this.queued = undefined;
-        const write = this.writeBatch();
-        this.writing = write;
-        return write.finally(() => {
-          if (this.writing === write) this.writing = undefined;
-        });
-      });
-    }
-    return this.queued;
+    if (this.mode === 'deferred' || this.closed || this.dirty.size === 0) return this.planned?.promise ?? Promise.resolve();
+    return this.plan().promise;
   }
 
-  /** Waits for the write under way, then writes the whole state as a fresh snapshot (shutdown). */
+  /** Commits what is left and closes the database (shutdown). */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true; // no write starts from now on; the one under way finishes first
     if (this.deferTimer) clearTimeout(this.deferTimer);
-    await this.queued?.catch(() => undefined);
-    await this.writing?.catch(() => undefined);
-    this.dirty.clear(); // the snapshot holds every live value
-    this.writeSnapshotSync();
-    if (this.log !== undefined) closeSync(this.log);
-    this.log = undefined;
+    this.flush();
+    this.closed = true;
+    this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    this.db.close();
   }
 
   // ---- internals ----
 
   private schedule(): void {
-    if (this.closed) return;
     if (this.mode === 'deferred') {
       this.deferTimer ??= setTimeout(() => {
         this.deferTimer = undefined;
-        void this.writeBatch().catch((error: unknown) => {
-          this.failure = error as Error;
-        });
+        try {
+          this.flush();
+        } catch {
+          // The changes stay pending (the transaction rolled back) and go with the next commit.
+        }
       }, this.deferMs).unref();
       return;
     }
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.commit().catch((error: unknown) => {
-        this.failure = error as Error;
-      });
-    });
+    const planned = this.plan();
+    // Nobody may be waiting; after a failure the changes stay pending and go with the next commit.
+    planned.promise.catch(() => undefined);
   }
 
-  private takeBatch(): string {
-    let text = '';
-    for (const [collection, changes] of this.dirty) {
-      for (const [key, { value, fresh }] of changes) {
-        if (value === DELETED || fresh) text += `${JSON.stringify(['delete' satisfies Op, collection.name, key])}\n`;
-        if (value !== DELETED) text += `${JSON.stringify(['put' satisfies Op, collection.name, key, collection.encode(value as never)])}\n`;
+  private plan(): NonNullable<Journal['planned']> {
+    if (this.planned) return this.planned;
+    let resolve!: () => void;
+    let reject!: (error: Error) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const planned = { promise, resolve, reject };
+    this.planned = planned;
+    setImmediate(() => {
+      this.planned = undefined;
+      try {
+        this.flush();
+        planned.resolve();
+      } catch (error) {
+        planned.reject(error as Error);
       }
+    });
+    return planned;
+  }
+
+  /** One transaction with every change since the last one. */
+  private flush(): void {
+    if (this.dirty.size === 0 || this.closed) return;
+    let records = 0;
+    let bytes = 0;
+    this.db.exec('BEGIN');
+    try {
+      for (const [collection, changes] of this.dirty) {
+        for (const [key, { value, fresh }] of changes) {
+          records++;
+          if (value === DELETED) {
+            this.remove.run(collection.name, key);
+            continue;
+          }
+          const json = JSON.stringify(collection.encode(value as never));
+          bytes += Buffer.byteLength(json);
+          (fresh ? this.move : this.upsert).run(collection.name, key, this.nextSeq++, json);
+        }
+      }
+      this.db.exec('COMMIT');
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
     }
     this.dirty.clear();
-    return text;
-  }
-
-  private async writeBatch(): Promise<void> {
-    if (this.dirty.size === 0 || this.closed) return;
-    if (this.logBytes >= this.compactBytes) {
-      this.dirty.clear(); // the snapshot holds every live value
-      await this.writeSnapshot();
-      return;
-    }
-    const text = this.takeBatch();
-    const buffer = Buffer.from(text);
-    this.log ??= await openAsync(join(this.dir, logName(this.generation)), 'a');
-    await writeAll(this.log, buffer);
-    this.stats.writes++;
-    this.stats.bytesWritten += buffer.length;
-    this.logBytes += buffer.length;
-    if (this.mode === 'fsync') {
-      await datasyncAsync(this.log);
-      this.stats.fsyncs++;
-    }
-  }
-
-  private snapshotText(generation: number): string {
-    const collections: Record<string, [string, unknown][]> = Object.fromEntries(this.loadedRaw);
-    for (const [name, collection] of this.collections) collections[name] = collection.encoded();
-    return JSON.stringify({ version: 1, generation, collections } satisfies SnapshotFile);
-  }
-
-  /** Snapshot, then a new empty log of the next generation; the old log is removed last. */
-  private async writeSnapshot(): Promise<void> {
-    const generation = this.generation + 1;
-    const buffer = Buffer.from(this.snapshotText(generation));
-    const temp = join(this.dir, `${SNAPSHOT}.tmp`);
-    const fd = await openAsync(temp, 'w');
-    try {
-      await writeAll(fd, buffer);
-      if (this.mode === 'fsync') await datasyncAsync(fd);
-    } finally {
-      await closeAsync(fd);
-    }
-    renameSync(temp, join(this.dir, SNAPSHOT));
-    this.syncDir();
-    await this.switchLog(generation);
-    this.stats.writes++;
-    this.stats.snapshots++;
-    this.stats.bytesWritten += buffer.length;
-    if (this.mode === 'fsync') this.stats.fsyncs += 2;
-  }
-
-  private writeSnapshotSync(): void {
-    const generation = this.generation + 1;
-    const temp = join(this.dir, `${SNAPSHOT}.tmp`);
-    const fd = openSync(temp, 'w');
-    try {
-      writeSync(fd, this.snapshotText(generation));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, join(this.dir, SNAPSHOT));
-    this.syncDir();
-    this.removeLog(this.generation);
-    this.generation = generation;
-    this.logBytes = 0;
-  }
-
-  private async switchLog(generation: number): Promise<void> {
-    const old = this.log;
-    const oldGeneration = this.generation;
-    this.log = await openAsync(join(this.dir, logName(generation)), 'w');
-    this.generation = generation;
-    this.logBytes = 0;
-    if (old !== undefined) await closeAsync(old);
-    this.removeLog(oldGeneration);
-  }
-
-  private removeLog(generation: number): void {
-    try {
-      unlinkSync(join(this.dir, logName(generation)));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-  }
-
-  private syncDir(): void {
-    if (this.mode !== 'fsync') return;
-    const fd = openSync(this.dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  }
-
-  private load(): void {
-    const state = new Map<string, Map<string, unknown>>();
-    const snapshotFile = join(this.dir, SNAPSHOT);
-    if (existsSync(snapshotFile)) {
-      let snapshot: SnapshotFile;
-      try {
-        snapshot = JSON.parse(readFileSync(snapshotFile, 'utf8')) as SnapshotFile;
-      } catch (error) {
-        throw new Error(`Local AWS state ${snapshotFile} is not valid JSON (${(error as Error).message}); delete ${this.dir} to start empty`);
-      }
-      if (snapshot.version !== 1 || typeof snapshot.generation !== 'number') throw new Error(`Local AWS state ${snapshotFile} has an unknown format`);
-      this.generation = snapshot.generation;
-      for (const [name, entries] of Object.entries(snapshot.collections ?? {})) state.set(name, new Map(entries));
-    }
-    const logFile = join(this.dir, logName(this.generation));
-    if (existsSync(logFile)) {
-      const text = readFileSync(logFile, 'utf8');
-      let offset = 0;
-      let lineNumber = 0;
-      while (offset < text.length) {
-        const end = text.indexOf('\n', offset);
-        lineNumber++;
-        if (end < 0) {
-          // A record without its newline was cut short by a kill before it was acknowledged: drop it.
-          const fd = openSync(logFile, 'r+');
-          try {
-            ftruncateSync(fd, Buffer.byteLength(text.slice(0, offset)));
-          } finally {
-            closeSync(fd);
-          }
-          break;
-        }
-        const line = text.slice(offset, end);
-        offset = end + 1;
-        let record: [Op, string, string, unknown?];
-        try {
-          record = JSON.parse(line) as [Op, string, string, unknown?];
-        } catch (error) {
-          throw new Error(`Local AWS journal ${logFile} line ${lineNumber} is not valid JSON (${(error as Error).message})`);
-        }
-        const [op, name, key, value] = record;
-        let entries = state.get(name);
-        if (!entries) state.set(name, (entries = new Map()));
-        if (op === 'delete') entries.delete(key);
-        else entries.set(key, value);
-      }
-      this.logBytes = Buffer.byteLength(text.slice(0, offset));
-    }
-    // Logs of other generations are leftovers of a compaction cut short.
-    for (const file of readdirSync(this.dir)) {
-      const match = /^journal-(\d+)\.log$/.exec(file);
-      if (match && Number(match[1]) !== this.generation) unlinkSync(join(this.dir, file));
-    }
-    for (const [name, entries] of state) this.loadedRaw.set(name, [...entries]);
+    this.stats.commits++;
+    this.stats.records += records;
+    this.stats.bytes += bytes;
+    if (this.mode === 'fsync') this.stats.fsyncs++;
   }
 }
