@@ -146,8 +146,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
     // EventBridge reaches SQS itself; Lambda and Step Functions targets are delivered here.
     aws.events.setTargetDispatcher(async (target: RuleTarget, payload: string) => {
-      if (target.arn.startsWith('arn:aws:lambda:')) localLambda.invokeAsync(target.arn, parsePayload(payload));
-      else if (target.arn.startsWith('arn:aws:states:')) aws.stepFunctions.startExecution(target.arn, payload);
+      // The delivery stays open (journaled) until the function has run, so a stop or a kill redelivers it.
+      if (target.arn.startsWith('arn:aws:lambda:')) {
+        if (!(await localLambda.invokeAsync(target.arn, parsePayload(payload)))) throw new Error('the local cloud stopped before the function ran');
+      } else if (target.arn.startsWith('arn:aws:states:')) aws.stepFunctions.startExecution(target.arn, payload);
       else throw new Error(`the local cloud cannot deliver to target ${target.arn}`);
     });
     aws.stepFunctions.setTaskHandlers({ invokeLambda: (functionArn, input) => localLambda.invoke(functionArn, input) });
@@ -168,6 +170,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     stoppers.push(async () => {
       // Stop polling and let the runtime end in-flight invocations at the same time.
       await Promise.all([...mappings.map((m) => m.stop()), localLambda.stop()]);
+    });
+    // Executions and event deliveries stop before the functions they call: they stay in the journal and resume
+    // at the next start, instead of failing because a function went away during shutdown.
+    stoppers.push(async () => {
+      aws.events.close();
+      await aws.stepFunctions.stop();
     });
 
     const apiDefinition = readHttpApi(stack);

@@ -159,6 +159,25 @@ describe('npm start', () => {
     expect(await answers(second.urls.bc)).toBe(false);
   });
 
+  it('loses nothing it acknowledged when killed with SIGKILL right after the answer', { timeout: 150_000 }, async () => {
+    const stateDir = await seededStateDir();
+    const first = await start(stateDir);
+    const sqs = sqsClient(first.urls.aws);
+    const queueUrl = await auditDeadLetterQueueUrl(sqs);
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'acknowledged, then kill -9' }));
+    sqs.destroy();
+    process.kill(-first.child.pid!, 'SIGKILL');
+    await first.outputClosed;
+
+    const second = await start(stateDir);
+    const again = sqsClient(second.urls.aws);
+    const { Messages = [] } = await again.send(new ReceiveMessageCommand({ QueueUrl: await auditDeadLetterQueueUrl(again), WaitTimeSeconds: 1 }));
+    again.destroy();
+    expect(Messages.map((m) => m.Body)).toEqual(['acknowledged, then kill -9']);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toEqual({ code: 0, signal: null });
+  });
+
   it('stops when npm start itself gets SIGTERM (npm passes it to a shell that does not pass it on)', { timeout: 150_000 }, async () => {
     const npm = await start(await seededStateDir(), 'npm');
     expect((await fetch(`${npm.urls.api}/v1/health`)).status).toBe(200);

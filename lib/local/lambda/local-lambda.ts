@@ -28,7 +28,7 @@ const DEFAULT_ASYNC_RETRY_DELAYS_MS = [1_000, 2_000];
 
 export class LocalLambda {
   private readonly runners = new Map<string, { definition: FunctionDefinition; runner?: FunctionRunner }>();
-  private readonly pendingAsync = new Set<Promise<void>>();
+  private readonly pendingAsync = new Set<Promise<unknown>>();
   private stopped = false;
 
   constructor(private readonly options: LocalLambdaOptions) {
@@ -64,8 +64,11 @@ export class LocalLambda {
   /**
    * Accepts an event for asynchronous invocation (like `InvocationType: Event`): runs it in the background,
    * retries a failure `asyncRetryAttempts` times, then sends Lambda's failure record to the destination.
+   * Resolves `true` once the invocation has ended (succeeded, or failed its retries and went to its destination),
+   * `false` if the runtime stopped first: EventBridge keeps such an event in its journal and delivers it again
+   * after a restart (Lambda's own asynchronous queue is durable on AWS). Never rejects.
    */
-  invokeAsync(ref: string, event: unknown): void {
+  invokeAsync(ref: string, event: unknown): Promise<boolean> {
     const definition = this.definition(ref);
     const runner = this.runnerOf(ref);
     const requestId = randomUUID();
@@ -74,19 +77,19 @@ export class LocalLambda {
       let lastError: unknown;
       for (let attempt = 0; attempt <= definition.asyncRetryAttempts && !this.stopped; attempt += 1) {
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, delays[Math.min(attempt - 1, delays.length - 1)]));
-        if (this.stopped) return;
+        if (this.stopped) return false;
         try {
           await runner.invoke(event, requestId);
-          return;
+          return true;
         } catch (error) {
           lastError = error;
           this.options.onError(`${definition.name} failed asynchronous invocation ${requestId} (attempt ${attempt + 1})`, error);
         }
       }
-      if (this.stopped) return;
+      if (this.stopped) return false;
       // An on-failure destination receives Lambda's invocation record; a dead-letter queue the event itself.
       const destination = definition.asyncOnFailureArn ?? definition.deadLetterTargetArn;
-      if (!destination) return;
+      if (!destination) return true;
       const body = definition.asyncOnFailureArn
         ? failureRecord(definition, requestId, event, lastError, definition.asyncRetryAttempts)
         : event;
@@ -95,9 +98,11 @@ export class LocalLambda {
       } catch (error) {
         this.options.onError(`${definition.name}: could not send the failed event to ${destination}`, error);
       }
+      return true;
     })();
     this.pendingAsync.add(work);
     void work.finally(() => this.pendingAsync.delete(work));
+    return work;
   }
 
   /** Resolves when every accepted asynchronous invocation has finished (tests, shutdown). */
