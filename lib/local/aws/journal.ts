@@ -46,8 +46,6 @@ export interface Collection<T> {
   /** Records (or re-records) `value` under `key`; it is serialized at the next commit, so later mutations count. */
   put(key: string, value: T): void;
   delete(key: string): void;
-  /** Makes `value` the live object for a loaded key without writing anything (the service rebuilt it). */
-  track(key: string, value: T): void;
 }
 
 const DELETED = Symbol('deleted');
@@ -73,10 +71,6 @@ class KeyedCollection<T> implements Collection<T> {
   delete(key: string): void {
     if (!this.known.delete(key)) return;
     this.journal.mark(this as unknown as KeyedCollection<never>, key, DELETED);
-  }
-
-  track(): void {
-    // Values are read from the dirty set at commit time only; nothing is kept for a loaded record.
   }
 }
 

@@ -141,7 +141,6 @@ export class LocalEventBridge {
       for (const [name, settings] of store.archives.loaded) {
         const archive: ArchiveState = { ...(settings as Omit<ArchiveState, 'events'>), events: [] };
         this.archives.set(name, archive);
-        store.archives.track(name, archive);
       }
       for (const [key, entry] of store.archived.loaded) {
         const archive = this.archives.get(key.slice(0, key.indexOf('/')));

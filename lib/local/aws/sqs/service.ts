@@ -126,7 +126,6 @@ export class LocalSqs {
       for (const [name, saved] of store.queues.loaded) {
         const queue: QueueState = { ...(saved as Omit<QueueState, 'messages'>), messages: [] };
         this.queues.set(name, queue);
-        store.queues.track(name, queue);
       }
       // In-flight messages keep their visibleAt and receive count: they come back after their visibility timeout.
       for (const [key, message] of store.messages.loaded) {
