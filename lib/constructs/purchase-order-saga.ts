@@ -321,7 +321,8 @@ export class PurchaseOrderSaga extends Construct {
             planId: JsonPath.stringAt('$.planId'),
             taskId: JsonPath.stringAt('$.taskId'),
             correlationId: JsonPath.stringAt('$.correlationId'),
-            causationId: JsonPath.stringAt('$$.Execution.Id'),
+            // The task caused it (as for the steps' own events): the execution ARN can exceed the envelope's 128 chars.
+            causationId: JsonPath.stringAt('$.taskId'),
             schemaVersion: 1,
             executionId: JsonPath.stringAt('$$.Execution.Id'),
             ...fields,

@@ -24,6 +24,8 @@ export interface RecordedEvent {
   name: string;
   source: string;
   detail: Record<string, unknown>;
+  /** The event as EventBridge delivered it to a target (what the audit consumer receives). */
+  raw: Record<string, unknown>;
 }
 
 export type Decision = 'grant' | 'deny' | 'none';
@@ -49,6 +51,8 @@ export interface SagaHarness {
 export interface SagaHarnessOptions {
   /** Every retrier waits 1 s flat (tests); otherwise the synthesized backoff. */
   shortRetries?: boolean;
+  /** Environment of the step handler on top of the harness's (e.g. a breaker that opens). */
+  env?: Record<string, string>;
 }
 
 /** As Lambda reports a function error to Step Functions: errorType = the error's name, Cause = JSON. */
@@ -94,7 +98,7 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
     aws.events.putTargets(saga.busName, 'record-all', [{ id: 'recorder', arn: 'arn:aws:lambda:us-east-1:000000000000:function:recorder' }]);
     aws.events.setTargetDispatcher(async (_target, payload) => {
       const event = JSON.parse(payload) as { 'detail-type': string; source: string; detail: Record<string, unknown> };
-      const recorded = { name: event['detail-type'], source: event.source, detail: event.detail };
+      const recorded = { name: event['detail-type'], source: event.source, detail: event.detail, raw: event as Record<string, unknown> };
       delivered.push(recorded);
       for (const waiter of waiters.filter((w) => w.match(recorded))) {
         waiters.splice(waiters.indexOf(waiter), 1);
@@ -114,6 +118,7 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
       APPROVAL_TTL_MINUTES: '15',
       // Injected 5xx answers count against the breaker; these runs measure the saga, test/breaker the breaker.
       BREAKER_THRESHOLD: '1000',
+      ...options.env,
     };
     const logger = new Logger({ serviceName: 'saga-harness', logLevel: 'ERROR' });
     const handler = createStepHandler(() => sagaDepsFromEnv(env, logger, { bcMaxRetries: 1, bcOptions: { sleep: async () => undefined } }), logger);

@@ -13,7 +13,7 @@ import { createEvent, createPublisher, type EventPublisher } from '../events/ind
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { approvalSettingsFromEnv, createApprovalService } from '../approvals/index.js';
 import { createDocumentClient, createStateStore } from '../store/index.js';
-import { guardedSagaBc } from './documents.js';
+import { compensatingSagaBc, guardedSagaBc } from './documents.js';
 import type { PurchaseOrderSagaDeps } from './purchase-order.js';
 import type { SagaContext } from './schema.js';
 
@@ -78,6 +78,7 @@ export async function sagaDepsFromEnv(env: Env, logger: Logger, overrides: SagaD
   const defaultLocationCode = optionalEnv(env, 'SAGA_DEFAULT_LOCATION_CODE');
   return {
     bc: guardedSagaBc(client, breaker),
+    compensationBc: compensatingSagaBc(client, breaker),
     db,
     approvals: createApprovalService({
       db,

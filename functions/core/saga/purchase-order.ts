@@ -31,6 +31,8 @@ import { validateOrder } from './validate.js';
 export interface PurchaseOrderSagaDeps {
   /** BC through the circuit breaker. */
   bc: SagaBc;
+  /** BC for compensations: not refused by an open breaker (documents.ts compensatingSagaBc); default `bc`. */
+  compensationBc?: SagaBc;
   db: DynamoDBDocumentClient;
   /** Records the approval request; decisions resume the execution through its task token. */
   approvals: Pick<ApprovalService, 'request'>;
@@ -134,11 +136,11 @@ async function run(deps: PurchaseOrderSagaDeps, step: SagaStep, input: unknown, 
     case 'reserveInventory':
       return reserveInventory(deps.bc, result(state, 'createOrder', step));
     case 'releaseReservations':
-      return releaseReservations(deps.bc, compensationInput(state));
+      return releaseReservations(deps.compensationBc ?? deps.bc, compensationInput(state));
     case 'deleteLines':
-      return deleteLines(deps.bc, compensationInput(state));
+      return deleteLines(deps.compensationBc ?? deps.bc, compensationInput(state));
     case 'deleteOrder':
-      return deleteOrder(deps.bc, compensationInput(state));
+      return deleteOrder(deps.compensationBc ?? deps.bc, compensationInput(state));
     case 'summarizeRollback':
       return summarizeRollback(state.compensations, state.compensationErrors);
     case 'reportSucceeded': {
