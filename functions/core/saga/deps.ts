@@ -14,6 +14,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { approvalSettingsFromEnv, createApprovalService } from '../approvals/index.js';
 import { createDocumentClient, createStateStore } from '../store/index.js';
 import { compensatingSagaBc, guardedSagaBc } from './documents.js';
+import { RepairStore } from './repair.js';
 import type { PurchaseOrderSagaDeps } from './purchase-order.js';
 import type { SagaContext } from './schema.js';
 
@@ -90,6 +91,7 @@ export async function sagaDepsFromEnv(env: Env, logger: Logger, overrides: SagaD
       ...(overrides.now ? { now: overrides.now } : {}),
     }),
     plans: createStateStore({ tableName: requiredEnv(env, 'STATE_TABLE'), db }).plans,
+    repairs: new RepairStore({ db, tableName: requiredEnv(env, 'STATE_TABLE') }),
     publisher,
     now: overrides.now ?? (() => new Date()),
     ...(defaultLocationCode ? { defaultLocationCode } : {}),

@@ -27,6 +27,7 @@ import {
   type SagaStep,
 } from './schema.js';
 import { validateOrder } from './validate.js';
+import type { RepairStore } from './repair.js';
 
 export interface PurchaseOrderSagaDeps {
   /** BC through the circuit breaker. */
@@ -41,6 +42,8 @@ export interface PurchaseOrderSagaDeps {
   now: () => Date;
   /** Location of order lines that name none (see validate.ts). */
   defaultLocationCode?: string;
+  /** Where a compensation that gave up is parked for the repair sweep. */
+  repairs: RepairStore;
 }
 
 const rollbackSchema = z.object({
@@ -62,6 +65,7 @@ const sagaStateSchema = sagaContextSchema.extend({
   compensations: z.record(z.string(), z.unknown()).default({}),
   compensationErrors: z.record(z.string(), caughtErrorSchema).default({}),
   rollback: rollbackSchema.optional(),
+  repair: z.object({ repairId: z.string() }).optional(),
 });
 type SagaState = z.infer<typeof sagaStateSchema>;
 
@@ -106,7 +110,7 @@ function compensationInput(state: SagaState): CompensationInput {
   return { context: contextOf(state), order: state.order, ...(validated ? { validated } : {}), ...(created ? { created } : {}) };
 }
 
-async function run(deps: PurchaseOrderSagaDeps, step: SagaStep, input: unknown, taskToken: string | undefined): Promise<unknown> {
+async function run(deps: PurchaseOrderSagaDeps, step: SagaStep, input: unknown, taskToken: string | undefined, executionId: string | undefined): Promise<unknown> {
   if (step === 'addLine') {
     const item = parseInput(addLineInputSchema, input, 'the addLine input');
     return addLine(deps.bc, item.order, item.line, item.lineIndex);
@@ -141,6 +145,16 @@ async function run(deps: PurchaseOrderSagaDeps, step: SagaStep, input: unknown, 
       return deleteLines(deps.compensationBc ?? deps.bc, compensationInput(state));
     case 'deleteOrder':
       return deleteOrder(deps.compensationBc ?? deps.bc, compensationInput(state));
+    case 'parkCompensation': {
+      const failed = Object.keys(state.compensationErrors);
+      const record = await deps.repairs.park({
+        ...compensationInput(state),
+        ...(executionId ? { executionId } : {}),
+        reason: `compensation ${failed.join(', ')} failed after its retries`,
+        failed,
+      });
+      return { repairId: record.repairId };
+    }
     case 'summarizeRollback':
       return summarizeRollback(state.compensations, state.compensationErrors);
     case 'reportSucceeded': {
@@ -153,15 +167,18 @@ async function run(deps: PurchaseOrderSagaDeps, step: SagaStep, input: unknown, 
       return { reported: 'succeeded' };
     }
     case 'reportFailed':
-      await reportTaskCompleted(deps, context, { status: 'failed', error: failureOf(state.error, state.rollback as RollbackSummary | undefined) });
+      await reportTaskCompleted(deps, context, {
+        status: 'failed',
+        error: failureOf(state.error, state.rollback as RollbackSummary | undefined, Object.keys(state.compensationErrors), state.repair?.repairId),
+      });
       return { reported: 'failed' };
   }
 }
 
 /** Runs one step; every failure leaves with the name the state machine decides on. */
-export async function runSagaStep(deps: PurchaseOrderSagaDeps, step: SagaStep, input: unknown, taskToken?: string): Promise<unknown> {
+export async function runSagaStep(deps: PurchaseOrderSagaDeps, step: SagaStep, input: unknown, taskToken?: string, executionId?: string): Promise<unknown> {
   try {
-    return await run(deps, step, input, taskToken);
+    return await run(deps, step, input, taskToken, executionId);
   } catch (error) {
     throw toStepError(error);
   }
