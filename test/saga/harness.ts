@@ -45,6 +45,15 @@ export interface SagaHarness {
   plans: PlanStore;
   /** Starts the saga for a new task (its plan stored first), decides its approval when asked, waits for the end. */
   runSaga(input: SagaInput, decision?: Decision): Promise<SagaRun>;
+  /** The same, returning once the execution started: `run` ends with it. */
+  startSaga(input: SagaInput, decision?: Decision): Promise<{ executionArn: string; run: Promise<SagaRun> }>;
+  /** Every event delivered so far, or the next one that matches. */
+  events(): RecordedEvent[];
+  nextEvent(match: (e: RecordedEvent) => boolean): Promise<RecordedEvent>;
+  /** The step handler's environment (the repair sweep runs with the same). */
+  env: Record<string, string>;
+  sfn: SFNClient;
+  stateMachineArn: string;
   stop(): Promise<void>;
 }
 
@@ -147,23 +156,31 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
       }
     };
 
-    const runSaga = async (input: SagaInput, decision: Decision = 'grant'): Promise<SagaRun> => {
+    const startSaga = async (input: SagaInput, decision: Decision = 'grant') => {
       await storeSagaPlan(plans, input);
       const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: input.taskId, input: JSON.stringify(input) }));
       const ofTask = (e: RecordedEvent) => e.detail.taskId === input.taskId;
       const finished = aws.stepFunctions.waitForExecution(executionArn!);
-      if (decision !== 'none') {
-        // The approval request, unless the execution ends first (then the caller's assertions say why).
-        const asked = await Promise.race([nextEvent((e) => ofTask(e) && e.name === 'approval:requested'), finished.then(() => undefined)]);
-        if (asked) await decide(input, decision);
-      }
-      const execution = await finished;
-      // Events published by the step handler were routed before its step returned; deliveries finish here.
-      await aws.events.idle();
-      return { execution, events: delivered.filter(ofTask) };
+      const run = (async (): Promise<SagaRun> => {
+        if (decision !== 'none') {
+          // The approval request, unless the execution ends first (then the caller's assertions say why).
+          const asked = await Promise.race([nextEvent((e) => ofTask(e) && e.name === 'approval:requested'), finished.then(() => undefined)]);
+          if (asked) await decide(input, decision);
+        }
+        const execution = await finished;
+        // Events published by the step handler were routed before its step returned; deliveries finish here.
+        await aws.events.idle();
+        return { execution, events: delivered.filter(ofTask) };
+      })();
+      return { executionArn: executionArn!, run };
     };
+    const runSaga = async (input: SagaInput, decision: Decision = 'grant'): Promise<SagaRun> => (await startSaga(input, decision)).run;
 
-    return { sandbox, aws, observer, fixture, plans, runSaga, stop };
+    return {
+      sandbox, aws, observer, fixture, plans, runSaga, startSaga, stop, env, sfn, stateMachineArn,
+      events: () => [...delivered],
+      nextEvent,
+    };
   } catch (error) {
     await stop();
     throw error;
