@@ -265,13 +265,14 @@ export class PurchaseOrderSaga extends Construct {
         SAGA_REPAIR_LEASE_SECONDS: String(repairTimeout.toSeconds() + 60),
       },
     });
-    // ListExecutions, DescribeExecution, GetExecutionHistory on this state machine's executions.
-    this.stateMachine.grantRead(this.repair.handler.function);
+    // ListExecutions on this state machine, DescribeExecution and GetExecutionHistory on its executions.
+    this.stateMachine.grant(this.repair.handler.function, 'states:ListExecutions');
+    this.stateMachine.grantExecution(this.repair.handler.function, 'states:DescribeExecution', 'states:GetExecutionHistory');
     const machineId = Stack.of(this).getLogicalId(this.stateMachine.node.defaultChild as CfnElement);
     acknowledge(
       this.repair,
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machineId}"}]}]}:*]`,
-      'grantRead names the executions of this one state machine; their names (task ids) are not known in advance.',
+      'DescribeExecution/GetExecutionHistory on the executions of this one state machine; their names (task ids) are not known in advance.',
     );
   }
 
