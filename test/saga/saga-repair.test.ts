@@ -126,6 +126,28 @@ describe('an execution that ended without compensating', () => {
   });
 });
 
+describe('the scheduled repair function', () => {
+  it('parks an aborted execution and repairs it in one run, with the saga steps environment', async () => {
+    const input = sagaInput(fixture);
+    const before = await bcSnapshot(observer);
+    sandbox.addFault({ entitySet: 'purchaseOrderLines', method: 'POST', latencyMs: 1_500, count: 1 });
+    const { executionArn, run } = await harness.startSaga(input);
+    await harness.nextEvent((e) => e.detail.taskId === input.taskId && e.name === 'checkpoint:created' && e.detail.step === 'createOrder');
+    await harness.sfn.send(new StopExecutionCommand({ executionArn, error: 'Crashed' }));
+    expect((await run).execution.status).toBe('ABORTED');
+    await waitFor(async () => (await sagaFootprint(observer, orderKeyFor(input))).lines.length === 1);
+
+    Object.assign(process.env, harness.env, { SAGA_STATE_MACHINE_ARN: harness.stateMachineArn });
+    const { handler } = await import('../../functions/consumers/saga-repair/index.js');
+    const summary = await handler();
+    expect(summary).toMatchObject({ parked: 1, repaired: 1, failed: 0 });
+    expect(await bcSnapshot(observer)).toEqual(before);
+    await harness.aws.events.idle();
+    const completed = harness.events().find((e) => e.detail.taskId === input.taskId && e.name === 'rollback:completed');
+    expect(completed?.detail).toMatchObject({ status: 'succeeded', repaired: true });
+  });
+});
+
 /** Polls a condition on the sandbox (a late step's write has no event to wait on). */
 async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -8,7 +8,8 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import * as z from 'zod';
 import { createEvent, type EventPublisher } from '../events/index.js';
 import { COMPENSATION_ORDER, purchaseOrderSchema, sagaContextSchema } from './schema.js';
-import type { RepairStore } from './repair.js';
+import { repairIdOf, type RepairStore } from './repair.js';
+import { ROLLBACK_PENDING_ERROR } from './repair-contract.js';
 
 /** States whose entry means BC may hold something of the saga's (the first committing step and after). */
 export const WRITING_STATES = ['CreateOrder'] as const;
@@ -55,12 +56,15 @@ export async function parkAbandonedExecutions(deps: AbandonedDeps): Promise<Aban
 
 async function examine(deps: AbandonedDeps, executionArn: string, status: ExecutionStatus): Promise<string | undefined> {
   const described = await deps.sfn.send(new DescribeExecutionCommand({ executionArn }));
-  if (status === 'FAILED' && described.error && deps.ownErrors.includes(described.error)) return undefined;
-  if (!(await enteredWritingState(deps, executionArn))) return undefined;
   const input = executionInputSchema.safeParse(safeJson(described.input));
   if (!input.success) return undefined; // not an execution the saga could have started
   const { order, tenantId, sessionId, planId, taskId, correlationId } = input.data;
   const context = { tenantId, sessionId, planId, taskId, correlationId };
+  if (status === 'FAILED' && described.error && deps.ownErrors.includes(described.error)) {
+    // Its own chain compensated, or parked what failed; only a pending rollback whose park was lost is left.
+    if (described.error !== ROLLBACK_PENDING_ERROR || (await deps.repairs.get(repairIdOf(context)))) return undefined;
+  }
+  if (!(await enteredWritingState(deps, executionArn))) return undefined;
   const how = `execution ${status}${described.error ? ` (${described.error})` : ''} without running its compensation`;
   const record = await deps.repairs.park({ context, order, executionId: executionArn, reason: how, failed: [] });
   const event = createEvent(
