@@ -4,8 +4,7 @@
 // rollback:completed with `repaired: true`.
 //
 // Records (STATE_TABLE): pk `SAGA_REPAIR`, sk `<tenantId>#<taskId>` (one per saga task: parking twice merges).
-//   status 'pending' → 'repaired' (announced=false → true once rollback:completed is out), or 'not-needed'
-//   (an ended execution the sweep looked at and found nothing to undo; kept so it is not described again).
+//   status 'pending' → 'repaired' (announced=false → true once rollback:completed is out; then kept 30 days by TTL).
 // Two sweeps at once: each record is taken with a lease (conditional write on leaseUntil); only the lease
 // holder writes the outcome, and every compensation is idempotent, so a lease lost mid-run only repeats work.
 import { randomUUID } from 'node:crypto';
@@ -18,7 +17,7 @@ import { COMPENSATION_ORDER, type CreatedOrder, type PurchaseOrderRequest, type 
 
 export const REPAIR_PK = 'SAGA_REPAIR';
 export type Compensation = (typeof COMPENSATION_ORDER)[number];
-export type RepairStatus = 'pending' | 'repaired' | 'not-needed';
+export type RepairStatus = 'pending' | 'repaired';
 
 export interface RepairRecord {
   repairId: string;
@@ -79,13 +78,14 @@ export class RepairStore {
         TableName: this.options.tableName,
         Key: { pk: REPAIR_PK, sk: repairId },
         UpdateExpression:
-          'SET repairId = :id, #status = :pending, context = :context, #order = :order, reason = :reason, remaining = :remaining, ' +
+          'SET repairId = :id, #status = :pending, #context = :context, #order = :order, #reason = :reason, #remaining = :remaining, ' +
           'attempts = if_not_exists(attempts, :zero), nextAttemptAt = :at, announced = :false, createdAt = if_not_exists(createdAt, :iso), updatedAt = :iso' +
           (request.validated ? ', validated = :validated' : '') +
           (request.created ? ', created = :created' : '') +
           (request.executionId ? ', executionId = :executionId' : '') +
           ' REMOVE expiresAt',
-        ExpressionAttributeNames: { '#status': 'status', '#order': 'order' },
+        // status, order and context are DynamoDB reserved words; reason and remaining aliased alike.
+        ExpressionAttributeNames: { '#status': 'status', '#order': 'order', '#context': 'context', '#reason': 'reason', '#remaining': 'remaining' },
         ExpressionAttributeValues: {
           ':id': repairId,
           ':pending': 'pending',
@@ -111,28 +111,6 @@ export class RepairStore {
   async get(repairId: string): Promise<RepairRecord | undefined> {
     const { Item } = await this.options.db.send(new GetCommand({ TableName: this.options.tableName, Key: { pk: REPAIR_PK, sk: repairId }, ConsistentRead: true }));
     return Item as RepairRecord | undefined;
-  }
-
-  /** Records an ended execution that needed no repair, unless a record exists (conditional: never overwrites). */
-  async markNotNeeded(context: SagaContext, executionId: string, reason: string, ttlSeconds: number): Promise<void> {
-    const at = this.now();
-    await this.options.db
-      .send(
-        new UpdateCommand({
-          TableName: this.options.tableName,
-          Key: { pk: REPAIR_PK, sk: repairIdOf(context) },
-          UpdateExpression: 'SET repairId = :id, #status = :status, context = :context, executionId = :executionId, reason = :reason, updatedAt = :iso, expiresAt = :expires',
-          ConditionExpression: 'attribute_not_exists(pk)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':id': repairIdOf(context), ':status': 'not-needed', ':context': context, ':executionId': executionId, ':reason': reason,
-            ':iso': new Date(at).toISOString(), ':expires': Math.floor(at / 1000) + ttlSeconds,
-          },
-        }),
-      )
-      .catch((error: unknown) => {
-        if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-      });
   }
 
   /** Up to `limit` records due now: pending ones whose next attempt is due, and repaired ones not yet announced. */
@@ -182,7 +160,7 @@ export class RepairStore {
   /** The lease holder's outcome; false when the lease was lost (another sweep took over). */
   async settle(repairId: string, owner: string, change: { remaining: Compensation[]; status: RepairStatus; lastError?: ErrorInfo; nextAttemptAt?: number; announced?: boolean; expiresAt?: number }): Promise<boolean> {
     const at = this.now();
-    const set = ['remaining = :remaining', '#status = :status', 'updatedAt = :iso', 'attempts = attempts + :one'];
+    const set = ['#remaining = :remaining', '#status = :status', 'updatedAt = :iso', 'attempts = attempts + :one'];
     const values: Record<string, unknown> = { ':remaining': change.remaining, ':status': change.status, ':iso': new Date(at).toISOString(), ':one': 1, ':owner': owner };
     if (change.lastError) (set.push('lastError = :lastError'), (values[':lastError'] = change.lastError));
     if (change.nextAttemptAt !== undefined) (set.push('nextAttemptAt = :next'), (values[':next'] = change.nextAttemptAt));
@@ -195,7 +173,7 @@ export class RepairStore {
           Key: { pk: REPAIR_PK, sk: repairId },
           UpdateExpression: `SET ${set.join(', ')} REMOVE leaseOwner, leaseUntil`,
           ConditionExpression: 'leaseOwner = :owner',
-          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeNames: { '#status': 'status', '#remaining': 'remaining' },
           ExpressionAttributeValues: values,
         }),
       );
