@@ -67,7 +67,8 @@ export function compensationsFrom(failed: ForwardStep): string[] {
 /**
  * Every `step` the saga sends to functions/saga-steps/purchase-order. `addLine` runs once per line (its
  * input is `{ tenantId, sessionId, planId, taskId, correlationId, order, line, lineIndex }`); `requestApproval`
- * also gets `taskToken`; `summarizeRollback` returns `{ status: 'succeeded'|'partial', compensated, failed }`;
+ * also gets `taskToken`; `parkCompensation` (input and `executionId`) parks the failed compensations and returns
+ * `{ repairId }`; `summarizeRollback` returns `{ status: 'succeeded'|'partial', compensated, failed }`;
  * `reportSucceeded`/`reportFailed` publish task:completed (the failure is `input.error`).
  */
 export const SAGA_STEPS = [
