@@ -101,6 +101,11 @@ export class BcAgentStack extends Stack {
     breakers.grantReadWriteData(sagaSteps);
     bus.grantPutEventsTo(sagaSteps);
     this.businessCentral.grantCredentials(sagaSteps);
+    const sagaRepair = this.saga.repair.handler.function;
+    state.grantReadWriteData(sagaRepair);
+    breakers.grantReadWriteData(sagaRepair);
+    bus.grantPutEventsTo(sagaRepair);
+    this.businessCentral.grantCredentials(sagaRepair);
 
     // --- Orchestrator: plans, approvals (it resumes a waiting saga with the task token), events.
     this.orchestrator = new HandlerFunction(this, 'Orchestrator', {
@@ -241,6 +246,7 @@ export class BcAgentStack extends Stack {
       ['AnalyticsConsumer', analytics.handler],
       ['PlanProgressConsumer', planProgress.handler],
       ['ApprovalExpiry', approvalExpiry.handler],
+      ['SagaRepair', this.saga.repair.handler],
     ];
     for (const [name, handler] of functions) this.observability.watchFunction(name, handler.function, name);
     for (const worker of Object.values(this.workers)) {

@@ -9,8 +9,11 @@
 //
 //   ReleaseReservations → DeleteLines → DeleteOrder → SummarizeRollback → rollback:completed → ReportFailed → Fail
 //
-// Every compensation is retried; one that still fails is recorded as `rollback:compensation-failed` (the
-// audit consumer stores every event) and the next compensation still runs. A failure before anything was
+// Every compensation is retried; one that still fails is parked for the repair sweep (a repair record in the
+// state table, functions/core/saga/repair.ts), announced as `rollback:compensation-failed` with its repairId,
+// and the next compensation still runs. Such a rollback ends in `RollbackPending`, never `RolledBack`; the
+// sweep (functions/consumers/saga-repair) announces `rollback:completed` with `repaired: true` once BC is as
+// before. A failure before anything was
 // written (validation, approval denied or expired) ends in ReportFailed → Fail without compensation.
 // task:completed (which needs the duration and attempt the saga cannot compute) is published by the step
 // function's reportSucceeded / reportFailed steps; checkpoints and rollback events go through the Step
@@ -19,8 +22,8 @@
 // Execution input (the write worker starts it, named after the task id):
 //   { tenantId, sessionId, planId, taskId, correlationId, requestedBy, order: { …, lines: [ … ] } }
 // Step results accumulate under `$.results.<step>`; the failure that triggered compensation is `$.error`.
-import { Duration } from 'aws-cdk-lib';
-import type * as events from 'aws-cdk-lib/aws-events';
+import { Duration, Stack, type CfnElement } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -28,6 +31,8 @@ import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import { HandlerFunction, logRetentionOf, removalPolicyOf } from './handler-function.js';
 import { acknowledge, arnWildcardFinding } from './nag.js';
+import { EventConsumer } from './event-consumer.js';
+import { ROLLBACK_PENDING_ERROR } from '../../functions/core/saga/repair-contract.js';
 
 const { JsonPath } = sfn;
 
@@ -62,13 +67,16 @@ export function compensationsFrom(failed: ForwardStep): string[] {
 /**
  * Every `step` the saga sends to functions/saga-steps/purchase-order. `addLine` runs once per line (its
  * input is `{ tenantId, sessionId, planId, taskId, correlationId, order, line, lineIndex }`); `requestApproval`
- * also gets `taskToken`; `summarizeRollback` returns `{ status: 'succeeded'|'partial', compensated, failed }`;
+ * also gets `taskToken`; `parkCompensation` (input and `executionId`) parks the failed compensations and returns
+ * `{ repairId }`; `summarizeRollback` returns `{ status: 'succeeded'|'partial', compensated, failed }`;
  * `reportSucceeded`/`reportFailed` publish task:completed (the failure is `input.error`).
  */
 export const SAGA_STEPS = [
   'validate', 'requestApproval', 'createOrder', 'addLine', 'reserveInventory',
-  'releaseReservations', 'deleteLines', 'deleteOrder', 'summarizeRollback', 'reportSucceeded', 'reportFailed',
+  'releaseReservations', 'deleteLines', 'deleteOrder', 'parkCompensation', 'summarizeRollback', 'reportSucceeded', 'reportFailed',
 ] as const;
+
+export { ROLLBACK_PENDING_ERROR, SAGA_FAIL_ERRORS } from '../../functions/core/saga/repair-contract.js';
 
 /** Backoff for transient errors: 2 s, 4 s, with full jitter, then the Catch. */
 const TRANSIENT_RETRY: sfn.RetryProps = {
@@ -92,6 +100,8 @@ export class PurchaseOrderSaga extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly steps: HandlerFunction;
   readonly logGroup: logs.LogGroup;
+  /** The scheduled repair sweep (functions/consumers/saga-repair): parked and abandoned rollbacks. */
+  readonly repair: EventConsumer;
 
   private readonly bus: events.IEventBus;
 
@@ -113,7 +123,16 @@ export class PurchaseOrderSaga extends Construct {
       cause: 'A forward step failed; the steps it had completed were compensated',
     });
     const failure = { code: JsonPath.stringAt('$.error.Error'), message: JsonPath.stringAt('$.error.Cause') };
-    const reportRolledBack = this.reportStep('ReportRolledBack', 'reportFailed', failed);
+    // A compensation that could not complete was parked (functions/core/saga/repair.ts): BC is not as before
+    // yet, so the execution must not say "compensated"; the task's error names the repair.
+    const pending = new sfn.Fail(this, 'RollbackPending', {
+      error: ROLLBACK_PENDING_ERROR,
+      cause: 'A forward step failed and a compensation could not complete; it is parked for the repair sweep (rollback:compensation-failed names the repair)',
+    });
+    const reportRolledBack = new sfn.Choice(this, 'RolledBackFully')
+      // A Catch writes $.compensationErrors only when a compensation gave up (also if SummarizeRollback failed).
+      .when(sfn.Condition.isPresent('$.compensationErrors'), this.reportStep('ReportRollbackPending', 'reportFailed', pending))
+      .otherwise(this.reportStep('ReportRolledBack', 'reportFailed', failed));
     const rollbackCompleted = this.publish(
       'RollbackCompleted',
       'rollback:completed',
@@ -230,6 +249,32 @@ export class PurchaseOrderSaga extends Construct {
       arnWildcardFinding(this.steps.function, ':*'),
       'LambdaInvoke grants the saga-steps function and its versions (<arn>:*): one named function.',
     );
+
+    // Every minute: park what ended without compensating, retry parked rollbacks until BC is as before. The
+    // lease on a record outlives the function's timeout, so a sweep that dies is taken over, never doubled.
+    const repairTimeout = Duration.seconds(config.sagaStepTimeoutSeconds * 4);
+    this.repair = new EventConsumer(this, 'Repair', {
+      config,
+      bus: props.bus,
+      handlerPath: 'consumers/saga-repair',
+      description: `bc-agent ${config.stage}: repairs parked and abandoned purchase-order saga rollbacks`,
+      schedule: { id: 'EveryMinute', schedule: events.Schedule.rate(Duration.minutes(1)) },
+      timeout: repairTimeout,
+      environment: {
+        ...props.environment,
+        SAGA_STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
+        SAGA_REPAIR_LEASE_SECONDS: String(repairTimeout.toSeconds() + 60),
+      },
+    });
+    // ListExecutions on this state machine, DescribeExecution and GetExecutionHistory on its executions.
+    this.stateMachine.grant(this.repair.handler.function, 'states:ListExecutions');
+    this.stateMachine.grantExecution(this.repair.handler.function, 'states:DescribeExecution', 'states:GetExecutionHistory');
+    const machineId = Stack.of(this).getLogicalId(this.stateMachine.node.defaultChild as CfnElement);
+    acknowledge(
+      this.repair,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machineId}"}]}]}:*]`,
+      'DescribeExecution/GetExecutionHistory on the executions of this one state machine; their names (task ids) are not known in advance.',
+    );
   }
 
   /** A forward step: `{ step, input: $ }`, transient errors retried with backoff, result under `$.results`. */
@@ -257,7 +302,7 @@ export class PurchaseOrderSaga extends Construct {
   ): sfn.Chain {
     const task = new tasks.LambdaInvoke(this, id, {
       lambdaFunction: this.steps.function,
-      payload: sfn.TaskInput.fromObject({ step, input: JsonPath.entirePayload }),
+      payload: sfn.TaskInput.fromObject({ step, input: JsonPath.entirePayload, executionId: JsonPath.stringAt('$$.Execution.Id') }),
       payloadResponseOnly: true,
       resultPath,
     });
@@ -268,7 +313,8 @@ export class PurchaseOrderSaga extends Construct {
 
   /**
    * A compensation: retried on any error (compensations are idempotent and "nothing to undo" succeeds);
-   * if it still fails, the failure is published and `next` runs anyway.
+   * if it still fails, it is parked for the repair sweep (a repair record, `$.repair`), the failure is
+   * published and `next` runs anyway.
    */
   private compensation(step: string, next: sfn.IChainable): sfn.Chain {
     const id = pascal(step);
@@ -288,10 +334,14 @@ export class PurchaseOrderSaga extends Construct {
           code: JsonPath.stringAt(`$.compensationErrors.${step}.Error`),
           message: JsonPath.stringAt(`$.compensationErrors.${step}.Cause`),
         },
+        repairId: JsonPath.stringAt('$.repair.repairId'),
       },
       next,
     );
-    task.addCatch(recordFailure, { resultPath: `$.compensationErrors.${step}` });
+    // Parking merges into the task's one repair record, so each failed compensation may park again. If
+    // parking itself fails the rollback still ends as pending (never "compensated"), and the event is skipped.
+    const park = this.reportStep(`Park${id}`, 'parkCompensation', recordFailure, '$.repair', next);
+    task.addCatch(park, { resultPath: `$.compensationErrors.${step}` });
     return sfn.Chain.start(task).next(next);
   }
 
@@ -321,7 +371,8 @@ export class PurchaseOrderSaga extends Construct {
             planId: JsonPath.stringAt('$.planId'),
             taskId: JsonPath.stringAt('$.taskId'),
             correlationId: JsonPath.stringAt('$.correlationId'),
-            causationId: JsonPath.stringAt('$$.Execution.Id'),
+            // The task caused it (as for the steps' own events): the execution ARN can exceed the envelope's 128 chars.
+            causationId: JsonPath.stringAt('$.taskId'),
             schemaVersion: 1,
             executionId: JsonPath.stringAt('$$.Execution.Id'),
             ...fields,

@@ -91,6 +91,20 @@ describe('circuit breaker on DynamoDB', () => {
     expect(bcCalls).toBe(0);
   });
 
+  it("lets a call marked whenOpen 'call' through an open breaker without closing it (compensations)", async () => {
+    const { b, changes } = breaker(`bc:t${keySeq}`);
+    await failTimes(b, 5);
+    let bcCalls = 0;
+    const compensation = () => b.execute(async () => { bcCalls += 1; return 'undone'; }, { whenOpen: 'call' });
+    await expect(compensation()).resolves.toBe('undone');
+    // A failing one is not refused either: its own error comes back, and the breaker stays open.
+    await expect(b.execute(async () => { throw new Error('BC still down'); }, { whenOpen: 'call' })).rejects.toThrow('BC still down');
+    expect(bcCalls).toBe(1);
+    expect(await b.state()).toBe('open');
+    await expect(b.execute(async () => 'forward')).rejects.toBeInstanceOf(BreakerOpenError);
+    expect(changes.map((c) => `${c.from}->${c.to}`)).toEqual(['closed->open']);
+  });
+
   it('counts failures across Lambdas (separate instances share the record)', async () => {
     const key = `bc:t${keySeq}`;
     const lambdas = Array.from({ length: 5 }, () => breaker(key));

@@ -48,6 +48,7 @@ const defaultResults: Record<string, (payload: Record<string, any>) => unknown> 
   addLine: (payload) => ({ id: `line-${payload.input.lineIndex}` }),
   reserveInventory: () => ({ reservations: ['r-1', 'r-2'] }),
   requestApproval: () => ({ approvalId: 'approval-1', decision: 'grant' }),
+  parkCompensation: () => ({ repairId: 'tenant#task-1' }),
   summarizeRollback: (payload) => ({
     status: payload.input.compensationErrors ? 'partial' : 'succeeded',
     compensated: Object.keys(payload.input.compensations ?? {}),
@@ -134,17 +135,26 @@ describe('purchase-order saga definition', () => {
     expect(states.RollbackInitiatedAtReserveInventory.Next).toBe('ReleaseReservations');
     expect(states.RollbackInitiatedAtAddLines.Next).toBe('DeleteLines');
     expect(states.RollbackInitiatedAtCreateOrder.Next).toBe('DeleteOrder');
-    // Compensations in reverse order, each caught into a record of its failure that continues the chain.
+    // Compensations in reverse order, each caught into parking (a repair record), then a record of its failure
+    // that continues the chain; a failed park continues it too.
     expect(states.ReleaseReservations.Next).toBe('DeleteLines');
     expect(states.DeleteLines.Next).toBe('DeleteOrder');
     expect(states.DeleteOrder.Next).toBe('SummarizeRollback');
     for (const [compensation, next] of [['ReleaseReservations', 'DeleteLines'], ['DeleteLines', 'DeleteOrder'], ['DeleteOrder', 'SummarizeRollback']]) {
       expect(states[compensation!].Retry.at(-1).ErrorEquals).toEqual(['States.ALL']);
-      const record = states[compensation!].Catch[0].Next;
+      const park = states[compensation!].Catch[0].Next;
+      expect(states[park].Parameters).toMatchObject({ step: 'parkCompensation', 'executionId.$': '$$.Execution.Id' });
+      expect(states[park].Catch[0].Next).toBe(next);
+      const record = states[park].Next;
       expect(states[record].Parameters.Entries[0].DetailType).toBe('rollback:compensation-failed');
       expect(states[record].Next).toBe(next);
     }
     expect(states.RolledBack.Type).toBe('Fail');
+    // A rollback with a parked compensation never ends as RolledBack.
+    expect(states.RollbackPending).toMatchObject({ Type: 'Fail', Error: 'PurchaseOrderRollbackPending' });
+    expect(states.RolledBackFully.Choices[0]).toMatchObject({ Variable: '$.compensationErrors', IsPresent: true, Next: 'ReportRollbackPending' });
+    expect(states.ReportRollbackPending.Next).toBe('RollbackPending');
+    expect(states.RolledBackFully.Default).toBe('ReportRolledBack');
     // The approval waits for a person through a task token.
     expect(states.RequestApproval.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
     expect(states.RequestApproval.Parameters.Payload['taskToken.$']).toBe('$$.Task.Token');
@@ -259,13 +269,13 @@ describe('purchase-order saga execution', () => {
       reserveInventory: () => { throw error('BcPermanentError'); },
       deleteLines: () => { throw error('BcConflictError', 'line changed meanwhile'); },
     });
-    expect(run.outcome).toEqual({ status: 'failed', error: 'PurchaseOrderSagaFailed' });
-    // Retried, recorded, then the order is still deleted.
+    expect(run.outcome).toEqual({ status: 'failed', error: 'PurchaseOrderRollbackPending' });
+    // Retried, parked, recorded, then the order is still deleted.
     const retries = definition.States.DeleteLines.Retry.at(-1).MaxAttempts;
     expect(retries).toBeGreaterThanOrEqual(3);
     expect(run.trace.filter((t) => t === 'step:deleteLines')).toHaveLength(1 + retries);
     const afterLines = run.trace.slice(run.trace.lastIndexOf('step:deleteLines') + 1);
-    expect(afterLines).toEqual(['event:rollback:compensation-failed', 'step:deleteOrder', 'step:summarizeRollback', 'event:rollback:completed', 'step:reportFailed']);
+    expect(afterLines).toEqual(['step:parkCompensation', 'event:rollback:compensation-failed', 'step:deleteOrder', 'step:summarizeRollback', 'event:rollback:completed', 'step:reportFailed']);
     const recorded = run.events.find((e) => e.detailType === 'rollback:compensation-failed')!.detail;
     expect(recorded).toMatchObject({ step: 'deleteLines', error: { code: 'BcConflictError', message: 'line changed meanwhile' } });
     expect(run.events.find((e) => e.detailType === 'rollback:completed')!.detail).toMatchObject({
@@ -279,5 +289,23 @@ describe('purchase-order saga execution', () => {
     expect(run.outcome).toEqual({ status: 'failed', error: 'PurchaseOrderNotExecuted' });
     expect(run.trace.filter((t) => /create|add|reserve|delete|release|rollback/i.test(t))).toEqual([]);
     expect(run.trace.at(-1)).toBe('step:reportFailed');
+  });
+});
+
+describe('the repair sweep', () => {
+  it('runs every minute with the saga steps environment, the state machine to look at, and read access to its executions', () => {
+    const stack = synthesized.stacks.prod;
+    const template = synthesized.templates.prod;
+    const fn = resourcesOf(template, 'AWS::Lambda::Function')[logicalIdOf(stack, stack.saga.repair.handler.function)]!;
+    const variables = (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(variables.SAGA_STATE_MACHINE_ARN).toEqual({ Ref: logicalIdOf(stack, stack.saga.stateMachine) });
+    for (const name of ['STATE_TABLE', 'BREAKERS_TABLE', 'EVENT_BUS_NAME', 'BC_CREDENTIALS_SECRET_ARN', 'SAGA_REPAIR_LEASE_SECONDS']) expect(variables[name], name).toBeDefined();
+    const functionId = logicalIdOf(stack, stack.saga.repair.handler.function);
+    const rules = Object.values(resourcesOf(template, 'AWS::Events::Rule')).filter((rule) =>
+      (rule.Properties!.Targets as { Arn: unknown }[]).some((t) => JSON.stringify(t.Arn).includes(functionId)),
+    );
+    expect(rules.map((r) => r.Properties!.ScheduleExpression)).toEqual(['rate(1 minute)']);
+    const policies = JSON.stringify(resourcesOf(template, 'AWS::IAM::Policy'));
+    for (const action of ['states:ListExecutions', 'states:DescribeExecution', 'states:GetExecutionHistory']) expect(policies).toContain(action);
   });
 });

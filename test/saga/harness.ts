@@ -24,6 +24,8 @@ export interface RecordedEvent {
   name: string;
   source: string;
   detail: Record<string, unknown>;
+  /** The event as EventBridge delivered it to a target (what the audit consumer receives). */
+  raw: Record<string, unknown>;
 }
 
 export type Decision = 'grant' | 'deny' | 'none';
@@ -43,12 +45,23 @@ export interface SagaHarness {
   plans: PlanStore;
   /** Starts the saga for a new task (its plan stored first), decides its approval when asked, waits for the end. */
   runSaga(input: SagaInput, decision?: Decision): Promise<SagaRun>;
+  /** The same, returning once the execution started: `run` ends with it. */
+  startSaga(input: SagaInput, decision?: Decision): Promise<{ executionArn: string; run: Promise<SagaRun> }>;
+  /** Every event delivered so far, or the next one that matches. */
+  events(): RecordedEvent[];
+  nextEvent(match: (e: RecordedEvent) => boolean): Promise<RecordedEvent>;
+  /** The step handler's environment (the repair sweep runs with the same). */
+  env: Record<string, string>;
+  sfn: SFNClient;
+  stateMachineArn: string;
   stop(): Promise<void>;
 }
 
 export interface SagaHarnessOptions {
   /** Every retrier waits 1 s flat (tests); otherwise the synthesized backoff. */
   shortRetries?: boolean;
+  /** Environment of the step handler on top of the harness's (e.g. a breaker that opens). */
+  env?: Record<string, string>;
 }
 
 /** As Lambda reports a function error to Step Functions: errorType = the error's name, Cause = JSON. */
@@ -94,7 +107,7 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
     aws.events.putTargets(saga.busName, 'record-all', [{ id: 'recorder', arn: 'arn:aws:lambda:us-east-1:000000000000:function:recorder' }]);
     aws.events.setTargetDispatcher(async (_target, payload) => {
       const event = JSON.parse(payload) as { 'detail-type': string; source: string; detail: Record<string, unknown> };
-      const recorded = { name: event['detail-type'], source: event.source, detail: event.detail };
+      const recorded = { name: event['detail-type'], source: event.source, detail: event.detail, raw: event as Record<string, unknown> };
       delivered.push(recorded);
       for (const waiter of waiters.filter((w) => w.match(recorded))) {
         waiters.splice(waiters.indexOf(waiter), 1);
@@ -114,6 +127,7 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
       APPROVAL_TTL_MINUTES: '15',
       // Injected 5xx answers count against the breaker; these runs measure the saga, test/breaker the breaker.
       BREAKER_THRESHOLD: '1000',
+      ...options.env,
     };
     const logger = new Logger({ serviceName: 'saga-harness', logLevel: 'ERROR' });
     const handler = createStepHandler(() => sagaDepsFromEnv(env, logger, { bcMaxRetries: 1, bcOptions: { sleep: async () => undefined } }), logger);
@@ -142,23 +156,31 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
       }
     };
 
-    const runSaga = async (input: SagaInput, decision: Decision = 'grant'): Promise<SagaRun> => {
+    const startSaga = async (input: SagaInput, decision: Decision = 'grant') => {
       await storeSagaPlan(plans, input);
       const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: input.taskId, input: JSON.stringify(input) }));
       const ofTask = (e: RecordedEvent) => e.detail.taskId === input.taskId;
       const finished = aws.stepFunctions.waitForExecution(executionArn!);
-      if (decision !== 'none') {
-        // The approval request, unless the execution ends first (then the caller's assertions say why).
-        const asked = await Promise.race([nextEvent((e) => ofTask(e) && e.name === 'approval:requested'), finished.then(() => undefined)]);
-        if (asked) await decide(input, decision);
-      }
-      const execution = await finished;
-      // Events published by the step handler were routed before its step returned; deliveries finish here.
-      await aws.events.idle();
-      return { execution, events: delivered.filter(ofTask) };
+      const run = (async (): Promise<SagaRun> => {
+        if (decision !== 'none') {
+          // The approval request, unless the execution ends first (then the caller's assertions say why).
+          const asked = await Promise.race([nextEvent((e) => ofTask(e) && e.name === 'approval:requested'), finished.then(() => undefined)]);
+          if (asked) await decide(input, decision);
+        }
+        const execution = await finished;
+        // Events published by the step handler were routed before its step returned; deliveries finish here.
+        await aws.events.idle();
+        return { execution, events: delivered.filter(ofTask) };
+      })();
+      return { executionArn: executionArn!, run };
     };
+    const runSaga = async (input: SagaInput, decision: Decision = 'grant'): Promise<SagaRun> => (await startSaga(input, decision)).run;
 
-    return { sandbox, aws, observer, fixture, plans, runSaga, stop };
+    return {
+      sandbox, aws, observer, fixture, plans, runSaga, startSaga, stop, env, sfn, stateMachineArn,
+      events: () => [...delivered],
+      nextEvent,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -190,7 +190,7 @@ describe('a failure at each forward step leaves BC exactly as it was', () => {
 });
 
 describe('a failing compensation', () => {
-  it('is retried, then recorded, and the remaining compensations still run', async () => {
+  it('is retried, then parked and recorded, the remaining compensations still run, and the rollback ends pending', async () => {
     const input = sagaInput(fixture);
     sandbox.addFault({ entitySet: 'itemReservations', method: 'POST', status: 500, count: 1 });
     sandbox.addFault({ entitySet: 'purchaseOrderLines', method: 'DELETE', status: 500 });
@@ -199,7 +199,8 @@ describe('a failing compensation', () => {
     const deleteAttempts = sandbox.stats().byRoute['DELETE purchaseOrderLines'];
     sandbox.clearFaults();
 
-    expect(execution).toMatchObject({ status: 'FAILED', error: 'PurchaseOrderSagaFailed' });
+    // Never "RolledBack": a compensation gave up, so BC is not yet as before.
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'PurchaseOrderRollbackPending' });
     // The first attempt and four retries (the construct's MaxAttempts), each stopped at the first line.
     expect(deleteAttempts).toBe(5);
     expect(names(events)).toEqual([
@@ -207,13 +208,13 @@ describe('a failing compensation', () => {
       'rollback:compensation-failed', 'rollback:completed', 'task:completed',
     ]);
     const failure = events.find((e) => e.name === 'rollback:compensation-failed')!;
-    expect(failure.detail).toMatchObject({ step: 'deleteLines', error: { code: 'BcRequestFailed' } });
+    expect(failure.detail).toMatchObject({ step: 'deleteLines', error: { code: 'BcRequestFailed' }, repairId: `${input.tenantId}#${input.taskId}` });
     expect(events.find((e) => e.name === 'rollback:completed')!.detail).toMatchObject({
       status: 'partial',
       compensated: ['releaseReservations', 'deleteOrder'],
       failed: [{ step: 'deleteLines', error: { code: 'BcRequestFailed', message: expect.stringContaining('purchaseOrderLines') } }],
     });
-    expect(events.at(-1)!.detail).toMatchObject({ status: 'failed', error: { code: 'RollbackIncomplete' } });
+    expect(events.at(-1)!.detail).toMatchObject({ status: 'failed', error: { code: 'RollbackPending', message: expect.stringContaining('BC is being repaired') } });
     // deleteOrder ran after deleteLines gave up: the order is gone.
     expect((await sagaFootprint(observer, orderKeyFor(input))).orders).toHaveLength(0);
     expect(stateOf(execution).compensations.deleteOrder).toEqual({ deleted: true });

@@ -1,5 +1,6 @@
 // The saga's steps against the BC sandbox directly (no state machine): validation, idempotent forward steps,
 // compensations that succeed on nothing and restore BC, the approval request, and error classification.
+import { RepairStore } from '../../functions/core/saga/repair.js';
 import { createApprovalService, DEFAULT_APPROVAL_SETTINGS } from '../../functions/core/approvals/index.js';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -47,6 +48,7 @@ function deps(options: { threshold?: number; maxRetries?: number } = {}): Purcha
     db: dynamo.doc,
     approvals: createApprovalService({ db: dynamo.doc, tableName: dynamo.tables.APPROVALS_TABLE, publisher, settings: DEFAULT_APPROVAL_SETTINGS, saga: waiter }),
     plans: createStateStore({ tableName: dynamo.tables.STATE_TABLE, db: dynamo.doc }).plans,
+    repairs: new RepairStore({ db: dynamo.doc, tableName: dynamo.tables.STATE_TABLE }),
     publisher,
     now: () => new Date(),
   };

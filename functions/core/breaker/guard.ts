@@ -1,7 +1,7 @@
 // Puts a circuit breaker in front of every call to a dependency's client, so callers (the MCP server, the saga
 // steps) keep using the client's own interface and cannot forget the breaker on one path.
 import { withBcDeadline } from '../bc/deadline.js';
-import type { CircuitBreaker } from './index.js';
+import type { CircuitBreaker, ExecuteOptions } from './index.js';
 
 type AsyncMethodNames<T> = { [K in keyof T]: T[K] extends (...args: never[]) => Promise<unknown> ? K : never }[keyof T];
 
@@ -9,13 +9,18 @@ type AsyncMethodNames<T> = { [K in keyof T]: T[K] extends (...args: never[]) => 
  * Returns a view of `target` whose listed async methods run through `breaker.execute`. Methods that are not
  * listed (pure helpers, getters) pass through untouched.
  */
-export function guardWithBreaker<T extends object, K extends AsyncMethodNames<T>>(target: T, breaker: CircuitBreaker, methods: readonly K[]): T {
+export function guardWithBreaker<T extends object, K extends AsyncMethodNames<T>>(
+  target: T,
+  breaker: CircuitBreaker,
+  methods: readonly K[],
+  options: ExecuteOptions = {},
+): T {
   const guarded = new Set<PropertyKey>(methods);
   return new Proxy(target, {
     get(obj, property, receiver) {
       const value = Reflect.get(obj, property, receiver);
       if (!guarded.has(property) || typeof value !== 'function') return value;
-      return (...args: unknown[]) => breaker.execute(() => (value as (...a: unknown[]) => Promise<unknown>).apply(obj, args));
+      return (...args: unknown[]) => breaker.execute(() => (value as (...a: unknown[]) => Promise<unknown>).apply(obj, args), options);
     },
   });
 }

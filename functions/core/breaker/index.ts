@@ -56,6 +56,16 @@ export interface CircuitBreakerOptions extends FailureClassification {
   now?: () => number;
 }
 
+/**
+ * How a call meets an open breaker: `refuse` (the default) fails fast with BreakerOpenError; `call` goes
+ * ahead anyway — for calls that must be made even while BC is struggling (a saga's compensations, which undo
+ * writes and are few and bounded). A `call` still counts its failures while closed and still takes the probe
+ * when one is due, so its outcome moves the breaker like any other call's.
+ */
+export interface ExecuteOptions {
+  whenOpen?: 'refuse' | 'call';
+}
+
 export const BREAKER_DEFAULTS = { threshold: 5, windowMs: 60_000, openMs: 60_000, cacheMs: 1_000, probeLeaseMs: 30_000 } as const;
 
 export class CircuitBreaker {
@@ -88,19 +98,26 @@ export class CircuitBreaker {
   }
 
   /** Runs `call` through the breaker: rejects fast with BreakerOpenError while the dependency is unavailable. */
-  async execute<T>(call: () => Promise<T>): Promise<T> {
+  async execute<T>(call: () => Promise<T>, options: ExecuteOptions = {}): Promise<T> {
     const record = await this.view();
     if (record === undefined) return call(); // DynamoDB unavailable: fail open.
     const now = this.now();
+    const refuse = options.whenOpen !== 'call';
     switch (record.state) {
       case 'closed':
         return this.runClosed(call);
       case 'open':
-        if ((record.openUntil ?? 0) > now) throw new BreakerOpenError(this.key, (record.openUntil ?? now) - now);
-        return this.probe(call, 'open');
+        if ((record.openUntil ?? 0) > now) {
+          if (refuse) throw new BreakerOpenError(this.key, (record.openUntil ?? now) - now);
+          return call(); // not a probe: the breaker stays open until a probe says otherwise
+        }
+        return this.probe(call, 'open', refuse);
       case 'half-open':
-        if ((record.probeLeaseUntil ?? 0) > now) throw new BreakerOpenError(this.key, (record.probeLeaseUntil ?? now) - now);
-        return this.probe(call, 'half-open');
+        if ((record.probeLeaseUntil ?? 0) > now) {
+          if (refuse) throw new BreakerOpenError(this.key, (record.probeLeaseUntil ?? now) - now);
+          return call();
+        }
+        return this.probe(call, 'half-open', refuse);
     }
   }
 
@@ -144,7 +161,7 @@ export class CircuitBreaker {
     }
   }
 
-  private async probe<T>(call: () => Promise<T>, from: BreakerState): Promise<T> {
+  private async probe<T>(call: () => Promise<T>, from: BreakerState, refuse = true): Promise<T> {
     const at = this.now();
     const leaseUntil = at + this.probeLeaseMs;
     let lease: BreakerRecord | undefined;
@@ -156,6 +173,7 @@ export class CircuitBreaker {
     }
     if (!lease) {
       this.forget();
+      if (!refuse) return call();
       throw new BreakerOpenError(this.key, this.probeLeaseMs);
     }
     this.remember(lease);

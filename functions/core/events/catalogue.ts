@@ -179,12 +179,17 @@ export const eventCatalogue = {
     executionId: z.string().optional(),
     step: z.string().min(1),
     error: errorInfoSchema,
+    /** The repair record the failed compensation was parked in (the repair sweep retries it). */
+    repairId: z.string().min(1).optional(),
   }),
   'rollback:completed': envelopeSchema.extend({
     executionId: z.string().optional(),
     status: z.enum(['succeeded', 'partial']),
     compensated: z.array(z.string().min(1)),
     failed: z.array(z.object({ step: z.string().min(1), error: errorInfoSchema })),
+    /** true when the repair sweep finished a rollback the execution had parked (status is then succeeded). */
+    repaired: z.boolean().optional(),
+    repairId: z.string().min(1).optional(),
   }),
   'breaker:state-changed': envelopeSchema.extend({
     breakerKey: z.string().min(1),

@@ -13,7 +13,8 @@ import { createEvent, createPublisher, type EventPublisher } from '../events/ind
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { approvalSettingsFromEnv, createApprovalService } from '../approvals/index.js';
 import { createDocumentClient, createStateStore } from '../store/index.js';
-import { guardedSagaBc } from './documents.js';
+import { compensatingSagaBc, guardedSagaBc } from './documents.js';
+import { RepairStore } from './repair.js';
 import type { PurchaseOrderSagaDeps } from './purchase-order.js';
 import type { SagaContext } from './schema.js';
 
@@ -78,6 +79,7 @@ export async function sagaDepsFromEnv(env: Env, logger: Logger, overrides: SagaD
   const defaultLocationCode = optionalEnv(env, 'SAGA_DEFAULT_LOCATION_CODE');
   return {
     bc: guardedSagaBc(client, breaker),
+    compensationBc: compensatingSagaBc(client, breaker),
     db,
     approvals: createApprovalService({
       db,
@@ -89,6 +91,7 @@ export async function sagaDepsFromEnv(env: Env, logger: Logger, overrides: SagaD
       ...(overrides.now ? { now: overrides.now } : {}),
     }),
     plans: createStateStore({ tableName: requiredEnv(env, 'STATE_TABLE'), db }).plans,
+    repairs: new RepairStore({ db, tableName: requiredEnv(env, 'STATE_TABLE') }),
     publisher,
     now: overrides.now ?? (() => new Date()),
     ...(defaultLocationCode ? { defaultLocationCode } : {}),

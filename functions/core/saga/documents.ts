@@ -1,8 +1,8 @@
 // The BC reads and deletes the saga's steps share: finding its order by key, listing the order's lines and
 // reservations, and deleting a record where "already gone" counts as done.
 import { BcNotFoundError, itemReservationsApi, type BcClient, type CustomApiClient } from '../bc/index.js';
-import type { CircuitBreaker } from '../breaker/index.js';
 import { BC_CALLS, guardWithBreaker } from '../breaker/guard.js';
+import type { CircuitBreaker, ExecuteOptions } from '../breaker/index.js';
 import { ORDER_KEY_FIELD } from './identity.js';
 
 export interface OrderRef {
@@ -24,11 +24,21 @@ const CUSTOM_API_CALLS = ['list', 'get', 'create', 'update', 'delete'] as const;
  * Both behind the breaker. The custom API client is guarded on its own: its methods call the BcClient
  * directly, not through the guarded view.
  */
-export function guardedSagaBc(client: BcClient, breaker: CircuitBreaker): SagaBc {
+export function guardedSagaBc(client: BcClient, breaker: CircuitBreaker, options: ExecuteOptions = {}): SagaBc {
   return {
-    client: guardWithBreaker(client, breaker, BC_CALLS),
-    reservations: guardWithBreaker(client.customApi(itemReservationsApi), breaker, CUSTOM_API_CALLS),
+    client: guardWithBreaker(client, breaker, BC_CALLS, options),
+    reservations: guardWithBreaker(client.customApi(itemReservationsApi), breaker, CUSTOM_API_CALLS, options),
   };
+}
+
+/**
+ * BC for compensations: an open breaker does not refuse them. Undoing the saga's writes is the one call that
+ * must be made; it is bounded (three idempotent steps per failed saga, each retried a few times), so it adds
+ * little to a struggling BC, while refusing it leaves the order in BC. Failures still count while closed and
+ * a due probe is still taken, so the breaker's state stays honest.
+ */
+export function compensatingSagaBc(client: BcClient, breaker: CircuitBreaker): SagaBc {
+  return guardedSagaBc(client, breaker, { whenOpen: 'call' });
 }
 
 /**

@@ -5,3 +5,5 @@ export { SAGA_STEPS, COMPENSATION_ORDER, sagaContextSchema, purchaseOrderSchema,
 export { SAGA_ERROR_NAMES, SagaStepError, BcTransientError, toStepError, invalidInput as invalidInputError } from './errors.js';
 export { orderKeyFor, approvalIdFor, operationHashOf, ORDER_KEY_FIELD, SAGA_TOOL } from './identity.js';
 export { guardedSagaBc, type SagaBc } from './documents.js';
+export { RepairStore, repairDue, repairOne, repairIdOf, REPAIR_PK, type RepairRecord, type RepairDeps, type RepairOutcome } from './repair.js';
+export { compensatingSagaBc } from './documents.js';

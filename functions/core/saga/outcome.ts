@@ -38,11 +38,22 @@ export function summarizeRollback(compensations: Record<string, unknown>, compen
 
 export type SagaOutcome = { status: 'succeeded'; result: Record<string, unknown> } | { status: 'failed'; error: ErrorInfo };
 
-/** The failure to report: the step's error, and whether BC was left as it was. */
-export function failureOf(error: CaughtError | undefined, rollback: RollbackSummary | undefined): ErrorInfo {
+/**
+ * The failure to report: the step's error, and whether BC was left as it was. A compensation that gave up
+ * (`failedCompensations`, from the Catch even when no summary was made) was parked as `repairId` for the
+ * repair sweep: BC is being repaired, not yet as before.
+ */
+export function failureOf(error: CaughtError | undefined, rollback: RollbackSummary | undefined, failedCompensations: string[] = [], repairId?: string): ErrorInfo {
   const base = error ? errorInfoOf(error) : { code: 'SagaFailed', message: 'The purchase-order saga failed' };
-  if (rollback?.status !== 'partial') return base;
-  const steps = rollback.failed.map((f) => f.step).join(', ');
+  const failed = rollback?.status === 'partial' ? rollback.failed.map((f) => f.step) : failedCompensations;
+  if (failed.length === 0) return base;
+  const steps = failed.join(', ');
+  if (repairId) {
+    return {
+      code: 'RollbackPending',
+      message: `${base.code}: ${base.message}. Undoing it failed at ${steps}; BC is being repaired (repair ${repairId}): what the saga wrote is removed once BC accepts it, announced by rollback:completed`,
+    };
+  }
   return { code: 'RollbackIncomplete', message: `${base.code}: ${base.message}. Undoing it failed at ${steps}: BC may still hold part of the order` };
 }
 

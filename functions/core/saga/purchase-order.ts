@@ -27,10 +27,13 @@ import {
   type SagaStep,
 } from './schema.js';
 import { validateOrder } from './validate.js';
+import type { RepairStore } from './repair.js';
 
 export interface PurchaseOrderSagaDeps {
   /** BC through the circuit breaker. */
   bc: SagaBc;
+  /** BC for compensations: not refused by an open breaker (documents.ts compensatingSagaBc); default `bc`. */
+  compensationBc?: SagaBc;
   db: DynamoDBDocumentClient;
   /** Records the approval request; decisions resume the execution through its task token. */
   approvals: Pick<ApprovalService, 'request'>;
@@ -39,6 +42,8 @@ export interface PurchaseOrderSagaDeps {
   now: () => Date;
   /** Location of order lines that name none (see validate.ts). */
   defaultLocationCode?: string;
+  /** Where a compensation that gave up is parked for the repair sweep. */
+  repairs: RepairStore;
 }
 
 const rollbackSchema = z.object({
@@ -60,6 +65,7 @@ const sagaStateSchema = sagaContextSchema.extend({
   compensations: z.record(z.string(), z.unknown()).default({}),
   compensationErrors: z.record(z.string(), caughtErrorSchema).default({}),
   rollback: rollbackSchema.optional(),
+  repair: z.object({ repairId: z.string() }).optional(),
 });
 type SagaState = z.infer<typeof sagaStateSchema>;
 
@@ -104,7 +110,7 @@ function compensationInput(state: SagaState): CompensationInput {
   return { context: contextOf(state), order: state.order, ...(validated ? { validated } : {}), ...(created ? { created } : {}) };
 }
 
-async function run(deps: PurchaseOrderSagaDeps, step: SagaStep, input: unknown, taskToken: string | undefined): Promise<unknown> {
+async function run(deps: PurchaseOrderSagaDeps, step: SagaStep, input: unknown, taskToken: string | undefined, executionId: string | undefined): Promise<unknown> {
   if (step === 'addLine') {
     const item = parseInput(addLineInputSchema, input, 'the addLine input');
     return addLine(deps.bc, item.order, item.line, item.lineIndex);
@@ -134,11 +140,21 @@ async function run(deps: PurchaseOrderSagaDeps, step: SagaStep, input: unknown, 
     case 'reserveInventory':
       return reserveInventory(deps.bc, result(state, 'createOrder', step));
     case 'releaseReservations':
-      return releaseReservations(deps.bc, compensationInput(state));
+      return releaseReservations(deps.compensationBc ?? deps.bc, compensationInput(state));
     case 'deleteLines':
-      return deleteLines(deps.bc, compensationInput(state));
+      return deleteLines(deps.compensationBc ?? deps.bc, compensationInput(state));
     case 'deleteOrder':
-      return deleteOrder(deps.bc, compensationInput(state));
+      return deleteOrder(deps.compensationBc ?? deps.bc, compensationInput(state));
+    case 'parkCompensation': {
+      const failed = Object.keys(state.compensationErrors);
+      const record = await deps.repairs.park({
+        ...compensationInput(state),
+        ...(executionId ? { executionId } : {}),
+        reason: `compensation ${failed.join(', ')} failed after its retries`,
+        failed,
+      });
+      return { repairId: record.repairId };
+    }
     case 'summarizeRollback':
       return summarizeRollback(state.compensations, state.compensationErrors);
     case 'reportSucceeded': {
@@ -151,15 +167,18 @@ async function run(deps: PurchaseOrderSagaDeps, step: SagaStep, input: unknown, 
       return { reported: 'succeeded' };
     }
     case 'reportFailed':
-      await reportTaskCompleted(deps, context, { status: 'failed', error: failureOf(state.error, state.rollback as RollbackSummary | undefined) });
+      await reportTaskCompleted(deps, context, {
+        status: 'failed',
+        error: failureOf(state.error, state.rollback as RollbackSummary | undefined, Object.keys(state.compensationErrors), state.repair?.repairId),
+      });
       return { reported: 'failed' };
   }
 }
 
 /** Runs one step; every failure leaves with the name the state machine decides on. */
-export async function runSagaStep(deps: PurchaseOrderSagaDeps, step: SagaStep, input: unknown, taskToken?: string): Promise<unknown> {
+export async function runSagaStep(deps: PurchaseOrderSagaDeps, step: SagaStep, input: unknown, taskToken?: string, executionId?: string): Promise<unknown> {
   try {
-    return await run(deps, step, input, taskToken);
+    return await run(deps, step, input, taskToken, executionId);
   } catch (error) {
     throw toStepError(error);
   }

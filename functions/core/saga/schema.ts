@@ -8,7 +8,7 @@ import { invalidInput } from './errors.js';
 /** Every `step` the state machine sends (lib/constructs/purchase-order-saga.ts SAGA_STEPS; a test keeps them equal). */
 export const SAGA_STEPS = [
   'validate', 'requestApproval', 'createOrder', 'addLine', 'reserveInventory',
-  'releaseReservations', 'deleteLines', 'deleteOrder', 'summarizeRollback', 'reportSucceeded', 'reportFailed',
+  'releaseReservations', 'deleteLines', 'deleteOrder', 'parkCompensation', 'summarizeRollback', 'reportSucceeded', 'reportFailed',
 ] as const;
 export type SagaStep = (typeof SAGA_STEPS)[number];
 

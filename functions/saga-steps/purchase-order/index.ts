@@ -1,4 +1,4 @@
-// Step Functions task handler of the purchase-order saga: `{ step, input, taskToken? }` → the step's result.
+// Step Functions task handler of the purchase-order saga: `{ step, input, taskToken?, executionId? }` → the step's result.
 // Thin on purpose: parse, set the correlation keys, run the step from functions/core/saga, log the outcome.
 // Errors leave with the names the state machine retries or catches on (functions/core/saga/errors.ts).
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -19,6 +19,8 @@ const requestSchema = z.strictObject({
   step: z.enum(SAGA_STEPS),
   input: z.record(z.string(), z.unknown()),
   taskToken: z.string().min(1).optional(),
+  /** The execution's ARN (parkCompensation records it with the repair). */
+  executionId: z.string().min(1).max(2048).optional(),
 });
 
 /** The part of the Lambda context the handler uses. */
@@ -38,7 +40,7 @@ export function createStepHandler(loadDeps: () => Promise<PurchaseOrderSagaDeps>
       const issues = request.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
       throw invalidInputError(`The saga step request must be { step, input, taskToken? }: ${issues}`);
     }
-    const { step, input, taskToken } = request.data;
+    const { step, input, taskToken, executionId } = request.data;
     const context = sagaContextSchema.safeParse(input);
     if (context.success) setCorrelation(logger, context.data);
     deps ??= loadDeps().catch((error: unknown) => {
@@ -51,7 +53,7 @@ export function createStepHandler(loadDeps: () => Promise<PurchaseOrderSagaDeps>
       // BC calls end before Lambda's timeout would kill the step: a killed step is neither counted by the
       // breaker nor thrown as BcTransientError, the one name the state machine retries.
       const result = await withLambdaDeadline(invocation, () =>
-        withSagaContext(context.success ? context.data : undefined, () => runSagaStep(loaded, step, input, taskToken)),
+        withSagaContext(context.success ? context.data : undefined, () => runSagaStep(loaded, step, input, taskToken, executionId)),
       );
       logger.info('saga step succeeded', { step, durationMs: Date.now() - started });
       return result;

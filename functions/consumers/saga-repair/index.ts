@@ -1,0 +1,53 @@
+// Scheduled repair sweep (EventBridge schedule, every minute; issue 9): parks the compensation of saga
+// executions that ended without running it, then retries every parked rollback whose next attempt is due
+// (through the breaker without being refused) until BC is as before, announcing rollback:completed with
+// `repaired: true`. Environment: the saga steps' (BC_*, BREAKERS_TABLE, STATE_TABLE, EVENT_BUS_NAME, …) plus
+// SAGA_STATE_MACHINE_ARN, SAGA_REPAIR_BATCH (records per run, default 25), SAGA_REPAIR_LEASE_SECONDS
+// (default 180), SAGA_REPAIR_RETRY_SECONDS (first backoff, default 30).
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { positiveIntEnv, requiredEnv } from '../../core/env.js';
+import { createLogger } from '../../core/observability/index.js';
+import { parkAbandonedExecutions } from '../../core/saga/abandoned.js';
+import { repairDue, sagaDepsFromEnv, type PurchaseOrderSagaDeps } from '../../core/saga/index.js';
+import { SAGA_FAIL_ERRORS } from '../../core/saga/repair-contract.js';
+
+const logger = createLogger('saga-repair');
+let deps: Promise<PurchaseOrderSagaDeps> | undefined;
+const sfn = new SFNClient({});
+
+export async function handler(): Promise<{ examined: number; parked: number; repaired: number; failed: number }> {
+  deps ??= sagaDepsFromEnv(process.env, logger).catch((error: unknown) => {
+    deps = undefined;
+    throw error;
+  });
+  const loaded = await deps;
+  const env = process.env;
+  const abandoned = await parkAbandonedExecutions({
+    sfn,
+    stateMachineArn: requiredEnv(env, 'SAGA_STATE_MACHINE_ARN'),
+    db: loaded.db,
+    tableName: requiredEnv(env, 'STATE_TABLE'),
+    repairs: loaded.repairs,
+    publisher: loaded.publisher,
+    ownErrors: SAGA_FAIL_ERRORS,
+  });
+  const outcomes = await repairDue(
+    {
+      store: loaded.repairs,
+      bc: loaded.compensationBc ?? loaded.bc,
+      publisher: loaded.publisher,
+      leaseMs: positiveIntEnv(env, 'SAGA_REPAIR_LEASE_SECONDS', 180) * 1000,
+      retryBaseMs: positiveIntEnv(env, 'SAGA_REPAIR_RETRY_SECONDS', 30) * 1000,
+    },
+    positiveIntEnv(env, 'SAGA_REPAIR_BATCH', 25),
+  );
+  for (const o of outcomes.filter((o) => o.outcome === 'failed')) logger.warn('repair attempt failed', { repairId: o.repairId, error: o.error });
+  const summary = {
+    examined: abandoned.examined,
+    parked: abandoned.parked.length,
+    repaired: outcomes.filter((o) => o.outcome === 'repaired').length,
+    failed: outcomes.filter((o) => o.outcome === 'failed').length,
+  };
+  logger.info('saga repair sweep', summary);
+  return summary;
+}
