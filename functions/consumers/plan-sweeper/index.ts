@@ -3,15 +3,12 @@
 import type { Context } from 'aws-lambda';
 import { publisherFromEnv } from '../../core/events/index.js';
 import { claudeWriterFromEnv, createOnce, PROGRESS_ONCE, sagaExecutionLookup } from '../../core/execution/index.js';
-import { createLogger, createMetrics } from '../../core/observability/index.js';
+import { createLogger } from '../../core/observability/index.js';
 import { createDocumentClient, requireEnv, stateStoreFromEnv } from '../../core/store/index.js';
-import { sweepPlans, sweeperSettingsFromEnv, type SweepReport } from '../../core/sweeper/index.js';
+import { sweeperMetrics, sweepPlans, sweeperSettingsFromEnv, type SweepReport } from '../../core/sweeper/index.js';
 
 const logger = createLogger('plan-sweeper');
-const metrics = createMetrics('plan-sweeper');
-// The alarm on StuckPlansFound names the service `plan-sweeper`; the function's POWERTOOLS_SERVICE_NAME (its
-// logs) follows the bc-agent-<path> convention, so the metric's service dimension is set here.
-metrics.setDefaultDimensions({ service: 'plan-sweeper' });
+const metrics = sweeperMetrics();
 // The same Once as plan progress: a level or a plan's end is announced once, whoever gets there first.
 const once = createOnce({ tableName: requireEnv('IDEMPOTENCY_TABLE'), ...PROGRESS_ONCE });
 const writer = claudeWriterFromEnv();

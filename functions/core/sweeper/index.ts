@@ -1,5 +1,6 @@
 // The plan sweeper (issue 9): no plan stays non-final. decide.ts holds the rules, sweep.ts applies them.
 import { positiveIntEnv, type Env } from '../env.js';
+import { createMetrics, type Metrics } from '../observability/index.js';
 import { DEFAULT_SWEEPER_SETTINGS, type SweeperSettings } from './decide.js';
 
 export * from './decide.js';
@@ -20,4 +21,18 @@ export function sweeperSettingsFromEnv(env: Env = process.env): SweeperSettings 
     maxRedispatches: positiveIntEnv(env, 'SWEEP_MAX_REDISPATCHES', d.maxRedispatches),
     maxPlansPerRun: positiveIntEnv(env, 'SWEEP_MAX_PLANS', d.maxPlansPerRun),
   };
+}
+
+/** The service dimension of StuckPlansFound (the alarm names it). */
+export const SWEEPER_SERVICE = 'plan-sweeper';
+
+/**
+ * The sweeper's metrics: namespace POWERTOOLS_METRICS_NAMESPACE (BcAgent), dimensions `service=plan-sweeper`
+ * and, when STAGE is set, `stage`. The function's POWERTOOLS_SERVICE_NAME (its logs) follows the
+ * bc-agent-<path> convention, so the service dimension is set here explicitly.
+ */
+export function sweeperMetrics(): Metrics {
+  const metrics = createMetrics(SWEEPER_SERVICE);
+  metrics.setDefaultDimensions({ service: SWEEPER_SERVICE });
+  return metrics;
 }
