@@ -117,7 +117,7 @@ describe('the plan sweeper', () => {
     const events = forPlan(last.publisher, plan);
     expect(events.filter((e) => e.name === 'task:created')).toEqual([]);
     expect(events.filter((e) => e.name === 'agent:error')).toHaveLength(1);
-    expect(events.filter((e) => e.name === 'task:completed').map((e) => e.detail.status)).toContain('failed');
+    expect(events.filter((e) => e.name === 'task:completed').map((e) => (e.detail as { status: string }).status)).toContain('failed');
   });
 
   it('concurrent sweeps re-dispatch a lost task once', async () => {
