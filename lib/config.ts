@@ -93,6 +93,19 @@ const environmentSchema = z.object({
     asyncRetryAttempts: z.number().int().min(0).max(2),
     maxEventAgeSeconds: z.number().int().min(60).max(86_400),
   }),
+  /**
+   * The plan sweeper (functions/core/sweeper): how often it runs and when a task counts as stalled. A task
+   * `running` with no progress for runningSeconds is taken for lost, so it must exceed any worker's timeout
+   * (checked below).
+   */
+  sweeper: z.object({
+    periodMinutes: positiveInt.max(60),
+    dispatchedSeconds: positiveInt,
+    runningSeconds: positiveInt,
+    settleSeconds: positiveInt,
+    maxRedispatches: positiveInt.max(10),
+    maxPlansPerRun: positiveInt.max(1_000),
+  }),
   sagaStepTimeoutSeconds: positiveInt.max(900),
   mcpServerTimeoutSeconds: positiveInt.max(900),
   retention: z.object({
@@ -166,6 +179,7 @@ function defaults(stage: Stage): EnvironmentConfig {
       validation: worker({ timeoutSeconds: 30, maxConcurrency: 3 * scale, highMaxConcurrency: 2 }),
     },
     consumers: { timeoutSeconds: 30, retryAttempts: 10, asyncRetryAttempts: 2, maxEventAgeSeconds: 3_600 },
+    sweeper: { periodMinutes: 1, dispatchedSeconds: 300, runningSeconds: 900, settleSeconds: 60, maxRedispatches: 2, maxPlansPerRun: 200 },
     sagaStepTimeoutSeconds: 30,
     mcpServerTimeoutSeconds: 60,
     retention: {
@@ -226,6 +240,12 @@ export function configFor(stage: Stage, overrides: ConfigOverrides = {}): Enviro
   }
   if (stage === 'prod' && config.approvals.allowSelfApproval) {
     throw new Error(`Invalid configuration for stage 'prod': approvals.allowSelfApproval must be false in prod`);
+  }
+  const longestWorker = Math.max(...Object.values(config.workers).map((w) => w.timeoutSeconds));
+  if (config.sweeper.runningSeconds < 2 * longestWorker) {
+    throw new Error(
+      `Invalid configuration for stage '${stage}': sweeper.runningSeconds (${config.sweeper.runningSeconds}) must be at least twice the longest worker timeout (${longestWorker} s), or the sweeper fails tasks that are still running`,
+    );
   }
   return config;
 }

@@ -1,7 +1,7 @@
 // One environment of bc-claude-agent (architecture §1): HTTP API → orchestrator → bus → worker lanes and
 // consumers, the purchase-order saga, the MCP server in front of Business Central, the tables, and alarms.
 // Each function gets the environment of docs/internals.md and only the grants its job needs.
-import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, type CfnElement, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -12,6 +12,7 @@ import { EVENT_SOURCE_PREFIX, EventBackbone } from './constructs/event-bus.js';
 import { EventConsumer } from './constructs/event-consumer.js';
 import { HandlerFunction } from './constructs/handler-function.js';
 import { McpServer } from './constructs/mcp-server.js';
+import { acknowledge } from './constructs/nag.js';
 import { Observability } from './constructs/observability.js';
 import { PurchaseOrderSaga } from './constructs/purchase-order-saga.js';
 import { Tables } from './constructs/tables.js';
@@ -38,7 +39,7 @@ export class BcAgentStack extends Stack {
   readonly saga: PurchaseOrderSaga;
   readonly orchestrator: HandlerFunction;
   readonly workers: Record<WorkerType, WorkerQueue>;
-  readonly consumers: { audit: EventConsumer; analytics: EventConsumer; planProgress: EventConsumer; approvalExpiry: EventConsumer };
+  readonly consumers: { audit: EventConsumer; analytics: EventConsumer; planProgress: EventConsumer; approvalExpiry: EventConsumer; planSweeper: EventConsumer };
   readonly api: Api;
   readonly observability: Observability;
 
@@ -231,7 +232,40 @@ export class BcAgentStack extends Stack {
     this.tables.grantApprovalsReadWrite(approvalExpiry.handler);
     bus.grantPutEventsTo(approvalExpiry.handler.function);
     this.saga.stateMachine.grantTaskResponse(approvalExpiry.handler.function);
-    this.consumers = { audit: auditConsumer, analytics, planProgress, approvalExpiry };
+    // Drives plans whose progress stalled (a lost message, a dead worker, a saga that ended unheard) to a final
+    // state; its StuckPlansFound metric counts the plans it had to act on.
+    const planSweeper = new EventConsumer(this, 'PlanSweeper', {
+      config,
+      bus,
+      handlerPath: 'consumers/plan-sweeper',
+      description: `bc-agent ${config.stage}: drives stalled plans to a final state`,
+      schedule: { id: 'Periodic', schedule: events.Schedule.rate(Duration.minutes(config.sweeper.periodMinutes)) },
+      environment: {
+        EVENT_BUS_NAME: bus.eventBusName,
+        STATE_TABLE: state.tableName,
+        IDEMPOTENCY_TABLE: idempotency.tableName,
+        PURCHASE_ORDER_SAGA_ARN: this.saga.stateMachine.stateMachineArn,
+        SWEEP_DISPATCHED_SECONDS: String(config.sweeper.dispatchedSeconds),
+        SWEEP_RUNNING_SECONDS: String(config.sweeper.runningSeconds),
+        SWEEP_SETTLE_SECONDS: String(config.sweeper.settleSeconds),
+        // A single write waits for its approval's TTL; the approval sweep ends it then, this is the backstop.
+        SWEEP_APPROVAL_SECONDS: String(config.approvals.ttlMinutes * 60 + 5 * 60),
+        SWEEP_MAX_REDISPATCHES: String(config.sweeper.maxRedispatches),
+        SWEEP_MAX_PLANS: String(config.sweeper.maxPlansPerRun),
+      },
+    });
+    state.grantReadWriteData(planSweeper.handler.function);
+    idempotency.grantReadWriteData(planSweeper.handler.function);
+    bus.grantPutEventsTo(planSweeper.handler.function);
+    // DescribeExecution of the saga a task started (executions are named after their task, hence `:*`).
+    this.saga.stateMachine.grantExecution(planSweeper.handler.function, 'states:DescribeExecution');
+    const sagaLogicalId = this.getLogicalId(this.saga.stateMachine.node.defaultChild as CfnElement);
+    acknowledge(
+      planSweeper.handler,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${sagaLogicalId}"}]}]}:*]`,
+      'DescribeExecution on the executions of the one purchase-order state machine; execution names are per task.',
+    );
+    this.consumers = { audit: auditConsumer, analytics, planProgress, approvalExpiry, planSweeper };
 
     this.api = new Api(this, 'Api', { config, orchestrator });
 
@@ -247,6 +281,7 @@ export class BcAgentStack extends Stack {
       ['PlanProgressConsumer', planProgress.handler],
       ['ApprovalExpiry', approvalExpiry.handler],
       ['SagaRepair', this.saga.repair.handler],
+      ['PlanSweeper', planSweeper.handler],
     ];
     for (const [name, handler] of functions) this.observability.watchFunction(name, handler.function, name);
     for (const worker of Object.values(this.workers)) {

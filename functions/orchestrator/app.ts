@@ -35,7 +35,7 @@ export function createOrchestrator(deps: OrchestratorDeps): (event: APIGatewayPr
       messagesRoute({ store: deps.store, planner: deps.planner, publisher: deps.publisher, now, ...(deps.metrics ? { metrics: deps.metrics } : {}) }, deps.limits ?? DEFAULT_MESSAGE_LIMITS),
       planRoute(deps.store),
       sessionRoute(deps.store),
-      ...approvalRoutes({ db: deps.db, tableName: deps.approvalsTable, publisher: deps.publisher, now }),
+      ...approvalRoutes({ db: deps.db, tableName: deps.approvalsTable, publisher: deps.publisher, plans: deps.store.plans, now }),
     ],
     deps.logger,
   );

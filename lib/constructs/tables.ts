@@ -1,5 +1,6 @@
 // The DynamoDB tables of docs/internals.md: on demand, encrypted, TTL where records expire, point-in-time
 // recovery and RETAIN where the stage's config asks for it (prod, staging), DESTROY in dev.
+import { Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
@@ -13,7 +14,10 @@ export interface TablesProps {
 const S = dynamodb.AttributeType.STRING;
 
 export class Tables extends Construct {
-  /** Sessions, messages, plans, tasks and stored large results (`pk`, `sk`, TTL `expiresAt`). */
+  /**
+   * Sessions, messages, plans, tasks and stored large results (`pk`, `sk`, TTL `expiresAt`; sparse GSI
+   * `bySweepAt` on `sweepPk`/`sweepAt` holding the live plans for the plan sweeper).
+   */
   readonly state: dynamodb.Table;
   /** Approvals (`pk`, `sk`; GSI `byStatus` on `gsi1pk`/`gsi1sk`; TTL `expiresAt`). */
   readonly approvals: dynamodb.Table;
@@ -40,6 +44,22 @@ export class Tables extends Construct {
       sortKey: { name: 'sk', type: S },
       timeToLiveAttribute: 'expiresAt',
     });
+    // Sparse: only a live plan item carries sweepPk/sweepAt (functions/core/store/keys.ts). Keys and the two
+    // ids only, so each index write stays one small write unit whatever the plan's size.
+    this.state.addGlobalSecondaryIndex({
+      indexName: 'bySweepAt',
+      partitionKey: { name: 'sweepPk', type: S },
+      sortKey: { name: 'sweepAt', type: S },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: ['tenantId', 'planId'],
+    });
+    // Every function granted the state table now also gets <table>/index/* (CDK adds it for a table with an
+    // index): the wildcard stays inside this one table.
+    acknowledge(
+      Stack.of(this),
+      arnWildcardFinding(this.state, '/index/*'),
+      'Grants on the state table include its own indexes (<table>/index/*, the bySweepAt index); no other table.',
+    );
     this.approvals = new dynamodb.Table(this, 'Approvals', {
       ...common,
       partitionKey: { name: 'pk', type: S },

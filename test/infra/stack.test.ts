@@ -67,8 +67,8 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
       // Every queue, DLQs included, is encrypted and TLS-only.
       expect(queue.Properties?.SqsManagedSseEnabled, id).toBe(true);
     }
-    // 4 worker types × 2 lanes × (queue + DLQ) + 5 consumer DLQs (audit, analytics, plan progress, approval expiry, saga repair).
-    expect(Object.keys(queues)).toHaveLength(WORKER_TYPES.length * 2 * 2 + 5);
+    // 4 worker types × 2 lanes × (queue + DLQ) + 6 consumer DLQs (audit, analytics, plan progress, approval expiry, saga repair, plan sweeper).
+    expect(Object.keys(queues)).toHaveLength(WORKER_TYPES.length * 2 * 2 + 6);
     for (const policy of Object.values(resourcesOf(t, 'AWS::SQS::QueuePolicy'))) {
       expect(JSON.stringify(policy.Properties!.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
     }
@@ -120,8 +120,9 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
       const stack = synthesized.stacks[stage];
       const fnId = logicalIdOf(stack, stack.consumers.approvalExpiry.handler.function);
       // (The saga repair sweep has its own minute schedule: test/infra/saga.test.ts.)
-      const scheduled = Object.values(template(stage).findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: 'rate(1 minute)' } }))
-        .filter((rule) => referencedId(rule.Properties.Targets[0].Arn) === fnId);
+      const scheduled = Object.values(template(stage).findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: 'rate(1 minute)' } })).filter(
+        (rule) => rule.Properties.Targets.some((target: any) => referencedId(target.Arn) === fnId),
+      );
       expect(scheduled).toHaveLength(1);
       const [target] = scheduled[0]!.Properties.Targets;
       expect(referencedId(target.Arn)).toBe(fnId);
@@ -225,7 +226,7 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
 
   it('runs every function on nodejs24.x arm64 with X-Ray, its own log group and the common environment', () => {
     const functions = Object.entries(resourcesOf(template(stage), 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(12);
+    expect(functions).toHaveLength(13);
     for (const [id, fn] of functions) {
       const p = fn.Properties!;
       expect(p.Runtime, id).toBe('nodejs24.x');

@@ -7,7 +7,8 @@ import * as z from 'zod';
 import { API_ROUTES } from '../../lib/constructs/api.js';
 import type { HttpResponse } from '../../functions/core/http/index.js';
 import { createLogger } from '../../functions/core/observability/index.js';
-import { createStateStore } from '../../functions/core/store/index.js';
+import { createApprovalService } from '../../functions/core/approvals/index.js';
+import { createStateStore, type StateStore } from '../../functions/core/store/index.js';
 import { createOrchestrator } from '../../functions/orchestrator/app.js';
 import { recordingBus } from '../approvals/support.js';
 import { startDynamo, type TestDynamo } from '../support/dynamo.js';
@@ -57,6 +58,7 @@ describe('the OpenAPI document', () => {
 
 describe('answers of the orchestrator against the document', () => {
   let dynamo: TestDynamo;
+  let store: StateStore;
   let handle: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
   const logger = createLogger('openapi-test');
   logger.setLogLevel('SILENT');
@@ -65,8 +67,9 @@ describe('answers of the orchestrator against the document', () => {
 
   beforeAll(async () => {
     dynamo = await startDynamo();
+    store = createStateStore({ tableName: dynamo.tables.STATE_TABLE, db: dynamo.doc });
     handle = createOrchestrator({
-      store: createStateStore({ tableName: dynamo.tables.STATE_TABLE, db: dynamo.doc }),
+      store,
       planner: scriptedPlanner,
       publisher: recordingBus(),
       logger,
@@ -102,6 +105,17 @@ describe('answers of the orchestrator against the document', () => {
     const decide = '/v1/approvals/{approvalId}';
     expect((await call('POST', '/v1/approvals/ap-none', decide, { claims: approver, body: JSON.stringify({ decision: 'grant' }) })).statusCode).toBe(404);
     await call('POST', '/v1/approvals/ap-none', decide, { claims: approver, body: JSON.stringify({ decision: 'maybe' }) });
+    // An approval whose plan has ended: 409 ApprovalWaiterGone, as documented.
+    const approvals = createApprovalService({ publisher: recordingBus(), db: dynamo.doc, tableName: dynamo.tables.APPROVALS_TABLE });
+    const plan = (await store.plans.getPlan('contoso', planId))!;
+    const { approvalId } = await approvals.request({
+      tenantId: 'contoso', sessionId: 's1', planId, taskId: plan.tasks[0]!.id, correlationId: plan.correlationId, requestedBy: 'alice',
+      operation: { tool: 'bc_create_entity', arguments: { entity: 'customers', data: { displayName: 'X' } } }, summary: 'Create a customer',
+    });
+    await store.plans.transitionPlan('contoso', planId, 'cancelled');
+    const gone = await call('POST', `/v1/approvals/${approvalId}`, decide, { claims: approver, body: JSON.stringify({ decision: 'grant' }) });
+    expect(gone.statusCode).toBe(409);
+    expect(jsonBody(gone)).toMatchObject({ error: { code: 'ApprovalWaiterGone', message: expect.stringMatching(/has ended \(cancelled\)/) } });
     expect((await call('GET', '/v1/health', '/v1/health', { claims: null })).statusCode).toBe(200);
   });
 });

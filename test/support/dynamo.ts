@@ -36,7 +36,25 @@ const hashOnly = (TableName: string, key: string): CreateTableCommandInput => ({
 
 /** The tables as docs/internals.md defines them. */
 export const TABLE_DEFINITIONS: CreateTableCommandInput[] = [
-  pkSk(TEST_TABLES.STATE_TABLE),
+  {
+    ...pkSk(TEST_TABLES.STATE_TABLE),
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+      { AttributeName: 'sweepPk', AttributeType: 'S' },
+      { AttributeName: 'sweepAt', AttributeType: 'S' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: 'bySweepAt',
+        KeySchema: [
+          { AttributeName: 'sweepPk', KeyType: 'HASH' },
+          { AttributeName: 'sweepAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['tenantId', 'planId'] },
+      },
+    ],
+  },
   {
     ...pkSk(TEST_TABLES.APPROVALS_TABLE),
     AttributeDefinitions: [

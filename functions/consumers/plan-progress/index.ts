@@ -1,14 +1,13 @@
 // The plan-progress consumer (EventBridge target): task results, level dispatch, plan status and answer.
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { isEventName, parseEventDetail, publisherFromEnv } from '../../core/events/index.js';
-import { claudeWriterFromEnv, createOnce, handlePlanEvent, type ProgressResult } from '../../core/execution/index.js';
+import { claudeWriterFromEnv, createOnce, handlePlanEvent, PROGRESS_ONCE, type ProgressResult } from '../../core/execution/index.js';
 import { createLogger, resetCorrelation, setCorrelation } from '../../core/observability/index.js';
 import { createDocumentClient, requireEnv, stateStoreFromEnv } from '../../core/store/index.js';
 
 const logger = createLogger();
-/** A level's dispatch is remembered for as long as a duplicate completion event could still arrive. */
-const DISPATCH_ONCE_SECONDS = 24 * 60 * 60;
-const once = createOnce({ tableName: requireEnv('IDEMPOTENCY_TABLE'), keyPrefix: 'bc-agent-dispatch', expiresAfterSeconds: DISPATCH_ONCE_SECONDS });
+// A level's dispatch is remembered for as long as a duplicate completion event could still arrive.
+const once = createOnce({ tableName: requireEnv('IDEMPOTENCY_TABLE'), ...PROGRESS_ONCE });
 const writer = claudeWriterFromEnv();
 const deps = {
   store: stateStoreFromEnv(createDocumentClient()),

@@ -8,7 +8,7 @@ import { createDocumentClient, requireEnv } from '../store/index.js';
 import { ApprovalService } from './service.js';
 import { approvalSettingsFromEnv, type ApprovalSettings } from './settings.js';
 import { ApprovalStore } from './store.js';
-import { stepFunctionsWaiter, type SagaWaiter } from './waiters.js';
+import { stepFunctionsWaiter, type SagaWaiter, type WaiterCheck } from './waiters.js';
 
 export * from './operation.js';
 export * from './settings.js';
@@ -28,6 +28,8 @@ export interface ApprovalServiceOptions {
   /** Step Functions (the saga's task tokens); a client from the environment when absent. */
   sfn?: SFNClient;
   saga?: SagaWaiter;
+  /** Whether the write an approval releases can still run (planWaiterCheck over the state store). */
+  waiting?: WaiterCheck;
   now?: () => Date;
 }
 
@@ -39,6 +41,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     publisher: options.publisher,
     settings: options.settings ?? approvalSettingsFromEnv(),
     saga: options.saga ?? stepFunctionsWaiter(options.sfn),
+    ...(options.waiting ? { waiting: options.waiting } : {}),
     now,
   });
 }

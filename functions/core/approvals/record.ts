@@ -56,6 +56,11 @@ export interface ApprovalRecord {
   toldAt?: string;
   /** The rule that approved it without a person. */
   autoApprovedBy?: string;
+  /**
+   * Why it was closed without effect: what it would release can no longer run (the plan or task ended, or the
+   * saga no longer waits on its token). A closed approval is `expired` and takes no decision.
+   */
+  closedReason?: string;
   /** A waiting Step Functions execution (.waitForTaskToken) resumes on this. Never shown or logged. */
   taskToken?: string;
 }
@@ -98,6 +103,8 @@ export interface ApprovalView {
   decidedBy?: string;
   decidedAt?: string;
   reason?: string;
+  /** Set when the approval was closed because what it would release can no longer run. */
+  closedReason?: string;
 }
 
 export function toView(record: ApprovalRecord, now: Date): ApprovalView {
@@ -114,6 +121,7 @@ export function toView(record: ApprovalRecord, now: Date): ApprovalView {
     ...(record.decidedBy ? { decidedBy: record.decidedBy } : {}),
     ...(record.decidedAt ? { decidedAt: record.decidedAt } : {}),
     ...(record.reason ? { reason: record.reason } : {}),
+    ...(record.closedReason ? { closedReason: record.closedReason } : {}),
   };
 }
 

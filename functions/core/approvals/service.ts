@@ -17,7 +17,7 @@ import {
 } from './record.js';
 import { autoApprovalRule, type ApprovalSettings } from './settings.js';
 import type { ApprovalStore } from './store.js';
-import { APPROVAL_NOT_GRANTED, notGrantedCause, sagaApprovalOutput, type SagaWaiter } from './waiters.js';
+import { APPROVAL_NOT_GRANTED, notGrantedCause, sagaApprovalOutput, type SagaWaiter, type WaiterCheck } from './waiters.js';
 
 export const APPROVER_ROLE = 'approver';
 /** Who decided an auto-approved operation. */
@@ -27,9 +27,9 @@ const ANNOUNCE_GRACE_MS = 60_000;
 /** At most this many approvals in one list. */
 export const MAX_LISTED = 100;
 
-export type ApprovalErrorKind = 'not_found' | 'forbidden' | 'conflict' | 'expired';
+export type ApprovalErrorKind = 'not_found' | 'forbidden' | 'conflict' | 'expired' | 'waiter_gone';
 
-/** A refusal the caller can act on; the HTTP route maps the kind to 404 / 403 / 409. */
+/** A refusal the caller can act on; the HTTP route maps the kind to 404 / 403 / 409 (waiter_gone: its own code). */
 export class ApprovalError extends Error {
   override readonly name = 'ApprovalError';
   constructor(
@@ -79,8 +79,13 @@ export interface ApprovalServiceDeps {
   settings: ApprovalSettings;
   /** Resumes waiting sagas. */
   saga: SagaWaiter;
+  /** Whether the write an approval would release can still run (the plan store); unchecked when absent. */
+  waiting?: WaiterCheck;
   now?: () => Date;
 }
+
+/** The saga's token was not heard: its execution ended or stopped waiting. */
+const SAGA_GONE = 'the purchase-order saga no longer waits for this approval (its execution ended or its wait timed out)';
 
 export class ApprovalService {
   private readonly now: () => Date;
@@ -205,6 +210,7 @@ export class ApprovalService {
     const target: DecidedStatus = decision === 'grant' ? 'granted' : 'denied';
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = this.now();
+      if (record.closedReason) throw this.gone(record);
       if (record.status === target) {
         await this.tellWaiters(record);
         return toView(record, now);
@@ -214,13 +220,23 @@ export class ApprovalService {
         throw new ApprovalError('expired', `approval ${approvalId} expired without a decision`);
       }
       if (record.status !== 'pending') throw new ApprovalError('conflict', `approval ${approvalId} is already ${record.status}`);
+      // Nobody waits any more (the plan or task ended, e.g. failed by the plan sweeper): close it, decide nothing.
+      const gone = await this.deps.waiting?.(record);
+      if (gone) {
+        const closed = await this.deps.store.close(record, 'pending', gone, now);
+        if (closed) throw this.gone(closed);
+        record = await this.deps.store.get(caller.tenantId, approvalId);
+        if (!record) throw new ApprovalError('not_found', `no approval ${approvalId}`);
+        continue;
+      }
       const decided = await this.deps.store.decide(
         record,
         { status: target, decidedBy: caller.sub, decidedAt: now.toISOString(), decisionEventId: randomUUID(), ...(reason ? { reason } : {}) },
         now,
       );
       if (decided) {
-        await this.tellWaiters(decided);
+        // The saga's token was not heard: "granted" would be for nothing; tellWaiters closed the approval.
+        if (!(await this.tellWaiters(decided))) throw this.gone({ ...decided, closedReason: SAGA_GONE });
         return toView(decided, now);
       }
       // Decided or expired by someone else meanwhile: look again.
@@ -273,16 +289,31 @@ export class ApprovalService {
 
   /**
    * Resumes a waiting saga and announces the decision (approval:granted resumes a single write through the
-   * write queue; approval:denied / expired end it through plan progress). Safe to repeat.
+   * write queue; approval:denied / expired end it through plan progress). Safe to repeat. False when a grant's
+   * saga no longer waits on its token: then nothing is announced and the approval is closed.
    */
-  private async tellWaiters(record: ApprovalRecord): Promise<void> {
-    if (record.status === 'pending') return;
+  private async tellWaiters(record: ApprovalRecord): Promise<boolean> {
+    if (record.status === 'pending' || record.closedReason) return true;
     if (record.taskToken) {
-      if (record.status === 'granted') await this.deps.saga.succeed(record.taskToken, sagaApprovalOutput(record));
-      else await this.deps.saga.fail(record.taskToken, APPROVAL_NOT_GRANTED, notGrantedCause(record));
+      if (record.status === 'granted') {
+        // A first grant nobody hears is not announced: the approval is closed instead (a repeat tell of an
+        // answered token is not heard either, and is simply done).
+        const heard = await this.deps.saga.succeed(record.taskToken, sagaApprovalOutput(record));
+        if (heard === false && !record.toldAt) {
+          await this.deps.store.close(record, 'granted', SAGA_GONE, this.now());
+          return false;
+        }
+      } else {
+        await this.deps.saga.fail(record.taskToken, APPROVAL_NOT_GRANTED, notGrantedCause(record));
+      }
     }
     await this.deps.publisher.publish([decisionEvent(record)]);
     if (!record.toldAt) await this.deps.store.markTold(record, this.now());
+    return true;
+  }
+
+  private gone(record: ApprovalRecord): ApprovalError {
+    return new ApprovalError('waiter_gone', `approval ${record.approvalId} can no longer take effect: ${record.closedReason ?? 'nothing waits for it'}; it was closed and nothing was written`);
   }
 
   private outcome(record: ApprovalRecord): ApprovalOutcome {

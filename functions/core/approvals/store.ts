@@ -120,6 +120,39 @@ export class ApprovalStore {
     }
   }
 
+  /**
+   * Closes an approval whose waiter is gone (it is `from`, pending or just granted): it becomes `expired` with
+   * `closedReason`, and counts as told (there is nothing to tell). The updated record, or undefined if it
+   * changed meanwhile.
+   */
+  async close(record: ApprovalRecord, from: 'pending' | 'granted', reason: string, now: Date): Promise<ApprovalRecord | undefined> {
+    const at = now.toISOString();
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: approvalKey(record.tenantId, record.approvalId),
+          UpdateExpression: 'SET #status = :expired, gsi1pk = :gsi1pk, closedReason = :reason, decidedAt = if_not_exists(decidedAt, :at), decidedBy = if_not_exists(decidedBy, :by), toldAt = :at',
+          ConditionExpression: '#status = :from',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':expired': 'expired',
+            ':gsi1pk': approvalStatusKey(record.tenantId, 'expired'),
+            ':reason': reason,
+            ':at': at,
+            ':by': 'system:waiter-gone',
+            ':from': from,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? fromItem(Attributes) : undefined;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
   /** A retried saga step waits on a new task token: it replaces the old one while the approval is pending. */
   async replaceTaskToken(record: ApprovalRecord, taskToken: string): Promise<boolean> {
     try {

@@ -41,10 +41,18 @@ export interface PlanProgressDeps {
   now?: () => Date;
 }
 
+/**
+ * The Once of plan progress (level dispatch and the plan's end announcement): every component that advances
+ * a plan (the plan-progress consumer, the plan sweeper) must use these, so a level or an end is announced once.
+ */
+export const PROGRESS_ONCE = { keyPrefix: 'bc-agent-dispatch', expiresAfterSeconds: 24 * 60 * 60 } as const;
+
+/** The tool of a purchase-order saga task (the saga, not the worker, finishes it). */
+export const SAGA_TOOL = 'saga_purchase_order';
+
 const isTerminal = (status: TaskStatus) => TERMINAL_TASK_STATUSES.includes(status);
 /** Statuses whose task:created may still be owed. */
 const UNANNOUNCED: readonly TaskStatus[] = ['pending', 'dispatched'];
-const SAGA_TOOL = 'saga_purchase_order';
 
 /** Plan-level events carry no task id. */
 function planContext(cause: EventDetail): EventContext {
@@ -220,12 +228,21 @@ export async function advance(deps: PlanProgressDeps, initial: StoredPlan, conte
  * earlier run of this same level's Once moved them) are announced again. Returns the task:created count.
  */
 export async function dispatchLevel(deps: PlanProgressDeps, plan: StoredPlan, level: number, context: EventContext): Promise<number> {
+  return dispatchTasks(deps, plan, plan.levels[level] ?? [], context);
+}
+
+/**
+ * Dispatches the named tasks of one level as dispatchLevel does (the plan sweeper re-announces a lost
+ * task:created through here): pending ones are resolved and moved to dispatched, dispatched ones announced
+ * again. Returns the task:created count.
+ */
+export async function dispatchTasks(deps: PlanProgressDeps, plan: StoredPlan, taskIds: readonly string[], context: EventContext): Promise<number> {
   const byId = new Map(plan.tasks.map((t) => [t.id, t]));
   const events: DomainEvent[] = [];
   const update = (task: StoredTask, to: 'cancelled' | 'failed', reason: string) =>
     events.push(createEvent('task:updated', { status: to, previousStatus: 'pending', reason }, { ...context, taskId: task.id }));
 
-  for (const id of plan.levels[level] ?? []) {
+  for (const id of taskIds) {
     const task = byId.get(id)!;
     if (task.status !== 'pending' && task.status !== 'dispatched') continue;
     const blocker = task.dependsOn.map((d) => byId.get(d)!).find((d) => d.status !== 'succeeded');
@@ -311,6 +328,8 @@ async function announceOnce(deps: PlanProgressDeps, plan: StoredPlan, announce: 
     if (error instanceof AlreadyRunningError) return; // a concurrent handler is announcing it
     throw error;
   }
+  // Announced: the plan sweeper need not look at it again (until then the sweep index keeps it).
+  await deps.store.plans.leaveSweep(plan.tenantId, plan.planId);
 }
 
 async function finishPlan(deps: PlanProgressDeps, initial: StoredPlan, context: EventContext): Promise<void> {

@@ -7,7 +7,8 @@ import { SessionStore } from './sessions.js';
 import type { PlanWithResults, SessionView, TaskWithResult } from './types.js';
 
 export * from './types.js';
-export { PlanStore, PlanConflictError, MAX_TASKS_PER_PLAN, type TaskTransitionOptions, type PlanTransitionOptions } from './plans.js';
+export { PlanStore, PlanConflictError, MAX_TASKS_PER_PLAN, FIRST_SWEEP_SECONDS, type TaskTransitionOptions, type PlanTransitionOptions, type SweepEntry } from './plans.js';
+export { SWEEP_INDEX, SWEEP_SHARDS } from './keys.js';
 export { SessionStore } from './sessions.js';
 export { ResultStore, ResultNotFoundError, formatResultRef, parseResultRef, type ResultRef } from './results.js';
 export { createDocumentClient, isConditionalCheckFailed, requireEnv, expiresAt } from './client.js';

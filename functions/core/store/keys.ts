@@ -6,6 +6,11 @@
 //   TENANT#<t>#PLAN#<p>     PLAN                           the plan with its tasks (one item: atomic)
 //                           RESULT#<taskId>#<nonce>        a stored result's header (written last)
 //                           RESULT#<taskId>#<nonce>#<n>    its chunks
+//
+// Index `bySweepAt` (sparse, on the PLAN item only while the plan is not final):
+//   sweepPk SWEEP#<0..SWEEP_SHARDS-1>   sweepAt <ISO time the plan sweeper should look at it next>
+// A plan gets both when created and loses both when it ends (same writes, no extra call), so the index holds
+// only live plans; the shard spreads the index's writes over several partitions.
 
 const SAFE = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -29,4 +34,15 @@ export const resultChunkSk = (taskId: string, nonce: string, index: number) =>
 
 export function isSafeId(value: unknown): value is string {
   return typeof value === 'string' && SAFE.test(value);
+}
+
+export const SWEEP_INDEX = 'bySweepAt';
+export const SWEEP_SHARDS = 4;
+export const sweepPk = (shard: number) => `SWEEP#${shard}`;
+
+/** The index shard of a plan: a stable hash of its key, so a plan always lives in one shard. */
+export function sweepShardOf(tenantId: string, planId: string): number {
+  let hash = 0;
+  for (const char of `${tenantId}/${planId}`) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return hash % SWEEP_SHARDS;
 }

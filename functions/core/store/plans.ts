@@ -1,9 +1,9 @@
 // Plans and their tasks. A plan and its tasks are one item, so writing them is atomic by construction (one
 // conditional put) and every task transition is a conditional update of that item — no transaction needed,
 // which also keeps the code identical on DynamoDB and on the local endpoint.
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, paginateQuery, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { expiresAt, isConditionalCheckFailed } from './client.js';
-import { PLAN_SK, planPk } from './keys.js';
+import { PLAN_SK, planPk, SWEEP_INDEX, SWEEP_SHARDS, sweepPk, sweepShardOf } from './keys.js';
 import {
   PLAN_TRANSITIONS_FROM,
   TASK_TRANSITIONS_FROM,
@@ -28,6 +28,19 @@ interface PlanItem extends Omit<StoredPlan, 'tasks'> {
   tasks: Record<string, StoredTask>;
   taskOrder: string[];
   expiresAt: number;
+  /** Index bySweepAt (keys.ts): present only while the plan is not final. */
+  sweepPk?: string;
+  sweepAt?: string;
+}
+
+/** A newly created plan is first looked at by the plan sweeper this long after its creation. */
+export const FIRST_SWEEP_SECONDS = 60;
+
+/** A live plan as the sweep index lists it. */
+export interface SweepEntry {
+  tenantId: string;
+  planId: string;
+  sweepAt: string;
 }
 
 export class PlanConflictError extends Error {
@@ -40,6 +53,8 @@ export interface TaskTransitionOptions {
   resultRef?: string;
   error?: ErrorInfo;
   attempt?: number;
+  /** Only if the task's updatedAt is still this (it made no progress since the caller read it). */
+  unchangedSince?: string;
   now?: Date;
 }
 
@@ -51,7 +66,7 @@ export interface PlanTransitionOptions {
 }
 
 function toPlan(item: PlanItem): StoredPlan {
-  const { pk: _pk, sk: _sk, tasks, taskOrder, expiresAt: _ttl, ...plan } = item;
+  const { pk: _pk, sk: _sk, tasks, taskOrder, expiresAt: _ttl, sweepPk: _sweepPk, sweepAt: _sweepAt, ...plan } = item;
   return { ...plan, tasks: taskOrder.map((id) => tasks[id]!).filter(Boolean) };
 }
 
@@ -60,6 +75,7 @@ class UpdateBuilder {
   readonly names: Record<string, string> = {};
   readonly values: Record<string, unknown> = {};
   private readonly sets: string[] = [];
+  private readonly removes: string[] = [];
   private n = 0;
 
   name(attribute: string): string {
@@ -76,11 +92,21 @@ class UpdateBuilder {
     const v = this.value(value);
     this.sets.push(ifNotExists ? `${path} = if_not_exists(${path}, ${v})` : `${path} = ${v}`);
   }
+  add(path: string, value: number): void {
+    const v = this.value(value);
+    const zero = this.value(0);
+    this.sets.push(`${path} = if_not_exists(${path}, ${zero}) + ${v}`);
+  }
+  remove(path: string): void {
+    this.removes.push(path);
+  }
   in(path: string, options: readonly string[]): string {
     return `${path} IN (${options.map((o) => this.value(o)).join(', ')})`;
   }
   expression(): string {
-    return `SET ${this.sets.join(', ')}`;
+    const set = this.sets.length > 0 ? `SET ${this.sets.join(', ')}` : '';
+    const remove = this.removes.length > 0 ? `REMOVE ${this.removes.join(', ')}` : '';
+    return [set, remove].filter(Boolean).join(' ');
   }
 }
 
@@ -112,6 +138,10 @@ export class PlanStore {
       createdAt: at,
       updatedAt: at,
       expiresAt: expiresAt(now, this.retentionDays),
+      // Into the sweep index at once: a plan whose orchestrator dies right after this put is still found.
+      ...(TERMINAL_PLAN_STATUSES.includes(plan.status)
+        ? {}
+        : { sweepPk: sweepPk(sweepShardOf(tenantId, plan.planId)), sweepAt: new Date(now.getTime() + FIRST_SWEEP_SECONDS * 1000).toISOString() }),
     };
     try {
       await this.db.send(
@@ -183,7 +213,8 @@ export class PlanStore {
     if (options.resultRef !== undefined) u.set(`${task}.${u.name('resultRef')}`, options.resultRef);
     if (options.error !== undefined) u.set(`${task}.${u.name('error')}`, options.error);
     if (options.attempt !== undefined) u.set(`${task}.${u.name('attempt')}`, options.attempt);
-    const condition = u.in(status, from);
+    let condition = u.in(status, from);
+    if (options.unchangedSince !== undefined) condition += ` AND ${task}.${u.name('updatedAt')} = ${u.value(options.unchangedSince)}`;
     return this.update(tenantId, planId, u, condition);
   }
 
@@ -201,13 +232,81 @@ export class PlanStore {
     u.set(status, to);
     const at = (options.now ?? new Date()).toISOString();
     u.set(u.name('updatedAt'), at);
-    if (TERMINAL_PLAN_STATUSES.includes(to)) u.set(u.name('endedAt'), at, true);
+    if (TERMINAL_PLAN_STATUSES.includes(to)) {
+      u.set(u.name('endedAt'), at, true);
+      // An ended plan stays in the sweep index until its end is announced (leaveSweep): if the announcement
+      // is lost (a crash right after this write), the sweeper finds the plan and makes it good.
+      u.set(u.name('sweepAt'), new Date(Date.parse(at) + FIRST_SWEEP_SECONDS * 1000).toISOString());
+    }
     if (options.response !== undefined) u.set(u.name('response'), options.response);
     if (options.error !== undefined) u.set(u.name('error'), options.error);
     return this.update(tenantId, planId, u, u.in(status, from));
   }
 
-  private async update(tenantId: string, planId: string, u: UpdateBuilder, condition: string): Promise<Transition<StoredPlan>> {
+  /**
+   * Live plans the sweeper should look at by `now` (sweepAt ≤ now), oldest first, one Query per shard and
+   * page of the sparse index bySweepAt; at most `limit`.
+   */
+  async dueForSweep(now: Date, limit: number): Promise<SweepEntry[]> {
+    const due: SweepEntry[] = [];
+    for (let shard = 0; shard < SWEEP_SHARDS && due.length < limit; shard++) {
+      const pages = paginateQuery(
+        { client: this.db, pageSize: Math.min(limit, 100) },
+        {
+          TableName: this.tableName,
+          IndexName: SWEEP_INDEX,
+          KeyConditionExpression: 'sweepPk = :pk AND sweepAt <= :now',
+          ExpressionAttributeValues: { ':pk': sweepPk(shard), ':now': now.toISOString() },
+        },
+      );
+      for await (const page of pages) {
+        for (const item of page.Items ?? []) {
+          due.push({ tenantId: item.tenantId as string, planId: item.planId as string, sweepAt: item.sweepAt as string });
+          if (due.length >= limit) break;
+        }
+        if (due.length >= limit) break;
+      }
+    }
+    return due;
+  }
+
+  /**
+   * Sets when the sweeper looks at a live plan next. Conditional on the plan still being live and in the
+   * index, so it never puts an ended plan back; returns false when it was not.
+   */
+  async scheduleSweep(tenantId: string, planId: string, at: Date): Promise<boolean> {
+    const u = new UpdateBuilder();
+    u.set(u.name('sweepAt'), at.toISOString());
+    const condition = `attribute_exists(${u.name('sweepPk')}) AND NOT (${u.in(u.name('status'), TERMINAL_PLAN_STATUSES)})`;
+    return (await this.update(tenantId, planId, u, condition, 'NONE')).transitioned;
+  }
+
+  /** Takes an ended (and announced) plan out of the sweep index; a no-op if it is not there. */
+  async leaveSweep(tenantId: string, planId: string): Promise<void> {
+    const u = new UpdateBuilder();
+    u.remove(u.name('sweepPk'));
+    u.remove(u.name('sweepAt'));
+    const condition = `attribute_exists(${u.name('sweepPk')}) AND ${u.in(u.name('status'), TERMINAL_PLAN_STATUSES)}`;
+    await this.update(tenantId, planId, u, condition, 'NONE');
+  }
+
+  /**
+   * Puts a task that is still as the sweeper saw it (same status and updatedAt) back to `dispatched`, counts
+   * the re-dispatch and restarts its clock. Of concurrent sweepers exactly one wins (`transitioned`).
+   */
+  async markRedispatched(tenantId: string, planId: string, task: Pick<StoredTask, 'id' | 'status' | 'updatedAt'>, now = new Date()): Promise<Transition<StoredPlan>> {
+    const u = new UpdateBuilder();
+    const path = `${u.name('tasks')}.${u.name(task.id)}`;
+    const at = now.toISOString();
+    u.set(`${path}.${u.name('status')}`, 'dispatched');
+    u.add(`${path}.${u.name('redispatches')}`, 1);
+    u.set(`${path}.${u.name('updatedAt')}`, at);
+    u.set(u.name('updatedAt'), at);
+    const condition = `${path}.${u.name('status')} = ${u.value(task.status)} AND ${path}.${u.name('updatedAt')} = ${u.value(task.updatedAt)}`;
+    return this.update(tenantId, planId, u, condition);
+  }
+
+  private async update(tenantId: string, planId: string, u: UpdateBuilder, condition: string, returnValues: 'ALL_NEW' | 'NONE' = 'ALL_NEW'): Promise<Transition<StoredPlan>> {
     try {
       const out = await this.db.send(
         new UpdateCommand({
@@ -217,10 +316,10 @@ export class PlanStore {
           ConditionExpression: `attribute_exists(pk) AND ${condition}`,
           ExpressionAttributeNames: u.names,
           ExpressionAttributeValues: u.values,
-          ReturnValues: 'ALL_NEW',
+          ReturnValues: returnValues,
         }),
       );
-      return { transitioned: true, record: toPlan(out.Attributes as PlanItem) };
+      return { transitioned: true, ...(out.Attributes ? { record: toPlan(out.Attributes as PlanItem) } : {}) };
     } catch (error) {
       if (isConditionalCheckFailed(error)) return { transitioned: false };
       throw error;

@@ -67,6 +67,8 @@ export interface StoredTask extends NewTask {
   error?: ErrorInfo;
   startedAt?: string;
   completedAt?: string;
+  /** How often the plan sweeper re-announced it (a task:created lost with its queue message). */
+  redispatches?: number;
 }
 
 export interface NewPlan {

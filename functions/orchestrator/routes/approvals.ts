@@ -8,11 +8,13 @@ import {
   createApprovalService,
   type ApprovalService,
   type ApprovalSettings,
+  planWaiterCheck,
   type SagaWaiter,
 } from '../../core/approvals/index.js';
 import type { EventPublisher } from '../../core/events/index.js';
-import { conflict, forbidden, json, notFound, parseJsonBody, pathId, readCaller, validate, type Route } from '../../core/http/index.js';
+import { conflict, forbidden, HttpError, json, notFound, parseJsonBody, pathId, readCaller, validate, type Route } from '../../core/http/index.js';
 import { setCorrelation } from '../../core/observability/index.js';
+import type { StateStore } from '../../core/store/index.js';
 
 
 export interface ApprovalDeps {
@@ -23,6 +25,8 @@ export interface ApprovalDeps {
   settings?: ApprovalSettings;
   /** Step Functions when absent. */
   saga?: SagaWaiter;
+  /** The plans: a decision whose plan or task has ended is refused (409 ApprovalWaiterGone) and closes it. */
+  plans?: Pick<StateStore['plans'], 'getPlan'>;
   now?: () => Date;
 }
 
@@ -40,6 +44,9 @@ function toHttpError(error: ApprovalError) {
       return notFound(error.message);
     case 'forbidden':
       return forbidden(error.message);
+    case 'waiter_gone':
+      // Nothing waits for this decision any more (the plan or task ended, the saga stopped waiting): it was closed.
+      return new HttpError(409, 'ApprovalWaiterGone', error.message);
     default:
       // A decided and an expired approval alike: the decision can no longer be made (the message says which).
       return conflict(error.message);
@@ -57,6 +64,7 @@ export function approvalRoutes(deps: ApprovalDeps): Route[] {
       publisher: deps.publisher,
       ...(deps.settings ? { settings: deps.settings } : {}),
       ...(deps.saga ? { saga: deps.saga } : {}),
+      ...(deps.plans ? { waiting: planWaiterCheck(deps.plans) } : {}),
       ...(deps.now ? { now: deps.now } : {}),
     }));
 

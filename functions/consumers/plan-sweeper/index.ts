@@ -1,0 +1,33 @@
+// Scheduled sweep (EventBridge schedule, every minute): drives every plan whose progress stalled to a final
+// state (functions/core/sweeper) and emits StuckPlansFound, the number of plans it had to act on.
+import type { Context } from 'aws-lambda';
+import { publisherFromEnv } from '../../core/events/index.js';
+import { claudeWriterFromEnv, createOnce, PROGRESS_ONCE, sagaExecutionLookup } from '../../core/execution/index.js';
+import { createLogger } from '../../core/observability/index.js';
+import { createDocumentClient, requireEnv, stateStoreFromEnv } from '../../core/store/index.js';
+import { sweeperMetrics, sweepPlans, sweeperSettingsFromEnv, type SweepReport } from '../../core/sweeper/index.js';
+
+const logger = createLogger('plan-sweeper');
+const metrics = sweeperMetrics();
+// The same Once as plan progress: a level or a plan's end is announced once, whoever gets there first.
+const once = createOnce({ tableName: requireEnv('IDEMPOTENCY_TABLE'), ...PROGRESS_ONCE });
+const writer = claudeWriterFromEnv();
+const sagaArn = process.env.PURCHASE_ORDER_SAGA_ARN?.trim();
+const deps = {
+  store: stateStoreFromEnv(createDocumentClient()),
+  publisher: publisherFromEnv('plan-sweeper'),
+  logger,
+  once,
+  metrics,
+  settings: sweeperSettingsFromEnv(),
+  ...(sagaArn ? { sagas: sagaExecutionLookup(sagaArn) } : {}),
+  ...(writer ? { writer } : {}),
+};
+
+export async function handler(_event: unknown, context: Context): Promise<Pick<SweepReport, 'examined' | 'stuck'>> {
+  once.registerLambdaContext(context);
+  const started = Date.now();
+  const report = await sweepPlans(deps);
+  logger.info('plan sweep', { examined: report.examined, stuck: report.stuck, durationMs: Date.now() - started });
+  return { examined: report.examined, stuck: report.stuck };
+}

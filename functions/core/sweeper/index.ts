@@ -1,0 +1,38 @@
+// The plan sweeper (issue 9): no plan stays non-final. decide.ts holds the rules, sweep.ts applies them.
+import { positiveIntEnv, type Env } from '../env.js';
+import { createMetrics, type Metrics } from '../observability/index.js';
+import { DEFAULT_SWEEPER_SETTINGS, type SweeperSettings } from './decide.js';
+
+export * from './decide.js';
+export * from './sweep.js';
+
+/**
+ * SWEEP_DISPATCHED_SECONDS, SWEEP_RUNNING_SECONDS, SWEEP_SETTLE_SECONDS, SWEEP_APPROVAL_SECONDS,
+ * SWEEP_MAX_REDISPATCHES, SWEEP_MAX_PLANS (lib/config.ts `sweeper`); defaults when unset, a bad value fails
+ * the cold start naming it.
+ */
+export function sweeperSettingsFromEnv(env: Env = process.env): SweeperSettings {
+  const d = DEFAULT_SWEEPER_SETTINGS;
+  return {
+    dispatchedSeconds: positiveIntEnv(env, 'SWEEP_DISPATCHED_SECONDS', d.dispatchedSeconds),
+    runningSeconds: positiveIntEnv(env, 'SWEEP_RUNNING_SECONDS', d.runningSeconds),
+    settleSeconds: positiveIntEnv(env, 'SWEEP_SETTLE_SECONDS', d.settleSeconds),
+    approvalSeconds: positiveIntEnv(env, 'SWEEP_APPROVAL_SECONDS', d.approvalSeconds),
+    maxRedispatches: positiveIntEnv(env, 'SWEEP_MAX_REDISPATCHES', d.maxRedispatches),
+    maxPlansPerRun: positiveIntEnv(env, 'SWEEP_MAX_PLANS', d.maxPlansPerRun),
+  };
+}
+
+/** The service dimension of StuckPlansFound (the alarm names it). */
+export const SWEEPER_SERVICE = 'plan-sweeper';
+
+/**
+ * The sweeper's metrics: namespace POWERTOOLS_METRICS_NAMESPACE (BcAgent), dimensions `service=plan-sweeper`
+ * and, when STAGE is set, `stage`. The function's POWERTOOLS_SERVICE_NAME (its logs) follows the
+ * bc-agent-<path> convention, so the service dimension is set here explicitly.
+ */
+export function sweeperMetrics(): Metrics {
+  const metrics = createMetrics(SWEEPER_SERVICE);
+  metrics.setDefaultDimensions({ service: SWEEPER_SERVICE });
+  return metrics;
+}
