@@ -293,6 +293,8 @@ export class BcAgentStack extends Stack {
       this.observability.watchDeadLetterQueue(name, consumer.deadLetterQueue, `the ${name} consumer`);
     }
     this.observability.watchStateMachine('PurchaseOrderSaga', this.saga.stateMachine, 'the purchase-order saga');
+    // Breaker, compensation and stuck-plan alarms, the DLQs nobody named above, and the stage's dashboard.
+    this.observability.watchOperations({ analytics: analytics.handler.function, stateMachine: this.saga.stateMachine });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'HTTP API base URL (routes under /v1)' });
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });

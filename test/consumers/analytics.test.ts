@@ -2,6 +2,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEvent, type EventContext } from '../../functions/core/events/index.js';
 import { busEvent } from './bus-event.js';
+import { captureEmf, emittedMetrics, type EmfDocument } from './emf.js';
 
 let handler: (typeof import('../../functions/consumers/analytics/index.js'))['handler'];
 
@@ -15,29 +16,14 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-interface Emf {
-  _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
-  [key: string]: unknown;
-}
-
 /** Runs the handler and returns the EMF documents it printed. */
-async function emfOf(event: Parameters<typeof handler>[0]): Promise<Emf[]> {
-  const lines: string[] = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  await handler(event);
-  vi.restoreAllMocks();
-  return lines
-    .flatMap((l) => l.split('\n'))
-    .filter((l) => l.includes('"_aws"'))
-    .map((l) => JSON.parse(l) as Emf);
+async function emfOf(event: Parameters<typeof handler>[0]): Promise<EmfDocument[]> {
+  return captureEmf(() => handler(event));
 }
 
 const ctx: EventContext = { tenantId: 'contoso', sessionId: 's', planId: 'p', taskId: 't1', correlationId: 'c-12345678', causationId: 'm' };
 
-function metric(docs: Emf[], name: string) {
+function metric(docs: EmfDocument[], name: string) {
   const doc = docs.find((d) => d._aws.CloudWatchMetrics[0]!.Metrics.some((m) => m.Name === name));
   if (!doc) throw new Error(`no ${name} metric in ${JSON.stringify(docs)}`);
   const definition = doc._aws.CloudWatchMetrics[0]!;
@@ -86,5 +72,59 @@ describe('analytics consumer', () => {
     const event = busEvent(createEvent('task:completed', { status: 'succeeded', taskType: 'query', result: 1, attempt: 1, durationMs: 5 }, ctx));
     const docs = await emfOf({ ...event, detail: { durationMs: 'soon' } });
     expect(docs.map((d) => d._aws.CloudWatchMetrics[0]!.Metrics[0]!.Name)).toEqual(['Events']);
+  });
+
+  /** The metrics (without the Events count) an event produced, as name{dimensions}=value. */
+  async function measured(event: Parameters<typeof handler>[0]): Promise<string[]> {
+    return emittedMetrics(await emfOf(event))
+      .filter((m) => m.metricName !== 'Events')
+      .map((m) => {
+        const { service, stage, ...own } = m.dimensions;
+        expect({ service, stage, namespace: m.namespace }).toEqual({ service: 'analytics', stage: 'test', namespace: 'BcAgentTest' });
+        return `${m.metricName}${JSON.stringify(own)}=${String(m.value)}`;
+      });
+  }
+
+  it('measures a task duration per type and status and per type alone (percentiles do not combine)', async () => {
+    const event = createEvent('task:completed', { status: 'failed', taskType: 'write', error: { code: 'X', message: 'no' }, attempt: 2, durationMs: 40 }, ctx);
+    expect(await measured(busEvent(event))).toEqual(['TaskDuration{"taskType":"write","status":"failed"}=40', 'TaskDuration{"taskType":"write"}=40']);
+  });
+
+  it('measures BC latency per operation and over all operations', async () => {
+    const event = createEvent('bc:operation:success', { operationId: 'op', operation: 'bc_query_entity', durationMs: 12 }, ctx);
+    expect(await measured(busEvent(event))).toEqual([
+      'BcOperationLatency{"operation":"bc_query_entity","outcome":"success"}=12',
+      'BcOperationLatency{"outcome":"success"}=12',
+    ]);
+  });
+
+  it('counts every ended plan by outcome, with or without a duration', async () => {
+    expect(await measured(busEvent(createEvent('agent:completed', { status: 'cancelled' }, ctx)))).toEqual(['PlanOutcome{"outcome":"cancelled"}=1']);
+    expect(await measured(busEvent(createEvent('agent:completed', { status: 'succeeded', durationMs: 900 }, ctx)))).toEqual([
+      'PlanOutcome{"outcome":"succeeded"}=1',
+      'PlanDuration{"outcome":"succeeded"}=900',
+    ]);
+    expect(await measured(busEvent(createEvent('agent:error', { error: { code: 'BcUnavailable', message: 'down' } }, ctx)))).toEqual([
+      'PlanOutcome{"outcome":"failed"}=1',
+    ]);
+  });
+
+  it('counts breaker transitions and records the state moved to as 0 closed, 1 half-open, 2 open', async () => {
+    const transition = (from: 'closed' | 'open' | 'half-open', to: 'closed' | 'open' | 'half-open') =>
+      measured(busEvent(createEvent('breaker:state-changed', { breakerKey: 'bc:contoso', from, to }, ctx), 'bc-agent.mcp-server'));
+    expect(await transition('closed', 'open')).toEqual(['BreakerTransitions{"to":"open"}=1', 'BreakerState{}=2']);
+    expect(await transition('open', 'half-open')).toEqual(['BreakerTransitions{"to":"half-open"}=1', 'BreakerState{}=1']);
+    expect(await transition('half-open', 'closed')).toEqual(['BreakerTransitions{"to":"closed"}=1', 'BreakerState{}=0']);
+  });
+
+  it('counts rollbacks as succeeded, partial or repaired (repaired read from the raw detail too)', async () => {
+    const rollback = (status: 'succeeded' | 'partial') =>
+      createEvent('rollback:completed', { status, compensated: ['deleteOrder'], failed: status === 'partial' ? [{ step: 'deleteLines', error: { code: 'X', message: 'no' } }] : [] }, ctx);
+    expect(await measured(busEvent(rollback('succeeded')))).toEqual(['RollbackOutcome{"status":"succeeded"}=1']);
+    expect(await measured(busEvent(rollback('partial')))).toEqual(['RollbackOutcome{"status":"partial"}=1']);
+    const repaired = rollback('succeeded');
+    expect(await measured({ ...busEvent(repaired), detail: { ...repaired.detail, repaired: true } })).toEqual(['RollbackOutcome{"status":"repaired"}=1']);
+    // A malformed detail is no rollback at all, whatever it claims.
+    expect(await measured({ ...busEvent(repaired), detail: { repaired: true } })).toEqual([]);
   });
 });
