@@ -75,6 +75,6 @@ describe('the chaos harness', () => {
     expect(report, formatReport(report).join('\n')).toMatchObject({ orphans: 0, stuck: 0, lost: 0, failures: [] });
     expect(report.notes).toContain('plans: failed 3');
     expect(summaryLine([report])).toBe('chaos: 1 scenarios, 0 orphans, 0 stuck plans, 0 lost messages');
-    expect((await (await fetch(`${cloud.urls.bc}/_admin/faults`)).json()).value).toEqual([]);
+    expect(((await (await fetch(`${cloud.urls.bc}/_admin/faults`)).json()) as { value: unknown[] }).value).toEqual([]);
   });
 });
