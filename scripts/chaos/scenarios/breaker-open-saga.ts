@@ -2,7 +2,7 @@
 // line POST is on its way (slowed, then answered 503), and failing queries open the breaker meanwhile. The
 // saga must roll back and BC must equal the snapshot within the breaker's open window plus one retry period of
 // the compensations (issue 9: today every compensation is refused with "circuit open" and the order stays).
-import { settle, until } from '../api.js';
+import { isFinal, settle, until } from '../api.js';
 import { breakerStates } from '../aws.js';
 import { grantWhenAsked, judge, postAll, purchaseOrderText, statusCounts, type Accepted, type Scenario } from '../scenario.js';
 
@@ -32,6 +32,7 @@ export const breakerOpenSaga: Scenario = {
     const opened = await until(Date.now() + 60_000, async () => (Object.values(await breakerStates(ctx.cloud.urls.aws)).includes('open') ? true : undefined), 250);
     const planAtOpen = (await ctx.alice.plan(order.planId)).plan;
     if (!opened) failures.push('precondition: the failing queries did not open the breaker');
+    else if (isFinal(planAtOpen)) failures.push(`precondition: the saga had already ended (${planAtOpen?.status}) when the breaker opened`);
     else ctx.note(`breaker open ${((Date.now() - grantedAt) / 1000).toFixed(1)} s after the grant; saga plan ${planAtOpen?.status}`);
 
     // Within the open window plus one retry period of the compensations (plus slack), the plans end and BC is as before.
