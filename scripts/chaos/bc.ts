@@ -58,7 +58,13 @@ export class SandboxClient {
 
   /** GET an absolute URL with the sandbox token; `$count` answers are numbers. */
   async getUrl(url: string): Promise<any> {
-    const response = await fetch(url, { headers: { authorization: `Bearer ${await this.bearer()}` }, signal: AbortSignal.timeout(30_000) });
+    const get = async () => fetch(url, { headers: { authorization: `Bearer ${await this.bearer()}` }, signal: AbortSignal.timeout(30_000) });
+    let response = await get();
+    if (response.status === 401) {
+      // A restarted sandbox no longer knows the tokens it issued before: ask for a new one, once.
+      this.token = undefined;
+      response = await get();
+    }
     const text = await response.text();
     if (!response.ok) throw new Error(`BC GET ${url}: ${response.status} ${text.slice(0, 300)}`);
     return text.trim().startsWith('{') ? JSON.parse(text) : Number(text);
