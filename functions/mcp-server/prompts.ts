@@ -7,7 +7,7 @@ import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
 import { entitySetNames, getEntitySet, type EntitySetDefinition } from '../core/bc/entities.js';
 
-const entityArg = () => z.enum(entitySetNames as [string, ...string[]]);
+const entityArg = z.enum(entitySetNames as [string, ...string[]]);
 
 /** Entity sets starting with what was typed so far (any case), for `completion/complete`. */
 export function completeEntitySet(typed: string | undefined): string[] {
@@ -34,7 +34,7 @@ export function registerBcPrompts(server: McpServer): void {
       description: 'Turns a request in plain words into arguments for bc_query_entity.',
       argsSchema: {
         request: z.string().min(1).max(2000).describe('What to find, e.g. "the 5 Atlanta customers owing the most"'),
-        entity: completable(entityArg().optional().describe('Entity set to query, when known'), completeEntitySet),
+        entity: completable(entityArg.optional().describe('Entity set to query, when known'), completeEntitySet),
       },
     },
     ({ request, entity }) => {
@@ -70,7 +70,7 @@ export function registerBcPrompts(server: McpServer): void {
       title: 'Validate a Business Central record',
       description: "Checks a record (JSON) against an entity set's schema and business rules before it is written.",
       argsSchema: {
-        entity: completable(entityArg().describe('Entity set the record is for'), completeEntitySet),
+        entity: completable(entityArg.describe('Entity set the record is for'), completeEntitySet),
         data: z.string().min(2).max(100_000).describe('The record as a JSON object'),
       },
     },
