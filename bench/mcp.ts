@@ -48,8 +48,9 @@ export async function run(): Promise<void> {
   const servers = new McpServerPool(() => createBcMcpServer(deps));
   const functionUrl = await serveFunctionUrl({
     port: 0,
-    invoke: (event) => handleMcpEvent(event, servers),
-    authorize: async (headers) => headers.authorization === `Bearer ${TOKEN}`,
+    invoke: (event) => handleMcpEvent(event, servers, { issuer: 'https://bc-agent.local/', tenant: sandbox.tenant, allowedOrigins: [] }),
+    authorize: async (headers) =>
+      headers.authorization === `Bearer ${TOKEN}` ? { jwt: { claims: { sub: 'bench', tenant: sandbox.tenant }, scopes: [] } } : undefined,
   });
   let httpRequests = 0;
   const mcp = createMcpClient({

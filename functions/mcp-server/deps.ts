@@ -1,5 +1,6 @@
 // What the MCP server needs from the outside world: the BC client (its subset the tools and resources use) and
 // which entity sets the write tools may change. Kept separate so tests and the bench can pass their own.
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { BcClient } from '../core/bc/index.js';
 import { isEntitySet } from '../core/bc/entities.js';
 import type { EntitySchemaCache } from './entity-schemas.js';
@@ -38,4 +39,10 @@ export interface BcMcpServerDeps {
    * request, fetches `$metadata` once; omitted, the server makes its own.
    */
   schemas?: EntitySchemaCache;
+  /**
+   * Why the caller (the transport's `authInfo`) may not use the write tools, or undefined when it may. The HTTP
+   * server passes access.ts's check; omitted (stdio: the operator's own process and BC credentials), every
+   * caller may write the writable entity sets.
+   */
+  writeRefusal?: (authInfo: AuthInfo | undefined) => string | undefined;
 }

@@ -1,9 +1,22 @@
 // Streamable HTTP over a Lambda function URL, stateless: each POST gets a fresh transport (the SDK forbids
 // reusing a stateless one) on a pooled server, answers in JSON (no SSE, which a buffered function URL cannot
-// stream), and has no session. GET (standalone SSE stream) and DELETE (session end) have no meaning here.
+// stream), and has no session. GET (standalone SSE stream) and DELETE (session end) have no meaning here, so
+// the server does not advertise list-change notifications either (server.ts).
+// Before the transport: the protected resource metadata (RFC 9728) and the caller check (access.ts). In the
+// transport: the SDK's DNS-rebinding protection, with the function URL's own host and origin as the only ones
+// allowed (plus MCP_ALLOWED_ORIGINS for browser clients).
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import {
+  authInfoOf,
+  bearerChallenge,
+  callerOf,
+  PROTECTED_RESOURCE_METADATA_PATH,
+  protectedResourceMetadata,
+  resourceOf,
+  type McpHttpAccess,
+} from './access.js';
 
 export const MCP_PATH = '/mcp';
 
@@ -63,20 +76,44 @@ export class McpServerPool {
 }
 
 /** Serves one function URL event on a pooled server; never throws for anything the caller sent. */
-export async function handleMcpEvent(event: APIGatewayProxyEventV2, servers: McpServerPool): Promise<APIGatewayProxyStructuredResultV2> {
+export async function handleMcpEvent(
+  event: APIGatewayProxyEventV2,
+  servers: McpServerPool,
+  access: McpHttpAccess,
+): Promise<APIGatewayProxyStructuredResultV2> {
   const path = event.rawPath.replace(/\/+$/, '');
-  if (path !== MCP_PATH) return jsonRpcError(404, -32601, `Not found: the MCP endpoint is ${MCP_PATH}`);
   const method = event.requestContext.http.method;
+  if (path === PROTECTED_RESOURCE_METADATA_PATH || path === `${PROTECTED_RESOURCE_METADATA_PATH}${MCP_PATH}`) {
+    if (method !== 'GET' && method !== 'HEAD') return jsonRpcError(405, -32000, 'Method not allowed: use GET', { allow: 'GET' });
+    return {
+      statusCode: 200,
+      headers: { 'content-type': 'application/json', 'cache-control': 'max-age=3600' },
+      body: JSON.stringify(protectedResourceMetadata(event, access)),
+    };
+  }
+  if (path !== MCP_PATH) return jsonRpcError(404, -32601, `Not found: the MCP endpoint is ${MCP_PATH}`);
+
+  const check = callerOf(event, access);
+  if (!check.ok) {
+    return jsonRpcError(check.status, -32001, `Unauthorized: ${check.message}`, { 'www-authenticate': bearerChallenge(event, check) });
+  }
   if (method !== 'POST') {
     return jsonRpcError(405, -32000, 'Method not allowed: this MCP server is stateless and answers POST only', { allow: 'POST' });
   }
 
+  const { host, origin } = resourceOf(event);
   const server = servers.acquire();
-  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+    enableDnsRebindingProtection: true,
+    allowedHosts: [host],
+    allowedOrigins: [origin, ...access.allowedOrigins],
+  });
   let reusable = false;
   try {
     await server.connect(transport);
-    const response = await transport.handleRequest(requestFromEvent(event));
+    const response = await transport.handleRequest(requestFromEvent(event), { authInfo: authInfoOf(check.caller, event) });
     const result = await resultFromResponse(response);
     reusable = true;
     return result;

@@ -7,6 +7,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { currentBcCorrelationId, withBcCorrelation, withLambdaDeadline } from '../core/bc/index.js';
 import { publisherFromEnv } from '../core/events/index.js';
 import { CORRELATION_HEADER, correlationIdFrom, createLogger } from '../core/observability/index.js';
+import { loadMcpHttpAccess, writeRefusal, type McpHttpAccess } from './access.js';
 import { bcBreakerFromEnv, withCircuitBreaker } from './breaker-backend.js';
 import { createServerBcClient, loadMcpServerConfig } from './config.js';
 import type { BcMcpServerDeps } from './deps.js';
@@ -16,9 +17,17 @@ import { createBcMcpServer } from './server.js';
 
 const logger = createLogger('mcp-server');
 
-let container: Promise<{ deps: BcMcpServerDeps; servers: McpServerPool }> | undefined;
+interface Container {
+  deps: BcMcpServerDeps;
+  servers: McpServerPool;
+  access: McpHttpAccess;
+}
 
-async function buildContainer(): Promise<{ deps: BcMcpServerDeps; servers: McpServerPool }> {
+let container: Promise<Container> | undefined;
+
+async function buildContainer(): Promise<Container> {
+  // Access settings first: a server that cannot tell who may call it must not start.
+  const access = loadMcpHttpAccess();
   const config = await loadMcpServerConfig();
   const client = createServerBcClient(config);
   const breaker = bcBreakerFromEnv({
@@ -34,12 +43,13 @@ async function buildContainer(): Promise<{ deps: BcMcpServerDeps; servers: McpSe
     writableEntitySets: config.writableEntitySets,
     ...(config.bc.companyId ? { companyId: config.bc.companyId } : {}),
     schemas: createEntitySchemaCache(() => bc.metadata()),
+    writeRefusal,
   };
-  return { deps, servers: new McpServerPool(() => createBcMcpServer(deps)) };
+  return { deps, servers: new McpServerPool(() => createBcMcpServer(deps)), access };
 }
 
 /** Config, secret, client and servers once per container; a failure is not cached, so the next request retries. */
-function containerState(): Promise<{ deps: BcMcpServerDeps; servers: McpServerPool }> {
+function containerState(): Promise<Container> {
   container ??= buildContainer().catch((error: unknown) => {
     container = undefined;
     throw error;
@@ -52,8 +62,9 @@ export async function handler(event: APIGatewayProxyEventV2, context?: { getRema
   const correlationId = correlationIdFrom(event.headers?.[CORRELATION_HEADER]);
   return withBcCorrelation(correlationId, async () => {
     let servers: McpServerPool;
+    let access: McpHttpAccess;
     try {
-      ({ servers } = await containerState());
+      ({ servers, access } = await containerState());
     } catch (error) {
       logger.error('MCP server configuration failed', { correlationId, error: error instanceof Error ? error.message : String(error) });
       return {
@@ -63,7 +74,7 @@ export async function handler(event: APIGatewayProxyEventV2, context?: { getRema
       };
     }
     // BC calls end before Lambda's timeout: a tool error the caller can act on, not a killed invocation.
-    const result = await withLambdaDeadline(context, () => handleMcpEvent(event, servers));
+    const result = await withLambdaDeadline(context, () => handleMcpEvent(event, servers, access));
     if ((result.statusCode ?? 200) >= 500) logger.warn('MCP request failed', { correlationId, statusCode: result.statusCode });
     return result;
   });

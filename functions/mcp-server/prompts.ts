@@ -1,12 +1,19 @@
 // Prompts: `query_builder` turns a request in words into bc_query_entity arguments; `data_validator` checks a
 // record against an entity set's schema before it is written. Both embed the catalogue's view of the entity set
 // so the model works from the real property names and types.
+import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
 import { entitySetNames, getEntitySet, type EntitySetDefinition } from '../core/bc/entities.js';
 
 const entityArg = z.enum(entitySetNames as [string, ...string[]]);
+
+/** Entity sets starting with what was typed so far (any case), for `completion/complete`. */
+export function completeEntitySet(typed: string | undefined): string[] {
+  const prefix = (typed ?? '').toLowerCase();
+  return entitySetNames.filter((name) => name.toLowerCase().startsWith(prefix));
+}
 
 function describeProperties(definition: EntitySetDefinition): string {
   return definition.properties
@@ -27,7 +34,7 @@ export function registerBcPrompts(server: McpServer): void {
       description: 'Turns a request in plain words into arguments for bc_query_entity.',
       argsSchema: {
         request: z.string().min(1).max(2000).describe('What to find, e.g. "the 5 Atlanta customers owing the most"'),
-        entity: entityArg.optional().describe('Entity set to query, when known'),
+        entity: completable(entityArg.optional().describe('Entity set to query, when known'), completeEntitySet),
       },
     },
     ({ request, entity }) => {
@@ -63,7 +70,7 @@ export function registerBcPrompts(server: McpServer): void {
       title: 'Validate a Business Central record',
       description: "Checks a record (JSON) against an entity set's schema and business rules before it is written.",
       argsSchema: {
-        entity: entityArg.describe('Entity set the record is for'),
+        entity: completable(entityArg.describe('Entity set the record is for'), completeEntitySet),
         data: z.string().min(2).max(100_000).describe('The record as a JSON object'),
       },
     },

@@ -19,6 +19,14 @@ export function createBcMcpServer(deps: BcMcpServerDeps): McpServer {
   registerBcTools(server, deps);
   registerBcResources(server, deps, schemas);
   registerBcPrompts(server);
+  // The SDK advertises listChanged for every registered kind, but nothing here ever changes at run time (tools,
+  // resources and prompts are fixed per deployment) and a stateless Lambda behind a buffered function URL has
+  // no stream to send a notification on (GET /mcp is 405): say so instead of promising notifications.
+  server.server.registerCapabilities({
+    tools: { listChanged: false },
+    resources: { listChanged: false },
+    prompts: { listChanged: false },
+  });
   return server;
 }
 

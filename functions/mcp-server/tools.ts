@@ -2,6 +2,7 @@
 // writes to entity sets this server does not allow, calls the BC client once, and returns structured
 // content; every failure becomes an `isError` result with BC's code (see tool-result.ts).
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
 import type { BatchOperation, BatchResult, QueryResult } from '../core/bc/index.js';
@@ -35,8 +36,10 @@ const company = z
   .describe('Company id (GUID) or name; defaults to the company this server is configured for');
 const recordId = z.string().min(1).max(64).describe('The record id (GUID)');
 const etag = z.string().min(1).max(512).optional().describe("The record's @odata.etag; the last one read is used when omitted");
-const record = z.record(z.string(), z.unknown());
-const recordOutput = z.looseObject({ id: z.string().optional(), '@odata.etag': z.string().optional() });
+// Values are JSON (z.json): its JSON schema says so, where z.unknown() gives the untyped `{}` that strict
+// schema linters (MCP Inspector --strict) flag.
+const record = z.record(z.string(), z.json());
+const recordOutput = z.object({ id: z.string().optional(), '@odata.etag': z.string().optional() }).catchall(z.json());
 
 const queryInput = {
   entity,
@@ -121,8 +124,10 @@ export function registerBcTools(server: McpServer, deps: BcMcpServerDeps): void 
       return toolErrorFrom(error);
     }
   };
-  const refuseWrite = (entitySet: string): CallToolResult | undefined =>
-    isWritable(writableEntitySets, entitySet)
+  const refuseWrite = (entitySet: string, extra: { authInfo?: AuthInfo }): CallToolResult | undefined => {
+    const callerRefusal = deps.writeRefusal?.(extra.authInfo);
+    if (callerRefusal) return toolError({ code: 'Forbidden', message: `Write refused: ${callerRefusal}`, status: 403, retryable: false });
+    return isWritable(writableEntitySets, entitySet)
       ? undefined
       : toolError({
           code: 'BadRequest_MethodNotAllowed',
@@ -130,6 +135,7 @@ export function registerBcTools(server: McpServer, deps: BcMcpServerDeps): void 
           status: 405,
           retryable: false,
         });
+  };
   const scope = (companyId: string | undefined) => (companyId ? { company: companyId } : {});
 
   server.registerTool(
@@ -188,7 +194,7 @@ export function registerBcTools(server: McpServer, deps: BcMcpServerDeps): void 
     },
     (args, extra) =>
       guarded(extra, async () => {
-        const refused = refuseWrite(args.entity);
+        const refused = refuseWrite(args.entity, extra);
         if (refused) return refused;
         const created = await bc.create(args.entity, args.data, {
           ...scope(args.company),
@@ -211,7 +217,7 @@ export function registerBcTools(server: McpServer, deps: BcMcpServerDeps): void 
     },
     (args, extra) =>
       guarded(extra, async () => {
-        const refused = refuseWrite(args.entity);
+        const refused = refuseWrite(args.entity, extra);
         if (refused) return refused;
         const updated = await bc.update(args.entity, args.id, args.data, {
           ...scope(args.company),
@@ -232,7 +238,7 @@ export function registerBcTools(server: McpServer, deps: BcMcpServerDeps): void 
     },
     (args, extra) =>
       guarded(extra, async () => {
-        const refused = refuseWrite(args.entity);
+        const refused = refuseWrite(args.entity, extra);
         if (refused) return refused;
         await bc.delete(args.entity, args.id, { ...scope(args.company), ...(args.etag ? { etag: args.etag } : {}) });
         return toolSuccess({ deleted: true, entity: args.entity, id: args.id });
@@ -253,7 +259,7 @@ export function registerBcTools(server: McpServer, deps: BcMcpServerDeps): void 
     (args, extra) =>
       guarded(extra, async () => {
         for (const op of args.operations) {
-          const refused = op.method === 'GET' ? undefined : refuseWrite(op.entity);
+          const refused = op.method === 'GET' ? undefined : refuseWrite(op.entity, extra);
           if (refused) return refused;
         }
         const operations: BatchOperation[] = args.operations.map((op) => ({

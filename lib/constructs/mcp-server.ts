@@ -34,6 +34,9 @@ export class McpServer extends Construct {
         BREAKERS_TABLE: tables.breakers.tableName,
         ...businessCentral.environment,
         BC_WRITABLE_ENTITY_SETS: config.bc.writableEntitySets.join(','),
+        // The issuer its protected resource metadata names (RFC 9728). Allowed hosts need no setting: the
+        // transport allows only the host the function URL was addressed by (requestContext.domainName).
+        MCP_AUTH_ISSUER: config.jwt.issuer,
         BREAKER_THRESHOLD: String(config.breaker.threshold),
         BREAKER_WINDOW_SECONDS: String(config.breaker.windowSeconds),
         BREAKER_OPEN_SECONDS: String(config.breaker.openSeconds),

@@ -69,6 +69,14 @@ export interface LocalCloud {
 }
 
 const BC_CREDENTIALS_ENV = 'BC_CREDENTIALS_SECRET_ARN';
+/** What a function URL with IAM auth tells its function about a caller signing with the local credentials. */
+const LOCAL_IAM_IDENTITY = {
+  accessKey: LOCAL_CREDENTIALS.accessKeyId,
+  accountId: LOCAL_ACCOUNT_ID,
+  callerId: `${LOCAL_CREDENTIALS.accessKeyId}:local-function`,
+  userArn: `arn:aws:sts::${LOCAL_ACCOUNT_ID}:assumed-role/local-function/local-function`,
+  userId: `${LOCAL_CREDENTIALS.accessKeyId}:local-function`,
+};
 /** Claude settings that reach every function from the environment of `npm start` (§10). */
 const PASSED_THROUGH_ENV = ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_MODEL', 'SAGA_DEFAULT_LOCATION_CODE'];
 
@@ -101,11 +109,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         if (!lambda || !mcpFunctionName) throw new Error('the local cloud is still starting');
         return (await lambda.invoke(mcpFunctionName, event)) as APIGatewayProxyStructuredResultV2;
       },
+      // The identity the MCP function reads (requestContext.authorizer): IAM for the functions' SigV4, the
+      // claims of an `npm run token` JWT; anything else reaches it unauthenticated and gets its 401 challenge.
       authorize: async (headers, method, url, body) => {
-        if (mcpUrlOpen) return true;
-        if (verifySigV4({ headers, method, url, body }, LOCAL_CREDENTIALS).ok) return true;
+        if (mcpUrlOpen) return undefined;
+        if ((await verifySigV4({ headers, method, url, body }, LOCAL_CREDENTIALS)).ok) return { iam: LOCAL_IAM_IDENTITY };
         const token = bearerToken(Array.isArray(headers.authorization) ? headers.authorization[0] : headers.authorization);
-        return token !== undefined && jwtConfigRef.current !== undefined && (await verifyJwt(token, jwtKeys.publicKey, jwtConfigRef.current)).ok;
+        if (token === undefined || jwtConfigRef.current === undefined) return undefined;
+        const check = await verifyJwt(token, jwtKeys.publicKey, jwtConfigRef.current);
+        return check.ok ? { jwt: { claims: check.claims as Record<string, unknown>, scopes: check.scopes } } : undefined;
       },
     });
     stoppers.push(() => mcpServer.stop());

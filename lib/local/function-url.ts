@@ -1,6 +1,9 @@
 // A local Lambda function URL: an HTTP server that turns each request into the event a function URL sends
 // (payload format 2.0), hands it to `invoke`, and turns the structured result back into the HTTP response.
-// Authentication is the caller's: `authorize` plays the part of the URL's IAM auth (401 when it says no).
+// Authentication is the caller's: `authorize` plays the part of the URL's auth and returns the identity put in
+// the event's `requestContext.authorizer` (AWS's `iam` block for SigV4; locally also `jwt`, as the HTTP API
+// delivers a bearer token's claims). A request it does not authenticate reaches the function without one, and
+// the function answers it (the MCP server: 401 with its WWW-Authenticate challenge, RFC 9728 metadata).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,13 +15,18 @@ export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
 
 export type FunctionUrlInvoke = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
+/** The identity a function URL hands its function (payload 2.0 `requestContext.authorizer`). */
+export type FunctionUrlAuthorizer =
+  | { iam: { accessKey: string; accountId: string; callerId: string; userArn: string; userId: string } }
+  | { jwt: { claims: Record<string, unknown>; scopes: string[] } };
+
 export type FunctionUrlAuthorize = (
   headers: IncomingHttpHeaders,
   method: string,
   /** Path and query string as received, e.g. `/mcp?x=1`. */
   url: string,
   body: Buffer,
-) => Promise<boolean>;
+) => Promise<FunctionUrlAuthorizer | undefined>;
 
 export interface FunctionUrlOptions {
   /** 0 picks a free port. */
@@ -69,14 +77,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Functi
     sendJson(res, 413, { message: 'Request Entity Too Large' });
     return;
   }
-  const method = req.method ?? 'GET';
-  const rawUrl = req.url ?? '/';
-  if (!(await options.authorize(req.headers, method, rawUrl, body))) {
-    // Function URLs with IAM auth answer 403 on a bad signature; locally a missing/bad token is a 401.
-    sendJson(res, 401, { message: 'Unauthorized' });
-    return;
-  }
-  const event = toFunctionUrlEvent(req, body);
+  const authorizer = await options.authorize(req.headers, req.method ?? 'GET', req.url ?? '/', body);
+  const event = toFunctionUrlEvent(req, body, { ownHosts: ownHosts(req, options.host ?? '127.0.0.1'), authorizer });
   let result: APIGatewayProxyStructuredResultV2;
   try {
     result = await options.invoke(event);
@@ -104,11 +106,25 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | u
   return Buffer.concat(chunks);
 }
 
+/** The names this URL answers to: its listen address and, on loopback, `localhost`, each with its port. */
+function ownHosts(req: IncomingMessage, listenHost: string): string[] {
+  const port = req.socket.localPort;
+  const bracketed = listenHost.includes(':') ? `[${listenHost}]` : listenHost;
+  const loopback = listenHost === '127.0.0.1' || listenHost === '::1' || listenHost === 'localhost';
+  return [...new Set([bracketed, ...(loopback ? ['localhost', '127.0.0.1', '[::1]'] : [])])].map((h) => `${h}:${port}`);
+}
+
 /**
  * Builds the payload-2.0 event a function URL sends: the HTTP API's event (one builder for both, see
- * http-api/event.ts) on the `$default` route, with no authorizer block (IAM auth is checked before the call).
+ * http-api/event.ts) on the `$default` route, with the authorizer's identity when there is one. As on AWS,
+ * `domainName` is the URL's own host (AWS routes a request to the URL only by it), never a foreign Host header,
+ * and `x-forwarded-proto` is the scheme the URL serves.
  */
-export function toFunctionUrlEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
+export function toFunctionUrlEvent(
+  req: IncomingMessage,
+  body: Buffer,
+  options: { ownHosts?: readonly string[]; authorizer?: FunctionUrlAuthorizer } = {},
+): APIGatewayProxyEventV2 {
   const event = buildHttpApiEvent(
     {
       method: req.method ?? 'GET',
@@ -120,7 +136,19 @@ export function toFunctionUrlEvent(req: IncomingMessage, body: Buffer): APIGatew
     },
     { apiId: 'local', stage: '$default', routeKey: '$default', pathParameters: {}, requestId: randomUUID(), now: new Date() },
   );
-  return { ...event, requestContext: { ...event.requestContext, accountId: 'anonymous' } } as APIGatewayProxyEventV2;
+  const own = options.ownHosts ?? [];
+  const domainName = own.includes(event.requestContext.domainName) ? event.requestContext.domainName : (own[0] ?? event.requestContext.domainName);
+  return {
+    ...event,
+    headers: { ...event.headers, 'x-forwarded-proto': 'http' },
+    requestContext: {
+      ...event.requestContext,
+      accountId: 'anonymous',
+      domainName,
+      domainPrefix: domainName.split('.')[0] ?? domainName,
+      ...(options.authorizer ? { authorizer: options.authorizer } : {}),
+    },
+  } as APIGatewayProxyEventV2;
 }
 
 function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {

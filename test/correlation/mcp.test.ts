@@ -10,7 +10,7 @@ import type { BcBackend } from '../../functions/mcp-server/deps.js';
 import { createBcMcpServer } from '../../functions/mcp-server/server.js';
 import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
 import { serveFunctionUrl, type FunctionUrlServer } from '../../lib/local/function-url.js';
-import { bcEnv } from '../mcp/support.js';
+import { bcEnv, bearerAuthorize } from '../mcp/support.js';
 import { deferred } from './deferred.js';
 
 const TOKEN = 'correlation-test-token';
@@ -42,7 +42,7 @@ beforeAll(async () => {
   functionUrl = await serveFunctionUrl({
     port: 0,
     invoke: handler,
-    authorize: async (headers) => headers.authorization === `Bearer ${TOKEN}`,
+    authorize: bearerAuthorize({ [TOKEN]: { sub: 'correlation-test', tenant: 'local' } }),
   });
   mcp = createMcpClient({ url: `${functionUrl.url}/mcp`, auth: { type: 'bearer', token: TOKEN }, timeoutMs: 10_000 });
   await mcp.listTools();

@@ -59,7 +59,7 @@ describe('local JWT keys and checks', () => {
 });
 
 
-describe('SigV4 verification of function URL requests', () => {
+describe('SigV4 verification of function URL requests (re-signed with @smithy/signature-v4)', () => {
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local-secret-key' };
   const sign = async (secretAccessKey: string, path = '/mcp', query: Record<string, string> = {}) => {
     const signer = new SignatureV4({ service: 'lambda', region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey }, sha256: NodeSha256 });
@@ -78,17 +78,17 @@ describe('SigV4 verification of function URL requests', () => {
   };
 
   it('accepts a request the AWS SDK signer signed with the local credentials', async () => {
-    expect(verifySigV4(await sign(credentials.secretAccessKey), credentials)).toEqual({ ok: true });
-    expect(verifySigV4(await sign(credentials.secretAccessKey, '/mcp/a b', { z: '1', a: 'x y' }), credentials)).toEqual({ ok: true });
+    expect(await verifySigV4(await sign(credentials.secretAccessKey), credentials)).toEqual({ ok: true });
+    expect(await verifySigV4(await sign(credentials.secretAccessKey, '/mcp/a b', { z: '1', a: 'x y' }), credentials)).toEqual({ ok: true });
   });
 
   it('refuses another secret, a changed body, a stale date and a missing header', async () => {
-    expect(verifySigV4(await sign('wrong'), credentials)).toMatchObject({ ok: false, reason: 'signature mismatch' });
+    expect(await verifySigV4(await sign('wrong'), credentials)).toMatchObject({ ok: false, reason: 'signature mismatch' });
     const tampered = await sign(credentials.secretAccessKey);
     tampered.body = Buffer.from('{"jsonrpc":"2.0","id":1,"method":"tools/call"}');
-    expect(verifySigV4(tampered, credentials).ok).toBe(false);
+    expect((await verifySigV4(tampered, credentials)).ok).toBe(false);
     const later = new Date(Date.now() + 20 * 60 * 1000);
-    expect(verifySigV4(await sign(credentials.secretAccessKey), credentials, later)).toMatchObject({ ok: false, reason: expect.stringMatching(/expired/) });
-    expect(verifySigV4({ headers: {}, method: 'POST', url: '/mcp', body: Buffer.alloc(0) }, credentials).ok).toBe(false);
+    expect(await verifySigV4(await sign(credentials.secretAccessKey), credentials, later)).toMatchObject({ ok: false, reason: expect.stringMatching(/expired/) });
+    expect((await verifySigV4({ headers: {}, method: 'POST', url: '/mcp', body: Buffer.alloc(0) }, credentials)).ok).toBe(false);
   });
 });

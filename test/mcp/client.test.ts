@@ -1,13 +1,14 @@
 // The workers' MCP client (functions/core/mcp) against the real handler behind the local function URL and the
 // BC sandbox: structured results, BC's codes on typed errors, per-container caching, per-call timeouts, the
-// correlation header, and both auth modes (bearer, and SigV4 verified here by re-signing the request).
+// correlation header, and both auth modes (bearer, and SigV4 verified by the local function URL's check).
 import type { IncomingHttpHeaders } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
 import { serveFunctionUrl, type FunctionUrlServer } from '../../lib/local/function-url.js';
+import { verifySigV4 } from '../../lib/local/lambda/function-url-auth.js';
 import { createMcpClient, McpToolError, McpTransportError, NodeSha256, type McpClient } from '../../functions/core/mcp/index.js';
-import { bcEnv } from './support.js';
+import { bcEnv, tokenIdentity } from './support.js';
 
 const TOKEN = 'worker-token';
 const CREDENTIALS = { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-secret-key', sessionToken: 'local-session' };
@@ -19,34 +20,6 @@ let mcpUrl: string;
 const seenHeaders: IncomingHttpHeaders[] = [];
 const clients: McpClient[] = [];
 
-/** Recomputes the SigV4 signature of a received request with the known secret and compares. */
-async function validSigV4(headers: IncomingHttpHeaders, method: string, url: string, body: Buffer): Promise<boolean> {
-  const authorization = headers.authorization ?? '';
-  const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/([^/]+)\/lambda\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
-    authorization,
-  );
-  const amzDate = headers['x-amz-date'];
-  if (!match || typeof amzDate !== 'string' || match[1] !== CREDENTIALS.accessKeyId) return false;
-  const signedHeaders = match[3]!.split(';');
-  const target = new URL(url, `http://${headers.host}`);
-  const signer = new SignatureV4({ service: 'lambda', region: match[2]!, credentials: CREDENTIALS, sha256: NodeSha256 });
-  const date = new Date(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
-  const resigned = await signer.sign(
-    {
-      method,
-      protocol: 'http:',
-      hostname: target.hostname,
-      port: Number(target.port),
-      path: target.pathname,
-      query: Object.fromEntries(target.searchParams),
-      headers: Object.fromEntries(signedHeaders.map((name) => [name, String(headers[name] ?? '')])),
-      body: body.toString('utf8'),
-    },
-    { signingDate: date },
-  );
-  return resigned.headers.authorization === authorization;
-}
-
 beforeAll(async () => {
   sandbox = await startBcSandbox({ port: 0 });
   Object.assign(process.env, bcEnv(sandbox, 'customers'));
@@ -56,8 +29,11 @@ beforeAll(async () => {
     invoke: handler,
     authorize: async (headers, method, url, body) => {
       seenHeaders.push(headers);
-      if (headers.authorization === `Bearer ${TOKEN}`) return true;
-      return validSigV4(headers, method, url, body);
+      if (headers.authorization === `Bearer ${TOKEN}`) return tokenIdentity({ sub: 'worker', tenant: 'local', roles: ['mcp-writer'] });
+      const sigv4 = await verifySigV4({ headers, method, url, body }, CREDENTIALS);
+      return sigv4.ok
+        ? { iam: { accessKey: CREDENTIALS.accessKeyId, accountId: '000000000000', callerId: 'worker', userArn: 'arn:aws:sts::000000000000:assumed-role/worker/worker', userId: 'worker' } }
+        : undefined;
     },
   });
   mcpUrl = `${functionUrl.url}/mcp`;

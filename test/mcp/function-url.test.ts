@@ -21,7 +21,7 @@ beforeAll(async () => {
     },
     authorize: async (headers, method, url, body) => {
       authorizeCalls.push({ method, url, body });
-      return headers['x-allow'] === 'yes';
+      return headers['x-allow'] === 'yes' ? { jwt: { claims: { sub: 'alice', tenant: 'local' }, scopes: [] } } : undefined;
     },
   });
 });
@@ -83,11 +83,39 @@ describe('serveFunctionUrl', () => {
     expect(Buffer.from(lastEvent!.body!, 'base64')).toEqual(bytes);
   });
 
-  it('answers 401 when authorize refuses, without invoking', async () => {
-    lastEvent = undefined;
-    const response = await fetch(`${server.url}/mcp`, { method: 'POST', body: '{}' });
+  it('hands the authorizer identity to the function, and an unauthenticated request without one', async () => {
+    nextResult = { statusCode: 200 };
+    await fetch(`${server.url}/mcp`, { method: 'POST', headers: allowed, body: '{}' });
+    expect(lastEvent!.requestContext).toMatchObject({ authorizer: { jwt: { claims: { sub: 'alice', tenant: 'local' } } } });
+    // The function answers it (the MCP server: 401 with its challenge), as it would behind a URL with auth NONE.
+    nextResult = { statusCode: 401, headers: { 'www-authenticate': 'Bearer' } };
+    const response = await fetch(`${server.url}/mcp`, { method: 'POST', body: '{}', headers: { 'x-forwarded-proto': 'https' } });
     expect(response.status).toBe(401);
-    expect(lastEvent).toBeUndefined();
+    expect(response.headers.get('www-authenticate')).toBe('Bearer');
+    expect(lastEvent!.requestContext).not.toHaveProperty('authorizer');
+    // The scheme is the URL's, whatever the caller claims.
+    expect(lastEvent!.headers['x-forwarded-proto']).toBe('http');
+  });
+
+  it('sets domainName to the host the URL was addressed by, never a foreign Host header', async () => {
+    nextResult = { statusCode: 200 };
+    const port = server.port;
+    const send = (host: string) =>
+      new Promise<void>((resolve, reject) => {
+        const req = httpRequest(`${server.url}/mcp`, { method: 'POST', headers: { ...allowed, host } }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        });
+        req.on('error', reject);
+        req.end('{}');
+      });
+    await send(`localhost:${port}`);
+    expect(lastEvent!.requestContext.domainName).toBe(`localhost:${port}`);
+    await send('evil.example.com');
+    expect(lastEvent!.requestContext.domainName).toBe(`127.0.0.1:${port}`);
+    expect(lastEvent!.headers.host).toBe('evil.example.com');
+    await send(`127.0.0.1:${port + 1}`);
+    expect(lastEvent!.requestContext.domainName).toBe(`127.0.0.1:${port}`);
   });
 
   it('answers 502 when the function throws, and 413 beyond the payload limit', async () => {

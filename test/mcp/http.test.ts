@@ -6,9 +6,11 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
 import { serveFunctionUrl, type FunctionUrlServer } from '../../lib/local/function-url.js';
-import { bcEnv, errorOf, resourceText, structured } from './support.js';
+import { bcEnv, bearerAuthorize, errorOf, resourceText, structured } from './support.js';
 
 const TOKEN = 'test-bearer-token';
+/** The tokens the test's function URL knows: a writer of the server's tenant (the sandbox's `local`). */
+const authorize = bearerAuthorize({ [TOKEN]: { sub: 'http-test', tenant: 'local', roles: ['mcp-writer'] } });
 const TOOLS = ['bc_batch_operation', 'bc_create_entity', 'bc_delete_entity', 'bc_query_entity', 'bc_update_entity'];
 
 let sandbox: BcSandbox;
@@ -27,7 +29,7 @@ beforeAll(async () => {
   functionUrl = await serveFunctionUrl({
     port: 0,
     invoke: handler,
-    authorize: async (headers) => headers.authorization === `Bearer ${TOKEN}`,
+    authorize,
   });
   mcpUrl = `${functionUrl.url}/mcp`;
   client = new Client({ name: 'http-test', version: '1.0.0' });
@@ -360,7 +362,7 @@ describe('the Lambda deadline', () => {
     const shortLived = await serveFunctionUrl({
       port: 0,
       invoke: (event) => handler(event, { getRemainingTimeInMillis: () => 1_300 }),
-      authorize: async (headers) => headers.authorization === `Bearer ${TOKEN}`,
+      authorize,
     });
     const hurried = new Client({ name: 'deadline-test', version: '1.0.0' });
     try {

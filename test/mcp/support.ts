@@ -2,6 +2,10 @@
 // readers for tool results.
 import type { CallToolResult, ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import type { BcSandbox } from '../../lib/local/bc-sandbox/index.js';
+import type { FunctionUrlAuthorize, FunctionUrlAuthorizer } from '../../lib/local/function-url.js';
+
+/** The issuer the MCP server's protected resource metadata names in these tests (the local dev issuer). */
+export const TEST_ISSUER = 'https://bc-agent.local/';
 
 export function bcEnv(sandbox: BcSandbox, writable: string): Record<string, string> {
   return {
@@ -12,6 +16,24 @@ export function bcEnv(sandbox: BcSandbox, writable: string): Record<string, stri
     BC_CLIENT_ID: sandbox.clientId,
     BC_CLIENT_SECRET: sandbox.clientSecret,
     BC_WRITABLE_ENTITY_SETS: writable,
+    MCP_AUTH_ISSUER: TEST_ISSUER,
+  };
+}
+
+/** The identity the local function URL hands the MCP function for a verified bearer token. */
+export function tokenIdentity(claims: Record<string, unknown>): FunctionUrlAuthorizer {
+  return { jwt: { claims, scopes: [] } };
+}
+
+/**
+ * A function URL authorizer for tests: each known bearer token stands for the claims given (the local cloud
+ * verifies real JWTs; test/mcp/conformance.test.ts runs through that one).
+ */
+export function bearerAuthorize(tokens: Record<string, Record<string, unknown>>): FunctionUrlAuthorize {
+  return async (headers) => {
+    const token = /^Bearer (\S+)$/.exec(String(headers.authorization ?? ''))?.[1];
+    const claims = token === undefined ? undefined : tokens[token];
+    return claims ? tokenIdentity(claims) : undefined;
   };
 }
 
