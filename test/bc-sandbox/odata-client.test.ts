@@ -199,6 +199,17 @@ describe('multipart $batch', () => {
     expect(response.body.responses.map((r: { status: number }) => r.status)).toEqual([424, 400, 424, 201]);
     expect(await client.list(set('vendors') + filter("displayName eq 'Group member'"))).toHaveLength(0);
     expect(await client.list(set('vendors') + filter("displayName eq 'Independent'"))).toHaveLength(1);
+    // A group rolls back to where it began, so its members must be adjacent.
+    const split = await client.post('$batch', {
+      requests: [
+        { id: 'a', method: 'POST', url: set('vendors'), body: { displayName: 'Split A' }, atomicityGroup: 'g' },
+        { id: 'x', method: 'POST', url: set('vendors'), body: { displayName: 'Between' } },
+        { id: 'b', method: 'POST', url: set('vendors'), body: {}, atomicityGroup: 'g' },
+      ],
+    });
+    expect(split.status).toBe(400);
+    expect(split.body.error.message).toMatch(/adjacent/);
+    expect(await client.list(set('vendors') + filter("displayName eq 'Between'"))).toHaveLength(0);
   });
 });
 

@@ -72,7 +72,20 @@ function parseJsonOperations(body: unknown): BatchOperation[] {
     return { id, method: r.method.toUpperCase(), url: r.url, headers, body: r.body, dependsOn, ...(atomicityGroup ? { atomicityGroup } : {}) };
   });
   checkUniqueIds(operations);
+  checkGroupsAdjacent(operations);
   return operations;
+}
+
+/** A group is rolled back to where it began, so nothing else may run inside it (OData JSON Format 4.01 §19.1). */
+function checkGroupsAdjacent(operations: BatchOperation[]): void {
+  const closed = new Set<string>();
+  operations.forEach((operation, index) => {
+    const previous = operations[index - 1]?.atomicityGroup;
+    if (previous !== undefined && previous !== operation.atomicityGroup) closed.add(previous);
+    if (operation.atomicityGroup !== undefined && closed.has(operation.atomicityGroup)) {
+      throw bcErrors.badRequest(`The operations of atomicity group '${operation.atomicityGroup}' must be adjacent`);
+    }
+  });
 }
 
 // ---- multipart/mixed encoding ----
