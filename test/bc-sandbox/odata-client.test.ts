@@ -141,6 +141,8 @@ describe('multipart $batch', () => {
     expect([order!.status, line!.status, read!.status]).toEqual([201, 201, 200]);
     const created: any = await order!.json();
     expect(await line!.json()).toMatchObject({ documentId: created.id, quantity: 2 });
+    // Content-IDs are echoed on the responses of the parts that had one, and only there.
+    expect(response.text.match(/^Content-ID: .*$/gm)).toEqual(['Content-ID: order', 'Content-ID: line']);
     const latest: any = await read!.json();
     expect(latest.value[0].salesOrderLines).toHaveLength(1);
   });

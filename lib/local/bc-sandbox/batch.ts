@@ -23,6 +23,8 @@ interface BatchOperation {
   body?: unknown;
   dependsOn: string[];
   atomicityGroup?: string;
+  /** The multipart part's Content-ID, echoed on its response. */
+  contentId?: string;
 }
 
 interface BatchResult {
@@ -32,7 +34,7 @@ interface BatchResult {
   body?: unknown;
 }
 
-/** The request body as the server read it: parsed JSON, or the raw text of a multipart batch. */
+/** Whether a Content-Type names a multipart/mixed batch or change set (the server then hands over the raw text). */
 export function isMultipartBatch(contentType: string | undefined): boolean {
   return /^\s*multipart\/mixed\b/i.test(contentType ?? '');
 }
@@ -95,7 +97,7 @@ type MultipartItem = { kind: 'operation'; operation: BatchOperation } | { kind: 
 const CRLF = '\r\n';
 
 /** An `application/http` part: request line, headers, blank line, body (OData Protocol 4.0 §11.7.3). */
-function parseHttpRequest(text: string, id: string, atomicityGroup?: string): BatchOperation {
+function parseHttpRequest(text: string, id: string, contentId: string | undefined, atomicityGroup?: string): BatchOperation {
   const normalized = text.replace(/^(\r?\n)+/, '');
   const headerEnd = /\r?\n\r?\n/.exec(normalized);
   const head = headerEnd ? normalized.slice(0, headerEnd.index) : normalized.trimEnd();
@@ -117,7 +119,16 @@ function parseHttpRequest(text: string, id: string, atomicityGroup?: string): Ba
       throw bcErrors.badRequest(`Invalid Request Body in batch operation '${id}'`);
     }
   }
-  return { id, method: match[1]!.toUpperCase(), url: match[2]!, headers, body, dependsOn: [], ...(atomicityGroup ? { atomicityGroup } : {}) };
+  return {
+    id,
+    method: match[1]!.toUpperCase(),
+    url: match[2]!,
+    headers,
+    body,
+    dependsOn: [],
+    ...(atomicityGroup ? { atomicityGroup } : {}),
+    ...(contentId !== undefined ? { contentId } : {}),
+  };
 }
 
 function boundaryOf(contentType: string | undefined): string {
@@ -149,14 +160,16 @@ function parseMultipartItems(text: string, contentType: string | undefined): Mul
       const group = `changeset${index + 1}`;
       const operations = partsOf(part.text, boundaryOf(partType)).map((inner) => {
         if (!isHttpPart(inner.headers['content-type'])) throw bcErrors.badRequest('Every part of a change set must be application/http');
-        const operation = parseHttpRequest(inner.text, nextId(inner.headers['content-id']), group);
+        const contentId = inner.headers['content-id'];
+        const operation = parseHttpRequest(inner.text, nextId(contentId), contentId, group);
         if (operation.method === 'GET') throw bcErrors.badRequest('A change set cannot contain a GET request');
         return operation;
       });
       if (operations.length === 0) throw bcErrors.badRequest('A change set contains no operations');
       items.push({ kind: 'changeset', group, operations });
     } else if (isHttpPart(partType)) {
-      items.push({ kind: 'operation', operation: parseHttpRequest(part.text, nextId(part.headers['content-id'])) });
+      const contentId = part.headers['content-id'];
+      items.push({ kind: 'operation', operation: parseHttpRequest(part.text, nextId(contentId), contentId) });
     } else {
       throw bcErrors.badRequest(`A batch part must be application/http or multipart/mixed, not '${partType ?? 'none'}'`);
     }
@@ -192,12 +205,12 @@ function httpResponseText(result: BatchResult, contentId?: string): string {
 function encodeMultipart(items: MultipartItem[], results: Map<string, BatchResult>, failedGroups: Map<string, BatchResult>): ApiResponse {
   const boundary = `batchresponse_${randomUUID()}`;
   const parts = items.map((item) => {
-    if (item.kind === 'operation') return httpResponseText(results.get(item.operation.id)!);
+    if (item.kind === 'operation') return httpResponseText(results.get(item.operation.id)!, item.operation.contentId);
     // A failed change set answers with the single response of the failure (OData Protocol 4.0 §11.7.4).
     const failure = failedGroups.get(item.group);
     if (failure) return httpResponseText(failure);
     const changeset = `changesetresponse_${randomUUID()}`;
-    const inner = item.operations.map((o) => `--${changeset}${CRLF}${httpResponseText(results.get(o.id)!, o.id)}`);
+    const inner = item.operations.map((o) => `--${changeset}${CRLF}${httpResponseText(results.get(o.id)!, o.contentId)}`);
     return `Content-Type: multipart/mixed; boundary=${changeset}${CRLF}${CRLF}${inner.join(CRLF)}${CRLF}--${changeset}--`;
   });
   const text = `${parts.map((p) => `--${boundary}${CRLF}${p}`).join(CRLF)}${CRLF}--${boundary}--${CRLF}`;
