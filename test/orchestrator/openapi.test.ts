@@ -5,6 +5,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { API_ROUTES } from '../../lib/constructs/api.js';
+import { serveHttpApi, type RunningServer } from '../../lib/local/http-api/server.js';
+import type { HttpApiDefinition } from '../../lib/local/template/model.js';
 import type { HttpResponse } from '../../functions/core/http/index.js';
 import { createLogger } from '../../functions/core/observability/index.js';
 import { createApprovalService } from '../../functions/core/approvals/index.js';
@@ -15,15 +17,25 @@ import { startDynamo, type TestDynamo } from '../support/dynamo.js';
 import { httpEvent, jsonBody } from './http-event.js';
 import { scriptedPlanner } from './scripted-planner.js';
 
+interface Response {
+  $ref?: string;
+  content?: { 'application/json': { schema: unknown } };
+}
 interface Operation {
   security?: unknown[];
-  responses: Record<string, { content?: { 'application/json': { schema: unknown } } }>;
+  responses: Record<string, Response>;
 }
 const doc = JSON.parse(readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8')) as {
   security: unknown[];
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, unknown> };
+  components: { schemas: Record<string, unknown>; responses: Record<string, Response> };
 };
+
+/** A documented response, its `$ref` to a shared one (such as Unauthorized) followed. */
+function resolveResponse(response: Response | undefined): Response | undefined {
+  const name = response?.$ref?.replace('#/components/responses/', '');
+  return name === undefined ? response : doc.components.responses[name];
+}
 
 /** A zod validator for a response schema of the document (its $refs resolved against components). */
 function validatorFor(schema: unknown): z.ZodType {
@@ -32,12 +44,14 @@ function validatorFor(schema: unknown): z.ZodType {
   return z.fromJSONSchema({ ...root, $defs: defs });
 }
 
-function expectDocumented(method: string, path: string, response: HttpResponse) {
+function expectDocumented(method: string, path: string, response: Pick<HttpResponse, 'statusCode' | 'body'>) {
   const operation = doc.paths[path]?.[method.toLowerCase()];
   expect(operation, `${method} ${path} is documented`).toBeDefined();
-  const documented = operation!.responses[String(response.statusCode)];
+  const documented = resolveResponse(operation!.responses[String(response.statusCode)]);
   expect(documented, `${method} ${path} documents status ${response.statusCode}`).toBeDefined();
   const schema = documented!.content?.['application/json'].schema;
+  // A body the caller receives is a body the document describes.
+  if (response.body) expect(schema, `${method} ${path} ${response.statusCode} documents its body`).toBeDefined();
   if (schema) {
     const result = validatorFor(schema).safeParse(jsonBody(response));
     expect(result.success, `${method} ${path} ${response.statusCode}: ${result.error?.message}`).toBe(true);
@@ -117,5 +131,63 @@ describe('answers of the orchestrator against the document', () => {
     expect(gone.statusCode).toBe(409);
     expect(jsonBody(gone)).toMatchObject({ error: { code: 'ApprovalWaiterGone', message: expect.stringMatching(/has ended \(cancelled\)/) } });
     expect((await call('GET', '/v1/health', '/v1/health', { claims: null })).statusCode).toBe(200);
+  });
+});
+
+describe('answers of API Gateway itself (the local HTTP API) against the document', () => {
+  const servers: RunningServer[] = [];
+  const gateway = async (throttle?: HttpApiDefinition['throttle']) => {
+    const authorizer = { issuer: 'https://issuer.invalid', audience: ['bc-agent'], identitySource: '$request.header.Authorization' };
+    const api: HttpApiDefinition = {
+      logicalId: 'Api',
+      apiId: 'local',
+      stage: '$default',
+      routes: API_ROUTES.map((r) => ({ routeKey: `${r.method} ${r.path}`, functionName: 'orchestrator', authorizationScopes: [], ...(r.authenticated ? { authorizer } : {}) })),
+      ...(throttle ? { throttle } : {}),
+    };
+    const server = await serveHttpApi({
+      port: 0,
+      api,
+      // Neither answer below reaches the function: API Gateway answers before it.
+      invoke: async () => {
+        throw new Error('the function must not be invoked');
+      },
+      verifyToken: async () => ({ ok: false, reason: 'the token has expired' }),
+    });
+    servers.push(server);
+    return server;
+  };
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+  });
+  const concrete = (path: string) => path.replace(/\{[^}]+\}/g, 'x1');
+  const fetched = async (url: string, init: RequestInit) => {
+    const response = await fetch(url, init);
+    return { statusCode: response.status, headers: response.headers, body: await response.text() };
+  };
+
+  it("401 on every authenticated route: the authorizer's body and WWW-Authenticate, as documented", async () => {
+    const { url } = await gateway();
+    for (const route of API_ROUTES.filter((r) => r.authenticated)) {
+      for (const authorization of [undefined, 'Bearer expired.token.here']) {
+        const response = await fetched(`${url}${concrete(route.path)}`, {
+          method: route.method,
+          headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+          ...(route.method === 'POST' ? { body: '{}' } : {}),
+        });
+        expect(response.statusCode, `${route.method} ${route.path}`).toBe(401);
+        expectDocumented(route.method, route.path, response);
+        expect(response.headers.get('www-authenticate')).toBe('Bearer');
+      }
+    }
+  });
+
+  it("429 from the stage throttle on every route, health included", async () => {
+    const { url } = await gateway({ rateLimit: 0, burstLimit: 0 });
+    for (const route of API_ROUTES) {
+      const response = await fetched(`${url}${concrete(route.path)}`, { method: route.method, ...(route.method === 'POST' ? { body: '{}' } : {}) });
+      expect(response.statusCode).toBe(429);
+      expectDocumented(route.method, route.path, response);
+    }
   });
 });

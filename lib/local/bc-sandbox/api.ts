@@ -9,7 +9,8 @@ import { validateBody } from './validation.js';
 import { linesOf, type DocumentSet } from './documents.js';
 import { boundActions, postDocument } from './posting.js';
 import { createReservation } from './reservations.js';
-import { buildMetadata } from './metadata.js';
+import { buildMetadata, serviceDocument } from './metadata.js';
+import { jsonContentType, requestedMetadataLevel, withoutControlInformation } from './odata/metadata-level.js';
 import { etagOf, type Store, type StoredRow } from './store.js';
 import type { ApiLocation } from './routes.js';
 
@@ -45,7 +46,8 @@ type Target =
   | { kind: 'count'; companyId: string; definition: EntitySetDefinition }
   | { kind: 'entity'; companyId: string; definition: EntitySetDefinition; path: string; row: StoredRow }
   | { kind: 'action'; companyId: string; definition: EntitySetDefinition; action: string; row: StoredRow }
-  | { kind: 'metadata' };
+  | { kind: 'metadata' }
+  | { kind: 'service' };
 
 const companiesDefinition = definitionFor('standard', 'companies')!;
 
@@ -74,13 +76,25 @@ export class BcApi {
     return last.name;
   }
 
+  /** Performs a request and answers at the metadata level it asks for (Accept or `$format`). */
   handle(request: ApiRequest): ApiResponse {
+    const response = this.perform(request);
+    if (response.body === undefined) return response;
+    const level = requestedMetadataLevel(request.headers.accept, request.query.get('$format'));
+    const body = level === 'none' ? withoutControlInformation(response.body) : response.body;
+    return { ...response, headers: { 'Content-Type': jsonContentType(level), ...response.headers }, body };
+  }
+
+  private perform(request: ApiRequest): ApiResponse {
     const { location } = request;
     if (location.tenant !== this.config.tenant || !this.config.environments.includes(location.environment)) {
       throw bcErrors.tenantUnavailable(location.tenant, location.environment);
     }
     const target = this.resolve(location);
     switch (target.kind) {
+      case 'service':
+        this.allow(request, ['GET'], 'the service document');
+        return { status: 200, headers: {}, body: serviceDocument(location.api, location.serviceRoot) };
       case 'metadata':
         this.allow(request, ['GET'], '$metadata');
         return { status: 200, headers: { 'Content-Type': 'application/xml' }, text: buildMetadata(location.api) };
@@ -124,7 +138,7 @@ export class BcApi {
 
   private resolve(location: ApiLocation): Target {
     const [first, second, third, ...rest] = location.segments;
-    if (!first) throw bcErrors.resourceNotFound('');
+    if (!first) return { kind: 'service' };
     if (first.name === '$metadata' && !second) return { kind: 'metadata' };
     if (first.name !== 'companies') throw bcErrors.resourceNotFound(first.name);
     if (first.key === undefined) {

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomUUID } from 'node:crypto';
 import { BcApi, type ApiRequest, type ApiResponse } from './api.js';
 import { BcError, bcErrors, errorBody } from './errors.js';
-import { executeBatch } from './batch.js';
+import { executeBatch, isMultipartBatch } from './batch.js';
 import { FaultInjector, validateFaultRule } from './faults.js';
 import { parseApiPath } from './routes.js';
 import { StatsCollector } from './stats.js';
@@ -50,7 +50,7 @@ function sendApi(res: ServerResponse, response: ApiResponse): void {
     res.writeHead(response.status, { 'Content-Length': Buffer.byteLength(response.text), ...response.headers });
     res.end(response.text);
   } else if (response.body !== undefined) {
-    sendJson(res, response.status, response.body, { 'OData-Version': '4.0', ...response.headers });
+    sendJson(res, response.status, response.body, response.headers);
   } else {
     res.writeHead(response.status, response.headers);
     res.end();
@@ -121,6 +121,8 @@ export function createSandboxServer(parts: ServerParts): { server: Server; hung:
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, correlationId: string): Promise<void> {
     const location = parseApiPath(url.pathname, url.origin);
     if (!location) throw bcErrors.resourceNotFound(url.pathname);
+    // Every answer of the API, errors and $metadata included, says which OData version it speaks (as BC does).
+    res.setHeader('OData-Version', '4.0');
     const method = (req.method ?? 'GET').toUpperCase();
     const entitySet = BcApi.entitySetOf(location);
     parts.stats.record(method, entitySet);
@@ -146,8 +148,12 @@ export function createSandboxServer(parts: ServerParts): { server: Server; hung:
     if (fault?.status) throw bcErrors.injected(fault.status, fault.retryAfterSeconds);
 
     const raw = WRITE_METHODS.has(method) ? await readBody(req) : '';
+    const isBatch = location.segments.length === 1 && location.segments[0]!.name === '$batch';
     let body: unknown;
-    if (raw.trim()) {
+    if (isBatch && isMultipartBatch(req.headers['content-type'])) {
+      // A multipart batch is parsed by the batch module; the raw text is its body.
+      body = raw;
+    } else if (raw.trim()) {
       try {
         body = JSON.parse(raw);
       } catch {
@@ -157,7 +163,6 @@ export function createSandboxServer(parts: ServerParts): { server: Server; hung:
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(',') : v;
     const request: ApiRequest = { method, location, query: url.searchParams, headers, body, url };
-    const isBatch = location.segments.length === 1 && location.segments[0]!.name === '$batch';
     if (isBatch && method !== 'POST') throw bcErrors.methodNotAllowed(method, '$batch');
     const response = isBatch ? executeBatch(parts.api, parts.store, request, correlationId) : parts.api.handle(request);
     if (WRITE_METHODS.has(method)) parts.store.persist();
