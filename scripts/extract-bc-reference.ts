@@ -6,8 +6,8 @@
 //   - the API v2.0 pages' AL source (microsoft/BCApps, src/Apps/W1/APIV2/app/src/pages): which fields the page
 //     makes non-editable (`Editable = false`) and whether the page allows inserts and modifications. The docs
 //     are silent on most fields (their `readOnly` stays null), so this is what decides read-only in the end.
-// Entities already in the reference keep their curated extras (operationDetails, notes, examples); every
-// entity gets its API page's facts. Run with two git directories (e.g. mirrors fetched by the search tool):
+// Curated entities already in the reference (those with operationDetails) keep their extras (notes, examples);
+// every other entity is rebuilt, and every entity gets its API page's facts. Run with two git directories (e.g. mirrors fetched by the search tool):
 //   npx tsx scripts/extract-bc-reference.ts --docs <git-dir of dynamics365smb-devitpro-pb> --al <git-dir of BCApps>
 // then `npx tsx scripts/gen-bc-entities.ts`.
 import { execFileSync } from 'node:child_process';
@@ -192,7 +192,8 @@ function main(): void {
   });
 
   const entities: Record<string, any> = {};
-  for (const name of Object.keys(reference.entities)) entities[name] = reference.entities[name];
+  // The curated entries (with per-operation examples) are kept; every other entry is rebuilt from the sources.
+  for (const name of Object.keys(reference.entities)) if (reference.entities[name].operationDetails) entities[name] = reference.entities[name];
   const skipped: string[] = [];
   for (const { entitySet, doc } of listed) {
     if (entities[entitySet] || NOT_RECORD_SETS.has(entitySet)) continue;
@@ -201,6 +202,10 @@ function main(): void {
       continue;
     }
     const parsed = parseResourcePage(doc, show(values.docs, docsCommit, doc));
+    if (!parsed.properties.some((p) => p.name === 'id')) {
+      skipped.push(`${entitySet} (no id: a keyless view, not addressable as companies({id})/${entitySet}({id}))`);
+      continue;
+    }
     const getPage = docPath(`${OPERATIONS}dynamics_${parsed.entityName}_get.md`) ?? docPath(`${OPERATIONS}dynamics_${parsed.entityName}s_get.md`);
     const lastCommit = git(values.docs, 'log', '-1', '--format=%H %cs', docsCommit, '--', doc).trim();
     entities[entitySet] = {
