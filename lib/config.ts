@@ -4,6 +4,7 @@
 // a message that names the setting instead of producing a broken stack.
 import { z } from 'zod';
 import { isEntitySet } from '../functions/core/bc/entities.js';
+import { defaultClaims, isEntraIssuer, type ClaimMapping, type IdentityProvider } from '../functions/core/http/claim-mapping.js';
 
 export const STAGES = ['dev', 'staging', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -46,6 +47,20 @@ const environmentSchema = z.object({
   jwt: z.object({
     issuer: z.url({ protocol: /^https$/, error: 'jwt.issuer must be an https URL (API Gateway discovers its keys)' }),
     audience: z.array(z.string().min(1)).min(1),
+    /** Who issues the tokens; unset: `entra` for an Entra ID issuer (login.microsoftonline.com), else `generic`. */
+    provider: z.enum(['entra', 'generic']).optional(),
+    /**
+     * Which claims carry the tenant, subject and roles; each unset one follows the provider (Entra: `tid`, `oid`,
+     * `roles`; generic, the local token command: `tenant`, `sub`, `roles`).
+     */
+    claims: z
+      .object({
+        tenant: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/),
+        subject: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/),
+        roles: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/),
+      })
+      .partial()
+      .optional(),
   }),
   bc: z.object({
     baseUrl: z.url(),
@@ -133,6 +148,16 @@ const environmentSchema = z.object({
 });
 
 export type WorkerSettings = z.infer<typeof workerSchema>;
+
+/** The identity provider of a stage's tokens: as configured, else inferred from the issuer. */
+export function identityProviderOf(jwt: { issuer: string; provider?: IdentityProvider | undefined }): IdentityProvider {
+  return jwt.provider ?? (isEntraIssuer(jwt.issuer) ? 'entra' : 'generic');
+}
+
+/** The claim mapping of a stage (one definition: the API passes it to the orchestrator, the token command shapes tokens by it). */
+export function claimMappingOf(jwt: EnvironmentConfig['jwt']): ClaimMapping {
+  return { ...defaultClaims(identityProviderOf(jwt)), ...Object.fromEntries(Object.entries(jwt.claims ?? {}).filter(([, v]) => v !== undefined)) };
+}
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 
 /** A partial EnvironmentConfig at any depth; arrays replace, objects merge. */

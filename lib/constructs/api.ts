@@ -7,7 +7,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../config.js';
+import { claimMappingOf, type EnvironmentConfig } from '../config.js';
+import { claimMappingToEnv } from '../../functions/core/http/claim-mapping.js';
 import { logRetentionOf, removalPolicyOf } from './handler-function.js';
 import { acknowledge } from './nag.js';
 
@@ -29,7 +30,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
 
 export interface ApiProps {
   readonly config: EnvironmentConfig;
-  readonly orchestrator: lambda.IFunction;
+  /** The function behind every route; the API sets the claim mapping in its environment. */
+  readonly orchestrator: lambda.Function;
 }
 
 export class Api extends Construct {
@@ -39,6 +41,10 @@ export class Api extends Construct {
 
   constructor(scope: Construct, id: string, { config, orchestrator }: ApiProps) {
     super(scope, id);
+    // The authorizer checks issuer, audience and lifetime; which claims name the tenant, subject and roles is the
+    // stage's mapping, handed to the function that reads them.
+    const claims = claimMappingOf(config.jwt);
+    for (const [name, value] of Object.entries(claimMappingToEnv(claims))) orchestrator.addEnvironment(name, value);
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
       description: `bc-agent ${config.stage}: chat front-end API`,
       createDefaultStage: false,
@@ -75,8 +81,8 @@ export class Api extends Construct {
             integrationLatency: '$context.integrationLatency',
             integrationError: '$context.integrationErrorMessage',
             authorizerError: '$context.authorizer.error',
-            sub: '$context.authorizer.claims.sub',
-            tenant: '$context.authorizer.claims.tenant',
+            sub: `$context.authorizer.claims.${claims.subject}`,
+            tenant: `$context.authorizer.claims.${claims.tenant}`,
           }),
         ),
       },

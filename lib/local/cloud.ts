@@ -11,6 +11,7 @@ import { LocalAws, type RuleTarget } from './aws/index.js';
 import { DEFAULT_PORTS, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION, type LocalPorts } from './config.js';
 import { serveFunctionUrl, type FunctionUrlServer } from './function-url.js';
 import { createHttpApiHandler, listen, serviceUnavailable, type RunningServer } from './http-api/server.js';
+import { apiClaimMapping } from './http-api/claims.js';
 import { bearerToken, loadOrCreateJwtKeys, signLocalToken, verifyJwt, type JwtIssuerConfig, type LocalJwtKeys, type LocalTokenRequest } from './jwt.js';
 import type { FunctionLogSink } from './lambda/function-runner.js';
 import { verifySigV4 } from './lambda/function-url-auth.js';
@@ -191,7 +192,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
 
     const apiDefinition = readHttpApi(stack);
-    const jwtConfig = apiJwtConfig(apiDefinition);
+    const claims = apiClaimMapping(apiDefinition, functions, options.env);
+    const jwtConfig: JwtIssuerConfig = { ...apiJwtConfig(apiDefinition), ...(claims ? { claims } : {}) };
     jwtConfigRef.current = jwtConfig;
     if (apiDefinition) {
       apiHandler = createHttpApiHandler({

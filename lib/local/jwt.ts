@@ -16,6 +16,8 @@ import {
   type CryptoKey,
   type JWTPayload,
 } from 'jose';
+import { createHash } from 'node:crypto';
+import { ENTRA_CLAIMS, GENERIC_CLAIMS, type ClaimMapping } from '../../functions/core/http/claim-mapping.js';
 
 const ALGORITHM = 'RS256';
 
@@ -30,6 +32,8 @@ export interface LocalJwtKeys {
 export interface JwtIssuerConfig {
   issuer: string;
   audience: readonly string[];
+  /** The claims the API behind the authorizer reads (its `JWT_*_CLAIM` environment); tokens are shaped by it. */
+  claims?: ClaimMapping;
 }
 
 export interface LocalTokenRequest {
@@ -40,6 +44,16 @@ export interface LocalTokenRequest {
   ttlSeconds?: number;
   /** Space-separated OAuth scopes, put in the `scope` claim. */
   scope?: string;
+  /**
+   * An Entra ID v2.0 access token's shape: `tid`, `oid`, app `roles`, `ver: "2.0"`, a pairwise `sub`. Default:
+   * when the API's claim mapping is Entra's (`tid`/`oid`).
+   */
+  entra?: boolean;
+}
+
+/** Whether tokens for this authorizer are Entra-shaped unless a request says otherwise. */
+export function expectsEntraTokens(config: JwtIssuerConfig): boolean {
+  return config.claims?.tenant === ENTRA_CLAIMS.tenant && config.claims.subject === ENTRA_CLAIMS.subject;
 }
 
 const keyDir = (stateDir: string): string => join(stateDir, 'jwt');
@@ -93,7 +107,7 @@ async function readKeys(dir: string): Promise<LocalJwtKeys | undefined> {
   return { privateKey, publicKey, kid };
 }
 
-/** Signs a token with the claims the API expects: `sub`, `tenant` and optional `roles`. */
+/** Signs a token with the claims the API reads (its claim mapping): tenant, subject and optional roles. */
 export async function signLocalToken(
   keys: LocalJwtKeys,
   config: JwtIssuerConfig,
@@ -104,12 +118,25 @@ export async function signLocalToken(
   const ttl = request.ttlSeconds ?? 3600;
   if (!Number.isInteger(ttl) || ttl <= 0) throw new Error(`token lifetime must be a positive whole number of seconds, got ${ttl}`);
   if (config.audience.length === 0) throw new Error('the authorizer has no audience to sign for');
-  const claims: JWTPayload = { tenant: request.tenant };
-  if (request.roles?.length) claims.roles = [...request.roles];
+  const entra = request.entra ?? expectsEntraTokens(config);
+  // The API's own mapping when the token has the shape it expects; a token of the other shape (to show it is refused) uses that shape's names.
+  const mapping = config.claims && entra === expectsEntraTokens(config) ? config.claims : entra ? ENTRA_CLAIMS : GENERIC_CLAIMS;
+  const claims: JWTPayload = {};
+  let subject = request.sub;
+  if (entra) {
+    // Entra's v2.0 access token: the directory (`tid`), the user's object id (`oid`) and a `sub` that is pairwise
+    // per application, so an API that keyed on `sub` would see a different user in every app.
+    Object.assign(claims, { ver: '2.0', tid: request.tenant, oid: request.sub, azp: 'bc-agent-local-client', name: request.sub });
+    subject = createHash('sha256').update(`${config.audience[0]}:${request.sub}`).digest('base64url').slice(0, 43);
+  }
+  claims[mapping.tenant] = request.tenant;
+  if (mapping.subject === 'sub') subject = request.sub;
+  else claims[mapping.subject] = request.sub;
+  if (request.roles?.length) claims[mapping.roles] = [...request.roles];
   if (request.scope) claims.scope = request.scope;
   return new SignJWT(claims)
     .setProtectedHeader({ alg: ALGORITHM, kid: keys.kid, typ: 'JWT' })
-    .setSubject(request.sub)
+    .setSubject(subject)
     .setIssuer(config.issuer)
     .setAudience(config.audience.length === 1 ? config.audience[0]! : [...config.audience])
     .setIssuedAt()

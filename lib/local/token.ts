@@ -8,9 +8,10 @@ import { localSettingsFromEnv } from './config.js';
 import { hasJwtKeys, loadOrCreateJwtKeys, signLocalToken, type JwtIssuerConfig, type LocalTokenRequest } from './jwt.js';
 import { latestAssemblyDir, PROJECT_ROOT, readAssembly } from './synth.js';
 import { LocalStack } from './template/local-stack.js';
-import { readHttpApi } from './template/model.js';
+import { readFunctions, readHttpApi } from './template/model.js';
+import { apiClaimMapping } from './http-api/claims.js';
 
-const USAGE = 'usage: npm run token -- --sub <user> --tenant <tenant> [--role approver]... [--ttl <seconds>]';
+const USAGE = 'usage: npm run token -- --sub <user> --tenant <tenant> [--role approver]... [--ttl <seconds>] [--entra | --no-entra]';
 
 export function parseTokenArgs(argv: string[]): LocalTokenRequest {
   const { values } = parseArgs({
@@ -21,6 +22,8 @@ export function parseTokenArgs(argv: string[]): LocalTokenRequest {
       role: { type: 'string', multiple: true },
       ttl: { type: 'string' },
       scope: { type: 'string' },
+      entra: { type: 'boolean' },
+      'no-entra': { type: 'boolean' },
     },
     strict: true,
     allowPositionals: false,
@@ -34,6 +37,8 @@ export function parseTokenArgs(argv: string[]): LocalTokenRequest {
     ...(values.role?.length ? { roles: values.role } : {}),
     ttlSeconds: ttl,
     ...(values.scope ? { scope: values.scope } : {}),
+    // Unset: Entra-shaped exactly when the dev stage reads Entra's claims (tid/oid).
+    ...(values.entra ? { entra: true } : values['no-entra'] ? { entra: false } : {}),
   };
 }
 
@@ -46,13 +51,15 @@ export async function devJwtConfig(stateDir: string): Promise<JwtIssuerConfig> {
   if (assemblyDir) {
     const { template, stackName } = await readAssembly(assemblyDir);
     const stack = new LocalStack(template, { stackName, region: 'us-east-1', accountId: '000000000000', awsUrl: '', apiUrl: '', functionUrl: '' });
-    const authorizer = readHttpApi(stack)?.routes.find((route) => route.authorizer)?.authorizer;
-    if (authorizer) return { issuer: authorizer.issuer, audience: authorizer.audience };
+    const api = readHttpApi(stack);
+    const authorizer = api?.routes.find((route) => route.authorizer)?.authorizer;
+    const claims = apiClaimMapping(api, readFunctions(stack, assemblyDir));
+    if (authorizer) return { issuer: authorizer.issuer, audience: authorizer.audience, ...(claims ? { claims } : {}) };
   }
-  const [{ App }, { configFor }, { overridesOf }] = await Promise.all([import('aws-cdk-lib'), import('../config.js'), import('../app.js')]);
+  const [{ App }, { claimMappingOf, configFor }, { overridesOf }] = await Promise.all([import('aws-cdk-lib'), import('../config.js'), import('../app.js')]);
   const cdkJson = JSON.parse(await readFile(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
   const { jwt } = configFor('dev', overridesOf(new App({ context: cdkJson.context ?? {} }), 'dev'));
-  return { issuer: jwt.issuer, audience: jwt.audience };
+  return { issuer: jwt.issuer, audience: jwt.audience, claims: claimMappingOf(jwt) };
 }
 
 async function main(): Promise<void> {

@@ -75,7 +75,11 @@ async function writeFixtures(entitySet: string): Promise<{ create: Record<string
   }
 }
 
-describe.each(servedEntitySets.map((s) => [s]))('%s conforms to the reference', (entitySet) => {
+// The curated entities, whose reference entries carry per-operation examples and statuses; every other set of
+// the catalogue is checked by catalogue-conformance.test.ts.
+const curatedSets = servedEntitySets.filter((s) => reference.entities[s]?.operationDetails);
+
+describe.each(curatedSets.map((s) => [s]))('%s conforms to the reference', (entitySet) => {
   const documented = reference.entities[entitySet]!;
   const documentedMethods = new Set((documented.operationDetails ?? []).map((o) => o.method));
   const statusOf = (method: string) => Number(documented.operationDetails!.find((o) => o.method === method)!.successStatus.split(' ')[0]);

@@ -8,7 +8,9 @@ import { Api } from '../../lib/constructs/api.js';
 
 function apiTemplate(overrides: ConfigOverrides): Template {
   const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'ApiTest');
-  const orchestrator = lambda.Function.fromFunctionArn(stack, 'Orchestrator', 'arn:aws:lambda:us-east-1:123456789012:function:orchestrator');
+  const orchestrator = new lambda.Function(stack, 'Orchestrator', {
+    runtime: lambda.Runtime.NODEJS_LATEST, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+  });
   new Api(stack, 'Api', { config: configFor('staging', overrides), orchestrator });
   return Template.fromStack(stack);
 }

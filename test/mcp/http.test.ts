@@ -217,7 +217,7 @@ describe('write tools', () => {
 
 describe('errors come back as tool errors with BC’s code', () => {
   it('unknown entity set', async () => {
-    const result = await query({ entity: 'employees' });
+    const result = await query({ entity: 'widgets' });
     expect(result.isError).toBe(true);
     expect(errorOf(result).text).toContain('BadRequest_ResourceNotFound');
   });
@@ -293,7 +293,7 @@ describe('resources and prompts', () => {
     expect(schema.writableThroughMcp).toBe(true);
     const currencies = JSON.parse(resourceText(await client.readResource({ uri: 'bc://schemas/currencies' })));
     expect(currencies.writableThroughMcp).toBe(false);
-    await expect(client.readResource({ uri: 'bc://schemas/employees' })).rejects.toThrow(/Unknown entity set/);
+    await expect(client.readResource({ uri: 'bc://schemas/widgets' })).rejects.toThrow(/Unknown entity set/);
   });
 
   it('bc://company names the default company and lists all', async () => {

@@ -1,5 +1,6 @@
 // The caller's identity from the JWT authorizer's claims (payload 2.0: requestContext.authorizer.jwt.claims).
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { claimMappingFromEnv, type ClaimMapping } from './claim-mapping.js';
 import { unauthorized } from './errors.js';
 
 export interface Caller {
@@ -32,16 +33,26 @@ export function parseRoles(value: unknown): string[] {
   return text.split(/[\s,]+/).filter((r) => r.length > 0);
 }
 
-/** The authenticated caller, or 401 when the claims are missing or unusable. */
-export function readCaller(event: Pick<APIGatewayProxyEventV2, 'requestContext'>): Caller {
+let deployedMapping: ClaimMapping | undefined;
+
+/**
+ * The authenticated caller, or 401 when the claims are missing or unusable. Which claims hold the tenant,
+ * subject and roles is the stage's mapping (claim-mapping.ts; `JWT_*_CLAIM` in the environment): on a stage
+ * configured for Entra ID a token without `tid` is refused even if it carries a `tenant` claim.
+ */
+export function readCaller(event: Pick<APIGatewayProxyEventV2, 'requestContext'>, mapping: ClaimMapping = (deployedMapping ??= claimMappingFromEnv())): Caller {
   const context = event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, ClaimValue> } } } | undefined;
   const claims = context?.authorizer?.jwt?.claims;
   if (!claims) throw unauthorized();
-  const sub = claims.sub;
-  const tenant = claims.tenant;
-  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 256) throw unauthorized('the token has no subject');
-  if (typeof tenant !== 'string' || !TENANT_PATTERN.test(tenant)) throw unauthorized('the token has no valid tenant claim');
-  return { sub, tenantId: tenant, roles: parseRoles(claims.roles) };
+  const sub = claims[mapping.subject];
+  const tenant = claims[mapping.tenant];
+  if (typeof tenant !== 'string' || !TENANT_PATTERN.test(tenant)) {
+    throw unauthorized(`the token has no valid tenant claim '${mapping.tenant}'${mapping.tenant !== 'tenant' && claims.tenant !== undefined ? ` (this API takes the tenant from '${mapping.tenant}', not 'tenant')` : ''}`);
+  }
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 256) {
+    throw unauthorized(`the token has no subject claim '${mapping.subject}'`);
+  }
+  return { sub, tenantId: tenant, roles: parseRoles(claims[mapping.roles]) };
 }
 
 export function hasRole(caller: Caller, role: string): boolean {

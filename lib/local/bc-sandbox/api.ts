@@ -3,7 +3,7 @@
 import { bcErrors } from './errors.js';
 import { applyCollection, encodeSkipToken, parseQueryOptions, type QueryOptions } from './odata/query.js';
 import { contextUrl, shapeRecord, type ShapeContext } from './responses.js';
-import { definitionFor, resolveNavigation, type EntitySetDefinition } from './schema.js';
+import { childSetOf, definitionFor, resolveNavigation, type EntitySetDefinition } from './schema.js';
 import { createRecord, deleteRecord, updateRecord, type WriteContext } from './entity-rules.js';
 import { validateBody } from './validation.js';
 import { linesOf, type DocumentSet } from './documents.js';
@@ -169,14 +169,15 @@ export class BcApi {
       }
       return { kind: 'action', companyId, definition, action: third.name, row: parent };
     }
-    const lineSet = linesOf[definition.entitySet as DocumentSet] as string | undefined;
-    if (lineSet && third.name === lineSet) {
-      const lineDefinition = definitionFor('standard', lineSet)!;
+    const child = childSetOf(definition, third.name);
+    if (child) {
+      const { definition: lineDefinition, foreignKey } = child;
+      const lineSet = lineDefinition.entitySet;
       const path = `companies(${companyId})/${definition.entitySet}(${String(parent.data.id)})/${lineSet}`;
-      const scope = { field: 'documentId', value: String(parent.data.id) };
+      const scope = { field: foreignKey, value: String(parent.data.id) };
       if (third.key === undefined) return { kind: 'collection', companyId, definition: lineDefinition, path, scope };
       const line = this.row(companyId, lineDefinition, third.key);
-      if (line.data.documentId !== parent.data.id) throw bcErrors.recordNotFound(lineDefinition.entityName, third.key);
+      if (line.data[foreignKey] !== parent.data.id) throw bcErrors.recordNotFound(lineDefinition.entityName, third.key);
       return { kind: 'entity', companyId, definition: lineDefinition, path, row: line };
     }
     // A single-valued navigation such as salesOrders({id})/customer.

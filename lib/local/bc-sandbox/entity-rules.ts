@@ -276,13 +276,31 @@ const rules: Record<string, EntityRules> = {
   purchaseOrderLines: lineRules('purchaseOrderLines'),
 };
 
+/**
+ * Sets of the catalogue without business rules of their own (contacts, employees, journals, …): a `code`
+ * set keeps its codes unique and upper-case as BC's code fields do; any other set stores what validated.
+ */
+const catalogueRules = new Map<string, EntityRules>();
+function genericRules(entitySet: string): EntityRules | undefined {
+  const definition = definitionFor('standard', entitySet);
+  if (!definition) return undefined;
+  let cached = catalogueRules.get(entitySet);
+  if (!cached) {
+    cached = definition.properties.some((p) => p.name === 'code' && !p.readOnly)
+      ? codeTableRules(entitySet, definition.entityName)
+      : { create: (_ctx, values) => values, update: (_ctx, _row, changes) => changes, beforeDelete: noop, afterWrite: noop };
+    catalogueRules.set(entitySet, cached);
+  }
+  return cached;
+}
+
 export function rulesFor(entitySet: string): EntityRules | undefined {
-  return rules[entitySet];
+  return rules[entitySet] ?? genericRules(entitySet);
 }
 
 /** POST: validate, complete every documented property, store, then run follow-up rules. */
 export function createRecord(ctx: WriteContext, entitySet: string, values: Values): StoredRow {
-  const entityRules = rules[entitySet];
+  const entityRules = rulesFor(entitySet);
   const definition = definitionFor('standard', entitySet);
   if (!entityRules || !definition) throw new Error(`No write rules for ${entitySet}`);
   const prepared = entityRules.create(ctx, values);
@@ -292,7 +310,7 @@ export function createRecord(ctx: WriteContext, entitySet: string, values: Value
 }
 
 export function updateRecord(ctx: WriteContext, entitySet: string, row: StoredRow, changes: Values): StoredRow {
-  const entityRules = rules[entitySet];
+  const entityRules = rulesFor(entitySet);
   if (!entityRules) throw new Error(`No write rules for ${entitySet}`);
   const before = { ...row.data };
   const prepared = entityRules.update(ctx, row, changes);
@@ -302,7 +320,7 @@ export function updateRecord(ctx: WriteContext, entitySet: string, row: StoredRo
 }
 
 export function deleteRecord(ctx: WriteContext, entitySet: string, row: StoredRow): void {
-  const entityRules = rules[entitySet];
+  const entityRules = rulesFor(entitySet);
   if (!entityRules) throw new Error(`No write rules for ${entitySet}`);
   entityRules.beforeDelete(ctx, row);
   ctx.store.remove(ctx.companyId, entitySet, String(row.data.id));

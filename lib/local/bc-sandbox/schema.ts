@@ -1,26 +1,17 @@
 // The sandbox's view of the shared BC entity catalogue: which entity sets it serves, the custom itemReservations
 // API, default values per documented type, and how navigation properties resolve to stored records.
 import { itemReservationsApi } from '../../../functions/core/bc/custom-apis.js';
-import { findEntitySet, type EntityProperty, type EntitySetDefinition } from '../../../functions/core/bc/entities.js';
+import { entitySetNames, findEntitySet, type EntityProperty, type EntitySetDefinition } from '../../../functions/core/bc/entities.js';
 
 export type { EntityProperty, EntitySetDefinition };
 
-/** The standard API v2.0 entity sets the sandbox serves (ARCHITECTURE §8). */
-export const servedEntitySets = [
-  'companies',
-  'customers',
-  'vendors',
-  'items',
-  'salesOrders',
-  'salesOrderLines',
-  'purchaseOrders',
-  'purchaseOrderLines',
-  'locations',
-  'itemLedgerEntries',
-  'paymentTerms',
-  'currencies',
-] as const;
-export type ServedEntitySet = (typeof servedEntitySets)[number];
+/**
+ * The standard API v2.0 entity sets the sandbox serves: every set of the shared catalogue (generated from
+ * Microsoft's docs), so a set added to the catalogue is served, listed in $metadata and writable as its
+ * documented operations and read-only flags allow, with no list to keep in step here.
+ */
+export const servedEntitySets: readonly string[] = entitySetNames;
+export type ServedEntitySet = string;
 
 /**
  * The custom API `/api/bcagent/inventory/v1.0/companies({id})/itemReservations`: standard BC has no reservation
@@ -63,6 +54,18 @@ export function definitionFor(api: ApiKind, entitySet: string): EntitySetDefinit
 
 export function standardDefinitionsList(): EntitySetDefinition[] {
   return [...standardDefinitions.values()];
+}
+
+/**
+ * A set reached under a parent record (`salesInvoices({id})/salesInvoiceLines`, `journals({id})/journalLines`):
+ * the catalogue's parentPath says which, and the child refers to its parent by `documentId` on document lines,
+ * `<parent entity>Id` otherwise.
+ */
+export function childSetOf(parent: EntitySetDefinition, name: string): { definition: EntitySetDefinition; foreignKey: string } | undefined {
+  const definition = standardDefinitions.get(name);
+  if (!definition || definition.parentPath !== `${parent.entitySet}({id})`) return undefined;
+  const foreignKey = definition.properties.some((p) => p.name === 'documentId') ? 'documentId' : `${parent.entityName}Id`;
+  return definition.properties.some((p) => p.name === foreignKey) ? { definition, foreignKey } : undefined;
 }
 
 export const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';

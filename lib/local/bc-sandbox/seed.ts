@@ -5,6 +5,7 @@ import { Store, type SandboxState } from './store.js';
 import { completeRecord, definitionFor } from './schema.js';
 import { itemDefaultsForLine, linesOf, recomputeDocument, type DocumentSet } from './documents.js';
 import { takeNumber } from './number-series.js';
+import { seedCatalogue } from './catalogue-seed.js';
 
 const SEED_TIME = '2026-01-05T08:00:00Z';
 const SYSTEM_USER = '5f1d4c7a-0c2e-4b8e-9a61-2d3e4f5a6b7c';
@@ -268,4 +269,5 @@ function seedCompany(store: Store, random: SeededRandom, plan: CompanyPlan): voi
   };
   for (let i = 0; i < plan.salesOrders; i++) seedDocument('salesOrders', openCustomers[i % openCustomers.length]!, i);
   for (let i = 0; i < plan.purchaseOrders; i++) seedDocument('purchaseOrders', vendors[i % vendors.length]!, i);
+  seedCatalogue({ store, companyId, seed: 20260105 + companyPlans.indexOf(plan), seedTime: SEED_TIME, customers: openCustomers, items: orderableItems });
 }
