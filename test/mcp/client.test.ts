@@ -124,7 +124,7 @@ describe('createMcpClient', () => {
     await expect(stale).rejects.toMatchObject({ tool: 'bc_update_entity', code: 'Request_EntityChanged', retryable: false });
 
     // Rejected by the server's input schema: the code is read from the text.
-    await expect(client.callTool('bc_query_entity', { entity: 'employees' })).rejects.toMatchObject({
+    await expect(client.callTool('bc_query_entity', { entity: 'widgets' })).rejects.toMatchObject({
       code: 'BadRequest_ResourceNotFound',
     });
     await expect(client.callTool('bc_delete_entity', { entity: 'vendors', id: created.id })).rejects.toMatchObject({

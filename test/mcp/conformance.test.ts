@@ -196,8 +196,13 @@ describe('MCP authorization over HTTP (raw requests and the SDK client)', () => 
 
       const complete = (name: string, argument: string, value: string) =>
         client.complete({ ref: { type: 'ref/prompt', name }, argument: { name: argument, value } });
-      expect((await complete('query_builder', 'entity', 'cu')).completion.values.sort()).toEqual(['currencies', 'customers']);
-      expect((await complete('data_validator', 'entity', 'PurchaseO')).completion.values.sort()).toEqual(['purchaseOrderLines', 'purchaseOrders']);
+      // Every completion is a catalogue set with the typed prefix (any case), and the obvious ones are there.
+      const cu = (await complete('query_builder', 'entity', 'cu')).completion.values;
+      expect(cu).toEqual(expect.arrayContaining(['currencies', 'customers']));
+      expect(cu.every((name) => name.toLowerCase().startsWith('cu'))).toBe(true);
+      const po = (await complete('data_validator', 'entity', 'PurchaseO')).completion.values;
+      expect(po).toEqual(expect.arrayContaining(['purchaseOrderLines', 'purchaseOrders']));
+      expect(po.every((name) => name.toLowerCase().startsWith('purchaseo'))).toBe(true);
       expect((await complete('query_builder', 'entity', 'zz')).completion.values).toEqual([]);
     } finally {
       await client.close();

@@ -9,7 +9,7 @@ import { validatePlan } from '../../functions/core/plan/index.js';
 import { createOfflinePlanner } from '../../functions/core/planner/offline.js';
 import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
 import { serveFunctionUrl, type FunctionUrlServer } from '../../lib/local/function-url.js';
-import { bcEnv, errorOf, structured } from '../mcp/support.js';
+import { bcEnv, bearerAuthorize, errorOf, structured } from '../mcp/support.js';
 
 const writeTask = (tool: 'bc_create_entity' | 'bc_update_entity', entity: string, data: Record<string, unknown>) => ({
   id: 't1', type: 'write' as const, description: `write ${entity}`, tool,
@@ -52,7 +52,7 @@ describe('MCP tools', () => {
     sandbox = await startBcSandbox({ port: 0 });
     Object.assign(process.env, bcEnv(sandbox, 'customers,salesInvoices,contacts'));
     const { handler } = await import('../../functions/mcp-server/index.js');
-    functionUrl = await serveFunctionUrl({ port: 0, invoke: handler, authorize: async (h) => h.authorization === `Bearer ${TOKEN}` });
+    functionUrl = await serveFunctionUrl({ port: 0, invoke: handler, authorize: bearerAuthorize({ [TOKEN]: { sub: 'writer', tenant: sandbox.tenant, roles: ['mcp-writer'] } }) });
     client = new Client({ name: 'read-only-test', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(`${functionUrl.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }));
   });

@@ -119,8 +119,25 @@ const navigationResolutions: Record<string, NavigationResolution> = {
 };
 
 export function resolveNavigation(definition: EntitySetDefinition, name: string): NavigationResolution | undefined {
-  if (!definition.navigationProperties.some((n) => n.name === name)) return undefined;
-  return navigationResolutions[name];
+  const navigation = definition.navigationProperties.find((n) => n.name === name);
+  if (!navigation) return undefined;
+  return navigationResolutions[name] ?? inferredResolution(definition, navigation);
+}
+
+/**
+ * The catalogue's other navigations follow BC's naming: a single-valued one points at the set whose entity it
+ * names through `<name>Id` (or `<name>sId`, as paymentTerm → paymentTermsId), a collection of document lines
+ * points back through the line's `documentId`. A navigation with no such key (pictures, computed details) has
+ * no stored relation to follow and stays unexpandable.
+ */
+function inferredResolution(definition: EntitySetDefinition, navigation: { name: string; target: string; collection: boolean }): NavigationResolution | undefined {
+  if (navigation.collection) {
+    const lines = findEntitySet(navigation.target);
+    return lines?.properties.some((p) => p.name === 'documentId') ? { kind: 'collection', target: lines.entitySet, foreignKey: 'documentId' } : undefined;
+  }
+  const target = entitySetNames.map((set) => findEntitySet(set)!).find((set) => set.entityName === navigation.target);
+  const foreignKey = [`${navigation.name}Id`, `${navigation.name}sId`].find((key) => definition.properties.some((p) => p.name === key));
+  return target && foreignKey ? { kind: 'single', target: target.entitySet, foreignKey } : undefined;
 }
 
 /** BC writes enum names XML-encoded in JSON (`_x0020_` for a space); accept both forms on input. */
