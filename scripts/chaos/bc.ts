@@ -10,23 +10,11 @@ const CLIENT_SECRET = 'local-secret';
 /** Fields that change on any write without saying anything about the data. */
 const VOLATILE_FIELDS = new Set(['@odata.etag', 'lastModifiedDateTime']);
 
-export interface FaultRule {
-  entitySet?: string;
-  method?: string;
-  status?: number;
-  latencyMs?: number;
-  rate?: number;
-  count?: number;
-  retryAfterSeconds?: number;
-}
-
-export interface LoggedRequest {
-  at: string;
-  method: string;
-  path: string;
-  entitySet?: string;
-  correlationId?: string;
-}
+// The sandbox admin API's own shapes (its /_admin/faults body and /_admin/requests entries).
+export type { FaultRuleInput as FaultRule } from '../../lib/local/bc-sandbox/faults.js';
+export type { LoggedRequest } from '../../lib/local/bc-sandbox/request-log.js';
+import type { FaultRuleInput as FaultRule } from '../../lib/local/bc-sandbox/faults.js';
+import type { LoggedRequest } from '../../lib/local/bc-sandbox/request-log.js';
 
 export type BcRecord = Record<string, unknown>;
 
