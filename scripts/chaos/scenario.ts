@@ -74,6 +74,33 @@ export function purchaseOrderText(snapshot: BcSnapshot, lines = 2, offset = 0): 
   return `create purchase order for vendor ${String(vendor.number)}: ${chosen.join(', ')}`;
 }
 
+/** The purchase order a saga scenario drives, or the verdict that it was not even accepted. */
+export async function postPurchaseOrder(ctx: ScenarioContext): Promise<{ order: Accepted } | { verdict: Verdict }> {
+  const [order] = await postAll(ctx, ctx.alice, [purchaseOrderText(ctx.before)]);
+  return order ? { order } : { verdict: { orphans: 0, stuck: 0, lost: 0, failures: ['the purchase order was not accepted'] } };
+}
+
+/**
+ * The load of the fault scenarios: the reads and one purchase order (granted when asked), settled by the
+ * deadline; every read that did not succeed is a failure "under <condition>".
+ */
+export async function readsAndOrderUnder(ctx: ScenarioContext, texts: string[], condition: string, deadline: number, failures: string[]) {
+  const queries = await postAll(ctx, ctx.alice, texts);
+  const [order] = await postAll(ctx, ctx.alice, [purchaseOrderText(ctx.before)]);
+  const accepted = [...queries, ...(order ? [order] : [])];
+  if (order) {
+    const granted = await grantWhenAsked(ctx, order.planId, deadline);
+    if (granted.answer !== 200) ctx.note(`purchase order not granted: ${JSON.stringify(granted).slice(0, 200)}`);
+  }
+  const settled = await settle(ctx.alice, accepted.map((a) => a.planId), deadline);
+  ctx.note(`plans: ${statusCounts(settled)}`);
+  for (const { text, planId } of queries) {
+    const plan = settled.plans.get(planId);
+    if (plan && plan.status !== 'succeeded') failures.push(`"${text.slice(0, 40)}" ended ${plan.status} ${condition}: ${JSON.stringify(plan.tasks[0]?.error ?? plan.error)}`);
+  }
+  return { queries, order, accepted, settled };
+}
+
 /** Waits for the plan to wait for approval, finds its approval and grants it. */
 export async function grantWhenAsked(ctx: ScenarioContext, planId: string, deadline: number): Promise<{ approvalId?: string; answer?: number; plan?: PlanView }> {
   const waiting = await until(deadline, async () => {

@@ -4,7 +4,7 @@ import { createEvent, type EventPublisher } from '../events/index.js';
 import type { ErrorInfo } from '../events/catalogue.js';
 import type { PlanStore } from '../store/index.js';
 import { inconsistent } from './errors.js';
-import { COMPENSATION_ORDER, type CaughtError, type SagaContext } from './schema.js';
+import { COMPENSATION_ORDER, type CaughtError, type CreatedOrder, type SagaContext } from './schema.js';
 
 export interface RollbackSummary {
   status: 'succeeded' | 'partial';
@@ -34,6 +34,27 @@ export function summarizeRollback(compensations: Record<string, unknown>, compen
     error: errorInfoOf(compensationErrors[step]!),
   }));
   return { status: failed.length > 0 ? 'partial' : 'succeeded', compensated, failed };
+}
+
+/** The task result of a succeeded purchase order: what the requester needs to find it in BC. */
+export function succeededResult(created: Pick<CreatedOrder, 'orderId' | 'orderNumber' | 'lines'>, reservations: readonly unknown[]): Record<string, unknown> {
+  return { orderId: created.orderId, orderNumber: created.orderNumber, lines: created.lines.length, reservations: reservations.length };
+}
+
+/**
+ * The same result read back from a SUCCEEDED execution's output (its state: `$.results.createOrder` and
+ * `$.results.reserveInventory`), for a task whose own report was lost; an output of another shape is kept whole.
+ */
+export function succeededResultFromOutput(output: string | undefined): unknown {
+  let state: { results?: { createOrder?: Pick<CreatedOrder, 'orderId' | 'orderNumber'> & { lines?: unknown[] }; reserveInventory?: { reservations?: unknown[] } } };
+  try {
+    state = JSON.parse(output ?? 'null') ?? {};
+  } catch {
+    return { output };
+  }
+  const created = state.results?.createOrder;
+  if (!created) return state;
+  return succeededResult({ ...created, lines: (created.lines ?? []) as CreatedOrder['lines'] }, state.results?.reserveInventory?.reservations ?? []);
 }
 
 export type SagaOutcome = { status: 'succeeded'; result: Record<string, unknown> } | { status: 'failed'; error: ErrorInfo };

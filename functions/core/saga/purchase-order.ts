@@ -12,7 +12,7 @@ import { deleteLines, deleteOrder, releaseReservations, type CompensationInput }
 import type { SagaBc } from './documents.js';
 import { invalidInput, SAGA_ERROR_NAMES, SagaStepError, toStepError } from './errors.js';
 import { addLine, createOrder, requireGrantedApproval, reserveInventory } from './order-steps.js';
-import { failureOf, reportTaskCompleted, summarizeRollback, type RollbackSummary } from './outcome.js';
+import { failureOf, reportTaskCompleted, succeededResult, summarizeRollback, type RollbackSummary } from './outcome.js';
 import {
   approvalDecisionSchema,
   caughtErrorSchema,
@@ -162,7 +162,7 @@ async function run(deps: PurchaseOrderSagaDeps, step: SagaStep, input: unknown, 
       const { reservations } = result(state, 'reserveInventory', step);
       await reportTaskCompleted(deps, context, {
         status: 'succeeded',
-        result: { orderId: created.orderId, orderNumber: created.orderNumber, lines: created.lines.length, reservations: reservations.length },
+        result: succeededResult(created, reservations),
       });
       return { reported: 'succeeded' };
     }

@@ -8,7 +8,7 @@ import { createEvent, type DomainEvent, type EventContext, type ErrorInfo } from
 import { advance, dispatchTasks, recordCompletion, type PlanProgressDeps } from '../execution/progress.js';
 import type { SagaExecutionLookup } from '../execution/saga-start.js';
 import { emitMetric, MetricUnit, type Metrics } from '../observability/index.js';
-import { causeMessage } from '../saga/outcome.js';
+import { causeMessage, succeededResultFromOutput } from '../saga/outcome.js';
 import { TERMINAL_PLAN_STATUSES, type StoredPlan, type StoredTask, type SweepEntry } from '../store/index.js';
 import { decideSweep, sagaTasksToDescribe, type SagaExecutionState, type SweepAction, type SweeperSettings } from './decide.js';
 
@@ -145,24 +145,6 @@ async function failTask(deps: PlanSweeperDeps, plan: StoredPlan, task: StoredTas
   ]);
 }
 
-/** The result a succeeded purchase-order saga reports (as its reportSucceeded step does), from its output. */
-function sagaResult(output: string | undefined): unknown {
-  let state: { results?: { createOrder?: { orderId?: unknown; orderNumber?: unknown; lines?: unknown[] }; reserveInventory?: { reservations?: unknown[] } } };
-  try {
-    state = JSON.parse(output ?? 'null') ?? {};
-  } catch {
-    return { output };
-  }
-  const created = state.results?.createOrder;
-  if (!created) return state;
-  return {
-    orderId: created.orderId,
-    orderNumber: created.orderNumber,
-    lines: created.lines?.length ?? 0,
-    reservations: state.results?.reserveInventory?.reservations?.length ?? 0,
-  };
-}
-
 const SAGA_END_CODES = { FAILED: 'SagaFailed', TIMED_OUT: 'SagaTimedOut', ABORTED: 'SagaAborted' } as const;
 
 /** A saga execution that ended without its task ending: the task ends as the execution did. */
@@ -176,7 +158,7 @@ async function endSagaTask(
 ): Promise<void> {
   const fields =
     execution.status === 'SUCCEEDED'
-      ? { status: 'succeeded' as const, result: sagaResult(execution.output) }
+      ? { status: 'succeeded' as const, result: succeededResultFromOutput(execution.output) }
       : {
           status: 'failed' as const,
           error: {

@@ -1,7 +1,6 @@
 // Every BC request takes 5 s (within every timeout): reads still answer correctly, and the purchase-order saga
 // either completes (its order, lines and reservations explained) or fails leaving BC as it was.
-import { settle } from '../api.js';
-import { grantWhenAsked, judge, postAll, purchaseOrderText, statusCounts, type Scenario } from '../scenario.js';
+import { judge, readsAndOrderUnder, type Scenario } from '../scenario.js';
 
 const LATENCY_MS = Number(process.env.CHAOS_LATENCY_MS ?? 5000);
 
@@ -12,19 +11,7 @@ export const bcLatency: Scenario = {
     const failures: string[] = [];
     await ctx.bc.addFault({ latencyMs: LATENCY_MS, rate: 1.0 });
     const deadline = Date.now() + ctx.timings.scenarioDeadlineSeconds * 1000;
-    const queries = await postAll(ctx, ctx.alice, ['count customers', 'count vendors', 'list vendors top 3']);
-    const [order] = await postAll(ctx, ctx.alice, [purchaseOrderText(ctx.before)]);
-    const accepted = [...queries, ...(order ? [order] : [])];
-    if (order) {
-      const granted = await grantWhenAsked(ctx, order.planId, deadline);
-      if (granted.answer !== 200) ctx.note(`purchase order not granted: ${JSON.stringify(granted).slice(0, 200)}`);
-    }
-    const settled = await settle(ctx.alice, accepted.map((a) => a.planId), deadline);
-    ctx.note(`plans: ${statusCounts(settled)}`);
-    for (const { text, planId } of queries) {
-      const plan = settled.plans.get(planId);
-      if (plan && plan.status !== 'succeeded') failures.push(`"${text}" ended ${plan.status} under ${LATENCY_MS} ms latency: ${JSON.stringify(plan.tasks[0]?.error ?? plan.error)}`);
-    }
+    const { accepted, settled } = await readsAndOrderUnder(ctx, ['count customers', 'count vendors', 'list vendors top 3'], `under ${LATENCY_MS} ms latency`, deadline, failures);
     return judge(ctx, accepted, settled, Date.now(), failures);
   },
 };

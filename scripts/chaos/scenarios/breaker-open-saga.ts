@@ -1,10 +1,10 @@
 // The breaker opens while a purchase-order saga is between its order and its lines: the order is in BC, a
 // line POST is on its way (slowed, then answered 503), and failing queries open the breaker meanwhile. The
 // saga must roll back and BC must equal the snapshot within the breaker's open window plus one retry period of
-// the compensations (issue 9: today every compensation is refused with "circuit open" and the order stays).
+// the compensations (compensations pass the open breaker).
 import { isFinal, settle, until } from '../api.js';
 import { breakerStates } from '../aws.js';
-import { grantWhenAsked, judge, postAll, purchaseOrderText, statusCounts, type Accepted, type Scenario } from '../scenario.js';
+import { grantWhenAsked, judge, postAll, postPurchaseOrder, statusCounts, type Accepted, type Scenario } from '../scenario.js';
 
 /** How long each line POST takes before its 503: long enough for the failing queries to open the breaker. */
 const LINE_DELAY_MS = Number(process.env.CHAOS_LINE_DELAY_MS ?? 3000);
@@ -16,8 +16,9 @@ export const breakerOpenSaga: Scenario = {
     const failures: string[] = [];
     const { timings } = ctx;
     const setupDeadline = Date.now() + timings.scenarioDeadlineSeconds * 1000;
-    const [order] = await postAll(ctx, ctx.alice, [purchaseOrderText(ctx.before)]);
-    if (!order) return { orphans: 0, stuck: 0, lost: 0, failures: ['the purchase order was not accepted'] };
+    const posted = await postPurchaseOrder(ctx);
+    if ('verdict' in posted) return posted.verdict;
+    const { order } = posted;
 
     await ctx.bc.addFault({ entitySet: 'purchaseOrderLines', method: 'POST', status: 503, latencyMs: LINE_DELAY_MS });
     await ctx.bc.addFault({ entitySet: 'customers', method: 'GET', status: 503 });

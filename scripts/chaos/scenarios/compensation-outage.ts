@@ -1,9 +1,9 @@
 // A compensation that fails for longer than its retries: a line POST is refused (400) so the saga rolls back,
 // while BC answers 503 to every purchase-order DELETE until the saga has given up (or a bound passes), then
-// heals. BC must come back to the snapshot: a repair must retry the parked compensation (issue 9: today the
-// saga ends RollbackIncomplete and the order stays for good).
+// heals. BC must come back to the snapshot: the saga repair sweep retries the parked compensation until it
+// succeeds.
 import { isFinal, settle, until } from '../api.js';
-import { grantWhenAsked, judge, postAll, purchaseOrderText, statusCounts, type Scenario } from '../scenario.js';
+import { grantWhenAsked, judge, postPurchaseOrder, statusCounts, type Scenario } from '../scenario.js';
 
 export const compensationOutage: Scenario = {
   name: 'compensation-outage',
@@ -12,8 +12,9 @@ export const compensationOutage: Scenario = {
     const failures: string[] = [];
     const { timings } = ctx;
     const setupDeadline = Date.now() + timings.scenarioDeadlineSeconds * 1000;
-    const [order] = await postAll(ctx, ctx.alice, [purchaseOrderText(ctx.before)]);
-    if (!order) return { orphans: 0, stuck: 0, lost: 0, failures: ['the purchase order was not accepted'] };
+    const posted = await postPurchaseOrder(ctx);
+    if ('verdict' in posted) return posted.verdict;
+    const { order } = posted;
 
     await ctx.bc.addFault({ entitySet: 'purchaseOrderLines', method: 'POST', status: 400 });
     await ctx.bc.addFault({ entitySet: 'purchaseOrders', method: 'DELETE', status: 503 });
