@@ -9,9 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient, createStateStore, type StateStore } from '../functions/core/store/index.js';
-import { startLocalCloud, type LocalCloud } from '../lib/local/cloud.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../lib/local/config.js';
-import { PROJECT_ROOT, synthesizeDevStack } from '../lib/local/synth.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalCloud, PROJECT_ROOT, startLocalCloud, synthesizeDevStack } from '../local/cloud/index.js';
 
 const LATENCY_RUNS = 20;
 /** Standard sets only: the stack's default list names the custom itemReservations API the MCP config refuses. */

@@ -2,7 +2,7 @@
 // over a raw fetch of the same URL against the sandbox, measured interleaved in one run (machines are noisy).
 import { performance } from 'node:perf_hooks';
 import { BcClient, buildQueryString, schemaFor, type BcRequestInfo, type ODataQuery } from '../functions/core/bc/index.js';
-import { startBcSandbox } from '../lib/local/bc-sandbox/index.js';
+import { startBcSandbox } from '../local/bc-sandbox/index.js';
 
 const QUERY: ODataQuery = {
   filter: {

@@ -1,6 +1,6 @@
 // BC sandbox: latency of typical calls against the embedded sandbox (median and p95 over a fixed number of
 // runs), and the server-side request count per call (1 for a one-page query).
-import { startBcSandbox } from '../lib/local/bc-sandbox/index.js';
+import { startBcSandbox } from '../local/bc-sandbox/index.js';
 
 const RUNS = 200;
 

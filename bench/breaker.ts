@@ -3,7 +3,7 @@
 // record in dynalite. Counts, not timings, so they do not drift with the machine's load.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { startBcSandbox } from '../lib/local/bc-sandbox/index.js';
+import { startBcSandbox } from '../local/bc-sandbox/index.js';
 import { BcClient } from '../functions/core/bc/index.js';
 import { BreakerOpenError, CircuitBreaker } from '../functions/core/breaker/index.js';
 import { BC_CALLS, guardWithBreaker } from '../functions/core/breaker/guard.js';

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { LocalAws } from '../lib/local/aws/index.js';
+import { LocalAws } from '../local/aws/index.js';
 
 const MESSAGES = 500;
 const EXECUTIONS = 50;

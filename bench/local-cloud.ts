@@ -4,9 +4,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalCloud } from '../lib/local/cloud.js';
-import { waitUntilAnswering, shortFunctionName } from '../lib/local/start.js';
-import { PROJECT_ROOT, synthesizeDevStack } from '../lib/local/synth.js';
+import { PROJECT_ROOT, shortFunctionName, startLocalCloud, synthesizeDevStack, waitUntilAnswering } from '../local/cloud/index.js';
 
 const BUNDLE_TARGET_KB = 500;
 const INIT_TARGET_MS = 150;

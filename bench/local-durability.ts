@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { LocalAws, type DurabilityMode, type JournalStats } from '../lib/local/aws/index.js';
+import { LocalAws, type DurabilityMode, type JournalStats } from '../local/aws/index.js';
 
 const SEQUENTIAL = 200;
 const CONCURRENT = 400;

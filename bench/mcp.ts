@@ -9,8 +9,8 @@ import { createMcpClient } from '../functions/core/mcp/index.js';
 import { createEntitySchemaCache } from '../functions/mcp-server/entity-schemas.js';
 import { handleMcpEvent, McpServerPool } from '../functions/mcp-server/http.js';
 import { createBcMcpServer } from '../functions/mcp-server/server.js';
-import { startBcSandbox } from '../lib/local/bc-sandbox/index.js';
-import { serveFunctionUrl } from '../lib/local/function-url.js';
+import { startBcSandbox } from '../local/bc-sandbox/index.js';
+import { serveFunctionUrl } from '../local/cloud/index.js';
 
 const ITERATIONS = 200;
 const WARMUP = 20;

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { PROJECT_ROOT, synthesizeDevStack } from '../lib/local/synth.js';
+import { PROJECT_ROOT, synthesizeDevStack } from '../local/cloud/synth.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,4 +1,4 @@
-// Lambda handler: the MCP server behind a function URL (IAM auth on AWS; locally lib/local/function-url.ts
+// Lambda handler: the MCP server behind a function URL (IAM auth on AWS; locally local/cloud/function-url.ts
 // with a bearer token or SigV4). The BC client (behind the shared circuit breaker when BREAKERS_TABLE is set),
 // its token and the parsed $metadata live for the container; each request gets a fresh stateless transport on
 // a pooled McpServer. Each request runs in its caller's correlation id (x-correlation-id, minted when absent),

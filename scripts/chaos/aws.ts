@@ -4,7 +4,7 @@
 import { DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ListExecutionsCommand, ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetQueueAttributesCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/config.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/cloud/index.js';
 
 const clientConfig = (endpoint: string) => ({ endpoint, region: LOCAL_REGION, credentials: { ...LOCAL_CREDENTIALS } });
 

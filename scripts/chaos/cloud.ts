@@ -1,4 +1,4 @@
-// The local cloud a scenario runs against. The campaign runs `lib/local/start.ts` (what `npm start` runs) as a
+// The local cloud a scenario runs against. The campaign runs `local/cloud/start.ts` (what `npm start` runs) as a
 // child process in its own process group, on ports and a state directory of its own, so a scenario can
 // SIGKILL the whole of it and start it again on the same state, as a developer's machine would crash. Tests use
 // the same interface over the in-process test cloud (without the crash).
@@ -7,9 +7,7 @@ import { appendFileSync } from 'node:fs';
 import { mkdir, symlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
-import { loadOrCreateJwtKeys, signLocalToken, type LocalTokenRequest } from '../../lib/local/jwt.js';
-import { PROJECT_ROOT } from '../../lib/local/synth.js';
-import { devJwtConfig } from '../../lib/local/token.js';
+import { type LocalTokenRequest, PROJECT_ROOT, devJwtConfig, loadOrCreateJwtKeys, signLocalToken } from '../../local/cloud/index.js';
 
 export interface ChaosCloudUrls {
   api: string;
@@ -66,7 +64,7 @@ export class ChildCloud implements ChaosCloud {
   }
 
   private async launch(): Promise<void> {
-    const child = spawn(process.execPath, [TSX_CLI, 'lib/local/start.ts'], {
+    const child = spawn(process.execPath, [TSX_CLI, 'local/cloud/start.ts'], {
       cwd: PROJECT_ROOT,
       env: {
         ...process.env,

@@ -1,4 +1,4 @@
-// `npm run chaos [-- <scenario> …]`: the chaos campaign. Each scenario gets its own local cloud (lib/local/start.ts
+// `npm run chaos [-- <scenario> …]`: the chaos campaign. Each scenario gets its own local cloud (local/cloud/start.ts
 // as a child process, free ports, a fresh state directory under CHAOS_STATE_DIR or the system's temp dir, never
 // the developer's .local state), a BC snapshot before it, and a verdict after it. Prints one line per scenario
 // and last `chaos: <n> scenarios, <orphans> orphans, <stuck> stuck plans, <lost> lost messages`; exits 1 when any
@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROJECT_ROOT, synthesizeDevStack } from '../../lib/local/synth.js';
+import { PROJECT_ROOT, synthesizeDevStack } from '../../local/cloud/index.js';
 import { formatReport, passed, runScenario, summaryLine, type ScenarioReport } from './campaign.js';
 import { ChildCloud, seedStateDir } from './cloud.js';
 import type { Scenario } from './scenario.js';

@@ -2,7 +2,7 @@
 // window, saga compensation retries, worker queues' visibility timeout, a sweeper's schedule) and overridable
 // by environment variables, so a run can follow the stack as it changes (a sweeper added later is found by
 // its schedule rule) or be shortened on purpose.
-import type { CfnTemplate } from '../../lib/local/template/types.js';
+import { type CfnTemplate } from '../../local/cloud/index.js';
 
 export interface ChaosTimings {
   /** The circuit breaker's open window (BREAKER_OPEN_SECONDS of the saga steps). */

@@ -1,7 +1,7 @@
 // Shared set-up for the client's sandbox tests: one sandbox per test file, clients whose retry sleeps and
 // requests are recorded instead of waited for.
 import { BcClient, type BcClientConfig, type BcClientOptions, type BcRequestInfo } from '../../functions/core/bc/index.js';
-import { startBcSandbox } from '../../lib/local/bc-sandbox/index.js';
+import { startBcSandbox } from '../../local/bc-sandbox/index.js';
 
 export type Sandbox = Awaited<ReturnType<typeof startBcSandbox>>;
 

@@ -18,7 +18,7 @@ import {
   withBcDeadline,
   type BcRequestInfo,
 } from '../../functions/core/bc/index.js';
-import { startBcSandbox } from '../../lib/local/bc-sandbox/index.js';
+import { startBcSandbox } from '../../local/bc-sandbox/index.js';
 import { addFault, clearFaults, CREDENTIALS, recordedClient, sandboxConfig, type Sandbox } from './harness.js';
 
 let sandbox: Sandbox;

@@ -1,6 +1,6 @@
 // JSON $batch: operations run in order; with `Isolation: snapshot` one failure rolls every change back.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
+import { startBcSandbox, type BcSandbox } from '../../local/bc-sandbox/index.js';
 import { SandboxClient, filter } from './client.js';
 
 let sandbox: BcSandbox;

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entitySetNames, findEntitySet } from '../../functions/core/bc/entities.js';
-import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
-import { servedEntitySets } from '../../lib/local/bc-sandbox/schema.js';
+import { startBcSandbox, type BcSandbox } from '../../local/bc-sandbox/index.js';
+import { servedEntitySets } from '../../local/bc-sandbox/schema.js';
 import { catalogueOf } from '../../scripts/gen-bc-entities.js';
 import { SandboxClient } from './client.js';
 

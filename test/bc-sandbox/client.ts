@@ -1,5 +1,5 @@
 // A thin fetch wrapper for the sandbox tests: a bearer token, JSON in and out, paths relative to the API root.
-import type { BcSandbox } from '../../lib/local/bc-sandbox/index.js';
+import type { BcSandbox } from '../../local/bc-sandbox/index.js';
 
 export interface TestResponse<T = any> {
   status: number;

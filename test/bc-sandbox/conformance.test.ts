@@ -4,8 +4,8 @@
 // code, and every error code the sandbox produces is one BC documents.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
-import { servedEntitySets } from '../../lib/local/bc-sandbox/schema.js';
+import { startBcSandbox, type BcSandbox } from '../../local/bc-sandbox/index.js';
+import { servedEntitySets } from '../../local/bc-sandbox/schema.js';
 import { SandboxClient } from './client.js';
 
 interface ReferenceEntity {

@@ -6,7 +6,7 @@ import { OData, parseMultiPartContent } from '@odata/client';
 import { parse } from '@sap-ux/edmx-parser';
 import type { RawMetadata, RawV4NavigationProperty } from '@sap-ux/vocabularies-types';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
+import { startBcSandbox, type BcSandbox } from '../../local/bc-sandbox/index.js';
 import { SandboxClient, filter } from './client.js';
 
 let sandbox: BcSandbox;

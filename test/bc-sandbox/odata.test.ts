@@ -1,7 +1,7 @@
 // OData query options as BC supports them, the ones BC refuses, and injection attempts that must never widen
 // a result.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
+import { startBcSandbox, type BcSandbox } from '../../local/bc-sandbox/index.js';
 import { SandboxClient, filter } from './client.js';
 
 let sandbox: BcSandbox;

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
-import { buildSeed } from '../../lib/local/bc-sandbox/seed.js';
+import { startBcSandbox, type BcSandbox } from '../../local/bc-sandbox/index.js';
+import { buildSeed } from '../../local/bc-sandbox/seed.js';
 import { SandboxClient, filter } from './client.js';
 
 let clock = Date.parse('2026-03-01T12:00:00Z');
@@ -136,7 +136,7 @@ describe('rate limit', () => {
   });
 
   it("defaults to BC online's documented limit of 6000 requests per five minutes", async () => {
-    const { defaultRateLimit } = await import('../../lib/local/bc-sandbox/rate-limit.js');
+    const { defaultRateLimit } = await import('../../local/bc-sandbox/rate-limit.js');
     expect(defaultRateLimit).toEqual({ limit: 6000, windowMs: 300_000 });
   });
 });

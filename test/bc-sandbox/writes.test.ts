@@ -1,7 +1,7 @@
 // Writes with BC's validation: number series, required fields, references, blocked items and customers,
 // ETags and If-Match, document totals recomputed from lines, cascading deletes, and the bound actions.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
+import { startBcSandbox, type BcSandbox } from '../../local/bc-sandbox/index.js';
 import { SandboxClient, filter } from './client.js';
 
 let sandbox: BcSandbox;

@@ -2,7 +2,7 @@
 // synthesized template, its BC snapshot and diff (what a write changes, what a succeeded saga explains), and one
 // cheap scenario end to end (BC answering 503 to everything). `npm run chaos` runs the whole campaign.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readAssembly } from '../../lib/local/synth.js';
+import { readAssembly } from '../../local/cloud/synth.js';
 import { formatReport, runScenario, summaryLine } from '../../scripts/chaos/campaign.js';
 import { diffSnapshots, SandboxClient, takeSnapshot, unexplained } from '../../scripts/chaos/bc.js';
 import type { ChaosCloud } from '../../scripts/chaos/cloud.js';

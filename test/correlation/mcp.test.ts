@@ -8,8 +8,8 @@ import { createMcpClient, STORY_CONTEXT_META_KEY, type McpClient, type StoryCont
 import { createServerBcClient } from '../../functions/mcp-server/config.js';
 import type { BcBackend } from '../../functions/mcp-server/deps.js';
 import { createBcMcpServer } from '../../functions/mcp-server/server.js';
-import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
-import { serveFunctionUrl, type FunctionUrlServer } from '../../lib/local/function-url.js';
+import { startBcSandbox, type BcSandbox } from '../../local/bc-sandbox/index.js';
+import { serveFunctionUrl, type FunctionUrlServer } from '../../local/cloud/function-url.js';
 import { bcEnv, bearerAuthorize } from '../mcp/support.js';
 import { deferred } from './deferred.js';
 

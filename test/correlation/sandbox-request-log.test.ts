@@ -1,7 +1,7 @@
 // The BC sandbox's bounded log of recent API requests with their x-correlation-id (for following a story into BC).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
-import { RequestLog } from '../../lib/local/bc-sandbox/request-log.js';
+import { startBcSandbox, type BcSandbox } from '../../local/bc-sandbox/index.js';
+import { RequestLog } from '../../local/bc-sandbox/request-log.js';
 
 describe('RequestLog', () => {
   it('keeps the latest entries up to its capacity, oldest first', () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { runDlqCommand } from '../../lib/local/dlq.js';
+import { runDlqCommand } from '../../scripts/dlq.js';
 import type { QueueInfo } from '../../functions/core/queue/index.js';
 import { eventually, type TestCloud } from '../support/local-cloud.js';
 import { Chat, resourceName, startAgentCloud } from './chat.js';

@@ -6,7 +6,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_RECEIVE_COUNT, STAGES, VISIBILITY_TIMEOUT_FACTOR, WORKER_TYPES, type Stage } from '../../lib/config.js';
 import { API_ROUTES } from '../../lib/constructs/api.js';
-import { matchesEventPattern } from '../../lib/local/aws/event-pattern.js';
+import { matchesEventPattern } from '../../local/aws/event-pattern.js';
 import {
   logicalIdOf,
   referencedId,

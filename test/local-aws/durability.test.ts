@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../lib/local/aws/clock.js';
-import { Journal } from '../../lib/local/aws/journal.js';
+import { ManualClock } from '../../local/aws/clock.js';
+import { Journal } from '../../local/aws/journal.js';
 import { startLocalAws } from './support.js';
 
 const dirs: string[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidEventPatternError, matchesEventPattern, parseEventPattern } from '../../lib/local/aws/event-pattern.js';
+import { InvalidEventPatternError, matchesEventPattern, parseEventPattern } from '../../local/aws/event-pattern.js';
 
 // Examples from AWS's "Amazon EventBridge event patterns" and "Content filtering in Amazon EventBridge
 // event patterns" pages, each checked for a matching and a non-matching event.

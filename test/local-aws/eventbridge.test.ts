@@ -5,8 +5,8 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../lib/local/aws/clock.js';
-import type { RuleTarget } from '../../lib/local/aws/types.js';
+import { ManualClock } from '../../local/aws/clock.js';
+import type { RuleTarget } from '../../local/aws/types.js';
 import { startLocalAws } from './support.js';
 
 const clock = new ManualClock(Date.UTC(2026, 5, 1, 12, 0, 0));

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { durabilityFromEnv, Journal } from '../../lib/local/aws/journal.js';
+import { durabilityFromEnv, Journal } from '../../local/aws/journal.js';
 
 const dirs: string[] = [];
 afterAll(() => {

@@ -6,8 +6,8 @@ import {
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../lib/local/aws/clock.js';
-import { InvalidScheduleError, nextFireTime, parseSchedule } from '../../lib/local/aws/eventbridge/schedule.js';
+import { ManualClock } from '../../local/aws/clock.js';
+import { InvalidScheduleError, nextFireTime, parseSchedule } from '../../local/aws/eventbridge/schedule.js';
 import { startLocalAws } from './support.js';
 
 const at = (iso: string) => Date.parse(iso);

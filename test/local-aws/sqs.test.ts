@@ -6,8 +6,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../lib/local/aws/clock.js';
-import { md5OfMessageAttributes } from '../../lib/local/aws/sqs/md5.js';
+import { ManualClock } from '../../local/aws/clock.js';
+import { md5OfMessageAttributes } from '../../local/aws/sqs/md5.js';
 import { startLocalAws } from './support.js';
 
 const clock = new ManualClock();

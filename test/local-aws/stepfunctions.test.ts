@@ -5,8 +5,8 @@ import {
 } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../lib/local/aws/clock.js';
-import type { TaskHandlers } from '../../lib/local/aws/types.js';
+import { ManualClock } from '../../local/aws/clock.js';
+import type { TaskHandlers } from '../../local/aws/types.js';
 import { startLocalAws } from './support.js';
 
 let local: Awaited<ReturnType<typeof startLocalAws>>;

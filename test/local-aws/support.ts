@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalAws, type LocalAwsOptions } from '../../lib/local/aws/index.js';
+import { LocalAws, type LocalAwsOptions } from '../../local/aws/index.js';
 
 /** A LocalAws on an ephemeral port with its own state directory, plus the config every SDK client needs. */
 export async function startLocalAws(options: Partial<LocalAwsOptions> = {}): Promise<{

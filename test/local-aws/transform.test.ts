@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyInputTransformer, evaluateJsonPath, targetPayload, validateInputTransformer } from '../../lib/local/aws/eventbridge/transform.js';
+import { applyInputTransformer, evaluateJsonPath, targetPayload, validateInputTransformer } from '../../local/aws/eventbridge/transform.js';
 
 const event = {
   version: '0', id: 'e-1', 'detail-type': 'EC2 Instance State-change Notification', source: 'aws.ec2', account: '123456789012',

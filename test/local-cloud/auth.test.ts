@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { decodeProtectedHeader, SignJWT } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bearerToken, loadOrCreateJwtKeys, signLocalToken, verifyJwt } from '../../lib/local/jwt.js';
-import { verifySigV4 } from '../../lib/local/lambda/function-url-auth.js';
-import { parseTokenArgs } from '../../lib/local/token.js';
+import { bearerToken, loadOrCreateJwtKeys, signLocalToken, verifyJwt } from '../../local/cloud/jwt.js';
+import { verifySigV4 } from '../../local/cloud/lambda/function-url-auth.js';
+import { parseTokenArgs } from '../../local/cloud/token.js';
 import { NodeSha256 } from '../support/local-cloud.js';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'local-auth-'));

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { generateKeyPair, SignJWT } from 'jose';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/config.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/cloud/config.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, NodeSha256, startTestCloud, type TestCloud } from '../support/local-cloud.js';
 

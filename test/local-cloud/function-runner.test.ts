@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FunctionError, FunctionRunner, type FunctionRunnerOptions } from '../../lib/local/lambda/function-runner.js';
+import { FunctionError, FunctionRunner, type FunctionRunnerOptions } from '../../local/cloud/lambda/function-runner.js';
 
 const root = mkdtempSync(join(tmpdir(), 'fn-runner-'));
 const runners: FunctionRunner[] = [];

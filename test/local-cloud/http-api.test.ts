@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildHttpApiEvent, flattenClaims, readHttpApiResult, type HttpApiEvent } from '../../lib/local/http-api/event.js';
-import { RouteTable } from '../../lib/local/http-api/routes.js';
-import { MAX_PAYLOAD_BYTES, serveHttpApi, type RunningServer } from '../../lib/local/http-api/server.js';
-import { loadOrCreateJwtKeys, signLocalToken, verifyJwt, type LocalJwtKeys } from '../../lib/local/jwt.js';
-import type { HttpApiDefinition } from '../../lib/local/template/model.js';
+import { buildHttpApiEvent, flattenClaims, readHttpApiResult, type HttpApiEvent } from '../../local/cloud/http-api/event.js';
+import { RouteTable } from '../../local/cloud/http-api/routes.js';
+import { MAX_PAYLOAD_BYTES, serveHttpApi, type RunningServer } from '../../local/cloud/http-api/server.js';
+import { loadOrCreateJwtKeys, signLocalToken, verifyJwt, type LocalJwtKeys } from '../../local/cloud/jwt.js';
+import type { HttpApiDefinition } from '../../local/cloud/template/model.js';
 
 describe('route selection', () => {
   const table = new RouteTable([

@@ -2,8 +2,8 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalLambda } from '../../lib/local/lambda/local-lambda.js';
-import type { FunctionDefinition } from '../../lib/local/template/model.js';
+import { LocalLambda } from '../../local/cloud/lambda/local-lambda.js';
+import type { FunctionDefinition } from '../../local/cloud/template/model.js';
 
 const root = mkdtempSync(join(tmpdir(), 'local-lambda-'));
 const sent: Array<{ queueArn: string; body: unknown }> = [];

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/config.js';
-import { PROJECT_ROOT } from '../../lib/local/synth.js';
-import { newKeyNotice } from '../../lib/local/token.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/cloud/config.js';
+import { PROJECT_ROOT } from '../../local/cloud/synth.js';
+import { newKeyNotice } from '../../local/cloud/token.js';
 import { testAssemblyDir } from '../support/local-cloud.js';
 
 const TSX_CLI = join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
@@ -33,11 +33,11 @@ const NPM = process.env.npm_execpath ? [process.execPath, process.env.npm_execpa
 const running = new Set<ChildProcess>();
 
 /**
- * Runs the local cloud on free ports, as `npm start` itself or as its command (tsx lib/local/start.ts), and
+ * Runs the local cloud on free ports, as `npm start` itself or as its command (tsx local/cloud/start.ts), and
  * resolves at its readiness line. Each run gets its own process group so a failed test can end all of it.
  */
 async function start(stateDir: string, via: 'tsx' | 'npm' = 'tsx'): Promise<StartedProcess> {
-  const [command, ...args] = via === 'npm' ? [...NPM, 'start'] : [process.execPath, TSX_CLI, 'lib/local/start.ts'];
+  const [command, ...args] = via === 'npm' ? [...NPM, 'start'] : [process.execPath, TSX_CLI, 'local/cloud/start.ts'];
   const child = spawn(command!, args, {
     cwd: PROJECT_ROOT,
     env: { ...process.env, LOCAL_API_PORT: '0', LOCAL_AWS_PORT: '0', LOCAL_BC_PORT: '0', LOCAL_MCP_PORT: '0', LOCAL_STATE_DIR: stateDir },
@@ -68,7 +68,7 @@ async function start(stateDir: string, via: 'tsx' | 'npm' = 'tsx'): Promise<Star
 
 /** `npm run token -- --sub alice --tenant local` with the given state directory. */
 async function token(stateDir: string): Promise<{ token: string; stderr: string }> {
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, [TSX_CLI, 'lib/local/token.ts', '--sub', 'alice', '--tenant', 'local'], {
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [TSX_CLI, 'local/cloud/token.ts', '--sub', 'alice', '--tenant', 'local'], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, LOCAL_STATE_DIR: stateDir },
   });

@@ -1,9 +1,9 @@
 import type { SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../lib/local/aws/clock.js';
-import { LocalSqs } from '../../lib/local/aws/sqs/service.js';
-import { failedMessageIds, SqsEventSource } from '../../lib/local/lambda/sqs-event-source.js';
-import type { EventSourceMappingDefinition } from '../../lib/local/template/model.js';
+import { systemClock } from '../../local/aws/clock.js';
+import { LocalSqs } from '../../local/aws/sqs/service.js';
+import { failedMessageIds, SqsEventSource } from '../../local/cloud/lambda/sqs-event-source.js';
+import type { EventSourceMappingDefinition } from '../../local/cloud/template/model.js';
 
 const sources: SqsEventSource[] = [];
 afterEach(async () => {

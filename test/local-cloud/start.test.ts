@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PORTS, localSettingsFromEnv } from '../../lib/local/config.js';
-import { formatFunctionLog, shortFunctionName } from '../../lib/local/start.js';
+import { DEFAULT_PORTS, localSettingsFromEnv } from '../../local/cloud/config.js';
+import { formatFunctionLog, shortFunctionName } from '../../local/cloud/start.js';
 
 describe('npm start helpers', () => {
   it('reads ports and the state directory from the environment, rejecting bad ports', () => {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { latestAssemblyDir, sourceHash } from '../../lib/local/synth.js';
+import { latestAssemblyDir, sourceHash } from '../../local/cloud/synth.js';
 
 const root = mkdtempSync(join(tmpdir(), 'synth-hash-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -17,11 +17,11 @@ describe('synthesis cache key', () => {
     write('lib/stack.ts', 'a');
     write('functions/orchestrator/index.ts', 'b');
     write('package-lock.json', '{}');
-    write('lib/local/cloud.ts', 'runtime');
+    write('local/cloud/cloud.ts', 'runtime');
     write('test/x.test.ts', 'test');
     const base = await sourceHash(root);
 
-    write('lib/local/cloud.ts', 'runtime changed');
+    write('local/cloud/cloud.ts', 'runtime changed');
     write('test/x.test.ts', 'test changed');
     expect(await sourceHash(root)).toBe(base);
 

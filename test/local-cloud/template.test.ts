@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { IntrinsicError } from '../../lib/local/template/intrinsics.js';
-import { LocalStack } from '../../lib/local/template/local-stack.js';
-import { readEventSourceMappings, readFunctions, readHttpApi, readQueues, readRules, readStateMachines, readTables } from '../../lib/local/template/model.js';
-import { parseTemplate, type CfnTemplate } from '../../lib/local/template/types.js';
+import { IntrinsicError } from '../../local/cloud/template/intrinsics.js';
+import { LocalStack } from '../../local/cloud/template/local-stack.js';
+import { readEventSourceMappings, readFunctions, readHttpApi, readQueues, readRules, readStateMachines, readTables } from '../../local/cloud/template/model.js';
+import { parseTemplate, type CfnTemplate } from '../../local/cloud/template/types.js';
 
 const template: CfnTemplate = {
   Parameters: { BootstrapVersion: { Type: 'AWS::SSM::Parameter::Value<String>', Default: '/cdk-bootstrap/version' } },

@@ -9,10 +9,10 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCloud, type LocalCloud } from '../../lib/local/cloud.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/config.js';
-import { DEV_STACK_NAME, PROJECT_ROOT } from '../../lib/local/synth.js';
-import type { CfnTemplate } from '../../lib/local/template/types.js';
+import { startLocalCloud, type LocalCloud } from '../../local/cloud/cloud.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/cloud/config.js';
+import { DEV_STACK_NAME, PROJECT_ROOT } from '../../local/cloud/synth.js';
+import type { CfnTemplate } from '../../local/cloud/template/types.js';
 import { eventually } from '../support/local-cloud.js';
 
 const RECORDER = `

@@ -4,8 +4,8 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
-import { serveFunctionUrl, type FunctionUrlServer } from '../../lib/local/function-url.js';
+import { startBcSandbox, type BcSandbox } from '../../local/bc-sandbox/index.js';
+import { serveFunctionUrl, type FunctionUrlServer } from '../../local/cloud/function-url.js';
 import { loadMcpHttpAccess } from '../../functions/mcp-server/access.js';
 import { bcEnv, errorOf, structured, tokenIdentity } from './support.js';
 

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BcClient } from '../../functions/core/bc/index.js';
 import { TOOL_ERROR_META_KEY } from '../../functions/core/mcp/meta.js';
 import { createBcMcpServer } from '../../functions/mcp-server/server.js';
-import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
+import { startBcSandbox, type BcSandbox } from '../../local/bc-sandbox/index.js';
 
 let sandbox: BcSandbox;
 let client: Client;

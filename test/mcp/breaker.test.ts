@@ -9,7 +9,7 @@ import type { DomainEvent, EventPublisher } from '../../functions/core/events/in
 import { STORY_CONTEXT_META_KEY } from '../../functions/core/mcp/index.js';
 import { bcBreakerFromEnv, withCircuitBreaker } from '../../functions/mcp-server/breaker-backend.js';
 import { createBcMcpServer } from '../../functions/mcp-server/server.js';
-import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
+import { startBcSandbox, type BcSandbox } from '../../local/bc-sandbox/index.js';
 import { startDynamo, type TestDynamo } from '../support/dynamo.js';
 import { errorOf, structured } from './support.js';
 

@@ -4,9 +4,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
-import { serveFunctionUrl, type FunctionUrlServer } from '../../lib/local/function-url.js';
-import { verifySigV4 } from '../../lib/local/lambda/function-url-auth.js';
+import { startBcSandbox, type BcSandbox } from '../../local/bc-sandbox/index.js';
+import { serveFunctionUrl, type FunctionUrlServer } from '../../local/cloud/function-url.js';
+import { verifySigV4 } from '../../local/cloud/lambda/function-url-auth.js';
 import { createMcpClient, McpToolError, McpTransportError, NodeSha256, type McpClient } from '../../functions/core/mcp/index.js';
 import { bcEnv, tokenIdentity } from './support.js';
 

@@ -5,7 +5,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BcClient } from '../../functions/core/bc/index.js';
 import { createBcMcpServer } from '../../functions/mcp-server/server.js';
-import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
+import { startBcSandbox, type BcSandbox } from '../../local/bc-sandbox/index.js';
 import { resourceText } from './support.js';
 
 let sandbox: BcSandbox;

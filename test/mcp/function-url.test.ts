@@ -3,7 +3,7 @@
 import { request as httpRequest } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_REQUEST_BYTES, serveFunctionUrl, type FunctionUrlServer } from '../../lib/local/function-url.js';
+import { MAX_REQUEST_BYTES, serveFunctionUrl, type FunctionUrlServer } from '../../local/cloud/function-url.js';
 import { requestFromEvent } from '../../functions/mcp-server/http.js';
 
 let server: FunctionUrlServer;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BcClient, correlatingFetch } from '../../functions/core/bc/index.js';
 import { STORY_CONTEXT_META_KEY } from '../../functions/core/mcp/index.js';
 import { createBcMcpServer } from '../../functions/mcp-server/server.js';
-import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
+import { startBcSandbox, type BcSandbox } from '../../local/bc-sandbox/index.js';
 import { structured } from './support.js';
 
 let sandbox: BcSandbox;

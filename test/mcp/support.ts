@@ -1,8 +1,8 @@
 // Shared set-up for the MCP tests: the BC_* environment that points the MCP server at a BC sandbox, and small
 // readers for tool results.
 import type { CallToolResult, ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
-import type { BcSandbox } from '../../lib/local/bc-sandbox/index.js';
-import type { FunctionUrlAuthorize, FunctionUrlAuthorizer } from '../../lib/local/function-url.js';
+import type { BcSandbox } from '../../local/bc-sandbox/index.js';
+import type { FunctionUrlAuthorize, FunctionUrlAuthorizer } from '../../local/cloud/function-url.js';
 
 /** The issuer the MCP server's protected resource metadata names in these tests (the local dev issuer). */
 export const TEST_ISSUER = 'https://bc-agent.local/';

@@ -2,7 +2,7 @@
 // the mapping comes from the environment the API construct sets.
 import { describe, expect, it } from 'vitest';
 import { claimMappingFromEnv, ENTRA_CLAIMS, GENERIC_CLAIMS, isEntraIssuer, readCaller } from '../../functions/core/http/index.js';
-import { parseTokenArgs } from '../../lib/local/token.js';
+import { parseTokenArgs } from '../../local/cloud/token.js';
 
 const event = (claims: Record<string, unknown>) => ({ requestContext: { authorizer: { jwt: { claims } } } }) as never;
 

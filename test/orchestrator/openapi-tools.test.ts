@@ -13,7 +13,7 @@ import { createLogger } from '../../functions/core/observability/index.js';
 import { createStateStore } from '../../functions/core/store/index.js';
 import { createOrchestrator } from '../../functions/orchestrator/app.js';
 import { API_ROUTES } from '../../lib/constructs/api.js';
-import { serveHttpApi, type RunningServer } from '../../lib/local/http-api/server.js';
+import { serveHttpApi, type RunningServer } from '../../local/cloud/http-api/server.js';
 import { recordingBus } from '../approvals/support.js';
 import { startDynamo, type TestDynamo } from '../support/dynamo.js';
 import { scriptedPlanner } from './scripted-planner.js';

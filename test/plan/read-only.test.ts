@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entitySetNames, findEntitySet } from '../../functions/core/bc/entities.js';
 import { validatePlan } from '../../functions/core/plan/index.js';
 import { createOfflinePlanner } from '../../functions/core/planner/offline.js';
-import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
-import { serveFunctionUrl, type FunctionUrlServer } from '../../lib/local/function-url.js';
+import { startBcSandbox, type BcSandbox } from '../../local/bc-sandbox/index.js';
+import { serveFunctionUrl, type FunctionUrlServer } from '../../local/cloud/function-url.js';
 import { bcEnv, bearerAuthorize, errorOf, structured } from '../mcp/support.js';
 
 const writeTask = (tool: 'bc_create_entity' | 'bc_update_entity', entity: string, data: Record<string, unknown>) => ({

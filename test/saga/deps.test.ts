@@ -4,7 +4,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runSagaStep, sagaDepsFromEnv, withSagaContext, type PurchaseOrderSagaDeps } from '../../functions/core/saga/index.js';
-import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
+import { startBcSandbox, type BcSandbox } from '../../local/bc-sandbox/index.js';
 import { startDynamo, type TestDynamo } from '../support/dynamo.js';
 import { observerClient, orderFixture, recordingPublisher, sagaInput, type OrderFixture, type RecordingPublisher } from './support.js';
 

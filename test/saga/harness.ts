@@ -13,8 +13,8 @@ import { approvalIdFor, sagaDepsFromEnv } from '../../functions/core/saga/index.
 import { createStateStore, type PlanStore } from '../../functions/core/store/index.js';
 import { approvalKey } from '../../functions/core/approvals/index.js';
 import { createStepHandler } from '../../functions/saga-steps/purchase-order/index.js';
-import type { ExecutionRecord, LocalAws } from '../../lib/local/aws/index.js';
-import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
+import type { ExecutionRecord, LocalAws } from '../../local/aws/index.js';
+import { startBcSandbox, type BcSandbox } from '../../local/bc-sandbox/index.js';
 import { startLocalAws } from '../local-aws/support.js';
 import { TABLE_DEFINITIONS, TEST_TABLES } from '../support/dynamo.js';
 import { synthesizeSaga, withShortRetries } from './state-machine.js';

@@ -10,7 +10,7 @@ import { envelopeSchema } from '../../functions/core/events/index.js';
 import { orderKeyFor } from '../../functions/core/saga/index.js';
 import { createDocumentClient } from '../../functions/core/store/index.js';
 import { AuditLog } from '../../functions/consumers/audit/audit-log.js';
-import type { BcSandbox } from '../../lib/local/bc-sandbox/index.js';
+import type { BcSandbox } from '../../local/bc-sandbox/index.js';
 import { TEST_TABLES } from '../support/dynamo.js';
 import { startSagaHarness, type SagaHarness } from './harness.js';
 import { bcSnapshot, sagaFootprint, sagaInput, type OrderFixture } from './support.js';

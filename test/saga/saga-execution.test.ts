@@ -6,8 +6,8 @@ import type { BcClient } from '../../functions/core/bc/index.js';
 import { parseEventDetail, type EventName } from '../../functions/core/events/index.js';
 import { operationHashOf, orderKeyFor, SAGA_STEPS } from '../../functions/core/saga/index.js';
 import { COMPENSATIONS, FORWARD_STEPS, SAGA_EVENT_SOURCE, SAGA_STEPS as CONSTRUCT_STEPS } from '../../lib/constructs/purchase-order-saga.js';
-import type { ExecutionRecord } from '../../lib/local/aws/index.js';
-import type { BcSandbox, FaultRuleInput } from '../../lib/local/bc-sandbox/index.js';
+import type { ExecutionRecord } from '../../local/aws/index.js';
+import type { BcSandbox, FaultRuleInput } from '../../local/bc-sandbox/index.js';
 import { startSagaHarness, type RecordedEvent, type SagaHarness } from './harness.js';
 import { bcSnapshot, sagaFootprint, sagaInput, type OrderFixture } from './support.js';
 

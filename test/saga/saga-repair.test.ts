@@ -11,7 +11,7 @@ import { parseEventDetail, type EventName } from '../../functions/core/events/in
 import { parkAbandonedExecutions } from '../../functions/core/saga/abandoned.js';
 import { orderKeyFor, RepairStore, repairDue, repairIdOf, sagaDepsFromEnv, type PurchaseOrderSagaDeps } from '../../functions/core/saga/index.js';
 import { SAGA_FAIL_ERRORS } from '../../functions/core/saga/repair-contract.js';
-import type { BcSandbox } from '../../lib/local/bc-sandbox/index.js';
+import type { BcSandbox } from '../../local/bc-sandbox/index.js';
 import { TEST_TABLES } from '../support/dynamo.js';
 import { startSagaHarness, type SagaHarness } from './harness.js';
 import { bcSnapshot, sagaFootprint, sagaInput, type OrderFixture } from './support.js';

@@ -8,9 +8,9 @@ import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { configFor } from '../../lib/config.js';
 import { PROJECT_ROOT } from '../../lib/constructs/handler-function.js';
 import { BcAgentStack } from '../../lib/stack.js';
-import { LocalStack } from '../../lib/local/template/local-stack.js';
-import { readStateMachines } from '../../lib/local/template/model.js';
-import type { CfnTemplate } from '../../lib/local/template/types.js';
+import { LocalStack } from '../../local/cloud/template/local-stack.js';
+import { readStateMachines } from '../../local/cloud/template/model.js';
+import type { CfnTemplate } from '../../local/cloud/template/types.js';
 
 export interface SynthesizedSaga {
   name: string;

@@ -9,7 +9,7 @@ import { CircuitBreaker } from '../../functions/core/breaker/index.js';
 import { approvalIdFor, guardedSagaBc, operationHashOf, orderKeyFor, runSagaStep, type PurchaseOrderSagaDeps } from '../../functions/core/saga/index.js';
 import { createStateStore } from '../../functions/core/store/index.js';
 import { approvalKey } from '../../functions/core/approvals/index.js';
-import { startBcSandbox, type BcSandbox } from '../../lib/local/bc-sandbox/index.js';
+import { startBcSandbox, type BcSandbox } from '../../local/bc-sandbox/index.js';
 import { startDynamo, type TestDynamo } from '../support/dynamo.js';
 import {
   bcSnapshot,

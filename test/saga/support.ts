@@ -4,7 +4,7 @@ import type { PurchaseOrderSagaInput } from '../../functions/core/execution/inde
 import { BcClient, itemReservationsApi } from '../../functions/core/bc/index.js';
 import type { DomainEvent, EventPublisher } from '../../functions/core/events/index.js';
 import type { PlanStore } from '../../functions/core/store/index.js';
-import type { BcSandbox } from '../../lib/local/bc-sandbox/index.js';
+import type { BcSandbox } from '../../local/bc-sandbox/index.js';
 
 export const TENANT = 'local';
 

@@ -3,7 +3,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { loadOrCreateJwtKeys } from '../../lib/local/jwt.js';
+import { loadOrCreateJwtKeys } from '../../local/cloud/jwt.js';
 import type { TestCloud } from '../support/local-cloud.js';
 
 export interface ApiAnswer {

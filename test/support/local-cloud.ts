@@ -12,9 +12,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../lib/local/cloud.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/config.js';
-import { formatFunctionLog } from '../../lib/local/start.js';
+import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../local/cloud/cloud.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/cloud/config.js';
+import { formatFunctionLog } from '../../local/cloud/start.js';
 
 export interface TestCloudOptions {
   /** Extra environment for every function. */

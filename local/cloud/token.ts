@@ -56,7 +56,7 @@ export async function devJwtConfig(stateDir: string): Promise<JwtIssuerConfig> {
     const claims = apiClaimMapping(api, readFunctions(stack, assemblyDir));
     if (authorizer) return { issuer: authorizer.issuer, audience: authorizer.audience, ...(claims ? { claims } : {}) };
   }
-  const [{ App }, { claimMappingOf, configFor }, { overridesOf }] = await Promise.all([import('aws-cdk-lib'), import('../config.js'), import('../app.js')]);
+  const [{ App }, { claimMappingOf, configFor }, { overridesOf }] = await Promise.all([import('aws-cdk-lib'), import('../../lib/config.js'), import('../../lib/app.js')]);
   const cdkJson = JSON.parse(await readFile(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
   const { jwt } = configFor('dev', overridesOf(new App({ context: cdkJson.context ?? {} }), 'dev'));
   return { issuer: jwt.issuer, audience: jwt.audience, claims: claimMappingOf(jwt) };

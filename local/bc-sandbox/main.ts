@@ -1,4 +1,4 @@
-// Runs the BC sandbox on its own: `npx tsx lib/local/bc-sandbox/main.ts`. Port from BC_SANDBOX_PORT (default
+// Runs the BC sandbox on its own: `npx tsx local/bc-sandbox/main.ts`. Port from BC_SANDBOX_PORT (default
 // 4580); data persisted in .local/bc-sandbox.json (BC_SANDBOX_STATE_FILE overrides).
 import { resolve } from 'node:path';
 import { startBcSandbox } from './index.js';

@@ -5,8 +5,8 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { findDeadLetterQueue, listDeadLetterQueues, peekMessages, redrive } from '../../functions/core/queue/index.js';
-import { DEFAULT_PORTS, LOCAL_CREDENTIALS, LOCAL_REGION } from './config.js';
+import { findDeadLetterQueue, listDeadLetterQueues, peekMessages, redrive } from '../functions/core/queue/index.js';
+import { DEFAULT_PORTS, LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/cloud/index.js';
 
 export const DLQ_USAGE = `usage: npm run dlq -- <command> [options]
   list                    the dead-letter queues with their depth and source queues

@@ -2,8 +2,8 @@
 // batching window), invoke the function with the SQS event, delete what succeeded and leave the rest to
 // reappear after the visibility timeout, so receive counts climb and redrive moves poison messages to the DLQ.
 import type { SQSEvent, SQSRecord, SQSBatchResponse } from 'aws-lambda';
-import type { MessageAttributeValue } from '../aws/sqs/md5.js';
-import type { SqsMessage, ReceiveOptions } from '../aws/sqs/service.js';
+import type { MessageAttributeValue } from '../../aws/sqs/md5.js';
+import type { SqsMessage, ReceiveOptions } from '../../aws/sqs/service.js';
 import type { EventSourceMappingDefinition } from '../template/model.js';
 
 /** The in-process SQS operations a mapping needs. */

@@ -10,10 +10,9 @@ import { parseTemplate, type CfnTemplate } from './template/types.js';
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEV_STACK_NAME = 'BcAgent-dev';
 
-/** What decides the template and bundles; lib/local is the runtime that reads them, not an input. */
+/** What decides the template and bundles; the local cloud (local/) is the runtime that reads them, not an input. */
 const SOURCE_DIRS = ['lib', 'functions'];
 const SOURCE_FILES = ['package-lock.json', 'cdk.json', 'tsconfig.json'];
-const EXCLUDED = [join('lib', 'local')];
 
 export interface SynthesizedStack {
   /** The cloud assembly directory (template and `asset.*` directories). */
@@ -103,9 +102,9 @@ async function synthInto(outdir: string): Promise<void> {
   // Loaded on demand: the CDK and the stack are only needed when the cache misses.
   const [{ App }, { BcAgentStack }, { configFor }, { overridesOf }] = await Promise.all([
     import('aws-cdk-lib'),
-    import('../stack.js'),
-    import('../config.js'),
-    import('../app.js'),
+    import('../../lib/stack.js'),
+    import('../../lib/config.js'),
+    import('../../lib/app.js'),
   ]);
   const cdkJson = JSON.parse(await readFile(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
   const app = new App({
@@ -125,7 +124,6 @@ export async function sourceHash(root: string): Promise<string> {
   for (const file of SOURCE_FILES) if (existsSync(join(root, file))) files.push(join(root, file));
   for (const file of files.sort()) {
     const rel = relative(root, file);
-    if (EXCLUDED.some((excluded) => rel === excluded || rel.startsWith(`${excluded}/`))) continue;
     hash.update(rel).update('\0').update(await readFile(file)).update('\0');
   }
   return hash.digest('hex');

@@ -2,7 +2,7 @@ import type { Clock } from './clock.js';
 import type { DurabilityMode } from './journal.js';
 
 /**
- * The shapes the local cloud runtime (lib/local/cloud.ts) uses to create resources in the local AWS
+ * The shapes the local cloud runtime (local/cloud/cloud.ts) uses to create resources in the local AWS
  * endpoint and to plug in Lambda / Step Functions delivery. Service classes implement these.
  */
 
