@@ -6,7 +6,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startBcSandbox } from '../local/bc-sandbox/index.js';
 import { BcClient } from '../functions/core/bc/index.js';
 import { BreakerOpenError, CircuitBreaker } from '../functions/core/breaker/index.js';
-import { BC_CALLS, guardWithBreaker } from '../functions/core/breaker/guard.js';
+import { BC_CALLS, guardWithBreaker } from '../functions/core/breaker/index.js';
 import { startDynamo, TEST_CREDENTIALS } from '../test/support/dynamo.js';
 import { sandboxBcConfig } from '../test/saga/support.js';
 

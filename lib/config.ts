@@ -3,8 +3,8 @@
 // context or a test) over the stage defaults and validates the result, so a bad value fails synthesis with
 // a message that names the setting instead of producing a broken stack.
 import { z } from 'zod';
-import { isEntitySet } from '../functions/core/bc/entities.js';
-import { defaultClaims, isEntraIssuer, type ClaimMapping, type IdentityProvider } from '../functions/core/http/claim-mapping.js';
+import { isEntitySet } from '../functions/core/bc/index.js';
+import { defaultClaims, isEntraIssuer, type ClaimMapping, type IdentityProvider } from '../functions/core/http/index.js';
 
 export const STAGES = ['dev', 'staging', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];

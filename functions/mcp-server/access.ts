@@ -5,7 +5,7 @@
 // (RFC 9728) naming the stage's token issuer.
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { readCaller } from '../core/http/claims.js';
+import { readCaller } from '../core/http/index.js';
 
 /** The role a bearer token needs for the write tools (read tools need only a valid token of the tenant). */
 export const MCP_WRITER_ROLE = 'mcp-writer';

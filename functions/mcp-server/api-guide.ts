@@ -1,6 +1,6 @@
 // The text of `bc://docs/api`: how a model (or a person) uses this server's tools. Generated from the catalogue
 // and the configuration so that it never lists an entity set or a writable set that is not real.
-import { bcErrorCodes, entitySetNames, findEntitySet } from '../core/bc/entities.js';
+import { bcErrorCodes, entitySetNames, findEntitySet } from '../core/bc/index.js';
 import type { WritableEntitySets } from './deps.js';
 
 export function apiGuide(writable: WritableEntitySets): string {

@@ -3,7 +3,7 @@
 // are logged, and published as `breaker:state-changed` in the story of the call that caused them.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { runBcProbe } from '../core/breaker/guard.js';
+import { runBcProbe } from '../core/breaker/index.js';
 import { CircuitBreaker, type BreakerLogger, type BreakerStateChange } from '../core/breaker/index.js';
 import { createEvent, type EventPublisher } from '../core/events/index.js';
 import type { BcBackend } from './deps.js';

@@ -2,7 +2,7 @@
 // which entity sets the write tools may change. Kept separate so tests and the bench can pass their own.
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { BcClient } from '../core/bc/index.js';
-import { isEntitySet } from '../core/bc/entities.js';
+import { isEntitySet } from '../core/bc/index.js';
 import type { EntitySchemaCache } from './entity-schemas.js';
 
 export type BcBackend = Pick<BcClient, 'companies' | 'query' | 'continueQuery' | 'create' | 'update' | 'delete' | 'batch' | 'metadata'>;

@@ -1,7 +1,7 @@
 // The document behind `bc://schemas/{entitySet}`: the entity set as BC's `$metadata` declares it (types,
 // nullability, lengths, enum members, key, navigation) joined with what the catalogue documents and metadata
 // does not say (read-only fields, operations, bound actions), plus whether this server lets tools write it.
-import { getEntitySet } from '../core/bc/entities.js';
+import { getEntitySet } from '../core/bc/index.js';
 import { parseEdmx, type EdmxEntityType } from './edmx.js';
 
 export interface EntitySchemaDocument {

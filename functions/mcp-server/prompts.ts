@@ -5,7 +5,7 @@ import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
-import { entitySetNames, getEntitySet, type EntitySetDefinition } from '../core/bc/entities.js';
+import { entitySetNames, getEntitySet, type EntitySetDefinition } from '../core/bc/index.js';
 
 const entityArg = z.enum(entitySetNames as [string, ...string[]]);
 

@@ -2,7 +2,7 @@
 // the client then checks every name against the entity catalogue and formats every literal for its property
 // type, so no tool input can widen a query or address a field outside the schema.
 import * as z from 'zod';
-import { FILTER_LIMITS, type ODataFilter } from '../core/bc/odata.js';
+import { FILTER_LIMITS, type ODataFilter } from '../core/bc/index.js';
 
 export const comparisonOperators = ['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'startswith', 'endswith', 'contains'] as const;
 

@@ -2,7 +2,7 @@
 // (the company the tools act on, and the others available) and `bc://docs/api` (how to use the tools).
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { entitySetNames, isEntitySet } from '../core/bc/entities.js';
+import { entitySetNames, isEntitySet } from '../core/bc/index.js';
 import { isWritable, type BcMcpServerDeps } from './deps.js';
 import { apiGuide } from './api-guide.js';
 import { entitySchemaDocument, type EntitySchemaCache } from './entity-schemas.js';

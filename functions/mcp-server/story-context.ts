@@ -2,7 +2,7 @@
 // request's `_meta`. Held for the duration of the call so that whatever happens deep inside (a circuit breaker
 // transition) can be reported as an event of that story.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { STORY_CONTEXT_META_KEY, storyContextSchema, type StoryContext } from '../core/mcp/meta.js';
+import { STORY_CONTEXT_META_KEY, storyContextSchema, type StoryContext } from '../core/mcp/index.js';
 
 const current = new AsyncLocalStorage<StoryContext | undefined>();
 

@@ -2,9 +2,9 @@
 // failures are `isError` results, never thrown, carrying BC's error code in text (for the model) and in
 // `_meta` (for programs such as the workers' MCP client).
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { BcError } from '../core/bc/errors.js';
+import { BcError } from '../core/bc/index.js';
 // The `_meta` key is shared with the workers' MCP client, which reads it back.
-import { TOOL_ERROR_META_KEY } from '../core/mcp/meta.js';
+import { TOOL_ERROR_META_KEY } from '../core/mcp/index.js';
 import { BreakerOpenError } from '../core/breaker/index.js';
 
 

@@ -6,7 +6,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '../core/observability/index.js';
 import type { EventPublisher } from '../core/events/index.js';
 import { createRouter, type HttpResponse } from '../core/http/index.js';
-import type { Planner } from '../core/planner/types.js';
+import type { Planner } from '../core/planner/index.js';
 import type { StateStore } from '../core/store/index.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { healthRoute } from './routes/health.js';

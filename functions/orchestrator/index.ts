@@ -1,6 +1,6 @@
 // Lambda entry for every /v1 route (HTTP API, payload 2.0). Dependencies are built once per cold start.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { anthropicApiKey } from '../core/claude/api-key.js';
+import { anthropicApiKey } from '../core/claude/index.js';
 import { positiveIntEnv } from '../core/env.js';
 import { publisherFromEnv } from '../core/events/index.js';
 import type { HttpResponse } from '../core/http/index.js';

@@ -6,8 +6,9 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { createEvent, taskCreatedFields, type DomainEvent, type EventContext, type EventPublisher } from '../core/events/index.js';
 import { validatePlan, type Plan, type PlanProblem } from '../core/plan/index.js';
 import { emitMetric, MetricUnit, type Metrics } from '../core/observability/index.js';
-import type { Planner } from '../core/planner/types.js';
-import { MAX_TASKS_PER_PLAN, type NewTask, type StateStore, type StoredPlan, type TaskStatus } from '../core/store/index.js';
+import type { Planner } from '../core/planner/index.js';
+import { MAX_TASKS_PER_PLAN, type NewTask, type StateStore, type StoredPlan } from '../core/store/index.js';
+import { type TaskStatus } from '../core/events/index.js';
 
 /** Turns of the session the planner sees, newest last. */
 const HISTORY_TURNS = 20;

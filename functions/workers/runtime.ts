@@ -5,11 +5,12 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { positiveIntEnv } from '../core/env.js';
 import { publisherFromEnv } from '../core/events/index.js';
-import { createOnce, createTaskRecordHandler, type TaskExecutor, type TaskWorkerOptions } from '../core/execution/index.js';
+import { createOnce, createTaskRecordHandler, type TaskExecutor, type TaskWorkerOptions } from '../core/task-runtime/index.js';
 import type { McpClient } from '../core/mcp/index.js';
 import { createLogger, resetCorrelation } from '../core/observability/index.js';
 import { createSqsBatchHandler } from '../core/queue/index.js';
-import { createDocumentClient, requireEnv, stateStoreFromEnv, type TaskType } from '../core/store/index.js';
+import { createDocumentClient, requireEnv, stateStoreFromEnv } from '../core/store/index.js';
+import { type TaskType } from '../core/events/index.js';
 
 /** A completed task execution is remembered as long as SQS keeps a message (4 days), so no redelivery repeats it. */
 export const TASK_ONCE_SECONDS = 4 * 24 * 60 * 60;

@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
 import { claimMappingOf, type EnvironmentConfig } from '../config.js';
-import { claimMappingToEnv } from '../../functions/core/http/claim-mapping.js';
+import { claimMappingToEnv } from '../../functions/core/http/index.js';
 import { logRetentionOf, removalPolicyOf } from './handler-function.js';
 import { acknowledge } from './nag.js';
 

@@ -32,7 +32,7 @@ import type { EnvironmentConfig } from '../config.js';
 import { HandlerFunction, logRetentionOf, removalPolicyOf } from './handler-function.js';
 import { acknowledge, arnWildcardFinding } from './nag.js';
 import { EventConsumer } from './event-consumer.js';
-import { ROLLBACK_PENDING_ERROR } from '../../functions/core/saga/repair-contract.js';
+import { ROLLBACK_PENDING_ERROR } from '../../functions/core/saga/index.js';
 
 const { JsonPath } = sfn;
 
@@ -76,7 +76,7 @@ export const SAGA_STEPS = [
   'releaseReservations', 'deleteLines', 'deleteOrder', 'parkCompensation', 'summarizeRollback', 'reportSucceeded', 'reportFailed',
 ] as const;
 
-export { ROLLBACK_PENDING_ERROR, SAGA_FAIL_ERRORS } from '../../functions/core/saga/repair-contract.js';
+export { ROLLBACK_PENDING_ERROR, SAGA_FAIL_ERRORS } from '../../functions/core/saga/index.js';
 
 /** Backoff for transient errors: 2 s, 4 s, with full jitter, then the Catch. */
 const TRANSIENT_RETRY: sfn.RetryProps = {

@@ -2,7 +2,7 @@
 // sets (G/L accounts and entries, contacts, sales invoices and quotes with their lines, dimensions), and for
 // every other set of the catalogue a few records of typed values, so every set the sandbox serves answers with
 // documented data. A PRNG of its own keeps the core seed's ids unchanged as the catalogue grows.
-import { findEntitySet } from '../../functions/core/bc/entities.js';
+import { findEntitySet } from '../../functions/core/bc/index.js';
 import { SeededRandom } from './prng.js';
 import { childSetOf, completeRecord, definitionFor, servedEntitySets, type EntitySetDefinition } from './schema.js';
 import type { Store } from './store.js';

@@ -1,7 +1,7 @@
 // The sandbox's view of the shared BC entity catalogue: which entity sets it serves, the custom itemReservations
 // API, default values per documented type, and how navigation properties resolve to stored records.
-import { itemReservationsApi } from '../../functions/core/bc/custom-apis.js';
-import { entitySetNames, findEntitySet, type EntityProperty, type EntitySetDefinition } from '../../functions/core/bc/entities.js';
+import { itemReservationsApi } from '../../functions/core/bc/index.js';
+import { entitySetNames, findEntitySet, type EntityProperty, type EntitySetDefinition } from '../../functions/core/bc/index.js';
 
 export type { EntityProperty, EntitySetDefinition };
 

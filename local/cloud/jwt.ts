@@ -17,7 +17,7 @@ import {
   type JWTPayload,
 } from 'jose';
 import { createHash } from 'node:crypto';
-import { ENTRA_CLAIMS, GENERIC_CLAIMS, type ClaimMapping } from '../../functions/core/http/claim-mapping.js';
+import { ENTRA_CLAIMS, GENERIC_CLAIMS, type ClaimMapping } from '../../functions/core/http/index.js';
 
 const ALGORITHM = 'RS256';
 

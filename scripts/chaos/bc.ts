@@ -1,7 +1,7 @@
 // Business Central as the campaign sees it: the local BC sandbox read through its API v2.0 URLs (and the
 // inventory custom API), its fault admin, and snapshots of every record of every company, so a scenario can
 // say exactly which records differ from before it ran and which of them no successful plan explains.
-import { entitySetNames } from '../../functions/core/bc/entities.js';
+import { entitySetNames } from '../../functions/core/bc/index.js';
 
 const TENANT = 'local';
 const ENVIRONMENT = 'sandbox';

@@ -1,15 +1,7 @@
 // Shared pieces of the approvals tests: an in-memory bus, a recording saga waiter, a controllable clock and
 // a service over dynalite.
 import type { DomainEvent, EventPublisher } from '../../functions/core/events/index.js';
-import {
-  ApprovalService,
-  ApprovalStore,
-  DEFAULT_APPROVAL_SETTINGS,
-  type ApprovalRequest,
-  type ApprovalSettings,
-  type SagaApprovalOutput,
-  type SagaWaiter,
-} from '../../functions/core/approvals/index.js';
+import { ApprovalService, ApprovalStore, DEFAULT_APPROVAL_SETTINGS, type ApprovalRequest, type ApprovalSettings, type SagaApprovalOutput, type SagaWaiter } from '../../functions/core/approvals/index.js';
 import { createStateStore, type StateStore } from '../../functions/core/store/index.js';
 import type { TestDynamo } from '../support/dynamo.js';
 

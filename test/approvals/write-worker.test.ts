@@ -6,14 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SQSEvent } from 'aws-lambda';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DomainEvent } from '../../functions/core/events/index.js';
-import { createTaskRecordHandler, summarizeWrite, writeExecutor } from '../../functions/core/execution/index.js';
-import {
-  ApprovalService,
-  ApprovalStore,
-  approvalGate,
-  approvalIdForTask,
-  DEFAULT_APPROVAL_SETTINGS,
-} from '../../functions/core/approvals/index.js';
+import { createTaskRecordHandler } from '../../functions/core/task-runtime/index.js';
+import { summarizeWrite } from '../../functions/core/tasks/index.js';
+import { writeExecutor } from '../../functions/core/tasks/index.js';
+import { ApprovalService, ApprovalStore, approvalGate, approvalIdForTask, DEFAULT_APPROVAL_SETTINGS } from '../../functions/core/approvals/index.js';
 import { createSqsBatchHandler } from '../../functions/core/queue/index.js';
 import type { StateStore, StoredPlan } from '../../functions/core/store/index.js';
 import { startDynamo, type TestDynamo } from '../support/dynamo.js';

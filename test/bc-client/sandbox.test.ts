@@ -2,22 +2,7 @@
 // batches (split and atomic), token caching and refresh, typed errors with BC's codes, and the custom API.
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BcAuthError,
-  BcClient,
-  BcConflictError,
-  BcInvalidRequestError,
-  BcNotFoundError,
-  BcServerError,
-  BcThrottledError,
-  BcUnavailableError,
-  BcValidationError,
-  BcTimeoutError,
-  BcNetworkError,
-  itemReservationsApi,
-  withBcDeadline,
-  type BcRequestInfo,
-} from '../../functions/core/bc/index.js';
+import { BcAuthError, BcClient, BcConflictError, BcInvalidRequestError, BcNotFoundError, BcServerError, BcThrottledError, BcUnavailableError, BcValidationError, BcTimeoutError, BcNetworkError, itemReservationsApi, withBcDeadline, type BcRequestInfo } from '../../functions/core/bc/index.js';
 import { startBcSandbox } from '../../local/bc-sandbox/index.js';
 import { addFault, clearFaults, CREDENTIALS, recordedClient, sandboxConfig, type Sandbox } from './harness.js';
 

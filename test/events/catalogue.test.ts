@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  causedBy,
-  createEvent,
-  EVENT_NAMES,
-  EventValidationError,
-  inlineOrStored,
-  MAX_INLINE_RESULT_BYTES,
-  parseEventDetail,
-  type EventContext,
-} from '../../functions/core/events/index.js';
+import { causedBy, createEvent, EVENT_NAMES, EventValidationError, inlineOrStored, MAX_INLINE_RESULT_BYTES, parseEventDetail, type EventContext } from '../../functions/core/events/index.js';
 
 const context: EventContext = {
   tenantId: 'contoso',

@@ -1,15 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import {
-  createEvent,
-  createPublisher,
-  EventPublishError,
-  EventValidationError,
-  MAX_DETAIL_BYTES,
-  packBatches,
-  type DomainEvent,
-  type PublisherOptions,
-} from '../../functions/core/events/index.js';
+import { createEvent, createPublisher, EventPublishError, EventValidationError, MAX_DETAIL_BYTES, packBatches, type DomainEvent, type PublisherOptions } from '../../functions/core/events/index.js';
 import { startPutEventsSink, type PutEventsSink } from './put-events-sink.js';
 
 let sink: PutEventsSink;

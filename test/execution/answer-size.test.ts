@@ -1,7 +1,7 @@
 // The answer travels in agent:completed (EventBridge: 256 KB per event) and is stored in the plan item and a
 // session message (DynamoDB: 400 KB per item): however many tasks and however wide their rows, it must fit.
 import { describe, expect, it } from 'vitest';
-import { composeAnswer, MAX_ANSWER_BYTES, type TaskOutcome } from '../../functions/core/execution/answer.js';
+import { composeAnswer, MAX_ANSWER_BYTES, type TaskOutcome } from '../../functions/core/progress/answer.js';
 import type { StoredPlan, StoredTask } from '../../functions/core/store/index.js';
 
 const wide = '東京都千代田区丸の内一丁目'.repeat(10);

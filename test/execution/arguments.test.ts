@@ -1,7 +1,7 @@
 // $ref resolution at dispatch against stored results: a reference to any task the task depends on, directly
 // or through another (validation allows both), resolves; results that are not referenced are not read.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveTaskArguments } from '../../functions/core/execution/index.js';
+import { resolveTaskArguments } from '../../functions/core/task-runtime/index.js';
 import type { StateStore, StoredPlan } from '../../functions/core/store/index.js';
 import { startDynamo, type TestDynamo } from '../support/dynamo.js';
 import { storePlan, TENANT, testStore } from './support.js';

@@ -2,7 +2,7 @@
 // event must finish the job, or the plan waits forever.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent, EventPublishError, type DomainEvent, type EventName } from '../../functions/core/events/index.js';
-import { handlePlanEvent, type PlanProgressDeps } from '../../functions/core/execution/index.js';
+import { handlePlanEvent, type PlanProgressDeps } from '../../functions/core/progress/index.js';
 import type { StateStore } from '../../functions/core/store/index.js';
 import { startDynamo, type TestDynamo } from '../support/dynamo.js';
 import { completed, recordingPublisher, silentLogger, storePlan, TENANT, testOnce, testStore, type RecordingPublisher } from './support.js';

@@ -3,7 +3,7 @@
 // failures ending the plan and cancelling what has not started.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent } from '../../functions/core/events/index.js';
-import { handlePlanEvent, type PlanProgressDeps } from '../../functions/core/execution/index.js';
+import { handlePlanEvent, type PlanProgressDeps } from '../../functions/core/progress/index.js';
 import type { StateStore } from '../../functions/core/store/index.js';
 import { startDynamo, type TestDynamo } from '../support/dynamo.js';
 import { completed, recordingPublisher, silentLogger, storePlan, TENANT, testOnce, testStore, type RecordingPublisher } from './support.js';

@@ -1,6 +1,7 @@
 // Deterministic analysis statistics, validation rules and answer text.
 import { describe, expect, it } from 'vitest';
-import { describeStatistics, fieldStatistics, markdownTable, summarizeWrite, validateRecord } from '../../functions/core/execution/index.js';
+import { describeStatistics, fieldStatistics, summarizeWrite, validateRecord } from '../../functions/core/tasks/index.js';
+import { markdownTable } from '../../functions/core/progress/index.js';
 
 const vendors = {
   value: [

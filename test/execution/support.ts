@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { createEvent, parseEventDetail, type DomainEvent, type EventDetail, type EventFields, type EventName, type EventPublisher } from '../../functions/core/events/index.js';
-import { createOnce, type Once } from '../../functions/core/execution/index.js';
+import { createOnce, type Once } from '../../functions/core/task-runtime/index.js';
 import { createLogger } from '../../functions/core/observability/index.js';
 import { createStateStore, type NewTask, type StateStore, type StoredPlan } from '../../functions/core/store/index.js';
 import { validatePlan, type PlanInput } from '../../functions/core/plan/index.js';

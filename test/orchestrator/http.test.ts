@@ -1,15 +1,7 @@
 // functions/core/http: body parsing, claims, validation, error bodies.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  errorResponse,
-  HttpError,
-  parseJsonBody,
-  parseRoles,
-  pathId,
-  readCaller,
-  validate,
-} from '../../functions/core/http/index.js';
+import { errorResponse, HttpError, parseJsonBody, parseRoles, pathId, readCaller, validate } from '../../functions/core/http/index.js';
 import { httpEvent } from './http-event.js';
 
 function thrown(run: () => unknown): HttpError {

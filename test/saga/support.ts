@@ -1,6 +1,6 @@
 // Shared set-up of the saga tests: a saga input for real sandbox data, the BC state the saga may touch
 // (snapshot), a plan holding the saga's task, and a publisher that records instead of sending.
-import type { PurchaseOrderSagaInput } from '../../functions/core/execution/index.js';
+import type { PurchaseOrderSagaInput } from '../../functions/core/tasks/index.js';
 import { BcClient, itemReservationsApi } from '../../functions/core/bc/index.js';
 import type { DomainEvent, EventPublisher } from '../../functions/core/events/index.js';
 import type { PlanStore } from '../../functions/core/store/index.js';

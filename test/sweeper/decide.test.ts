@@ -1,7 +1,8 @@
 // The plan sweeper's rules, decided from a stored plan and an injected time: no store, no waiting.
 import { describe, expect, it } from 'vitest';
 import type { StoredPlan, StoredTask } from '../../functions/core/store/index.js';
-import { DEFAULT_SWEEPER_SETTINGS as S, decideSweep, sagaTasksToDescribe, type SagaExecutionState } from '../../functions/core/sweeper/index.js';
+import { DEFAULT_SWEEPER_SETTINGS as S, decideSweep, sagaTasksToDescribe } from '../../functions/core/sweeper/index.js';
+import { type SagaExecutionStatus as SagaExecutionState } from '../../functions/core/tasks/index.js';
 
 const T0 = Date.parse('2026-12-03T10:00:00.000Z');
 const iso = (secondsAfterT0: number) => new Date(T0 + secondsAfterT0 * 1000).toISOString();

@@ -5,16 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SQSEvent } from 'aws-lambda';
 import { createEvent } from '../../functions/core/events/index.js';
-import {
-  analysisExecutor,
-  approvalsNotAvailable,
-  createTaskRecordHandler,
-  queryExecutor,
-  validationExecutor,
-  writeExecutor,
-  type ApprovalGate,
-  type TaskRunnerDeps,
-} from '../../functions/core/execution/index.js';
+import { analysisExecutor, validationExecutor, writeExecutor } from '../../functions/core/tasks/index.js';
+import { approvalsNotAvailable, queryExecutor } from '../../functions/core/tasks/index.js';
+import { createTaskRecordHandler, type TaskRunnerDeps } from '../../functions/core/task-runtime/index.js';
+import { type ApprovalGate } from '../../functions/core/approvals/index.js';
 import { McpToolError } from '../../functions/core/mcp/index.js';
 import { createSqsBatchHandler } from '../../functions/core/queue/index.js';
 import type { StateStore } from '../../functions/core/store/index.js';

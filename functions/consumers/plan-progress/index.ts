@@ -1,7 +1,9 @@
 // The plan-progress consumer (EventBridge target): task results, level dispatch, plan status and answer.
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { isEventName, parseEventDetail, publisherFromEnv } from '../../core/events/index.js';
-import { claudeWriterFromEnv, createOnce, handlePlanEvent, PROGRESS_ONCE, type ProgressResult } from '../../core/execution/index.js';
+import { claudeWriterFromEnv } from '../../core/claude/index.js';
+import { createOnce } from '../../core/task-runtime/index.js';
+import { handlePlanEvent, PROGRESS_ONCE, type ProgressResult } from '../../core/progress/index.js';
 import { createLogger, resetCorrelation, setCorrelation } from '../../core/observability/index.js';
 import { createDocumentClient, requireEnv, stateStoreFromEnv } from '../../core/store/index.js';
 

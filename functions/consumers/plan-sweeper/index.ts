@@ -2,7 +2,10 @@
 // state (functions/core/sweeper) and emits StuckPlansFound, the number of plans it had to act on.
 import type { Context } from 'aws-lambda';
 import { publisherFromEnv } from '../../core/events/index.js';
-import { claudeWriterFromEnv, createOnce, PROGRESS_ONCE, sagaExecutionLookup } from '../../core/execution/index.js';
+import { claudeWriterFromEnv } from '../../core/claude/index.js';
+import { createOnce } from '../../core/task-runtime/index.js';
+import { PROGRESS_ONCE } from '../../core/progress/index.js';
+import { sagaExecutionLookup } from '../../core/tasks/index.js';
 import { createLogger } from '../../core/observability/index.js';
 import { createDocumentClient, requireEnv, stateStoreFromEnv } from '../../core/store/index.js';
 import { sweeperMetrics, sweepPlans, sweeperSettingsFromEnv, type SweepReport } from '../../core/sweeper/index.js';

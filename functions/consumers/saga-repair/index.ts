@@ -7,9 +7,9 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { positiveIntEnv, requiredEnv } from '../../core/env.js';
 import { createLogger } from '../../core/observability/index.js';
-import { parkAbandonedExecutions } from '../../core/saga/abandoned.js';
+import { parkAbandonedExecutions } from '../../core/saga/index.js';
 import { repairDue, sagaDepsFromEnv, type PurchaseOrderSagaDeps } from '../../core/saga/index.js';
-import { SAGA_FAIL_ERRORS } from '../../core/saga/repair-contract.js';
+import { SAGA_FAIL_ERRORS } from '../../core/saga/index.js';
 
 const logger = createLogger('saga-repair');
 let deps: Promise<PurchaseOrderSagaDeps> | undefined;

@@ -9,14 +9,7 @@ import { ApprovalService } from './service.js';
 import { approvalSettingsFromEnv, type ApprovalSettings } from './settings.js';
 import { ApprovalStore } from './store.js';
 import { stepFunctionsWaiter, type SagaWaiter, type WaiterCheck } from './waiters.js';
-
-export * from './operation.js';
-export * from './settings.js';
-export * from './record.js';
 export { ApprovalStore, type DecisionFields } from './store.js';
-export * from './service.js';
-export * from './waiters.js';
-export * from './gate.js';
 
 export interface ApprovalServiceOptions {
   publisher: EventPublisher;
@@ -45,3 +38,9 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     now,
   });
 }
+export { approvalGate, type ApprovalGate, type ApprovalSubject } from './gate.js';
+export { approvalIdForTask, operationHash } from './operation.js';
+export { APPROVAL_STATUSES, approvalKey, approvalStatusKey } from './record.js';
+export { ApprovalError, type ApprovalRequest, ApprovalService, AUTO_APPROVER, MAX_LISTED } from './service.js';
+export { type ApprovalSettings, approvalSettingsFromEnv, autoApprovalRule, DEFAULT_APPROVAL_SETTINGS } from './settings.js';
+export { APPROVAL_NOT_GRANTED, planWaiterCheck, type SagaApprovalOutput, type SagaWaiter } from './waiters.js';

@@ -2,7 +2,7 @@
 // (and, in the MCP server, concurrent tool calls), so the id cannot be client configuration: the caller runs
 // its work inside `withBcCorrelation` and `correlatingFetch` adds the header of whichever call is in progress.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { CORRELATION_HEADER } from '../observability/correlation.js';
+import { CORRELATION_HEADER } from '../observability/index.js';
 
 const current = new AsyncLocalStorage<string>();
 

@@ -26,3 +26,6 @@ export { schemaFor, type EntitySchema } from './schema.js';
 export { parseRetryAfter, backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy, type Sleep } from './retry.js';
 export { withBcCorrelation, currentBcCorrelationId, correlatingFetch, isBcCorrelationId } from './correlation.js';
 export { withBcDeadline, currentBcDeadline, withLambdaDeadline } from './deadline.js';
+export { bcErrorCodes, type EntityProperty, type EntitySetDefinition, entitySetNames, findEntitySet, getEntitySet, isEntitySet } from './entities.js';
+export { type BcCredentialsLoader, type Env, loadBcClientConfig, loadBcCredentialsFromSecretsManager } from './env.js';
+export { isGuid } from './schema.js';

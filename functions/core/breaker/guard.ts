@@ -1,6 +1,6 @@
 // Puts a circuit breaker in front of every call to a dependency's client, so callers (the MCP server, the saga
 // steps) keep using the client's own interface and cannot forget the breaker on one path.
-import { withBcDeadline } from '../bc/deadline.js';
+import { withBcDeadline } from '../bc/index.js';
 import type { CircuitBreaker, ExecuteOptions } from './index.js';
 
 type AsyncMethodNames<T> = { [K in keyof T]: T[K] extends (...args: never[]) => Promise<unknown> ? K : never }[keyof T];

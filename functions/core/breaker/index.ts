@@ -271,3 +271,4 @@ export class CircuitBreaker {
     }
   }
 }
+export { BC_CALLS, bcBreakerKey, guardWithBreaker, runBcProbe } from './guard.js';

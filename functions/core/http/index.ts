@@ -1,7 +1,7 @@
-export * from './errors.js';
-export * from './responses.js';
-export * from './request.js';
-export * from './claims.js';
-export * from './claim-mapping.js';
-export * from './validation.js';
-export * from './router.js';
+export { type ClaimMapping, claimMappingFromEnv, claimMappingToEnv, defaultClaims, ENTRA_CLAIMS, GENERIC_CLAIMS, type IdentityProvider, isEntraIssuer } from './claim-mapping.js';
+export { parseRoles, readCaller } from './claims.js';
+export { conflict, forbidden, HttpError, notFound, serviceUnavailable, unprocessable } from './errors.js';
+export { parseJsonBody, pathId } from './request.js';
+export { errorResponse, type HttpResponse, json } from './responses.js';
+export { createRouter, type Route } from './router.js';
+export { validate } from './validation.js';

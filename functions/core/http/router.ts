@@ -3,8 +3,8 @@
 // guarantees a caller never sees a 500 caused by their input, nor a stack trace.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { CORRELATION_HEADER, correlationIdFrom } from '../observability/correlation.js';
-import { resetCorrelation, setCorrelation } from '../observability/logger.js';
+import { CORRELATION_HEADER, correlationIdFrom } from '../observability/index.js';
+import { resetCorrelation, setCorrelation } from '../observability/index.js';
 import { HttpError, methodNotAllowed, notFound } from './errors.js';
 import { header } from './request.js';
 import { errorResponse, internalErrorResponse, type HttpResponse } from './responses.js';

@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import { CORRELATION_HEADER } from '../observability/correlation.js';
+import { CORRELATION_HEADER } from '../observability/index.js';
 import { authorizedFetch, type FetchLike, type McpAuth } from './auth.js';
 import { mayHaveReachedServer, McpToolError, McpTransportError, toolErrorFromResult } from './errors.js';
 import { STORY_CONTEXT_META_KEY, type StoryContext } from './meta.js';

@@ -1,7 +1,7 @@
 // Failures of an MCP tool call, typed so callers can decide without parsing text: a tool error carries BC's
 // code (e.g. `Request_EntityChanged`) and whether retrying could help; a transport error means the call may
 // not have reached BC at all.
-import { bcErrorCodes } from '../bc/entities.js';
+import { bcErrorCodes } from '../bc/index.js';
 import { TOOL_ERROR_META_KEY } from './meta.js';
 
 export class McpToolError extends Error {

@@ -1,6 +1,6 @@
 // `_meta` keys shared by the BC MCP server and the workers' MCP client.
 import * as z from 'zod';
-import { idSchema } from '../events/catalogue.js';
+import { idSchema } from '../events/index.js';
 
 /** On a failed tool result: the structured BC error (`{ code, message, status?, correlationId?, retryable }`). */
 export const TOOL_ERROR_META_KEY = 'bc-agent/error';

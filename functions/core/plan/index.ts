@@ -1,5 +1,6 @@
 // The plan model: schema, tools, validation and `$ref` resolution (ARCHITECTURE §6).
-export * from './schema.js';
-export * from './tools.js';
-export * from './validate.js';
 export { resolveRefs, isRef, parseRefPath, collectRefs, RefResolutionError, RefSyntaxError, type Ref } from './refs.js';
+export { ABSOLUTE_MAX_TASKS, DEFAULT_MAX_TASKS, type Plan, type PlanInput, planSchema, taskIdSchema } from './schema.js';
+export { didYouMean } from './suggest.js';
+export { analyzeArgsSchema, type Filter, type FilterCondition, type FilterOperator, findTool, type QueryArgs, TASK_TYPES, type ToolDefinition, TOOLS, TOOLS_BY_TYPE, type ValidateArgs } from './tools.js';
+export { type PlanProblem, validatePlan, validateToolArguments } from './validate.js';

@@ -2,7 +2,7 @@
 // entity-set and field names against the BC catalogue. Whatever a planner (or a model) produces is data:
 // only these tools can run, and only with arguments that pass these schemas and checks.
 import * as z from 'zod';
-import { findEntitySet, entitySetNames, type EntitySetDefinition } from '../bc/entities.js';
+import { findEntitySet, entitySetNames, type EntitySetDefinition } from '../bc/index.js';
 import { didYouMean } from './suggest.js';
 
 export const TASK_TYPES = ['query', 'write', 'analysis', 'validation'] as const;

@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import { APIConnectionTimeoutError, APIError, APIUserAbortError, APIConnectionError } from '@anthropic-ai/sdk/core/error';
 import type { MessageCreateParamsNonStreaming, Message, TextBlockParam, Tool } from '@anthropic-ai/sdk/resources/messages';
-import { entitySetNames, findEntitySet } from '../bc/entities.js';
-import { createMessagesClient } from '../claude/messages.js';
+import { entitySetNames, findEntitySet } from '../bc/index.js';
+import { createMessagesClient } from '../claude/index.js';
 import { TOOLS, TOOLS_BY_TYPE, TASK_TYPES, validatePlan, DEFAULT_MAX_TASKS } from '../plan/index.js';
 import { CREATE_PLAN_TOOL, REPLY_TOOL, planFromToolInput, planToolInputSchema, replyToolInputSchema } from './plan-tool.js';
 import { describeProblems, type PlanContext, type PlanOutcome, type Planner } from './types.js';

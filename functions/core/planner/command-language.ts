@@ -1,10 +1,10 @@
 // The offline command language (docs/command-language.md): a tokenizer and a recursive-descent parser that
 // turn text into commands. Entity sets and field names are resolved against the BC catalogue here, so a
 // typo gets a "did you mean" instead of a plan that fails later. Nothing is evaluated.
-import { entitySetNames, findEntitySet, type EntityProperty, type EntitySetDefinition } from '../bc/entities.js';
-import { isGuid } from '../bc/schema.js';
-import { didYouMean } from '../plan/suggest.js';
-import type { Filter, FilterCondition, FilterOperator } from '../plan/tools.js';
+import { entitySetNames, findEntitySet, type EntityProperty, type EntitySetDefinition } from '../bc/index.js';
+import { isGuid } from '../bc/index.js';
+import { didYouMean } from '../plan/index.js';
+import type { Filter, FilterCondition, FilterOperator } from '../plan/index.js';
 
 export class CommandSyntaxError extends Error {
   constructor(

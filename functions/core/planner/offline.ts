@@ -1,6 +1,6 @@
 // The offline planner: the command language (command-language.ts) turned into a plan, deterministically.
 // Anything it cannot read becomes a reply that says why and what it understands; it never throws.
-import { findEntitySet } from '../bc/entities.js';
+import { findEntitySet } from '../bc/index.js';
 import { validatePlan, type FilterCondition, type PlanInput, type QueryArgs } from '../plan/index.js';
 import { CommandSyntaxError, keyFieldOf, parseProgram, type Command, type RecordKey } from './command-language.js';
 import { describeProblems, type PlanContext, type PlanOutcome, type Planner } from './types.js';

@@ -5,10 +5,10 @@
 // invocation context.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { BcClient, correlatingFetch, withBcCorrelation, type BcClientOptions } from '../bc/index.js';
-import { loadBcClientConfig, loadBcCredentialsFromSecretsManager, type BcCredentialsLoader } from '../bc/env.js';
+import { loadBcClientConfig, loadBcCredentialsFromSecretsManager, type BcCredentialsLoader } from '../bc/index.js';
 import { optionalEnv, positiveIntEnv, requiredEnv, type Env } from '../env.js';
 import { CircuitBreaker, type BreakerStateChange } from '../breaker/index.js';
-import { bcBreakerKey, runBcProbe } from '../breaker/guard.js';
+import { bcBreakerKey, runBcProbe } from '../breaker/index.js';
 import { createEvent, createPublisher, type EventPublisher } from '../events/index.js';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { approvalSettingsFromEnv, createApprovalService } from '../approvals/index.js';

@@ -1,7 +1,7 @@
 // The BC reads and deletes the saga's steps share: finding its order by key, listing the order's lines and
 // reservations, and deleting a record where "already gone" counts as done.
 import { BcNotFoundError, itemReservationsApi, type BcClient, type CustomApiClient } from '../bc/index.js';
-import { BC_CALLS, guardWithBreaker } from '../breaker/guard.js';
+import { BC_CALLS, guardWithBreaker } from '../breaker/index.js';
 import type { CircuitBreaker, ExecuteOptions } from '../breaker/index.js';
 import { ORDER_KEY_FIELD } from './identity.js';
 

@@ -2,7 +2,7 @@
 // execution after the task id, so a task has one saga): the tag that lets a retried createOrder find the
 // order it already made, the approval id, and the hash that binds an approval to the exact operation.
 import { createHash } from 'node:crypto';
-import { operationHash } from '../approvals/operation.js';
+import { operationHash } from '../approvals/index.js';
 import type { PurchaseOrderRequest, SagaContext } from './schema.js';
 
 /**

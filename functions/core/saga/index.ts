@@ -7,3 +7,6 @@ export { orderKeyFor, approvalIdFor, operationHashOf, ORDER_KEY_FIELD, SAGA_TOOL
 export { guardedSagaBc, type SagaBc } from './documents.js';
 export { RepairStore, repairDue, repairOne, repairIdOf, REPAIR_PK, type RepairRecord, type RepairDeps, type RepairOutcome } from './repair.js';
 export { compensatingSagaBc } from './documents.js';
+export { parkAbandonedExecutions } from './abandoned.js';
+export { causeMessage, succeededResultFromOutput } from './outcome.js';
+export { ROLLBACK_PENDING_ERROR, SAGA_FAIL_ERRORS } from './repair-contract.js';

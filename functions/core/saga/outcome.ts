@@ -1,7 +1,7 @@
 // The saga's bookkeeping steps: what the compensation chain achieved (for rollback:completed) and the
 // task:completed event that ends the task, with the attempt and duration read from the state store.
 import { createEvent, type EventPublisher } from '../events/index.js';
-import type { ErrorInfo } from '../events/catalogue.js';
+import type { ErrorInfo } from '../events/index.js';
 import type { PlanStore } from '../store/index.js';
 import { inconsistent } from './errors.js';
 import { COMPENSATION_ORDER, type CaughtError, type CreatedOrder, type SagaContext } from './schema.js';

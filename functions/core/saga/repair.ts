@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createEvent, type EventPublisher } from '../events/index.js';
-import type { ErrorInfo } from '../events/catalogue.js';
+import type { ErrorInfo } from '../events/index.js';
 import { deleteLines, deleteOrder, releaseReservations, type CompensationInput } from './compensations.js';
 import type { SagaBc } from './documents.js';
 import { COMPENSATION_ORDER, type CreatedOrder, type PurchaseOrderRequest, type SagaContext, type ValidatedOrder } from './schema.js';

@@ -2,7 +2,7 @@
 // with, and each step's result as later steps read it back from `$.results`. Everything a step reads is
 // parsed here, so a state machine that passes the wrong thing fails with a clear SagaInputInvalid.
 import * as z from 'zod';
-import { idSchema } from '../events/catalogue.js';
+import { idSchema } from '../events/index.js';
 import { invalidInput } from './errors.js';
 
 /** Every `step` the state machine sends (lib/constructs/purchase-order-saga.ts SAGA_STEPS; a test keeps them equal). */

@@ -5,8 +5,6 @@ import { PlanStore } from './plans.js';
 import { ResultNotFoundError, ResultStore } from './results.js';
 import { SessionStore } from './sessions.js';
 import type { PlanWithResults, SessionView, TaskWithResult } from './types.js';
-
-export * from './types.js';
 export { PlanStore, PlanConflictError, MAX_TASKS_PER_PLAN, FIRST_SWEEP_SECONDS, type TaskTransitionOptions, type PlanTransitionOptions, type SweepEntry } from './plans.js';
 export { SWEEP_INDEX, SWEEP_SHARDS } from './keys.js';
 export { SessionStore } from './sessions.js';
@@ -70,3 +68,4 @@ export function createStateStore(options: StateStoreOptions): StateStore {
 export function stateStoreFromEnv(db?: DynamoDBDocumentClient): StateStore {
   return createStateStore({ tableName: requireEnv('STATE_TABLE'), ...(db ? { db } : {}) });
 }
+export { type NewPlan, type NewTask, type PlanWithResults, type SessionView, type StoredPlan, type StoredTask, type TaskWithResult, TERMINAL_PLAN_STATUSES, TERMINAL_TASK_STATUSES } from './types.js';

@@ -1,5 +1,5 @@
 // Records kept in STATE_TABLE and the status machines of plans and tasks.
-import type { ErrorInfo, PlanStatus, TaskStatus, TaskType } from '../events/catalogue.js';
+import type { ErrorInfo, PlanStatus, TaskStatus, TaskType } from '../events/index.js';
 
 export type { ErrorInfo, PlanStatus, TaskStatus, TaskType };
 

@@ -3,9 +3,6 @@ import { positiveIntEnv, type Env } from '../env.js';
 import { createMetrics, type Metrics } from '../observability/index.js';
 import { DEFAULT_SWEEPER_SETTINGS, type SweeperSettings } from './decide.js';
 
-export * from './decide.js';
-export * from './sweep.js';
-
 /**
  * SWEEP_DISPATCHED_SECONDS, SWEEP_RUNNING_SECONDS, SWEEP_SETTLE_SECONDS, SWEEP_APPROVAL_SECONDS,
  * SWEEP_MAX_REDISPATCHES, SWEEP_MAX_PLANS (lib/config.ts `sweeper`); defaults when unset, a bad value fails
@@ -36,3 +33,5 @@ export function sweeperMetrics(): Metrics {
   metrics.setDefaultDimensions({ service: SWEEPER_SERVICE });
   return metrics;
 }
+export { decideSweep, DEFAULT_SWEEPER_SETTINGS, sagaTasksToDescribe } from './decide.js';
+export { type PlanSweeperDeps, STUCK_PLANS_METRIC, sweepPlans, type SweepReport } from './sweep.js';

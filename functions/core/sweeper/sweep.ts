@@ -5,10 +5,10 @@
 // plan's end through advance (its end Once announces it exactly once). Then it sets the plan's next check.
 import { randomUUID } from 'node:crypto';
 import { createEvent, type DomainEvent, type EventContext, type ErrorInfo } from '../events/index.js';
-import { advance, dispatchTasks, recordCompletion, type PlanProgressDeps } from '../execution/progress.js';
-import type { SagaExecutionLookup } from '../execution/saga-start.js';
+import { advance, dispatchTasks, recordCompletion, type PlanProgressDeps } from '../progress/index.js';
+import type { SagaExecutionLookup } from '../tasks/index.js';
 import { emitMetric, MetricUnit, type Metrics } from '../observability/index.js';
-import { causeMessage, succeededResultFromOutput } from '../saga/outcome.js';
+import { causeMessage, succeededResultFromOutput } from '../saga/index.js';
 import { TERMINAL_PLAN_STATUSES, type StoredPlan, type StoredTask, type SweepEntry } from '../store/index.js';
 import { decideSweep, sagaTasksToDescribe, type SagaExecutionState, type SweepAction, type SweeperSettings } from './decide.js';
 

@@ -2,15 +2,7 @@
 // (record layout, four eyes, tenant scoping, expiry and resuming whatever waits all live there).
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import {
-  APPROVAL_STATUSES,
-  ApprovalError,
-  createApprovalService,
-  type ApprovalService,
-  type ApprovalSettings,
-  planWaiterCheck,
-  type SagaWaiter,
-} from '../../core/approvals/index.js';
+import { APPROVAL_STATUSES, ApprovalError, createApprovalService, type ApprovalService, type ApprovalSettings, planWaiterCheck, type SagaWaiter } from '../../core/approvals/index.js';
 import type { EventPublisher } from '../../core/events/index.js';
 import { conflict, forbidden, HttpError, json, notFound, parseJsonBody, pathId, readCaller, validate, type Route } from '../../core/http/index.js';
 import { setCorrelation } from '../../core/observability/index.js';

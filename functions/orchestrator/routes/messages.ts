@@ -1,15 +1,6 @@
 // POST /v1/sessions/{sessionId}/messages { "text" } → 202 { planId, status, tasks }.
 import * as z from 'zod';
-import {
-  json,
-  parseJsonBody,
-  pathId,
-  readCaller,
-  serviceUnavailable,
-  unprocessable,
-  validate,
-  type Route,
-} from '../../core/http/index.js';
+import { json, parseJsonBody, pathId, readCaller, serviceUnavailable, unprocessable, validate, type Route } from '../../core/http/index.js';
 import { setCorrelation } from '../../core/observability/index.js';
 import { DispatchFailedError, PlanRejectedError, startPlan, type StartPlanDeps } from '../start-plan.js';
 

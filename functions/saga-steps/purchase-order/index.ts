@@ -5,15 +5,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod';
 import { withLambdaDeadline } from '../../core/bc/index.js';
 import { createLogger, resetCorrelation, setCorrelation } from '../../core/observability/index.js';
-import {
-  invalidInputError,
-  runSagaStep,
-  sagaContextSchema,
-  sagaDepsFromEnv,
-  SAGA_STEPS,
-  withSagaContext,
-  type PurchaseOrderSagaDeps,
-} from '../../core/saga/index.js';
+import { invalidInputError, runSagaStep, sagaContextSchema, sagaDepsFromEnv, SAGA_STEPS, withSagaContext, type PurchaseOrderSagaDeps } from '../../core/saga/index.js';
 
 const requestSchema = z.strictObject({
   step: z.enum(SAGA_STEPS),

@@ -1,5 +1,6 @@
 // The analysis worker: statistics of a referenced result, with Claude's narrative when a key is configured.
-import { analysisExecutor, claudeWriterFromEnv } from '../../core/execution/index.js';
+import { analysisExecutor } from '../../core/tasks/index.js';
+import { claudeWriterFromEnv } from '../../core/claude/index.js';
 import { createWorkerHandler } from '../runtime.js';
 
 const writer = claudeWriterFromEnv();

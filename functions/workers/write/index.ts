@@ -3,7 +3,8 @@
 // approved write on approval:granted.
 import { approvalGate, createApprovalService } from '../../core/approvals/index.js';
 import { publisherFromEnv } from '../../core/events/index.js';
-import { sagaStarter, writeExecutor } from '../../core/execution/index.js';
+import { sagaStarter } from '../../core/tasks/index.js';
+import { writeExecutor } from '../../core/tasks/index.js';
 import { requireEnv } from '../../core/store/index.js';
 import { mcpClientFromEnv } from '../mcp.js';
 import { createWorkerHandler } from '../runtime.js';

@@ -4,7 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { NodeSha256 } from '../../../functions/core/mcp/auth.js';
+import { NodeSha256 } from '../../../functions/core/mcp/index.js';
 
 export interface SigV4Credentials {
   accessKeyId: string;

@@ -4,32 +4,14 @@
 // on completion composes the answer and emits agent:completed or agent:error.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createHash } from 'node:crypto';
-import {
-  causedBy,
-  createEvent,
-  EventValidationError,
-  taskCreatedFields,
-  type DomainEvent,
-  type EventContext,
-  type EventDetail,
-  type EventName,
-  type EventPublisher,
-  type ErrorInfo,
-} from '../events/index.js';
+import { causedBy, createEvent, EventValidationError, taskCreatedFields, type DomainEvent, type EventContext, type EventDetail, type EventName, type EventPublisher, type ErrorInfo } from '../events/index.js';
 import { RefResolutionError } from '../plan/index.js';
-import {
-  ResultNotFoundError,
-  TERMINAL_PLAN_STATUSES,
-  TERMINAL_TASK_STATUSES,
-  type StateStore,
-  type StoredPlan,
-  type StoredTask,
-  type TaskStatus,
-} from '../store/index.js';
+import { ResultNotFoundError, TERMINAL_PLAN_STATUSES, TERMINAL_TASK_STATUSES, type StateStore, type StoredPlan, type StoredTask } from '../store/index.js';
+import { type TaskStatus } from '../events/index.js';
 import { boundedAnswer, composeAnswer, answerTasks, type TaskOutcome } from './answer.js';
-import { argumentsForTransport, resolveTaskArguments } from './arguments.js';
-import type { ProseWriter } from './claude-writer.js';
-import { AlreadyRunningError, type Once } from './once.js';
+import { argumentsForTransport, resolveTaskArguments } from '../task-runtime/index.js';
+import type { ProseWriter } from '../claude/index.js';
+import { AlreadyRunningError, type Once } from '../task-runtime/index.js';
 
 export interface PlanProgressDeps {
   store: StateStore;

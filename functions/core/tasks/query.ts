@@ -2,7 +2,10 @@
 // record cap or the page cap is reached. The result keeps OData's shape ({ value, count? }), so `$ref`s such
 // as `t1.result.value[0].id` read it directly.
 import type { QueryArgs } from '../plan/index.js';
-import type { BcCaller } from './bc-calls.js';
+import type { BcCaller } from '../task-runtime/index.js';
+import type { TaskExecutor } from '../task-runtime/index.js';
+import { operationHash } from '../approvals/index.js';
+import { parseArgs } from './parse-args.js';
 
 export interface QueryLimits {
   /** Records one task may collect across pages. */
@@ -50,5 +53,15 @@ export async function runQuery(bc: BcCaller, args: QueryArgs, limits: QueryLimit
     value: value.slice(0, Number.isFinite(wanted) ? wanted : undefined),
     ...(first.count !== undefined ? { count: first.count } : {}),
     ...(truncated ? { truncated: true, ...(nextLink ? { nextLink } : {}) } : {}),
+  };
+}
+
+export function queryExecutor(limits: QueryLimits = DEFAULT_QUERY_LIMITS): TaskExecutor {
+  return async (context) => {
+    const args = parseArgs<QueryArgs>(context.task.tool, context.args);
+    // Keyed by task and operation: a redelivered query returns the first answer instead of asking BC again.
+    const operation = operationHash(context.events.tenantId, context.task.tool, context.args);
+    const payload = await context.once({ operation }, () => runQuery(context.bc(), args, limits));
+    return { kind: 'succeeded', payload };
   };
 }

@@ -2,7 +2,7 @@
 // bc:operation:success | bc:operation:error (architecture §4), all tagged with the task's story.
 import { randomUUID } from 'node:crypto';
 // The error classes alone: importing the index would bundle the MCP SDK into workers that never call BC.
-import { McpToolError, McpTransportError } from '../mcp/errors.js';
+import { McpToolError, McpTransportError } from '../mcp/index.js';
 import type { McpClient } from '../mcp/index.js';
 import type { Outbox } from './outbox.js';
 

@@ -1,9 +1,6 @@
 // The write worker's only question about approvals — "has a person approved exactly this operation?" — is
 // asked through ApprovalGate, which functions/core/approvals implements over APPROVALS_TABLE.
-import type { ApprovalGate } from '../approvals/gate.js';
-
-export type { ApprovalGate, ApprovalState, ApprovalSubject } from '../approvals/gate.js';
-export { operationHash } from '../approvals/operation.js';
+import type { ApprovalGate } from '../approvals/index.js';
 
 /** A gate for a deployment without approvals: nothing is ever approved, so every write stops at awaiting_approval. */
 export const approvalsNotAvailable: ApprovalGate = {

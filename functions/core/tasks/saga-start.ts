@@ -2,7 +2,7 @@
 // message starts nothing new: Step Functions answers ExecutionAlreadyExists (or, for the same input, returns
 // the running execution) and the worker treats both as "already started".
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { PurchaseOrderSagaInput, SagaStarter } from './executors.js';
+import type { PurchaseOrderSagaInput, SagaStarter } from './write.js';
 
 /** Execution names: 1-80 of A-Z a-z 0-9 - _. */
 export function sagaExecutionName(planId: string, taskId: string): string {

@@ -2,7 +2,7 @@
 // plain words — "There are 32 customers.", a table of rows, the statistics, the validation problems. Claude
 // writes it when configured (from the same data), the deterministic text is the fallback.
 import type { StoredPlan, StoredTask } from '../store/index.js';
-import type { ProseWriter } from './claude-writer.js';
+import type { ProseWriter } from '../claude/index.js';
 
 export interface TaskOutcome {
   task: StoredTask;

@@ -1,80 +1,11 @@
-// What each task type does once its worker has it (run-task.ts handles the lifecycle around it).
-import * as z from 'zod';
-import { analyzeArgsSchema, findTool, type QueryArgs, type ValidateArgs } from '../plan/index.js';
-import { purchaseOrderSchema, type PurchaseOrderRequest } from '../saga/schema.js';
-import { operationHash, type ApprovalGate, type ApprovalSubject } from './approvals.js';
-import { PermanentTaskError } from './failures.js';
-import { DEFAULT_QUERY_LIMITS, runQuery, type QueryLimits } from './query.js';
-import type { ProseWriter } from './claude-writer.js';
-import type { TaskExecutor } from './run-task.js';
-import { describeStatistics, fieldStatistics } from './statistics.js';
+// The write task: validated, then approved by a person (or handed to the purchase-order saga), then written once.
+import { purchaseOrderSchema, type PurchaseOrderRequest } from '../saga/index.js';
+import { PermanentTaskError } from '../task-runtime/index.js';
+import type { TaskExecutor } from '../task-runtime/index.js';
+import { operationHash, type ApprovalGate, type ApprovalSubject } from '../approvals/index.js';
+import { parseArgs } from './parse-args.js';
 import { validateRecord, type ValidationProblem } from './validation-rules.js';
 import { summarizeWrite } from './write-summary.js';
-
-/**
- * Parses arguments with the tool's schema: a worker never trusts what arrived in a message. `resolved` is the
- * schema of the arguments once their `$ref`s are resolved, where the plan schema allows only a reference.
- */
-function parseArgs<T>(tool: string, args: Record<string, unknown>, resolved?: z.ZodType): T {
-  const definition = findTool(tool);
-  if (!definition) throw new PermanentTaskError('UnknownTool', `unknown tool '${tool}'`);
-  const parsed = (resolved ?? definition.args).safeParse(args);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new PermanentTaskError('InvalidArguments', `the arguments of ${tool} are not valid: ${issues}`);
-  }
-  const problems = definition.check(parsed.data as never);
-  if (problems.length > 0) throw new PermanentTaskError('InvalidArguments', problems.map((p) => p.message).join('; '));
-  return parsed.data as T;
-}
-
-export function queryExecutor(limits: QueryLimits = DEFAULT_QUERY_LIMITS): TaskExecutor {
-  return async (context) => {
-    const args = parseArgs<QueryArgs>(context.task.tool, context.args);
-    // Keyed by task and operation: a redelivered query returns the first answer instead of asking BC again.
-    const operation = operationHash(context.events.tenantId, context.task.tool, context.args);
-    const payload = await context.once({ operation }, () => runQuery(context.bc(), args, limits));
-    return { kind: 'succeeded', payload };
-  };
-}
-
-/** `source` arrives as the referenced result itself. */
-const resolvedAnalyzeArgsSchema = analyzeArgsSchema.extend({ source: z.unknown() });
-type ResolvedAnalyzeArgs = z.infer<typeof resolvedAnalyzeArgsSchema>;
-
-export interface AnalysisOptions {
-  /** Claude, when configured: adds a narrative to the statistics. */
-  writer?: ProseWriter;
-}
-
-export function analysisExecutor(options: AnalysisOptions = {}): TaskExecutor {
-  return async (context) => {
-    const args = parseArgs<ResolvedAnalyzeArgs>(context.task.tool, context.args, resolvedAnalyzeArgsSchema);
-    const statistics = fieldStatistics(args.source, args.by);
-    let text = describeStatistics(args.entity, statistics);
-    let narrator: 'statistics' | 'claude' = 'statistics';
-    if (options.writer) {
-      try {
-        text = await options.writer.write(
-          `Summarise these statistics of Business Central ${args.entity} by ${args.by}${args.question ? ` to answer: ${JSON.stringify(args.question)}` : ''}.`,
-          { entity: args.entity, statistics },
-        );
-        narrator = 'claude';
-      } catch (error) {
-        // The statistics are the answer either way; the narrative is a nicety.
-        context.logger.warn('Claude could not write the analysis; statistics only', { error: error as Error });
-      }
-    }
-    return { kind: 'succeeded', payload: await context.payloadOf({ entity: args.entity, ...statistics, text, narrator }) };
-  };
-}
-
-export function validationExecutor(): TaskExecutor {
-  return async (context) => {
-    const args = parseArgs<ValidateArgs>(context.task.tool, context.args);
-    return { kind: 'succeeded', payload: await context.payloadOf(validateRecord(args.entity, args.data, 'check')) };
-  };
-}
 
 /** Starts the purchase-order saga for a task; a second start for the same task must be harmless. */
 export type SagaStarter = (input: PurchaseOrderSagaInput) => Promise<void>;

@@ -2,8 +2,8 @@
 // is untrusted: it is sent as a JSON document inside the user turn, the model is offered no tools, and what it
 // writes is stored and shown as text — it never causes a call.
 import type { TextBlock } from '@anthropic-ai/sdk/resources/messages';
-import { createMessagesClient } from '../claude/messages.js';
-import { anthropicApiKey, hasAnthropicKey } from '../claude/api-key.js';
+import { createMessagesClient } from './messages.js';
+import { anthropicApiKey, hasAnthropicKey } from './api-key.js';
 
 export interface ClaudeWriterConfig {
   apiKey: string;

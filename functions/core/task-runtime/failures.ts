@@ -1,6 +1,6 @@
 // How a task's failure is judged: transient failures (BC unavailable, throttled, timed out, circuit open) are
 // retried through the queue with backoff; permanent ones (bad input, not found, refused) end the task at once.
-import { McpToolError, McpTransportError } from '../mcp/errors.js';
+import { McpToolError, McpTransportError } from '../mcp/index.js';
 import { RefResolutionError } from '../plan/index.js';
 import type { ErrorInfo } from '../events/index.js';
 

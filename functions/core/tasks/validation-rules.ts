@@ -1,8 +1,8 @@
 // Checks a record against its entity set's schema (functions/core/bc/entities.json: field names, types,
 // read-only flags, enum members) and business rules (required fields, e-mail and phone format, positive
 // line quantities, non-negative prices). Used by the validation task and before any write.
-import { findEntitySet, type EntityProperty } from '../bc/entities.js';
-import { isGuid } from '../bc/schema.js';
+import { findEntitySet, type EntityProperty } from '../bc/index.js';
+import { isGuid } from '../bc/index.js';
 
 export type ValidationRule = 'unknown_entity' | 'unknown_field' | 'read_only' | 'type' | 'enum' | 'required' | 'email' | 'phone' | 'positive' | 'non_negative';
 
