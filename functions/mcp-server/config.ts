@@ -2,7 +2,8 @@
 // the stdio bin: the BC client's settings (functions/core/bc/env.ts, shared with the saga steps) plus which
 // entity sets the write tools may change.
 import { BcClient, correlatingFetch, type BcClientConfig } from '../core/bc/index.js';
-import { loadBcClientConfig, loadBcCredentialsFromSecretsManager, type BcCredentialsLoader, type Env } from '../core/bc/index.js';
+import { loadBcClientConfig, loadBcCredentialsFromSecretsManager, type BcCredentialsLoader } from '../core/bc/index.js';
+import type { Env } from '../core/config/index.js';
 import { parseWritableEntitySets, type WritableEntitySets } from './deps.js';
 
 export interface McpServerConfig {

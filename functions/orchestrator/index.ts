@@ -1,12 +1,12 @@
 // Lambda entry for every /v1 route (HTTP API, payload 2.0). Dependencies are built once per cold start.
+import { positiveIntEnv, requiredEnv } from '../core/config/index.js';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { anthropicApiKey } from '../core/claude/index.js';
-import { positiveIntEnv } from '../core/env.js';
 import { publisherFromEnv } from '../core/events/index.js';
 import type { HttpResponse } from '../core/http/index.js';
 import { createLogger, createMetrics } from '../core/observability/index.js';
 import type { Planner } from '../core/planner/index.js';
-import { createDocumentClient, requireEnv, stateStoreFromEnv } from '../core/store/index.js';
+import { createDocumentClient, stateStoreFromEnv } from '../core/store/index.js';
 import { createOrchestrator } from './app.js';
 import { DEFAULT_MESSAGE_LIMITS } from './routes/messages.js';
 
@@ -15,12 +15,12 @@ const metrics = createMetrics('orchestrator');
 const db = createDocumentClient();
 const store = stateStoreFromEnv(db);
 const publisher = publisherFromEnv('orchestrator');
-const approvalsTable = requireEnv('APPROVALS_TABLE');
+const approvalsTable = requiredEnv('APPROVALS_TABLE');
 
 
 const limits = {
-  maxBodyBytes: positiveIntEnv(process.env, 'MAX_BODY_BYTES', DEFAULT_MESSAGE_LIMITS.maxBodyBytes),
-  maxTextChars: positiveIntEnv(process.env, 'MAX_TEXT_CHARS', DEFAULT_MESSAGE_LIMITS.maxTextChars),
+  maxBodyBytes: positiveIntEnv('MAX_BODY_BYTES', DEFAULT_MESSAGE_LIMITS.maxBodyBytes),
+  maxTextChars: positiveIntEnv('MAX_TEXT_CHARS', DEFAULT_MESSAGE_LIMITS.maxTextChars),
 };
 /** The stack names the task cap MAX_TASKS_PER_PLAN; the planner reads PLAN_MAX_TASKS. */
 const plannerEnv = (apiKey: string | undefined): Record<string, string | undefined> => ({

@@ -2,14 +2,14 @@
 // store, the publisher, the per-task Once, the MCP client when the worker reaches BC (passed in by those
 // workers only, so the others' bundles carry no MCP SDK), and the SQS batch handler with partial failures and
 // backoff.
+import { positiveIntEnv, requiredEnv } from '../core/config/index.js';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { positiveIntEnv } from '../core/env.js';
 import { publisherFromEnv } from '../core/events/index.js';
 import { createOnce, createTaskRecordHandler, type TaskExecutor, type TaskWorkerOptions } from '../core/task-runtime/index.js';
 import type { McpClient } from '../core/mcp/index.js';
 import { createLogger, resetCorrelation } from '../core/observability/index.js';
 import { createSqsBatchHandler } from '../core/queue/index.js';
-import { createDocumentClient, requireEnv, stateStoreFromEnv } from '../core/store/index.js';
+import { createDocumentClient, stateStoreFromEnv } from '../core/store/index.js';
 import { type TaskType } from '../core/events/index.js';
 
 /** A completed task execution is remembered as long as SQS keeps a message (4 days), so no redelivery repeats it. */
@@ -26,7 +26,7 @@ export interface WorkerDefinition {
 
 export function createWorkerHandler(definition: WorkerDefinition): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   const logger = createLogger();
-  const once = createOnce({ tableName: requireEnv('IDEMPOTENCY_TABLE'), keyPrefix: 'bc-agent-task', expiresAfterSeconds: TASK_ONCE_SECONDS });
+  const once = createOnce({ tableName: requiredEnv('IDEMPOTENCY_TABLE'), keyPrefix: 'bc-agent-task', expiresAfterSeconds: TASK_ONCE_SECONDS });
   const recordHandler = createTaskRecordHandler(
     {
       store: stateStoreFromEnv(createDocumentClient()),
@@ -35,7 +35,7 @@ export function createWorkerHandler(definition: WorkerDefinition): (event: SQSEv
       once,
       executors: { [definition.type]: definition.executor },
       ...(definition.mcp ? { mcp: definition.mcp() } : {}),
-      maxReceiveCount: positiveIntEnv(process.env, 'MAX_RECEIVE_COUNT', 3),
+      maxReceiveCount: positiveIntEnv('MAX_RECEIVE_COUNT', 3),
     },
     definition.options,
   );

@@ -1,7 +1,7 @@
 // A decision is recorded first and announced second. When the announcement fails in between (the bus or Step
 // Functions is down), the sweep must announce it later: otherwise the waiting write or saga never hears it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAGA_TOOL } from '../../functions/core/saga/identity.js';
+import { SAGA_TOOL } from '../../functions/core/plan/index.js';
 import { startDynamo, type TestDynamo } from '../support/dynamo.js';
 import { approver, harness, writeRequest } from './support.js';
 

@@ -2,7 +2,8 @@
 // write gate.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPROVAL_NOT_GRANTED, ApprovalError, AUTO_APPROVER, approvalGate, approvalIdForTask, approvalSettingsFromEnv, autoApprovalRule, DEFAULT_APPROVAL_SETTINGS, operationHash, type ApprovalSubject } from '../../functions/core/approvals/index.js';
-import { operationHashOf, SAGA_TOOL } from '../../functions/core/saga/identity.js';
+import { SAGA_TOOL } from '../../functions/core/plan/index.js';
+import { operationHashOf } from '../../functions/core/saga/identity.js';
 import { startDynamo, type TestDynamo } from '../support/dynamo.js';
 import { approver, harness, writeRequest } from './support.js';
 

@@ -1,16 +1,12 @@
 // EventBridge rule target: every bc-agent event into the audit table, idempotent on eventId.
 import type { EventBridgeEvent } from 'aws-lambda';
+import { positiveIntEnv, requiredEnv } from '../../core/config/index.js';
 import { createLogger, resetCorrelation, setCorrelation } from '../../core/observability/index.js';
-import { createDocumentClient, requireEnv } from '../../core/store/index.js';
+import { createDocumentClient } from '../../core/store/index.js';
 import { AuditLog, DEFAULT_AUDIT_RETENTION_DAYS } from './audit-log.js';
 
 const logger = createLogger('audit');
-const retention = Number(process.env.AUDIT_RETENTION_DAYS ?? DEFAULT_AUDIT_RETENTION_DAYS);
-const auditLog = new AuditLog(
-  createDocumentClient(),
-  requireEnv('AUDIT_TABLE'),
-  Number.isInteger(retention) && retention > 0 ? retention : DEFAULT_AUDIT_RETENTION_DAYS,
-);
+const auditLog = new AuditLog(createDocumentClient(), requiredEnv('AUDIT_TABLE'), positiveIntEnv('AUDIT_RETENTION_DAYS', DEFAULT_AUDIT_RETENTION_DAYS));
 
 export async function handler(event: EventBridgeEvent<string, unknown>): Promise<void> {
   resetCorrelation(logger);

@@ -1,15 +1,16 @@
 // The plan-progress consumer (EventBridge target): task results, level dispatch, plan status and answer.
+import { requiredEnv } from '../../core/config/index.js';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { isEventName, parseEventDetail, publisherFromEnv } from '../../core/events/index.js';
 import { claudeWriterFromEnv } from '../../core/claude/index.js';
 import { createOnce } from '../../core/task-runtime/index.js';
 import { handlePlanEvent, PROGRESS_ONCE, type ProgressResult } from '../../core/progress/index.js';
 import { createLogger, resetCorrelation, setCorrelation } from '../../core/observability/index.js';
-import { createDocumentClient, requireEnv, stateStoreFromEnv } from '../../core/store/index.js';
+import { createDocumentClient, stateStoreFromEnv } from '../../core/store/index.js';
 
 const logger = createLogger();
 // A level's dispatch is remembered for as long as a duplicate completion event could still arrive.
-const once = createOnce({ tableName: requireEnv('IDEMPOTENCY_TABLE'), ...PROGRESS_ONCE });
+const once = createOnce({ tableName: requiredEnv('IDEMPOTENCY_TABLE'), ...PROGRESS_ONCE });
 const writer = claudeWriterFromEnv();
 const deps = {
   store: stateStoreFromEnv(createDocumentClient()),

@@ -1,5 +1,6 @@
 // Scheduled sweep (EventBridge schedule, every minute): drives every plan whose progress stalled to a final
 // state (functions/core/sweeper) and emits StuckPlansFound, the number of plans it had to act on.
+import { requiredEnv } from '../../core/config/index.js';
 import type { Context } from 'aws-lambda';
 import { publisherFromEnv } from '../../core/events/index.js';
 import { claudeWriterFromEnv } from '../../core/claude/index.js';
@@ -7,13 +8,13 @@ import { createOnce } from '../../core/task-runtime/index.js';
 import { PROGRESS_ONCE } from '../../core/progress/index.js';
 import { sagaExecutionLookup } from '../../core/tasks/index.js';
 import { createLogger } from '../../core/observability/index.js';
-import { createDocumentClient, requireEnv, stateStoreFromEnv } from '../../core/store/index.js';
+import { createDocumentClient, stateStoreFromEnv } from '../../core/store/index.js';
 import { sweeperMetrics, sweepPlans, sweeperSettingsFromEnv, type SweepReport } from '../../core/sweeper/index.js';
 
 const logger = createLogger('plan-sweeper');
 const metrics = sweeperMetrics();
 // The same Once as plan progress: a level or a plan's end is announced once, whoever gets there first.
-const once = createOnce({ tableName: requireEnv('IDEMPOTENCY_TABLE'), ...PROGRESS_ONCE });
+const once = createOnce({ tableName: requiredEnv('IDEMPOTENCY_TABLE'), ...PROGRESS_ONCE });
 const writer = claudeWriterFromEnv();
 const sagaArn = process.env.PURCHASE_ORDER_SAGA_ARN?.trim();
 const deps = {

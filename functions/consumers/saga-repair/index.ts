@@ -4,8 +4,8 @@
 // `repaired: true`. Environment: the saga steps' (BC_*, BREAKERS_TABLE, STATE_TABLE, EVENT_BUS_NAME, …) plus
 // SAGA_STATE_MACHINE_ARN, SAGA_REPAIR_BATCH (records per run, default 25), SAGA_REPAIR_LEASE_SECONDS
 // (default 180), SAGA_REPAIR_RETRY_SECONDS (first backoff, default 30).
+import { positiveIntEnv, requiredEnv } from '../../core/config/index.js';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { positiveIntEnv, requiredEnv } from '../../core/env.js';
 import { createLogger } from '../../core/observability/index.js';
 import { parkAbandonedExecutions } from '../../core/saga/index.js';
 import { repairDue, sagaDepsFromEnv, type PurchaseOrderSagaDeps } from '../../core/saga/index.js';
@@ -24,9 +24,9 @@ export async function handler(): Promise<{ examined: number; parked: number; rep
   const env = process.env;
   const abandoned = await parkAbandonedExecutions({
     sfn,
-    stateMachineArn: requiredEnv(env, 'SAGA_STATE_MACHINE_ARN'),
+    stateMachineArn: requiredEnv('SAGA_STATE_MACHINE_ARN', env),
     db: loaded.db,
-    tableName: requiredEnv(env, 'STATE_TABLE'),
+    tableName: requiredEnv('STATE_TABLE', env),
     repairs: loaded.repairs,
     publisher: loaded.publisher,
     ownErrors: SAGA_FAIL_ERRORS,
@@ -36,10 +36,10 @@ export async function handler(): Promise<{ examined: number; parked: number; rep
       store: loaded.repairs,
       bc: loaded.compensationBc ?? loaded.bc,
       publisher: loaded.publisher,
-      leaseMs: positiveIntEnv(env, 'SAGA_REPAIR_LEASE_SECONDS', 180) * 1000,
-      retryBaseMs: positiveIntEnv(env, 'SAGA_REPAIR_RETRY_SECONDS', 30) * 1000,
+      leaseMs: positiveIntEnv('SAGA_REPAIR_LEASE_SECONDS', 180, env) * 1000,
+      retryBaseMs: positiveIntEnv('SAGA_REPAIR_RETRY_SECONDS', 30, env) * 1000,
     },
-    positiveIntEnv(env, 'SAGA_REPAIR_BATCH', 25),
+    positiveIntEnv('SAGA_REPAIR_BATCH', 25, env),
   );
   for (const o of outcomes.filter((o) => o.outcome === 'failed')) logger.warn('repair attempt failed', { repairId: o.repairId, error: o.error });
   const summary = {

@@ -1,10 +1,11 @@
 // Human approval of every Business Central write (architecture §11, issue 6). One module that the write
 // worker (through the gate), the purchase-order saga (request with its task token), the orchestrator's
 // approvals routes (list, decide) and the expiry sweep all use.
+import { requiredEnv } from '../config/index.js';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EventPublisher } from '../events/index.js';
-import { createDocumentClient, requireEnv } from '../store/index.js';
+import { createDocumentClient } from '../store/index.js';
 import { ApprovalService } from './service.js';
 import { approvalSettingsFromEnv, type ApprovalSettings } from './settings.js';
 import { ApprovalStore } from './store.js';
@@ -30,7 +31,7 @@ export interface ApprovalServiceOptions {
 export function createApprovalService(options: ApprovalServiceOptions): ApprovalService {
   const now = options.now ?? (() => new Date());
   return new ApprovalService({
-    store: new ApprovalStore(options.db ?? createDocumentClient(), options.tableName ?? requireEnv('APPROVALS_TABLE')),
+    store: new ApprovalStore(options.db ?? createDocumentClient(), options.tableName ?? requiredEnv('APPROVALS_TABLE')),
     publisher: options.publisher,
     settings: options.settings ?? approvalSettingsFromEnv(),
     saga: options.saga ?? stepFunctionsWaiter(options.sfn),

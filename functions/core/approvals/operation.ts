@@ -1,5 +1,6 @@
 // What an approval binds to: the exact operation (tool + arguments), its hash, and the approval id of a task.
 import { createHash } from 'node:crypto';
+import { SAGA_TOOL } from '../plan/index.js';
 
 /** The operation an approver sees and decides: an MCP write tool or a saga, with its exact arguments. */
 export interface ApprovalOperation {
@@ -41,7 +42,7 @@ const TOOL_METHODS: Record<string, string> = {
   bc_delete_entity: 'DELETE',
 };
 /** The saga creates a purchase order (and its lines and reservations): it is approved as one. */
-const SAGA_RULES: Record<string, string> = { saga_purchase_order: 'POST:purchaseOrders' };
+const SAGA_RULES: Record<string, string> = { [SAGA_TOOL]: 'POST:purchaseOrders' };
 
 /**
  * The auto-approve rule names (`<METHOD>:<entitySet>`) that must all be configured for the operation to be

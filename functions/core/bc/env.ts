@@ -2,12 +2,11 @@
 // that talks to BC (saga steps, MCP server). Credentials come from the Secrets Manager secret named by
 // BC_CREDENTIALS_SECRET_ARN (`{ "clientId", "clientSecret" }`), or, for the stdio bin and local runs, from
 // BC_CLIENT_ID / BC_CLIENT_SECRET. Secret values never appear in an error or a log line.
+import { type Env, optionalEnv, requiredEnv } from '../config/index.js';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
-import { optionalEnv, requiredEnv, type Env } from '../env.js';
 import type { BcClientConfig } from './client.js';
 
-export { optionalEnv, requiredEnv, type Env } from '../env.js';
 
 export interface BcCredentials {
   clientId: string;
@@ -48,23 +47,23 @@ export async function loadBcClientConfig(
   env: Env = process.env,
   loadCredentials: BcCredentialsLoader = loadBcCredentialsFromSecretsManager,
 ): Promise<BcClientConfig> {
-  const baseUrl = requiredEnv(env, 'BC_API_BASE_URL');
-  const tenant = requiredEnv(env, 'BC_TENANT');
-  const environment = requiredEnv(env, 'BC_ENVIRONMENT');
-  const secretArn = optionalEnv(env, 'BC_CREDENTIALS_SECRET_ARN');
+  const baseUrl = requiredEnv('BC_API_BASE_URL', env);
+  const tenant = requiredEnv('BC_TENANT', env);
+  const environment = requiredEnv('BC_ENVIRONMENT', env);
+  const secretArn = optionalEnv('BC_CREDENTIALS_SECRET_ARN', env);
   let credentials: BcCredentials;
   if (secretArn) {
     credentials = await loadCredentials(secretArn);
   } else {
-    const clientId = optionalEnv(env, 'BC_CLIENT_ID');
-    const clientSecret = optionalEnv(env, 'BC_CLIENT_SECRET');
+    const clientId = optionalEnv('BC_CLIENT_ID', env);
+    const clientSecret = optionalEnv('BC_CLIENT_SECRET', env);
     if (!clientId || !clientSecret) {
       throw new Error('BC credentials missing: set BC_CREDENTIALS_SECRET_ARN, or BC_CLIENT_ID and BC_CLIENT_SECRET');
     }
     credentials = { clientId, clientSecret };
   }
-  const companyId = optionalEnv(env, 'BC_COMPANY_ID');
-  const tokenUrl = optionalEnv(env, 'BC_TOKEN_URL');
+  const companyId = optionalEnv('BC_COMPANY_ID', env);
+  const tokenUrl = optionalEnv('BC_TOKEN_URL', env);
   return {
     baseUrl,
     tenant,

@@ -27,5 +27,5 @@ export { parseRetryAfter, backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy, 
 export { withBcCorrelation, currentBcCorrelationId, correlatingFetch, isBcCorrelationId } from './correlation.js';
 export { withBcDeadline, currentBcDeadline, withLambdaDeadline } from './deadline.js';
 export { bcErrorCodes, type EntityProperty, type EntitySetDefinition, entitySetNames, findEntitySet, getEntitySet, isEntitySet } from './entities.js';
-export { type BcCredentialsLoader, type Env, loadBcClientConfig, loadBcCredentialsFromSecretsManager } from './env.js';
+export { type BcCredentialsLoader, loadBcClientConfig, loadBcCredentialsFromSecretsManager } from './env.js';
 export { isGuid } from './schema.js';

@@ -5,6 +5,9 @@ import * as z from 'zod';
 import { findEntitySet, entitySetNames, type EntitySetDefinition } from '../bc/index.js';
 import { didYouMean } from './suggest.js';
 
+/** The tool a plan names to run the purchase-order saga (the write worker hands it to Step Functions). */
+export const SAGA_TOOL = 'saga_purchase_order';
+
 export const TASK_TYPES = ['query', 'write', 'analysis', 'validation'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
 
@@ -271,7 +274,7 @@ export const TOOLS: readonly ToolDefinition[] = [
     });
   }),
   define(
-    'saga_purchase_order',
+    SAGA_TOOL,
     'write',
     'Create a purchase order for a vendor with lines and reserve the inventory, as one saga that undoes itself on failure.',
     purchaseOrderSagaArgsSchema,

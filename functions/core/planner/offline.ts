@@ -1,7 +1,7 @@
 // The offline planner: the command language (command-language.ts) turned into a plan, deterministically.
 // Anything it cannot read becomes a reply that says why and what it understands; it never throws.
 import { findEntitySet } from '../bc/index.js';
-import { validatePlan, type FilterCondition, type PlanInput, type QueryArgs } from '../plan/index.js';
+import { validatePlan, type FilterCondition, type PlanInput, type QueryArgs, SAGA_TOOL } from '../plan/index.js';
 import { CommandSyntaxError, keyFieldOf, parseProgram, type Command, type RecordKey } from './command-language.js';
 import { describeProblems, type PlanContext, type PlanOutcome, type Planner } from './types.js';
 
@@ -126,7 +126,7 @@ class PlanBuilder {
         return { tasks: this.tasks, last: id };
       }
       case 'purchase_order': {
-        const id = this.task('write', 'saga_purchase_order', description, after, { vendorNumber: command.vendorNumber, lines: command.lines });
+        const id = this.task('write', SAGA_TOOL, description, after, { vendorNumber: command.vendorNumber, lines: command.lines });
         return { tasks: this.tasks, last: id };
       }
       case 'analyze': {

@@ -3,6 +3,7 @@
 // writes it when configured (from the same data), the deterministic text is the fallback.
 import type { StoredPlan, StoredTask } from '../store/index.js';
 import type { ProseWriter } from '../claude/index.js';
+import { SAGA_TOOL } from '../plan/index.js';
 
 export interface TaskOutcome {
   task: StoredTask;
@@ -112,7 +113,7 @@ function describeWrite(task: StoredTask, result: unknown): string {
       return `Updated ${entity}${name ? ` ${name}` : ''}.`;
     case 'bc_delete_entity':
       return `Deleted the ${entity}.`;
-    case 'saga_purchase_order':
+    case SAGA_TOOL:
       return describePurchaseOrder(task, r);
     default:
       return `${task.description ?? task.tool}: done.`;

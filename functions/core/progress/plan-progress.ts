@@ -5,7 +5,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createHash } from 'node:crypto';
 import { causedBy, createEvent, EventValidationError, taskCreatedFields, type DomainEvent, type EventContext, type EventDetail, type EventName, type EventPublisher, type ErrorInfo } from '../events/index.js';
-import { RefResolutionError } from '../plan/index.js';
+import { RefResolutionError, SAGA_TOOL } from '../plan/index.js';
 import { ResultNotFoundError, TERMINAL_PLAN_STATUSES, TERMINAL_TASK_STATUSES, type StateStore, type StoredPlan, type StoredTask } from '../store/index.js';
 import { type TaskStatus } from '../events/index.js';
 import { boundedAnswer, composeAnswer, answerTasks, type TaskOutcome } from './answer.js';
@@ -30,7 +30,6 @@ export interface PlanProgressDeps {
 export const PROGRESS_ONCE = { keyPrefix: 'bc-agent-dispatch', expiresAfterSeconds: 24 * 60 * 60 } as const;
 
 /** The tool of a purchase-order saga task (the saga, not the worker, finishes it). */
-export const SAGA_TOOL = 'saga_purchase_order';
 
 const isTerminal = (status: TaskStatus) => TERMINAL_TASK_STATUSES.includes(status);
 /** Statuses whose task:created may still be owed. */

@@ -3,7 +3,8 @@
 // on. Deciding, and resuming the saga with SendTaskSuccess/Failure, is the approvals side's job.
 import type { ApprovalService } from '../approvals/index.js';
 import { SAGA_ERROR_NAMES, SagaStepError } from './errors.js';
-import { approvalIdFor, SAGA_TOOL } from './identity.js';
+import { SAGA_TOOL } from '../plan/index.js';
+import { approvalIdFor } from './identity.js';
 import type { PurchaseOrderRequest, SagaContext, ValidatedOrder } from './schema.js';
 
 export interface RequestApprovalInput {

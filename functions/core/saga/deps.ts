@@ -3,10 +3,10 @@
 // APPROVAL_TTL_MINUTES), the state store (STATE_TABLE) and the bus (EVENT_BUS_NAME). One set per container;
 // what differs per invocation (the correlation id sent to BC, the context of breaker events) comes from the
 // invocation context.
+import { type Env, optionalEnv, positiveIntEnv, requiredEnv } from '../config/index.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { BcClient, correlatingFetch, withBcCorrelation, type BcClientOptions } from '../bc/index.js';
 import { loadBcClientConfig, loadBcCredentialsFromSecretsManager, type BcCredentialsLoader } from '../bc/index.js';
-import { optionalEnv, positiveIntEnv, requiredEnv, type Env } from '../env.js';
 import { CircuitBreaker, type BreakerStateChange } from '../breaker/index.js';
 import { bcBreakerKey, runBcProbe } from '../breaker/index.js';
 import { createEvent, createPublisher, type EventPublisher } from '../events/index.js';
@@ -58,15 +58,15 @@ export interface SagaDepsOverrides {
 
 export async function sagaDepsFromEnv(env: Env, logger: Logger, overrides: SagaDepsOverrides = {}): Promise<PurchaseOrderSagaDeps> {
   const bcConfig = await loadBcClientConfig(env, overrides.loadCredentials ?? loadBcCredentialsFromSecretsManager);
-  const publisher = overrides.publisher ?? createPublisher({ busName: requiredEnv(env, 'EVENT_BUS_NAME'), component: SAGA_COMPONENT });
+  const publisher = overrides.publisher ?? createPublisher({ busName: requiredEnv('EVENT_BUS_NAME', env), component: SAGA_COMPONENT });
   const db = createDocumentClient();
   const breaker = new CircuitBreaker({
     key: bcBreakerKey(bcConfig.tenant, bcConfig.environment),
-    tableName: requiredEnv(env, 'BREAKERS_TABLE'),
+    tableName: requiredEnv('BREAKERS_TABLE', env),
     db,
-    threshold: positiveIntEnv(env, 'BREAKER_THRESHOLD', 5),
-    windowMs: positiveIntEnv(env, 'BREAKER_WINDOW_SECONDS', 60) * 1000,
-    openMs: positiveIntEnv(env, 'BREAKER_OPEN_SECONDS', 60) * 1000,
+    threshold: positiveIntEnv('BREAKER_THRESHOLD', 5, env),
+    windowMs: positiveIntEnv('BREAKER_WINDOW_SECONDS', 60, env) * 1000,
+    openMs: positiveIntEnv('BREAKER_OPEN_SECONDS', 60, env) * 1000,
     runProbe: runBcProbe,
     onStateChange: breakerEventPublisher(publisher, logger),
     logger: { warn: (message, extra) => logger.warn(message, extra ?? {}) },
@@ -76,22 +76,22 @@ export async function sagaDepsFromEnv(env: Env, logger: Logger, overrides: SagaD
     { ...bcConfig, ...(overrides.bcMaxRetries !== undefined ? { maxRetries: overrides.bcMaxRetries } : {}) },
     { ...bcOptions, fetch: correlatingFetch(bcOptions.fetch ?? globalThis.fetch.bind(globalThis)) },
   );
-  const defaultLocationCode = optionalEnv(env, 'SAGA_DEFAULT_LOCATION_CODE');
+  const defaultLocationCode = optionalEnv('SAGA_DEFAULT_LOCATION_CODE', env);
   return {
     bc: guardedSagaBc(client, breaker),
     compensationBc: compensatingSagaBc(client, breaker),
     db,
     approvals: createApprovalService({
       db,
-      tableName: requiredEnv(env, 'APPROVALS_TABLE'),
+      tableName: requiredEnv('APPROVALS_TABLE', env),
       publisher,
       // A purchase order always waits for a person: auto-approving would need the steps to resume their own
       // execution (states:SendTaskSuccess on the saga that invokes them, a dependency cycle in the stack).
       settings: { ...approvalSettingsFromEnv(env), autoApprove: [] },
       ...(overrides.now ? { now: overrides.now } : {}),
     }),
-    plans: createStateStore({ tableName: requiredEnv(env, 'STATE_TABLE'), db }).plans,
-    repairs: new RepairStore({ db, tableName: requiredEnv(env, 'STATE_TABLE') }),
+    plans: createStateStore({ tableName: requiredEnv('STATE_TABLE', env), db }).plans,
+    repairs: new RepairStore({ db, tableName: requiredEnv('STATE_TABLE', env) }),
     publisher,
     now: overrides.now ?? (() => new Date()),
     ...(defaultLocationCode ? { defaultLocationCode } : {}),

@@ -3,6 +3,7 @@
 // order it already made, the approval id, and the hash that binds an approval to the exact operation.
 import { createHash } from 'node:crypto';
 import { operationHash } from '../approvals/index.js';
+import { SAGA_TOOL } from '../plan/index.js';
 import type { PurchaseOrderRequest, SagaContext } from './schema.js';
 
 /**
@@ -30,7 +31,6 @@ export function approvalIdFor(context: SagaContext): string {
 }
 
 /** The tool and arguments an approver sees, as the approval record and approval:requested carry them. */
-export const SAGA_TOOL = 'saga_purchase_order';
 
 /** The approvals' hash of this exact order: an approval for one order never authorises another. */
 export function operationHashOf(tenantId: string, order: PurchaseOrderRequest): string {

@@ -3,7 +3,7 @@ export { runSagaStep, type PurchaseOrderSagaDeps } from './purchase-order.js';
 export { sagaDepsFromEnv, withSagaContext, SAGA_COMPONENT, type SagaDepsOverrides } from './deps.js';
 export { SAGA_STEPS, COMPENSATION_ORDER, sagaContextSchema, purchaseOrderSchema, type SagaStep, type SagaContext, type PurchaseOrderRequest } from './schema.js';
 export { SAGA_ERROR_NAMES, SagaStepError, BcTransientError, toStepError, invalidInput as invalidInputError } from './errors.js';
-export { orderKeyFor, approvalIdFor, operationHashOf, ORDER_KEY_FIELD, SAGA_TOOL } from './identity.js';
+export { orderKeyFor, approvalIdFor, operationHashOf, ORDER_KEY_FIELD } from './identity.js';
 export { guardedSagaBc, type SagaBc } from './documents.js';
 export { RepairStore, repairDue, repairOne, repairIdOf, REPAIR_PK, type RepairRecord, type RepairDeps, type RepairOutcome } from './repair.js';
 export { compensatingSagaBc } from './documents.js';

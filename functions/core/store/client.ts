@@ -2,16 +2,11 @@
 // (AWS_ENDPOINT_URL locally), never from code.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { requiredEnv } from '../env.js';
 
 export function createDocumentClient(client: DynamoDBClient = new DynamoDBClient({})): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
-}
-
-export function requireEnv(name: string): string {
-  return requiredEnv(process.env, name);
 }
 
 export function isConditionalCheckFailed(error: unknown): boolean {

@@ -1,6 +1,7 @@
 // The state store: sessions, messages, plans with their tasks, and stored results, all in STATE_TABLE.
+import { requiredEnv } from '../config/index.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient, requireEnv } from './client.js';
+import { createDocumentClient } from './client.js';
 import { PlanStore } from './plans.js';
 import { ResultNotFoundError, ResultStore } from './results.js';
 import { SessionStore } from './sessions.js';
@@ -9,7 +10,7 @@ export { PlanStore, PlanConflictError, MAX_TASKS_PER_PLAN, FIRST_SWEEP_SECONDS, 
 export { SWEEP_INDEX, SWEEP_SHARDS } from './keys.js';
 export { SessionStore } from './sessions.js';
 export { ResultStore, ResultNotFoundError, formatResultRef, parseResultRef, type ResultRef } from './results.js';
-export { createDocumentClient, isConditionalCheckFailed, requireEnv, expiresAt } from './client.js';
+export { createDocumentClient, isConditionalCheckFailed, expiresAt } from './client.js';
 export { isSafeId } from './keys.js';
 
 export interface StateStore {
@@ -66,6 +67,6 @@ export function createStateStore(options: StateStoreOptions): StateStore {
 
 /** The state store configured from STATE_TABLE. */
 export function stateStoreFromEnv(db?: DynamoDBDocumentClient): StateStore {
-  return createStateStore({ tableName: requireEnv('STATE_TABLE'), ...(db ? { db } : {}) });
+  return createStateStore({ tableName: requiredEnv('STATE_TABLE'), ...(db ? { db } : {}) });
 }
 export { type NewPlan, type NewTask, type PlanWithResults, type SessionView, type StoredPlan, type StoredTask, type TaskWithResult, TERMINAL_PLAN_STATUSES, TERMINAL_TASK_STATUSES } from './types.js';

@@ -2,7 +2,7 @@
 // tasks) how their Step Functions execution stands. Pure: the clock and the executions are inputs, so every
 // rule is tested without waiting (test/sweeper/decide.test.ts).
 import type { ErrorInfo } from '../events/index.js';
-import { SAGA_TOOL } from '../progress/index.js';
+import { SAGA_TOOL } from '../plan/index.js';
 import type { SagaExecutionStatus as SagaExecutionState } from '../tasks/index.js';
 import { TERMINAL_TASK_STATUSES, type StoredPlan, type StoredTask } from '../store/index.js';
 import { type TaskType } from '../events/index.js';

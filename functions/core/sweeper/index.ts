@@ -1,5 +1,5 @@
 // The plan sweeper (issue 9): no plan stays non-final. decide.ts holds the rules, sweep.ts applies them.
-import { positiveIntEnv, type Env } from '../env.js';
+import { type Env, positiveIntEnv } from '../config/index.js';
 import { createMetrics, type Metrics } from '../observability/index.js';
 import { DEFAULT_SWEEPER_SETTINGS, type SweeperSettings } from './decide.js';
 
@@ -11,12 +11,12 @@ import { DEFAULT_SWEEPER_SETTINGS, type SweeperSettings } from './decide.js';
 export function sweeperSettingsFromEnv(env: Env = process.env): SweeperSettings {
   const d = DEFAULT_SWEEPER_SETTINGS;
   return {
-    dispatchedSeconds: positiveIntEnv(env, 'SWEEP_DISPATCHED_SECONDS', d.dispatchedSeconds),
-    runningSeconds: positiveIntEnv(env, 'SWEEP_RUNNING_SECONDS', d.runningSeconds),
-    settleSeconds: positiveIntEnv(env, 'SWEEP_SETTLE_SECONDS', d.settleSeconds),
-    approvalSeconds: positiveIntEnv(env, 'SWEEP_APPROVAL_SECONDS', d.approvalSeconds),
-    maxRedispatches: positiveIntEnv(env, 'SWEEP_MAX_REDISPATCHES', d.maxRedispatches),
-    maxPlansPerRun: positiveIntEnv(env, 'SWEEP_MAX_PLANS', d.maxPlansPerRun),
+    dispatchedSeconds: positiveIntEnv('SWEEP_DISPATCHED_SECONDS', d.dispatchedSeconds, env),
+    runningSeconds: positiveIntEnv('SWEEP_RUNNING_SECONDS', d.runningSeconds, env),
+    settleSeconds: positiveIntEnv('SWEEP_SETTLE_SECONDS', d.settleSeconds, env),
+    approvalSeconds: positiveIntEnv('SWEEP_APPROVAL_SECONDS', d.approvalSeconds, env),
+    maxRedispatches: positiveIntEnv('SWEEP_MAX_REDISPATCHES', d.maxRedispatches, env),
+    maxPlansPerRun: positiveIntEnv('SWEEP_MAX_PLANS', d.maxPlansPerRun, env),
   };
 }
 

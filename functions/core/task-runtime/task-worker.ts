@@ -6,6 +6,7 @@ import { resolveTaskArguments } from './arguments.js';
 import { parseBusMessage } from './bus-message.js';
 import { PermanentTaskError } from './failures.js';
 import { abandonDispatchedTask, runTask, type TaskRunnerDeps } from './run-task.js';
+import { SAGA_TOOL } from '../plan/index.js';
 
 export interface TaskWorkerOptions {
   /** The write worker also receives approval:granted and resumes the approved single write. */
@@ -52,7 +53,7 @@ export function createTaskRecordHandler(deps: TaskRunnerDeps, options: TaskWorke
       const plan = await deps.store.plans.getPlan(detail.tenantId, detail.planId);
       const stored = plan?.tasks.find((t) => t.id === detail.taskId);
       // A saga's approval resumes the state machine (task token), not this worker.
-      if (!plan || !stored || stored.type !== 'write' || stored.tool === 'saga_purchase_order') return;
+      if (!plan || !stored || stored.type !== 'write' || stored.tool === SAGA_TOOL) return;
       const { task } = taskCreatedFields(stored, await resolveTaskArguments(deps.store, plan, stored));
       return runTask(deps, {
         task: { ...task, dependsOn: task.dependsOn ?? [] },

@@ -1,5 +1,7 @@
 // A write in words, as the approver and the chat see it: what will change, in which entity set, with which
 // values. Values are quoted data, never instructions.
+import { SAGA_TOOL } from '../plan/index.js';
+
 const MAX_VALUE_CHARS = 80;
 
 function show(value: unknown): string {
@@ -30,7 +32,7 @@ export function summarizeWrite(tool: string, args: Record<string, unknown>): str
       const more = operations.length > shown.length ? `; and ${operations.length - shown.length} more` : '';
       return `${args.atomic ? 'All or nothing: ' : ''}${operations.length} operation${operations.length === 1 ? '' : 's'}: ${shown.join('; ')}${more}.`;
     }
-    case 'saga_purchase_order': {
+    case SAGA_TOOL: {
       const lines = Array.isArray(args.lines) ? (args.lines as Record<string, unknown>[]) : [];
       return `Create a purchase order for vendor ${show(args.vendorNumber)}: ${lines.map((l) => `${String(l.quantity)} x ${show(l.itemNumber)}`).join(', ')}, and reserve the inventory.`;
     }

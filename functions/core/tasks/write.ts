@@ -6,6 +6,7 @@ import { operationHash, type ApprovalGate, type ApprovalSubject } from '../appro
 import { parseArgs } from './parse-args.js';
 import { validateRecord, type ValidationProblem } from './validation-rules.js';
 import { summarizeWrite } from './write-summary.js';
+import { SAGA_TOOL } from '../plan/index.js';
 
 /** Starts the purchase-order saga for a task; a second start for the same task must be harmless. */
 export type SagaStarter = (input: PurchaseOrderSagaInput) => Promise<void>;
@@ -49,7 +50,7 @@ export function writeExecutor(options: WriteOptions): TaskExecutor {
     const args = parseArgs<Record<string, unknown>>(task.tool, context.args);
     const summary = summarizeWrite(task.tool, args);
 
-    if (task.tool === 'saga_purchase_order') {
+    if (task.tool === SAGA_TOOL) {
       const order = purchaseOrderSchema.safeParse(args);
       if (!order.success) throw new PermanentTaskError('InvalidArguments', `the purchase order is not valid: ${order.error.issues.map((i) => i.message).join('; ')}`);
       if (!options.startSaga) throw new Error('the write worker has no saga to start (PURCHASE_ORDER_SAGA_ARN)');
