@@ -8,7 +8,7 @@ import { BcClient } from '../functions/core/bc/index.js';
 import { BreakerOpenError, CircuitBreaker } from '../functions/core/breaker/index.js';
 import { BC_CALLS, guardWithBreaker } from '../functions/core/breaker/index.js';
 import { startDynamo, TEST_CREDENTIALS } from '../test/support/dynamo.js';
-import { sandboxBcConfig } from '../test/saga/support.js';
+import { sandboxBcConfig } from '../test/support/saga.js';
 
 const CALLS = 200;
 

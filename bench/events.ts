@@ -2,7 +2,7 @@
 // measured against a local endpoint speaking the PutEvents protocol through the real SDK client.
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createEvent, createPublisher, type DomainEvent } from '../functions/core/events/index.js';
-import { startPutEventsSink } from '../test/events/put-events-sink.js';
+import { startPutEventsSink } from '../test/support/put-events-sink.js';
 
 function taskEvents(n: number): DomainEvent[] {
   return Array.from({ length: n }, (_, i) =>

@@ -2,8 +2,8 @@
 // on aws-local-stepfunctions, the step handler in-process, the BC sandbox; approval granted as soon as it is
 // requested), p50 and max over a few runs after one warm-up, and BC requests per saga from the sandbox's stats
 // (the warm-up pays the token and company look-up once, as a warm Lambda container would).
-import { startSagaHarness } from '../test/saga/harness.js';
-import { sagaInput } from '../test/saga/support.js';
+import { startSagaHarness } from '../test/support/saga-harness.js';
+import { sagaInput } from '../test/support/saga.js';
 
 const RUNS = 7;
 

@@ -10,8 +10,8 @@ import { createEvent, type DomainEvent, type EventContext } from '../../function
 import { TASK_TYPES } from '../../functions/core/plan/index.js';
 import { STAGES, type Stage } from '../../lib/config.js';
 import { PROJECT_ROOT } from '../../lib/constructs/handler-function.js';
-import { busEvent } from '../consumers/bus-event.js';
-import { captureEmf, emittedMetrics } from '../consumers/emf.js';
+import { busEvent } from '../support/bus-event.js';
+import { captureEmf, emittedMetrics } from '../support/emf.js';
 import { alarmQueries, dashboardsOf, identityOf, type QueriedMetric } from './observability-template.js';
 import { logicalIdOf, resourcesOf, synthesizeApp, type SynthesizedApp } from './support.js';
 

@@ -1,6 +1,6 @@
 // What the plan sweeper does with one live plan, decided from the plan as stored, the time, and (for saga
 // tasks) how their Step Functions execution stands. Pure: the clock and the executions are inputs, so every
-// rule is tested without waiting (test/sweeper/decide.test.ts).
+// rule is tested without waiting (test/unit/functions/core/sweeper/decide.test.ts).
 import type { ErrorInfo } from '../events/index.js';
 import { SAGA_TOOL } from '../plan/index.js';
 import type { SagaExecutionStatus as SagaExecutionState } from '../tasks/index.js';
