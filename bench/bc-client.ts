@@ -34,7 +34,7 @@ export async function run(): Promise<void> {
   try {
     const calls: BcRequestInfo[] = [];
     const client = new BcClient(
-      { baseUrl: sandbox.url, tokenUrl: sandbox.tokenUrl, tenant: sandbox.tenant, environment: sandbox.environment, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret },
+      sandbox.connection,
       { onRequest: (info) => calls.push(info) },
     );
     const simple: ODataQuery = { top: 5, orderby: [{ field: 'number' }] };

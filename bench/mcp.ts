@@ -30,12 +30,7 @@ const ms = (value: number) => `${value.toFixed(2)} ms`;
 export async function run(): Promise<void> {
   const sandbox = await startBcSandbox({ port: 0 });
   const config: BcClientConfig = {
-    baseUrl: sandbox.url,
-    tenant: sandbox.tenant,
-    environment: sandbox.environment,
-    tokenUrl: sandbox.tokenUrl,
-    clientId: sandbox.clientId,
-    clientSecret: sandbox.clientSecret,
+    ...sandbox.connection,
   };
   const direct = new BcClient(config);
   // The MCP side gets its own client, as the Lambda container would.

@@ -47,6 +47,8 @@ export interface BcSandbox {
   tokenUrl: string;
   /** `${url}/v2.0/${tenant}/${environment}/api/v2.0` */
   apiUrl: string;
+  /** What a BC API v2.0 client needs to reach this sandbox (the shape of functions/core/bc's BcClientConfig). */
+  connection: { baseUrl: string; tenant: string; environment: string; tokenUrl: string; clientId: string; clientSecret: string };
   /** `${url}/v2.0/${tenant}/${environment}/api/bcagent/inventory/v1.0` */
   inventoryApiUrl: string;
   /** The seeded companies' ids, first is the demo company. */
@@ -100,6 +102,7 @@ export async function startBcSandbox(options: BcSandboxOptions = {}): Promise<Bc
     clientSecret,
     tokenUrl,
     apiUrl: `${url}/v2.0/${tenant}/${environment}/api/v2.0`,
+    connection: { baseUrl: url, tenant, environment, tokenUrl, clientId, clientSecret },
     inventoryApiUrl: `${url}/v2.0/${tenant}/${environment}/api/bcagent/inventory/v1.0`,
     companyIds: () => store.companies().map((c) => String(c.data.id)),
     async getToken() {

@@ -7,7 +7,8 @@ import { createOnce, type Once } from '../../functions/core/task-runtime/index.j
 import { createLogger } from '../../functions/core/observability/index.js';
 import { createStateStore, type NewTask, type StateStore, type StoredPlan } from '../../functions/core/store/index.js';
 import { validatePlan, type PlanInput } from '../../functions/core/plan/index.js';
-import type { TestDynamo } from './dynamo.js';
+import { afterAll, beforeAll } from 'vitest';
+import { startDynamo, type TestDynamo } from './dynamo.js';
 
 export const TENANT = 'contoso';
 
@@ -44,6 +45,18 @@ export function recordingPublisher(): RecordingPublisher {
 
 export function testStore(dynamo: TestDynamo): StateStore {
   return createStateStore({ tableName: dynamo.tables.STATE_TABLE, db: dynamo.doc });
+}
+
+/** Starts dynalite and the state store on it before the file's tests (handing both to `use`) and stops it after. */
+export function withTestStore(use: (fixture: { dynamo: TestDynamo; store: StateStore }) => void): void {
+  let dynamo: TestDynamo | undefined;
+  beforeAll(async () => {
+    dynamo = await startDynamo();
+    use({ dynamo, store: testStore(dynamo) });
+  });
+  afterAll(async () => {
+    await dynamo?.stop();
+  });
 }
 
 /** Once on the test idempotency table, with a Lambda context so in-progress records expire as on AWS. */

@@ -3,18 +3,14 @@
 import type { CallToolResult, ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import type { BcSandbox } from '../../local/bc-sandbox/index.js';
 import type { FunctionUrlAuthorize, FunctionUrlAuthorizer } from '../../local/cloud/function-url.js';
+import { sandboxBcEnv } from './bc-sandbox.js';
 
 /** The issuer the MCP server's protected resource metadata names in these tests (the local dev issuer). */
 export const TEST_ISSUER = 'https://bc-agent.local/';
 
 export function bcEnv(sandbox: BcSandbox, writable: string): Record<string, string> {
   return {
-    BC_API_BASE_URL: sandbox.url,
-    BC_TENANT: sandbox.tenant,
-    BC_ENVIRONMENT: sandbox.environment,
-    BC_TOKEN_URL: sandbox.tokenUrl,
-    BC_CLIENT_ID: sandbox.clientId,
-    BC_CLIENT_SECRET: sandbox.clientSecret,
+    ...sandboxBcEnv(sandbox),
     BC_WRITABLE_ENTITY_SETS: writable,
     MCP_AUTH_ISSUER: TEST_ISSUER,
   };

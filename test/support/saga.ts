@@ -9,7 +9,7 @@ import type { BcSandbox } from '../../local/bc-sandbox/index.js';
 export const TENANT = 'local';
 
 export function sandboxBcConfig(sandbox: BcSandbox) {
-  return { baseUrl: sandbox.url, tenant: sandbox.tenant, environment: sandbox.environment, tokenUrl: sandbox.tokenUrl, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, timeoutMs: 5_000 };
+  return { ...sandbox.connection, timeoutMs: 5_000 };
 }
 
 /** A client for the test's own reads (never the saga's), without retries. */

@@ -1,12 +1,12 @@
 // The write worker's question, "has a person approved exactly this operation?", answered from the approval
 // record: granted only if the record of this task was granted for the same operation hash that the worker
-// is about to run. (Shape of functions/core/execution's ApprovalGate.)
+// is about to run. (The write task, functions/core/tasks/write.ts, asks it.)
 import { approvalIdForTask, operationHash } from './operation.js';
 import { boundHash } from './record.js';
 import type { ApprovalOutcome, ApprovalService } from './service.js';
 
-/** One write as an approver sees it and an approval binds to it. */
-export interface ApprovalSubject {
+/** Where a write comes from: the task of a plan, and the person whose message planned it. */
+export interface WriteOrigin {
   tenantId: string;
   sessionId: string;
   planId: string;
@@ -14,6 +14,10 @@ export interface ApprovalSubject {
   correlationId: string;
   /** The user whose message planned the write. */
   requestedBy: string;
+}
+
+/** One write as an approver sees it and an approval binds to it. */
+export interface ApprovalSubject extends WriteOrigin {
   tool: string;
   /** The arguments exactly as they will be sent (every `$ref` resolved). */
   arguments: Record<string, unknown>;

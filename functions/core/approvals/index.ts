@@ -39,7 +39,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     now,
   });
 }
-export { approvalGate, type ApprovalGate, type ApprovalSubject } from './gate.js';
+export { approvalGate, type ApprovalGate, type ApprovalSubject, type WriteOrigin } from './gate.js';
 export { approvalIdForTask, operationHash } from './operation.js';
 export { APPROVAL_STATUSES, approvalKey, approvalStatusKey } from './record.js';
 export { ApprovalError, type ApprovalRequest, ApprovalService, AUTO_APPROVER, MAX_LISTED } from './service.js';

@@ -12,6 +12,23 @@ export interface MessagesClientConfig {
   maxRetries: number;
 }
 
+/** How a feature reaches Claude: the key, and where and which model when not Anthropic's defaults. */
+export interface AnthropicConfig {
+  apiKey: string;
+  baseURL?: string;
+  model?: string;
+  maxTokens?: number;
+  timeoutMs?: number;
+  maxRetries?: number;
+}
+
+/** ANTHROPIC_BASE_URL and ANTHROPIC_MODEL with the given key: what every Claude feature reads from its environment. */
+export function anthropicConfigFromEnv(apiKey: string, env: Record<string, string | undefined> = process.env): AnthropicConfig {
+  const baseURL = env.ANTHROPIC_BASE_URL?.trim();
+  const model = env.ANTHROPIC_MODEL?.trim();
+  return { apiKey, ...(baseURL ? { baseURL } : {}), ...(model ? { model } : {}) };
+}
+
 export function createMessagesClient(config: MessagesClientConfig): Messages {
   return new Messages(
     new BaseAnthropic({ apiKey: config.apiKey, baseURL: config.baseURL ?? null, timeout: config.timeoutMs, maxRetries: config.maxRetries }),

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { APIConnectionTimeoutError, APIError, APIUserAbortError, APIConnectionError } from '@anthropic-ai/sdk/core/error';
 import type { MessageCreateParamsNonStreaming, Message, TextBlockParam, Tool } from '@anthropic-ai/sdk/resources/messages';
 import { entitySetNames, findEntitySet } from '../bc/index.js';
-import { createMessagesClient } from '../claude/index.js';
+import { createMessagesClient, type AnthropicConfig } from '../claude/index.js';
 import { TOOLS, TOOLS_BY_TYPE, TASK_TYPES, validatePlan, DEFAULT_MAX_TASKS } from '../plan/index.js';
 import { CREATE_PLAN_TOOL, REPLY_TOOL, planFromToolInput, planToolInputSchema, replyToolInputSchema } from './plan-tool.js';
 import { describeProblems, type PlanContext, type PlanOutcome, type Planner } from './types.js';
@@ -15,14 +15,6 @@ export const DEFAULT_MAX_TOKENS = 4096;
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_RETRIES = 3;
 
-export interface AnthropicConfig {
-  apiKey: string;
-  baseURL?: string;
-  model?: string;
-  maxTokens?: number;
-  timeoutMs?: number;
-  maxRetries?: number;
-}
 
 /** Text describing the entity sets Claude may use; later the MCP server's `bc://schemas/…` resources. */
 export type EntitySchemaProvider = () => string | Promise<string>;

@@ -1,11 +1,12 @@
 // Choosing a planner: Claude when an API key is configured, the offline command language otherwise.
 import { DEFAULT_MAX_TASKS, ABSOLUTE_MAX_TASKS } from '../plan/index.js';
-import { createClaudePlanner, type AnthropicConfig, type EntitySchemaProvider } from './claude.js';
+import { anthropicConfigFromEnv, type AnthropicConfig } from '../claude/index.js';
+import { createClaudePlanner, type EntitySchemaProvider } from './claude.js';
 import { createOfflinePlanner } from './offline.js';
 import type { Planner } from './types.js';
 
 export type { Planner, PlanOutcome, PlanContext } from './types.js';
-export type { AnthropicConfig, EntitySchemaProvider } from './claude.js';
+export type { EntitySchemaProvider } from './claude.js';
 export { COMMAND_HELP } from './offline.js';
 
 export interface PlannerConfig {
@@ -40,10 +41,8 @@ export function plannerConfigFromEnv(env: Record<string, string | undefined> = p
   }
   const apiKey = value('ANTHROPIC_API_KEY');
   if (!apiKey) return { maxTasks };
-  const baseURL = value('ANTHROPIC_BASE_URL');
-  const model = value('ANTHROPIC_MODEL');
   const strictTools = value('ANTHROPIC_STRICT_TOOLS')?.toLowerCase() === 'false' ? { strictTools: false } : {};
-  return { maxTasks, anthropic: { apiKey, ...(baseURL ? { baseURL } : {}), ...(model ? { model } : {}) }, ...strictTools };
+  return { maxTasks, anthropic: anthropicConfigFromEnv(apiKey, env), ...strictTools };
 }
 
 export { createClaudePlanner, catalogueSchemas } from './claude.js';

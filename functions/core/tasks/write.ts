@@ -2,7 +2,7 @@
 import { purchaseOrderSchema, type PurchaseOrderRequest } from '../saga/index.js';
 import { PermanentTaskError } from '../task-runtime/index.js';
 import type { TaskExecutor } from '../task-runtime/index.js';
-import { operationHash, type ApprovalGate, type ApprovalSubject } from '../approvals/index.js';
+import { operationHash, type ApprovalGate, type ApprovalSubject, type WriteOrigin } from '../approvals/index.js';
 import { parseArgs } from './parse-args.js';
 import { validateRecord, type ValidationProblem } from './validation-rules.js';
 import { summarizeWrite } from './write-summary.js';
@@ -11,13 +11,7 @@ import { SAGA_TOOL } from '../plan/index.js';
 /** Starts the purchase-order saga for a task; a second start for the same task must be harmless. */
 export type SagaStarter = (input: PurchaseOrderSagaInput) => Promise<void>;
 
-export interface PurchaseOrderSagaInput {
-  tenantId: string;
-  sessionId: string;
-  planId: string;
-  taskId: string;
-  correlationId: string;
-  requestedBy: string;
+export interface PurchaseOrderSagaInput extends WriteOrigin {
   order: PurchaseOrderRequest;
 }
 

@@ -15,12 +15,7 @@ let client: Client;
 beforeAll(async () => {
   sandbox = await startBcSandbox({ port: 0 });
   const bc = new BcClient({
-    baseUrl: sandbox.url,
-    tenant: sandbox.tenant,
-    environment: sandbox.environment,
-    tokenUrl: sandbox.tokenUrl,
-    clientId: sandbox.clientId,
-    clientSecret: sandbox.clientSecret,
+    ...sandbox.connection,
     timeoutMs: 150,
     maxRetries: 0,
   });

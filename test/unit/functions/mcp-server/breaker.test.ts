@@ -46,12 +46,7 @@ beforeAll(async () => {
   });
   expect(breaker).toBeDefined();
   const bc = new BcClient({
-    baseUrl: sandbox.url,
-    tenant: sandbox.tenant,
-    environment: sandbox.environment,
-    tokenUrl: sandbox.tokenUrl,
-    clientId: sandbox.clientId,
-    clientSecret: sandbox.clientSecret,
+    ...sandbox.connection,
   });
   const server = createBcMcpServer({ bc: withCircuitBreaker(bc, breaker!), writableEntitySets: new Set() });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

@@ -22,12 +22,7 @@ afterAll(async () => {
 
 async function connect(companyId: string): Promise<Client> {
   const bc = new BcClient({
-    baseUrl: sandbox.url,
-    tenant: sandbox.tenant,
-    environment: sandbox.environment,
-    tokenUrl: sandbox.tokenUrl,
-    clientId: sandbox.clientId,
-    clientSecret: sandbox.clientSecret,
+    ...sandbox.connection,
     companyId,
   });
   const server = createBcMcpServer({ bc, writableEntitySets: new Set(), companyId });

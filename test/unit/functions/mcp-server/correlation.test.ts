@@ -96,12 +96,7 @@ describe('over any transport (stdio-like): the id in `_meta`', () => {
   it('runs each tool call in its story’s correlation id, however the calls interleave', async () => {
     const client = createServerBcClient({
       bc: {
-        baseUrl: sandbox.url,
-        tenant: sandbox.tenant,
-        environment: sandbox.environment,
-        tokenUrl: sandbox.tokenUrl,
-        clientId: sandbox.clientId,
-        clientSecret: sandbox.clientSecret,
+        ...sandbox.connection,
       },
       writableEntitySets: new Set(),
     });

@@ -21,12 +21,7 @@ beforeAll(async () => {
   };
   const bc = new BcClient(
     {
-      baseUrl: sandbox.url,
-      tenant: sandbox.tenant,
-      environment: sandbox.environment,
-      tokenUrl: sandbox.tokenUrl,
-      clientId: sandbox.clientId,
-      clientSecret: sandbox.clientSecret,
+      ...sandbox.connection,
     },
     { fetch: correlatingFetch(recording) },
   );

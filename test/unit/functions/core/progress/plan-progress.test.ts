@@ -1,23 +1,16 @@
 // Plan progress against the real store on dynalite: results recorded once, the next level dispatched exactly
 // once under duplicated and concurrent task:completed events (counted), the answer composed, critical
 // failures ending the plan and cancelling what has not started.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createEvent } from '../../../../../functions/core/events/index.js';
 import { handlePlanEvent, type PlanProgressDeps } from '../../../../../functions/core/progress/index.js';
 import type { StateStore } from '../../../../../functions/core/store/index.js';
-import { startDynamo, type TestDynamo } from '../../../../support/dynamo.js';
-import { completed, recordingPublisher, silentLogger, storePlan, TENANT, testOnce, testStore, type RecordingPublisher } from '../../../../support/execution.js';
+import type { TestDynamo } from '../../../../support/dynamo.js';
+import { withTestStore, completed, recordingPublisher, silentLogger, storePlan, TENANT, testOnce, type RecordingPublisher } from '../../../../support/execution.js';
 
 let dynamo: TestDynamo;
 let store: StateStore;
-
-beforeAll(async () => {
-  dynamo = await startDynamo();
-  store = testStore(dynamo);
-});
-afterAll(async () => {
-  await dynamo.stop();
-});
+withTestStore((fixture) => ({ dynamo, store } = fixture));
 
 function progress(): PlanProgressDeps & { publisher: RecordingPublisher } {
   return { store, publisher: recordingPublisher(), logger: silentLogger(), once: testOnce(dynamo, 'dispatch') };

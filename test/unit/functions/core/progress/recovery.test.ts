@@ -1,22 +1,15 @@
 // Plan progress when a handling fails half-way (a publish refused after the state changed): the redelivered
 // event must finish the job, or the plan waits forever.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createEvent, EventPublishError, type DomainEvent, type EventName } from '../../../../../functions/core/events/index.js';
 import { handlePlanEvent, type PlanProgressDeps } from '../../../../../functions/core/progress/index.js';
 import type { StateStore } from '../../../../../functions/core/store/index.js';
-import { startDynamo, type TestDynamo } from '../../../../support/dynamo.js';
-import { completed, recordingPublisher, silentLogger, storePlan, TENANT, testOnce, testStore, type RecordingPublisher } from '../../../../support/execution.js';
+import type { TestDynamo } from '../../../../support/dynamo.js';
+import { withTestStore, completed, recordingPublisher, silentLogger, storePlan, TENANT, testOnce, type RecordingPublisher } from '../../../../support/execution.js';
 
 let dynamo: TestDynamo;
 let store: StateStore;
-
-beforeAll(async () => {
-  dynamo = await startDynamo();
-  store = testStore(dynamo);
-});
-afterAll(async () => {
-  await dynamo.stop();
-});
+withTestStore((fixture) => ({ dynamo, store } = fixture));
 
 /** A publisher that refuses the first batch containing `failOn`, as EventBridge does when it throttles. */
 function flakyPublisher(failOn: EventName): RecordingPublisher {

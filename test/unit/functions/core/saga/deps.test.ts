@@ -7,6 +7,7 @@ import { runSagaStep, sagaDepsFromEnv, withSagaContext, type PurchaseOrderSagaDe
 import { startBcSandbox, type BcSandbox } from '../../../../../local/bc-sandbox/index.js';
 import { startDynamo, type TestDynamo } from '../../../../support/dynamo.js';
 import { observerClient, orderFixture, recordingPublisher, sagaInput, type OrderFixture, type RecordingPublisher } from '../../../../support/saga.js';
+import { sandboxBcEnv } from '../../../../support/bc-sandbox.js';
 
 let sandbox: BcSandbox;
 let dynamo: TestDynamo;
@@ -23,12 +24,7 @@ beforeAll(async () => {
   publisher = recordingPublisher();
   const env = {
     ...dynamo.env,
-    BC_API_BASE_URL: sandbox.url,
-    BC_TENANT: sandbox.tenant,
-    BC_ENVIRONMENT: sandbox.environment,
-    BC_TOKEN_URL: sandbox.tokenUrl,
-    BC_CLIENT_ID: sandbox.clientId,
-    BC_CLIENT_SECRET: sandbox.clientSecret,
+    ...sandboxBcEnv(sandbox),
     BREAKER_THRESHOLD: '2',
   };
   const capture: typeof fetch = (input, init) => {

@@ -1,23 +1,16 @@
 // The plan sweeper against the real store on dynalite, with plan progress's real code and an injected clock:
 // plans left the way a crash leaves them end in the state plan progress would have given them, announced once.
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { handlePlanEvent } from '../../../../../functions/core/progress/index.js';
 import type { StateStore, StoredPlan } from '../../../../../functions/core/store/index.js';
 import { DEFAULT_SWEEPER_SETTINGS as S, STUCK_PLANS_METRIC, sweeperMetrics, sweepPlans, type PlanSweeperDeps } from '../../../../../functions/core/sweeper/index.js';
 import { type SagaExecutionStatus as SagaExecutionState } from '../../../../../functions/core/tasks/index.js';
-import { startDynamo, type TestDynamo } from '../../../../support/dynamo.js';
-import { completed, recordingPublisher, silentLogger, storePlan, TENANT, testOnce, testStore, type RecordingPublisher } from '../../../../support/execution.js';
+import type { TestDynamo } from '../../../../support/dynamo.js';
+import { withTestStore, completed, recordingPublisher, silentLogger, storePlan, TENANT, testOnce, type RecordingPublisher } from '../../../../support/execution.js';
 
 let dynamo: TestDynamo;
 let store: StateStore;
-
-beforeAll(async () => {
-  dynamo = await startDynamo();
-  store = testStore(dynamo);
-});
-afterAll(async () => {
-  await dynamo.stop();
-});
+withTestStore((fixture) => ({ dynamo, store } = fixture));
 afterEach(() => {
   vi.restoreAllMocks();
 });

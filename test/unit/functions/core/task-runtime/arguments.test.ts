@@ -1,21 +1,14 @@
 // $ref resolution at dispatch against stored results: a reference to any task the task depends on, directly
 // or through another (validation allows both), resolves; results that are not referenced are not read.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolveTaskArguments } from '../../../../../functions/core/task-runtime/index.js';
 import type { StateStore, StoredPlan } from '../../../../../functions/core/store/index.js';
-import { startDynamo, type TestDynamo } from '../../../../support/dynamo.js';
-import { storePlan, TENANT, testStore } from '../../../../support/execution.js';
+import type { TestDynamo } from '../../../../support/dynamo.js';
+import { withTestStore, storePlan, TENANT, } from '../../../../support/execution.js';
 
 let dynamo: TestDynamo;
 let store: StateStore;
-
-beforeAll(async () => {
-  dynamo = await startDynamo();
-  store = testStore(dynamo);
-});
-afterAll(async () => {
-  await dynamo.stop();
-});
+withTestStore((fixture) => ({ dynamo, store } = fixture));
 
 async function succeed(plan: StoredPlan, taskId: string, result: unknown): Promise<StoredPlan> {
   const resultRef = await store.results.put(TENANT, plan.planId, taskId, result);

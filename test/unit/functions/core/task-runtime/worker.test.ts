@@ -2,7 +2,7 @@
 // client that counts calls: at-least-once delivery never repeats a BC call, partial batch responses, backoff
 // through the visibility timeout, the last attempt marking the task failed, permanent failures, writes that
 // wait for approval without touching BC, and delays.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SQSEvent } from 'aws-lambda';
 import { createEvent } from '../../../../../functions/core/events/index.js';
 import { analysisExecutor, validationExecutor, writeExecutor } from '../../../../../functions/core/tasks/index.js';
@@ -12,20 +12,13 @@ import { type ApprovalGate } from '../../../../../functions/core/approvals/index
 import { McpToolError } from '../../../../../functions/core/mcp/index.js';
 import { createSqsBatchHandler } from '../../../../../functions/core/queue/index.js';
 import type { StateStore } from '../../../../../functions/core/store/index.js';
-import { startDynamo, type TestDynamo } from '../../../../support/dynamo.js';
-import { recordingPublisher, silentLogger, storePlan, TENANT, taskCreated, testOnce, testStore, type RecordingPublisher } from '../../../../support/execution.js';
+import type { TestDynamo } from '../../../../support/dynamo.js';
+import { withTestStore, recordingPublisher, silentLogger, storePlan, TENANT, taskCreated, testOnce, type RecordingPublisher } from '../../../../support/execution.js';
 import { fakeMcp, recordingSqs, sqsRecord, type FakeMcp } from '../../../../support/workers.js';
 
 let dynamo: TestDynamo;
 let store: StateStore;
-
-beforeAll(async () => {
-  dynamo = await startDynamo();
-  store = testStore(dynamo);
-});
-afterAll(async () => {
-  await dynamo.stop();
-});
+withTestStore((fixture) => ({ dynamo, store } = fixture));
 
 const customers = { value: [{ id: '1', number: 'C1', displayName: 'Adatum' }], count: 1 };
 
