@@ -3,6 +3,7 @@
 // its token and the parsed $metadata live for the container; each request gets a fresh stateless transport on
 // a pooled McpServer. Each request runs in its caller's correlation id (x-correlation-id, minted when absent),
 // which the BC client forwards to BC and every log line of the request carries.
+import { reusedUntilFailure } from '../core/container/index.js';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { currentBcCorrelationId, withBcCorrelation, withLambdaDeadline } from '../core/bc/index.js';
 import { publisherFromEnv } from '../core/events/index.js';
@@ -23,7 +24,6 @@ interface Container {
   access: McpHttpAccess;
 }
 
-let container: Promise<Container> | undefined;
 
 async function buildContainer(): Promise<Container> {
   // Access settings first: a server that cannot tell who may call it must not start.
@@ -49,13 +49,7 @@ async function buildContainer(): Promise<Container> {
 }
 
 /** Config, secret, client and servers once per container; a failure is not cached, so the next request retries. */
-function containerState(): Promise<Container> {
-  container ??= buildContainer().catch((error: unknown) => {
-    container = undefined;
-    throw error;
-  });
-  return container;
-}
+const containerState = reusedUntilFailure(buildContainer);
 
 export async function handler(event: APIGatewayProxyEventV2, context?: { getRemainingTimeInMillis(): number }): Promise<APIGatewayProxyStructuredResultV2> {
   // Passed per log line rather than appended to the shared logger: requests may overlap in one process.

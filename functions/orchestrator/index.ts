@@ -1,4 +1,5 @@
 // Lambda entry for every /v1 route (HTTP API, payload 2.0). Dependencies are built once per cold start.
+import { reusedUntilFailure } from '../core/container/index.js';
 import { positiveIntEnv, requiredEnv } from '../core/config/index.js';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { anthropicApiKey } from '../core/claude/index.js';
@@ -29,17 +30,13 @@ const plannerEnv = (apiKey: string | undefined): Record<string, string | undefin
   ...(apiKey ? { ANTHROPIC_API_KEY: apiKey } : {}),
 });
 
-let planner: Promise<Planner> | undefined;
 let resolved: Planner | undefined;
-function resolvePlanner(): Promise<Planner> {
-  // Loaded on first use: the Claude SDK is a large part of this bundle and health checks never need it.
-  planner ??= Promise.all([anthropicApiKey(), import('../core/planner/index.js')]).then(
+// Loaded on first use: the Claude SDK is a large part of this bundle and health checks never need it.
+const resolvePlanner = reusedUntilFailure(() =>
+  Promise.all([anthropicApiKey(), import('../core/planner/index.js')]).then(
     ([apiKey, { createPlanner, plannerConfigFromEnv }]) => (resolved = createPlanner(plannerConfigFromEnv(plannerEnv(apiKey)))),
-  );
-  // A failed secret read is retried on the next request rather than cached for the container's life.
-  planner.catch(() => (planner = undefined));
-  return planner;
-}
+  ),
+);
 
 /** Defers planner construction (a possible secret read) to the first message, so health stays cheap. */
 const lazyPlanner: Planner = {

@@ -4,23 +4,20 @@
 // `repaired: true`. Environment: the saga steps' (BC_*, BREAKERS_TABLE, STATE_TABLE, EVENT_BUS_NAME, …) plus
 // SAGA_STATE_MACHINE_ARN, SAGA_REPAIR_BATCH (records per run, default 25), SAGA_REPAIR_LEASE_SECONDS
 // (default 180), SAGA_REPAIR_RETRY_SECONDS (first backoff, default 30).
+import { reusedUntilFailure } from '../../core/container/index.js';
 import { positiveIntEnv, requiredEnv } from '../../core/config/index.js';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createLogger } from '../../core/observability/index.js';
 import { parkAbandonedExecutions } from '../../core/saga/index.js';
-import { repairDue, sagaDepsFromEnv, type PurchaseOrderSagaDeps } from '../../core/saga/index.js';
+import { repairDue, sagaDepsFromEnv } from '../../core/saga/index.js';
 import { SAGA_FAIL_ERRORS } from '../../core/saga/index.js';
 
 const logger = createLogger('saga-repair');
-let deps: Promise<PurchaseOrderSagaDeps> | undefined;
+const loadDeps = reusedUntilFailure(() => sagaDepsFromEnv(process.env, logger));
 const sfn = new SFNClient({});
 
 export async function handler(): Promise<{ examined: number; parked: number; repaired: number; failed: number }> {
-  deps ??= sagaDepsFromEnv(process.env, logger).catch((error: unknown) => {
-    deps = undefined;
-    throw error;
-  });
-  const loaded = await deps;
+  const loaded = await loadDeps();
   const env = process.env;
   const abandoned = await parkAbandonedExecutions({
     sfn,

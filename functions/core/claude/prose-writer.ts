@@ -1,6 +1,7 @@
 // Claude as a writer of prose about data (an analysis narrative, the final answer). The data comes from BC and
 // is untrusted: it is sent as a JSON document inside the user turn, the model is offered no tools, and what it
 // writes is stored and shown as text — it never causes a call.
+import { reusedUntilFailure } from '../container/index.js';
 import type { TextBlock } from '@anthropic-ai/sdk/resources/messages';
 import { anthropicConfigFromEnv, createMessagesClient, type AnthropicConfig } from './messages.js';
 import { anthropicApiKey, hasAnthropicKey } from './api-key.js';
@@ -57,14 +58,11 @@ export function claudeWriterFromEnv(env: Record<string, string | undefined> = pr
   const apiKey = env.ANTHROPIC_API_KEY?.trim();
   if (apiKey) return make(apiKey);
   if (!hasAnthropicKey(env)) return undefined;
-  let writer: Promise<ProseWriter> | undefined;
+  // On AWS the key is read from the secret on first use (never at cold start); a failed read is retried.
+  const writer = reusedUntilFailure(() => anthropicApiKey(env).then((key) => make(key!)));
   return {
     async write(instruction, data) {
-      // On AWS the key is read from the secret on first use (never at cold start).
-      writer ??= anthropicApiKey(env).then((key) => make(key!));
-      // A failed read is retried on the next use rather than cached for the container's life.
-      writer.catch(() => (writer = undefined));
-      return (await writer).write(instruction, data);
+      return (await writer()).write(instruction, data);
     },
   };
 }

@@ -1,6 +1,7 @@
 // Step Functions task handler of the purchase-order saga: `{ step, input, taskToken?, executionId? }` → the step's result.
 // Thin on purpose: parse, set the correlation keys, run the step from functions/core/saga, log the outcome.
 // Errors leave with the names the state machine retries or catches on (functions/core/saga/errors.ts).
+import { reusedUntilFailure } from '../../core/container/index.js';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod';
 import { withLambdaDeadline } from '../../core/bc/index.js';
@@ -24,7 +25,7 @@ export type SagaStepHandler = (event: unknown, context?: InvocationContext) => P
 
 /** The handler over dependencies loaded once per container (again after a failed load). */
 export function createStepHandler(loadDeps: () => Promise<PurchaseOrderSagaDeps>, logger: Logger): SagaStepHandler {
-  let deps: Promise<PurchaseOrderSagaDeps> | undefined;
+  const deps = reusedUntilFailure(loadDeps);
   return async (event, invocation) => {
     resetCorrelation(logger);
     const request = requestSchema.safeParse(event);
@@ -35,11 +36,7 @@ export function createStepHandler(loadDeps: () => Promise<PurchaseOrderSagaDeps>
     const { step, input, taskToken, executionId } = request.data;
     const context = sagaContextSchema.safeParse(input);
     if (context.success) setCorrelation(logger, context.data);
-    deps ??= loadDeps().catch((error: unknown) => {
-      deps = undefined;
-      throw error;
-    });
-    const loaded = await deps;
+    const loaded = await deps();
     const started = Date.now();
     try {
       // BC calls end before Lambda's timeout would kill the step: a killed step is neither counted by the
