@@ -217,34 +217,43 @@ describe('SQS query protocol on the wire', () => {
 });
 
 describe('SQS through aws-cli 2.9 (query protocol)', () => {
-  const cli = async (...args: string[]): Promise<unknown> => {
-    const { stdout } = await run(AWS_CLI_V2, ['--endpoint-url', local.aws.url, '--region', 'us-east-1', '--output', 'json', 'sqs', ...args], {
+  const cli = async (...args: string[]): Promise<{ output: any; debug: string }> => {
+    const { stdout, stderr } = await run(AWS_CLI_V2, ['--endpoint-url', local.aws.url, '--region', 'us-east-1', '--output', 'json', 'sqs', ...args], {
       env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
     });
-    return stdout.trim() === '' ? {} : JSON.parse(stdout);
+    return { output: stdout.trim() === '' ? {} : JSON.parse(stdout), debug: stderr };
   };
   const present = existsSync(AWS_CLI_V2);
   if (!present) console.warn(`skipping the aws-cli 2.9 case: ${AWS_CLI_V2} is absent (apt-get install -y awscli installs Debian's aws-cli 2.9)`);
 
+  // Each CLI start costs seconds on a loaded machine: one call per capability, independent ones in parallel.
   it.skipIf(!present)(`lists, sends, receives and deletes (skipped when ${AWS_CLI_V2}, Debian's aws-cli 2.9, is absent)`, async () => {
-    const { stdout: version } = await run(AWS_CLI_V2, ['--version']);
-    expect(version).toMatch(/^aws-cli\/2\./);
-    const { QueueUrl } = (await cli('create-queue', '--queue-name', 'cli-queue')) as { QueueUrl: string };
-    expect(((await cli('list-queues', '--queue-name-prefix', 'cli-')) as { QueueUrls: string[] }).QueueUrls).toEqual([QueueUrl]);
-    const sent = (await cli('send-message', '--queue-url', QueueUrl, '--message-body', 'hello from the cli',
-      '--message-attributes', '{"tenant":{"DataType":"String","StringValue":"contoso"}}')) as { MessageId: string; MD5OfMessageBody: string };
-    expect(sent.MD5OfMessageBody).toBe(createHash('md5').update('hello from the cli').digest('hex'));
-    const batch = (await cli('send-message-batch', '--queue-url', QueueUrl, '--entries', JSON.stringify([{ Id: 'b1', MessageBody: 'batched' }]))) as { Successful: unknown[] };
-    expect(batch.Successful).toHaveLength(1);
-    const received = (await cli('receive-message', '--queue-url', QueueUrl, '--max-number-of-messages', '10',
-      '--attribute-names', 'All', '--message-attribute-names', 'All')) as { Messages: { Body: string; ReceiptHandle: string; MessageAttributes?: object }[] };
-    expect(received.Messages.map((message) => message.Body).sort()).toEqual(['batched', 'hello from the cli']);
-    expect(received.Messages.find((message) => message.Body === 'hello from the cli')?.MessageAttributes).toEqual({ tenant: { DataType: 'String', StringValue: 'contoso' } });
-    for (const message of received.Messages) await cli('delete-message', '--queue-url', QueueUrl, '--receipt-handle', message.ReceiptHandle);
-    const attributes = (await cli('get-queue-attributes', '--queue-url', QueueUrl, '--attribute-names', 'ApproximateNumberOfMessages')) as { Attributes: object };
-    expect(attributes.Attributes).toEqual({ ApproximateNumberOfMessages: '0' });
-    // The CLI reports the SQS error by its name from the XML error.
-    await expect(cli('get-queue-url', '--queue-name', 'cli-missing')).rejects.toThrow(/NonExistentQueue|QueueDoesNotExist/);
-  }, 60_000);
+    const { QueueUrl } = await json.send(new CreateQueueCommand({ QueueName: 'cli-queue' }));
+    await json.send(new SendMessageBatchCommand({ QueueUrl, Entries: [{ Id: 'b1', MessageBody: 'from the sdk' }] }));
+    const [version, listed, sent, missing] = await Promise.all([
+      run(AWS_CLI_V2, ['--version']),
+      cli('list-queues', '--queue-name-prefix', 'cli-', '--debug'),
+      cli('send-message', '--queue-url', QueueUrl!, '--message-body', 'hello from the cli',
+        '--message-attributes', '{"tenant":{"DataType":"String","StringValue":"contoso"}}'),
+      cli('get-queue-url', '--queue-name', 'cli-missing').then(() => undefined, (error: Error) => error),
+    ]);
+    expect(version.stdout).toMatch(/^aws-cli\/2\.9\./);
+    // The CLI spoke the query protocol (a form body, no X-Amz-Target) and read the XML answer.
+    expect(listed.debug).toContain("'Content-Type': b'application/x-www-form-urlencoded");
+    expect(listed.debug).not.toContain('X-Amz-Target');
+    expect(listed.debug).toContain('<ListQueuesResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/">');
+    expect(listed.output.QueueUrls).toEqual([QueueUrl]);
+    expect(sent.output.MD5OfMessageBody).toBe(createHash('md5').update('hello from the cli').digest('hex'));
+    // The CLI names the SQS error from the XML error response.
+    expect(missing?.message).toMatch(/NonExistentQueue|QueueDoesNotExist/);
 
+    const received = await cli('receive-message', '--queue-url', QueueUrl!, '--max-number-of-messages', '10', '--attribute-names', 'All', '--message-attribute-names', 'All');
+    const messages = received.output.Messages as { Body: string; ReceiptHandle: string; Attributes: Record<string, string>; MessageAttributes?: object }[];
+    expect(messages.map((message) => message.Body).sort()).toEqual(['from the sdk', 'hello from the cli']);
+    expect(messages.find((message) => message.Body === 'hello from the cli')?.MessageAttributes).toEqual({ tenant: { DataType: 'String', StringValue: 'contoso' } });
+    expect(messages[0]!.Attributes.ApproximateReceiveCount).toBe('1');
+    await cli('delete-message', '--queue-url', QueueUrl!, '--receipt-handle', messages[0]!.ReceiptHandle);
+    const { Attributes } = await json.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    expect(Attributes).toEqual({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '1' });
+  }, 120_000);
 });
