@@ -47,7 +47,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  expect([...queryContentTypes]).toEqual(['application/x-www-form-urlencoded no-target']);
   json.destroy();
   query.destroy();
   await local.cleanup();
@@ -163,6 +162,12 @@ describe('SQS query protocol through the AWS SDK', () => {
   });
 });
 
+describe('SQS query protocol through the AWS SDK: the wire format used', () => {
+  it('sent every request above as a form without X-Amz-Target', () => {
+    expect([...queryContentTypes]).toEqual(['application/x-www-form-urlencoded no-target']);
+  });
+});
+
 describe('SQS query protocol on the wire', () => {
   it('answers XML in the AWS shape, with a RequestId', async () => {
     const created = await postForm({ Action: 'CreateQueue', QueueName: 'raw-queue', 'Attribute.1.Name': 'DelaySeconds', 'Attribute.1.Value': '0' });
@@ -197,6 +202,16 @@ describe('SQS query protocol on the wire', () => {
     expect(element(badNumber.xml, 'Message')[0]).toMatch(/MaxNumberOfMessages/);
     const badAttribute = await postForm({ Action: 'SendMessage', QueueUrl: '/000000000000/raw-bad', MessageBody: 'x', 'MessageAttribute.1.Value.DataType': 'String' });
     expect(element(badAttribute.xml, 'Code')).toEqual(['MissingParameter']);
+    // Member names that are object internals are plain unknown members: ignored, nothing polluted.
+    const hostile = await postForm({
+      Action: 'SendMessage', QueueUrl: '/000000000000/raw-bad', MessageBody: 'x',
+      '__proto__.1': 'a', 'constructor.1.Name': 'b', 'MessageAttribute.1.Name': '__proto__', 'MessageAttribute.1.Value.DataType': 'String', 'MessageAttribute.1.Value.StringValue': 'v',
+    });
+    expect(hostile.status).toBe(200);
+    const hostileReceived = await postForm({ Action: 'ReceiveMessage', QueueUrl: '/000000000000/raw-bad', 'MessageAttributeName.1': 'All' });
+    expect(element(hostileReceived.xml, 'MessageAttribute')).toEqual(['<Name>__proto__</Name><Value><DataType>String</DataType><StringValue>v</StringValue></Value>']);
+    expect(({} as Record<string, unknown>).DataType).toBeUndefined();
+    await postForm({ Action: 'PurgeQueue', QueueUrl: '/000000000000/raw-bad' });
     // Nothing was sent by the refused requests.
     const empty = await postForm({ Action: 'ReceiveMessage', QueueUrl: '/000000000000/raw-bad' });
     expect(element(empty.xml, 'Message')).toEqual([]);

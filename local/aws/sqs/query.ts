@@ -11,13 +11,6 @@ import { AwsError, serveOperation, type JsonService } from '../protocol.js';
 const NAMESPACE = 'http://queue.amazonaws.com/doc/2012-11-05/';
 export const SQS_QUERY_CONTENT_TYPE = 'text/xml';
 
-/** Actions of the query protocol, named as in the JSON protocol. */
-export const SQS_QUERY_ACTIONS = new Set([
-  'CreateQueue', 'GetQueueUrl', 'ListQueues', 'DeleteQueue', 'GetQueueAttributes', 'SetQueueAttributes', 'PurgeQueue',
-  'ListDeadLetterSourceQueues', 'SendMessage', 'SendMessageBatch', 'ReceiveMessage', 'DeleteMessage', 'DeleteMessageBatch',
-  'ChangeMessageVisibility', 'ChangeMessageVisibilityBatch', 'StartMessageMoveTask', 'ListMessageMoveTasks',
-]);
-
 // ---- request: form parameters → JSON input ----
 
 type Params = Map<string, string>;
@@ -32,6 +25,11 @@ const LISTS: Record<string, string> = {
 const MAPS: Record<string, string> = { Attribute: 'Attributes', MessageAttribute: 'MessageAttributes', MessageSystemAttribute: 'MessageSystemAttributes' };
 /** Flattened lists of structures: batch entries. */
 const ENTRY_LISTS = new Set(['SendMessageBatchRequestEntry', 'DeleteMessageBatchRequestEntry', 'ChangeMessageVisibilityBatchRequestEntry']);
+
+/** Sets a member named by the client as an own property (a name like `__proto__` stays plain data). */
+const setOwn = (target: Record<string, unknown>, key: string, value: unknown): void => {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+};
 
 /** The members below `prefix.N.` for each index N, in index order. */
 function indexed(params: Params, prefix: string): Params[] {
@@ -54,20 +52,20 @@ function structure(params: Params): Record<string, unknown> {
     const dot = key.indexOf('.');
     if (dot < 0) {
       // Numbers the form carries as text; anything not a number is passed on for the operation to refuse.
-      input[key] = NUMBER_MEMBERS.has(key) && /^-?\d+$/.test(value) ? Number(value) : value;
+      setOwn(input, key, NUMBER_MEMBERS.has(key) && /^-?\d+$/.test(value) ? Number(value) : value);
     } else nested.add(key.slice(0, dot));
   }
   for (const name of nested) {
-    if (LISTS[name]) input[LISTS[name]] = indexed(params, name).map((members) => members.get(''));
-    else if (MAPS[name]) {
+    if (Object.hasOwn(LISTS, name)) input[LISTS[name]!] = indexed(params, name).map((members) => members.get(''));
+    else if (Object.hasOwn(MAPS, name)) {
       const map: Record<string, unknown> = {};
       for (const members of indexed(params, name)) {
         const key = members.get('Name');
         if (key === undefined) throw new AwsError('MissingParameter', `${name}.N.Name is required`, 400, 'MissingParameter');
         const simple = members.get('Value');
-        map[key] = simple !== undefined ? simple : structure(below(members, 'Value'));
+        setOwn(map, key, simple !== undefined ? simple : structure(below(members, 'Value')));
       }
-      input[MAPS[name]] = map;
+      input[MAPS[name]!] = map;
     } else if (ENTRY_LISTS.has(name)) {
       input.Entries = indexed(params, name).map(structure);
     }
@@ -117,10 +115,10 @@ function toXml(value: unknown, action: string): string {
   for (const [name, member] of Object.entries(value as Record<string, unknown>)) {
     if (member === undefined || member === null) continue;
     if (Array.isArray(member)) {
-      const element = LIST_ELEMENTS[name]?.(action) ?? name;
+      const element = Object.hasOwn(LIST_ELEMENTS, name) ? LIST_ELEMENTS[name]!(action) : name;
       for (const item of member) xml += `<${element}>${toXml(item, action)}</${element}>`;
-    } else if (MAP_ELEMENTS[name] && typeof member === 'object') {
-      const element = MAP_ELEMENTS[name];
+    } else if (Object.hasOwn(MAP_ELEMENTS, name) && typeof member === 'object') {
+      const element = MAP_ELEMENTS[name]!;
       for (const [key, entry] of Object.entries(member as Record<string, unknown>)) {
         xml += `<${element}><Name>${escapeXml(key)}</Name><Value>${toXml(entry, action)}</Value></${element}>`;
       }
@@ -162,7 +160,8 @@ export async function handleSqsQueryRequest(service: JsonService, params: Params
     sendQueryError(res, new AwsError('MissingAction', 'The request must contain the parameter Action.', 400));
     return;
   }
-  if (!SQS_QUERY_ACTIONS.has(action)) {
+  // The query protocol's actions are the JSON protocol's operations, by the same names.
+  if (!Object.hasOwn(service.operations, action)) {
     sendQueryError(res, new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`, 400));
     return;
   }
