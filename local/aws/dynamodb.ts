@@ -94,9 +94,22 @@ export class LocalDynamoDb {
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
     }
+    await this.waitUntilActive(input.TableName!);
     const ttl = input.TimeToLiveSpecification;
     if (ttl?.Enabled && ttl.AttributeName) this.setTimeToLive(input.TableName!, ttl.AttributeName);
     else if (ttl && ttl.Enabled === false) this.setTimeToLive(input.TableName!, undefined);
+  }
+
+  /**
+   * dynalite answers CreateTable with CREATING and turns the table ACTIVE a moment later; writes before that get
+   * ResourceNotFoundException. In-process callers (the template being applied) write at once, so wait for it.
+   */
+  private async waitUntilActive(tableName: string): Promise<void> {
+    for (let attempt = 0; attempt < 1000; attempt++) {
+      const { Table } = await this.client.send(new DescribeTableCommand({ TableName: tableName }));
+      if (Table?.TableStatus === 'ACTIVE') return;
+    }
+    throw new Error(`table ${tableName} did not become ACTIVE`);
   }
 
   async listTables(): Promise<string[]> {

@@ -6,6 +6,10 @@ import {
 import { AwsError, handleJsonRequest, readBody, sendError, sendJson, type JsonService } from './protocol.js';
 import { handleSqsQueryRequest, sendQueryError } from './sqs/query.js';
 
+const SERVED = 'DynamoDB, SQS, EventBridge, Step Functions, Secrets Manager';
+/** SigV4 signing names of the services served here. */
+const SERVED_SIGNING_NAMES = new Set(['dynamodb', 'sqs', 'events', 'states', 'secretsmanager']);
+
 /**
  * The one HTTP endpoint every SDK client points at (AWS_ENDPOINT_URL): routes by `X-Amz-Target` to
  * DynamoDB (dynalite) or to the JSON-protocol services; form-encoded `Action=…` requests (the AWS query
@@ -36,8 +40,10 @@ export function createEndpoint(dynamodb: LocalDynamoDb, services: JsonService[])
         else sendQueryError(res, new AwsError('InvalidAction', `Service ${service ?? 'unknown'} is not emulated by the local cloud; its query protocol is served for SQS only`));
         return;
       }
-      sendError(res, fallback, new AwsError('UnknownOperationException',
-        'Missing X-Amz-Target: this endpoint speaks the AWS JSON protocols (DynamoDB, SQS JSON, EventBridge, Step Functions, Secrets Manager) and the SQS query protocol'));
+      const signedFor = signingService(req);
+      sendError(res, fallback, new AwsError('UnknownOperationException', signedFor && !SERVED_SIGNING_NAMES.has(signedFor)
+        ? `Service ${signedFor} is not emulated by the local cloud (it serves ${SERVED})`
+        : `Missing X-Amz-Target: this endpoint speaks the AWS JSON protocols (${SERVED}) and the SQS query protocol`));
       return;
     }
     const dot = target.indexOf('.');

@@ -46,10 +46,14 @@ describe('services the local cloud does not emulate', () => {
     expect(LOGS_NOT_EMULATED).toMatch(/does not emulate CloudWatch Logs.*npm start's output/);
   });
 
-  it('still names the protocols it speaks for a request without a target', async () => {
+  it('names the protocols it speaks for a request without a target, and the service a request was signed for', async () => {
     const response = await fetch(local.aws.url, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.0' }, body: '{}' });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { message: string }).message).toMatch(/^Missing X-Amz-Target/);
+    // A request signed for another service (here S3's REST API) is named in the answer.
+    const s3 = await fetch(`${local.aws.url}/bucket?list-type=2`, { headers: { authorization: signedFor('s3') } });
+    expect(s3.status).toBe(400);
+    expect(((await s3.json()) as { message: string }).message).toBe('Service s3 is not emulated by the local cloud (it serves DynamoDB, SQS, EventBridge, Step Functions, Secrets Manager)');
   });
 
   it.skipIf(!existsSync(AWS_CLI_V2))(`aws-cli prints the plain message for lambda and logs commands (skipped when ${AWS_CLI_V2} is absent)`, async () => {
