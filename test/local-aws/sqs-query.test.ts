@@ -176,6 +176,8 @@ describe('SQS query protocol on the wire', () => {
     expect(created.xml).toMatch(/^<\?xml version="1.0"\?><CreateQueueResponse xmlns="http:\/\/queue.amazonaws.com\/doc\/2012-11-05\/"><CreateQueueResult><QueueUrl>http:\/\/127.0.0.1:\d+\/000000000000\/raw-queue<\/QueueUrl><\/CreateQueueResult><ResponseMetadata><RequestId>[0-9a-f-]{36}<\/RequestId><\/ResponseMetadata><\/CreateQueueResponse>$/);
     const deleted = await postForm({ Action: 'PurgeQueue', QueueUrl: element(created.xml, 'QueueUrl')[0]! });
     expect(deleted.xml).toMatch(/^<\?xml version="1.0"\?><PurgeQueueResponse [^>]*><ResponseMetadata><RequestId>/);
+    const nothing = await postForm({ Action: 'ReceiveMessage', QueueUrl: element(created.xml, 'QueueUrl')[0]! });
+    expect(nothing.xml).toContain('<ReceiveMessageResult></ReceiveMessageResult><ResponseMetadata>');
   });
 
   it('takes the queue from the request path as older clients send it, and escapes bodies', async () => {
@@ -245,19 +247,25 @@ describe('SQS through aws-cli 2.9 (query protocol)', () => {
   it.skipIf(!present)(`lists, sends, receives and deletes (skipped when ${AWS_CLI_V2}, Debian's aws-cli 2.9, is absent)`, async () => {
     const { QueueUrl } = await json.send(new CreateQueueCommand({ QueueName: 'cli-queue' }));
     await json.send(new SendMessageBatchCommand({ QueueUrl, Entries: [{ Id: 'b1', MessageBody: 'from the sdk' }] }));
-    const [version, listed, sent, missing] = await Promise.all([
+    const empty = await json.send(new CreateQueueCommand({ QueueName: 'cli-empty' }));
+    const [version, listed, sent, missing, none, noQueues] = await Promise.all([
       run(AWS_CLI_V2, ['--version']),
       cli('list-queues', '--queue-name-prefix', 'cli-', '--debug'),
       cli('send-message', '--queue-url', QueueUrl!, '--message-body', 'hello from the cli',
         '--message-attributes', '{"tenant":{"DataType":"String","StringValue":"contoso"}}'),
       cli('get-queue-url', '--queue-name', 'cli-missing').then(() => undefined, (error: Error) => error),
+      // Empty answers (no message, no queue) still parse: the Result element is always there.
+      cli('receive-message', '--queue-url', empty.QueueUrl!),
+      cli('list-queues', '--queue-name-prefix', 'no-such-prefix'),
     ]);
+    expect(none.output).toEqual({});
+    expect(noQueues.output).toEqual({});
     expect(version.stdout).toMatch(/^aws-cli\/2\.9\./);
     // The CLI spoke the query protocol (a form body, no X-Amz-Target) and read the XML answer.
     expect(listed.debug).toContain("'Content-Type': b'application/x-www-form-urlencoded");
+    expect(listed.output.QueueUrls).toEqual([empty.QueueUrl, QueueUrl]); // sorted by name
     expect(listed.debug).not.toContain('X-Amz-Target');
     expect(listed.debug).toContain('<ListQueuesResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/">');
-    expect(listed.output.QueueUrls).toEqual([QueueUrl]);
     expect(sent.output.MD5OfMessageBody).toBe(createHash('md5').update('hello from the cli').digest('hex'));
     // The CLI names the SQS error from the XML error response.
     expect(missing?.message).toMatch(/NonExistentQueue|QueueDoesNotExist/);

@@ -136,10 +136,15 @@ function sendXml(res: ServerResponse, status: number, xml: (requestId: string) =
   res.end(body);
 }
 
-/** `<ActionResponse><ActionResult>…</ActionResult><ResponseMetadata>…` as SQS answers (no Result for empty outputs). */
+/** Actions whose answer has no Result element (their output shape is empty). */
+const NO_RESULT = new Set(['DeleteQueue', 'SetQueueAttributes', 'PurgeQueue', 'DeleteMessage', 'ChangeMessageVisibility']);
+
+/**
+ * `<ActionResponse><ActionResult>…</ActionResult><ResponseMetadata>…` as SQS answers. The Result element is there
+ * even when empty (a receive with no message, no queue listed): botocore's query parser requires it.
+ */
 export function sendQueryOutput(res: ServerResponse, action: string, output: unknown): void {
-  const inner = toXml(output, action);
-  const result = inner === '' ? '' : `<${action}Result>${inner}</${action}Result>`;
+  const result = NO_RESULT.has(action) ? '' : `<${action}Result>${toXml(output, action)}</${action}Result>`;
   sendXml(res, 200, (requestId) => `<${action}Response xmlns="${NAMESPACE}">${result}<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`);
 }
 
