@@ -248,19 +248,16 @@ describe('SQS through aws-cli 2.9 (query protocol)', () => {
     const { QueueUrl } = await json.send(new CreateQueueCommand({ QueueName: 'cli-queue' }));
     await json.send(new SendMessageBatchCommand({ QueueUrl, Entries: [{ Id: 'b1', MessageBody: 'from the sdk' }] }));
     const empty = await json.send(new CreateQueueCommand({ QueueName: 'cli-empty' }));
-    const [version, listed, sent, missing, none, noQueues] = await Promise.all([
-      run(AWS_CLI_V2, ['--version']),
+    const [listed, sent, missing, none] = await Promise.all([
       cli('list-queues', '--queue-name-prefix', 'cli-', '--debug'),
       cli('send-message', '--queue-url', QueueUrl!, '--message-body', 'hello from the cli',
         '--message-attributes', '{"tenant":{"DataType":"String","StringValue":"contoso"}}'),
       cli('get-queue-url', '--queue-name', 'cli-missing').then(() => undefined, (error: Error) => error),
-      // Empty answers (no message, no queue) still parse: the Result element is always there.
+      // An empty answer still parses: the Result element is always there.
       cli('receive-message', '--queue-url', empty.QueueUrl!),
-      cli('list-queues', '--queue-name-prefix', 'no-such-prefix'),
     ]);
     expect(none.output).toEqual({});
-    expect(noQueues.output).toEqual({});
-    expect(version.stdout).toMatch(/^aws-cli\/2\.9\./);
+    expect(listed.debug).toContain("'User-Agent': b'aws-cli/2.9.");
     // The CLI spoke the query protocol (a form body, no X-Amz-Target) and read the XML answer.
     expect(listed.debug).toContain("'Content-Type': b'application/x-www-form-urlencoded");
     expect(listed.output.QueueUrls).toEqual([empty.QueueUrl, QueueUrl]); // sorted by name
