@@ -60,15 +60,31 @@ export class LocalDynamoDb {
   private closed = false;
 
   private constructor(private readonly server: Server, readonly internalUrl: string, private readonly ttlFile: string,
-    private readonly clock: Clock, private readonly sweepMs: number) {
+    private readonly clock: Clock, private readonly sweepMs: number, ttl: Map<string, string>) {
     this.client = new DynamoDBClient({ endpoint: internalUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    this.ttl = new Map(existsSync(ttlFile) ? Object.entries(JSON.parse(readFileSync(ttlFile, 'utf8')) as Record<string, string>) : []);
+    this.ttl = ttl;
     this.scheduleSweep();
+  }
+
+  /** The TTL settings kept in `file`; a damaged file stops the start, naming it. */
+  private static readTtlFile(file: string): Map<string, string> {
+    if (!existsSync(file)) return new Map();
+    try {
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+      if (typeof saved !== 'object' || saved === null || Array.isArray(saved) || Object.values(saved).some((value) => typeof value !== 'string')) {
+        throw new Error('expected an object of table name → TTL attribute');
+      }
+      return new Map(Object.entries(saved as Record<string, string>));
+    } catch (error) {
+      throw new Error(`the DynamoDB TTL settings in ${file} are damaged: ${(error as Error).message}`);
+    }
   }
 
   static async start(options: LocalDynamoDbOptions): Promise<LocalDynamoDb> {
     const sweepMs = options.ttlSweepMs ?? DEFAULT_TTL_SWEEP_MS;
     if (!Number.isFinite(sweepMs) || sweepMs <= 0) throw new Error(`the TTL sweep interval must be a positive number of milliseconds, got ${sweepMs}`);
+    const ttlFile = options.ttlFile ?? `${options.path}.ttl.json`;
+    const ttl = LocalDynamoDb.readTtlFile(ttlFile);
     mkdirSync(options.path, { recursive: true });
     const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     await new Promise<void>((resolve, reject) => {
@@ -76,7 +92,7 @@ export class LocalDynamoDb {
       server.listen(0, '127.0.0.1', () => resolve());
     });
     const { port } = server.address() as AddressInfo;
-    return new LocalDynamoDb(server, `http://127.0.0.1:${port}`, options.ttlFile ?? `${options.path}.ttl.json`, options.clock ?? systemClock, sweepMs);
+    return new LocalDynamoDb(server, `http://127.0.0.1:${port}`, ttlFile, options.clock ?? systemClock, sweepMs, ttl);
   }
 
   /**
@@ -138,7 +154,8 @@ export class LocalDynamoDb {
 
   /** Streams one request to dynalite and its answer back; `body` when it was already read. */
   private proxy(req: IncomingMessage, res: ServerResponse, body?: string, onAnswer?: (status: number) => void): void {
-    const upstream = request(`${this.internalUrl}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (answer) => {
+    const headers = body === undefined ? req.headers : { ...req.headers, 'content-length': String(Buffer.byteLength(body)) };
+    const upstream = request(`${this.internalUrl}${req.url ?? '/'}`, { method: req.method, headers }, (answer) => {
       onAnswer?.(answer.statusCode ?? 500);
       res.writeHead(answer.statusCode ?? 500, answer.headers);
       answer.pipe(res);

@@ -56,6 +56,9 @@ export class LocalAws {
     const dynamodb = await LocalDynamoDb.start({
       path: join(options.stateDir, 'dynamodb'), ttlFile: join(options.stateDir, 'dynamodb-ttl.json'),
       clock, ttlSweepMs: options.ttlSweepMs ?? ttlSweepMsFromEnv(),
+    }).catch(async (error: unknown) => {
+      await journal.close();
+      throw error;
     });
     try {
       const sqs = new LocalSqs({ clock, region, accountId, baseUrl: () => url, journal });

@@ -5,7 +5,7 @@ import {
   CreateTableCommand, DeleteTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, GetItemCommand, PutItemCommand,
   ResourceNotFoundException, ScanCommand, UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -136,6 +136,9 @@ describe('DynamoDB TTL', () => {
         again.destroy();
         await second.cleanup();
       }
+      // A damaged settings file stops the start, naming the file.
+      writeFileSync(join(stateDir, 'dynamodb-ttl.json'), '{"ttl-durable": ');
+      await expect(startLocalAws({ clock: restartClock, stateDir })).rejects.toThrow(/DynamoDB TTL settings in .*dynamodb-ttl\.json are damaged/);
     } finally {
       rmSync(stateDir, { recursive: true, force: true });
     }
