@@ -1,10 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { LocalDynamoDb } from './dynamodb.js';
+import {
+  isLambdaRequest, LOGS_TARGET_PREFIX, sendLambdaNotEmulated, sendLogsNotEmulated, signingService,
+} from './not-emulated.js';
 import { AwsError, handleJsonRequest, readBody, sendError, sendJson, type JsonService } from './protocol.js';
+import { handleSqsQueryRequest, sendQueryError } from './sqs/query.js';
+
+const SERVED = 'DynamoDB, SQS, EventBridge, Step Functions, Secrets Manager';
+/** SigV4 signing names of the services served here. */
+const SERVED_SIGNING_NAMES = new Set(['dynamodb', 'sqs', 'events', 'states', 'secretsmanager']);
 
 /**
  * The one HTTP endpoint every SDK client points at (AWS_ENDPOINT_URL): routes by `X-Amz-Target` to
- * DynamoDB (dynalite) or to the JSON-protocol services.
+ * DynamoDB (dynalite) or to the JSON-protocol services; form-encoded `Action=…` requests (the AWS query
+ * protocol) to SQS; Lambda and CloudWatch Logs requests to a plain "not emulated" error.
  */
 export function createEndpoint(dynamodb: LocalDynamoDb, services: JsonService[]): Server {
   const byPrefix = new Map(services.map((service) => [service.targetPrefix, service]));
@@ -17,14 +26,34 @@ export function createEndpoint(dynamodb: LocalDynamoDb, services: JsonService[])
       return;
     }
     if (typeof target !== 'string' || !target.includes('.')) {
-      await readBody(req).catch(() => '');
-      sendError(res, fallback, new AwsError('UnknownOperationException',
-        'Missing X-Amz-Target: this endpoint speaks the AWS JSON protocols (DynamoDB, SQS JSON, EventBridge, Step Functions, Secrets Manager)'));
+      if (isLambdaRequest(req)) {
+        await readBody(req).catch(() => '');
+        sendLambdaNotEmulated(res);
+        return;
+      }
+      const body = await readBody(req).catch(() => '');
+      const query = queryParameters(req, body);
+      if (query) {
+        const service = signingService(req);
+        const sqs = byPrefix.get('AmazonSQS');
+        if (sqs && (service === undefined || service === 'sqs')) await handleSqsQueryRequest(sqs, query, new URL(req.url ?? '/', 'http://local').pathname, res);
+        else sendQueryError(res, new AwsError('InvalidAction', `Service ${service ?? 'unknown'} is not emulated by the local cloud; its query protocol is served for SQS only`));
+        return;
+      }
+      const signedFor = signingService(req);
+      sendError(res, fallback, new AwsError('UnknownOperationException', signedFor && !SERVED_SIGNING_NAMES.has(signedFor)
+        ? `Service ${signedFor} is not emulated by the local cloud (it serves ${SERVED})`
+        : `Missing X-Amz-Target: this endpoint speaks the AWS JSON protocols (${SERVED}) and the SQS query protocol`));
       return;
     }
     const dot = target.indexOf('.');
     const prefix = target.slice(0, dot);
     const operation = target.slice(dot + 1);
+    if (prefix === LOGS_TARGET_PREFIX) {
+      await readBody(req).catch(() => '');
+      sendLogsNotEmulated(res);
+      return;
+    }
     if (prefix.startsWith('DynamoDB_')) {
       dynamodb.forward(req, res);
       return;
@@ -51,4 +80,15 @@ export function createEndpoint(dynamodb: LocalDynamoDb, services: JsonService[])
       else res.destroy();
     });
   });
+}
+
+/**
+ * The parameters of an AWS query-protocol request (`Action=…` in a form-encoded body or the URL), or
+ * undefined when the request is not one.
+ */
+function queryParameters(req: IncomingMessage, body: string): Map<string, string> | undefined {
+  const contentType = String(req.headers['content-type'] ?? '');
+  const params = new Map(new URL(req.url ?? '/', 'http://local').searchParams);
+  if (contentType.startsWith('application/x-www-form-urlencoded')) for (const [key, value] of new URLSearchParams(body)) params.set(key, value);
+  return params.has('Action') ? params : undefined;
 }

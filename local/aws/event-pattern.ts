@@ -164,9 +164,19 @@ export function matchesEventPattern(pattern: string | object, event: unknown): b
   return matchObject(parsed, event);
 }
 
+/**
+ * Event-ruler "crushes" arrays out of events: nested arrays count as one flat list of their elements, so
+ * `[[a, b], [c]]` is matched like `[a, b, c]`.
+ */
+const flatten = (values: unknown[]): unknown[] => values.flat(Number.POSITIVE_INFINITY);
+
 function matchObject(pattern: Record<string, Json>, value: unknown): boolean {
-  // An array of objects matches when any element does (fields are compared within one element).
-  if (Array.isArray(value)) return value.some((element) => isPlainObject(element) && matchObject(pattern, element));
+  // An array of objects matches when any element does (fields are compared within one element, as
+  // event-ruler's array-consistent matching does); an array with no object has no fields below it.
+  if (Array.isArray(value)) {
+    const objects = flatten(value).filter(isPlainObject);
+    return objects.length === 0 ? matchObject(pattern, undefined) : objects.some((element) => matchObject(pattern, element));
+  }
   const object = isPlainObject(value) ? value : undefined;
   for (const [key, subPattern] of Object.entries(pattern)) {
     if (key === '$or') {
@@ -185,11 +195,13 @@ function matchObject(pattern: Record<string, Json>, value: unknown): boolean {
 }
 
 function matchLeaf(matchers: Json[], present: boolean, value: unknown): boolean {
-  // Event arrays match when any element matches; an empty array counts as absent.
-  const values = !present ? [] : Array.isArray(value) ? value : [value];
-  const leafValues = values.filter((entry) => !isPlainObject(entry) && !Array.isArray(entry));
+  // Event arrays (nested ones flattened) match when any element matches. Only leaf values count: a field
+  // whose value is an object, an empty array or an array of objects has no leaf here, so `exists: true`
+  // does not match it and `exists: false` does (event-ruler: "Exists match only works on the leaf nodes").
+  const values = !present ? [] : Array.isArray(value) ? flatten(value) : [value];
+  const leafValues = values.filter((entry) => !isPlainObject(entry));
   return matchers.some((matcher) => {
-    if (isPlainObject(matcher) && 'exists' in matcher) return matcher.exists ? leafValues.length > 0 : values.length === 0;
+    if (isPlainObject(matcher) && 'exists' in matcher) return matcher.exists === leafValues.length > 0;
     return leafValues.some((entry) => matchValue(matcher, entry as Json));
   });
 }

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { systemClock } from './clock.js';
-import { LocalDynamoDb } from './dynamodb.js';
+import { LocalDynamoDb, ttlSweepMsFromEnv } from './dynamodb.js';
 import { createEndpoint } from './endpoint.js';
 import { durabilityFromEnv, Journal } from './journal.js';
 import { eventBridgeApi } from './eventbridge/api.js';
@@ -18,7 +18,7 @@ import type { LocalAwsOptions } from './types.js';
 export type * from './types.js';
 export { ManualClock, systemClock, type Clock } from './clock.js';
 export { InvalidEventPatternError, matchesEventPattern, parseEventPattern } from './event-pattern.js';
-export { LocalDynamoDb } from './dynamodb.js';
+export { LocalDynamoDb, ttlSweepMsFromEnv, type TableInput } from './dynamodb.js';
 export { durabilityFromEnv, Journal, type DurabilityMode, type JournalStats } from './journal.js';
 export { LocalEventBridge } from './eventbridge/service.js';
 export { LocalSecrets } from './secrets.js';
@@ -53,7 +53,13 @@ export class LocalAws {
     mkdirSync(options.stateDir, { recursive: true });
     let url = '';
     const journal = Journal.open(join(options.stateDir, 'journal'), { mode: options.durability ?? durabilityFromEnv() });
-    const dynamodb = await LocalDynamoDb.start({ path: join(options.stateDir, 'dynamodb') });
+    const dynamodb = await LocalDynamoDb.start({
+      path: join(options.stateDir, 'dynamodb'), ttlFile: join(options.stateDir, 'dynamodb-ttl.json'),
+      clock, ttlSweepMs: options.ttlSweepMs ?? ttlSweepMsFromEnv(),
+    }).catch(async (error: unknown) => {
+      await journal.close();
+      throw error;
+    });
     try {
       const sqs = new LocalSqs({ clock, region, accountId, baseUrl: () => url, journal });
       const events = new LocalEventBridge({ clock, region, accountId, sqs, journal });

@@ -66,9 +66,19 @@ export function sendJson(res: ServerResponse, status: number, contentType: strin
   res.end(text);
 }
 
-/** Runs one JSON-protocol request against a service and writes the response or the error shape. */
-export async function handleJsonRequest(service: JsonService, operation: string, body: string,
-  res: ServerResponse): Promise<void> {
+/** How one protocol writes an operation's answer: the output, or the error in its shape. */
+export interface ResponseWriter {
+  output(res: ServerResponse, output: unknown): void;
+  error(res: ServerResponse, error: unknown): void;
+}
+
+/**
+ * Runs one operation of a service for any wire protocol: reads the input (`readInput` throws the protocol's
+ * parse errors), calls the handler, awaits the service's commit, then writes the answer with `writer`. A client
+ * that goes away aborts long polls through the context's signal and gets nothing written.
+ */
+export async function serveOperation(service: JsonService, operation: string, readInput: () => Record<string, unknown>,
+  res: ServerResponse, writer: ResponseWriter): Promise<void> {
   const abort = new AbortController();
   const onClose = () => {
     if (!res.writableFinished) abort.abort();
@@ -77,27 +87,41 @@ export async function handleJsonRequest(service: JsonService, operation: string,
   try {
     const handler = Object.hasOwn(service.operations, operation) ? service.operations[operation] : undefined;
     if (!handler) throw new AwsError('UnknownOperationException', `Operation ${operation} is not supported by this endpoint`);
-    let input: unknown;
-    try {
-      input = body.trim() === '' ? {} : JSON.parse(body);
-    } catch {
-      throw new AwsError('SerializationException', 'Request body is not valid JSON');
-    }
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-      throw new AwsError('SerializationException', 'Request body must be a JSON object');
-    }
+    const input = readInput();
     let output: unknown;
     try {
-      output = await handler(input as Record<string, unknown>, { signal: abort.signal });
+      output = await handler(input, { signal: abort.signal });
     } finally {
       await service.commit?.();
     }
-    if (!abort.signal.aborted) sendJson(res, 200, service.contentType, output ?? {});
+    if (!abort.signal.aborted) writer.output(res, output ?? {});
   } catch (error) {
-    if (!abort.signal.aborted) sendError(res, service, error);
+    if (!abort.signal.aborted) writer.error(res, error);
   } finally {
     res.off('close', onClose);
   }
+}
+
+function parseJsonInput(body: string): Record<string, unknown> {
+  let input: unknown;
+  try {
+    input = body.trim() === '' ? {} : JSON.parse(body);
+  } catch {
+    throw new AwsError('SerializationException', 'Request body is not valid JSON');
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new AwsError('SerializationException', 'Request body must be a JSON object');
+  }
+  return input as Record<string, unknown>;
+}
+
+/** Runs one JSON-protocol request against a service and writes the response or the error shape. */
+export async function handleJsonRequest(service: JsonService, operation: string, body: string,
+  res: ServerResponse): Promise<void> {
+  await serveOperation(service, operation, () => parseJsonInput(body), res, {
+    output: (response, output) => sendJson(response, 200, service.contentType, output),
+    error: (response, error) => sendError(response, service, error),
+  });
 }
 
 export function sendError(res: ServerResponse, service: Pick<JsonService, 'contentType' | 'errorNamespace'>, error: unknown): void {

@@ -21,6 +21,8 @@ export interface LocalAwsOptions {
   clock?: Clock;
   /** How acknowledged changes are made durable (default: LOCAL_AWS_DURABILITY, else `fsync`); see journal.ts. */
   durability?: DurabilityMode;
+  /** How often expired DynamoDB items (TTL) are deleted, in ms (default: LOCAL_AWS_TTL_SWEEP_SECONDS × 1000, else 60 s). */
+  ttlSweepMs?: number;
 }
 
 // ---- EventBridge ----

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { DescribeTimeToLiveCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -73,6 +74,13 @@ const template: CfnTemplate = {
       Type: 'AWS::Lambda::EventSourceMapping',
       Properties: { EventSourceArn: { 'Fn::GetAtt': ['Queue', 'Arn'] }, FunctionName: { Ref: 'Recorder' }, BatchSize: 2, FunctionResponseTypes: ['ReportBatchItemFailures'] },
     },
+    Sessions: {
+      Type: 'AWS::DynamoDB::Table',
+      Properties: {
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST', TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      },
+    },
     Api: { Type: 'AWS::ApiGatewayV2::Api', Properties: { Name: 'api', ProtocolType: 'HTTP' } },
     Integration: { Type: 'AWS::ApiGatewayV2::Integration', Properties: { ApiId: { Ref: 'Api' }, IntegrationType: 'AWS_PROXY', IntegrationUri: { 'Fn::GetAtt': ['Recorder', 'Arn'] } } },
     Authorizer: {
@@ -137,6 +145,18 @@ const find = (what: string, predicate: (r: Recorded) => boolean) =>
   eventually(what, async () => recorded.find(predicate), 15_000);
 
 describe('local cloud wiring', () => {
+  it('creates the tables with the TTL the template enables', async () => {
+    const dynamodb = new DynamoDBClient(clientConfig());
+    try {
+      const { TableNames } = await dynamodb.send(new ListTablesCommand({}));
+      const table = TableNames!.find((name) => name.includes('Sessions'))!;
+      expect((await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: table }))).TimeToLiveDescription)
+        .toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
+    } finally {
+      dynamodb.destroy();
+    }
+  });
+
   it('delivers a matching event to a Lambda target', async () => {
     await new EventBridgeClient(clientConfig()).send(new PutEventsCommand({
       Entries: [{ EventBusName: 'wiring-bus', Source: 'wiring.test', DetailType: 'to-lambda', Detail: JSON.stringify({ n: 1 }) }],

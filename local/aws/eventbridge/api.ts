@@ -63,6 +63,29 @@ function toTime(value: unknown, key: string): number {
   throw new AwsError('ValidationException', `${key} must be a timestamp`);
 }
 
+// The envelope fields TestEventPattern insists on. AWS documents `resources` as mandatory too but accepts an
+// event without it (LocalStack's AWS-recorded tests show the same), so it is not required here either.
+const TEST_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region', 'detail-type'] as const;
+
+/** The Event of TestEventPattern, checked as AWS checks it: a JSON object with the envelope fields and a valid time. */
+function parseTestEvent(text: string): Record<string, unknown> {
+  const invalid = (reason?: string) => new AwsError('ValidationException', `Parameter Event is not valid.${reason ? ` Reason: ${reason}` : ''}`);
+  let event: unknown;
+  try {
+    event = JSON.parse(text);
+  } catch {
+    throw invalid('Event is not valid JSON.');
+  }
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) throw invalid('Event must be a JSON object.');
+  const missing = TEST_EVENT_FIELDS.filter((field) => !Object.hasOwn(event, field));
+  if (missing.length > 0) throw invalid(`Provided Event is missing required field${missing.length > 1 ? 's' : ''} ${missing.join(', ')}.`);
+  const time = (event as Record<string, unknown>).time;
+  if (typeof time !== 'string' || Number.isNaN(Date.parse(time))) throw invalid('Invalid time.');
+  const resources = (event as Record<string, unknown>).resources;
+  if (resources !== undefined && !Array.isArray(resources)) throw invalid('resources must be a list.');
+  return event as Record<string, unknown>;
+}
+
 /** The EventBridge JSON protocol (`AWSEvents.*`, application/x-amz-json-1.1) over a LocalEventBridge. */
 export function eventBridgeApi(events: LocalEventBridge): JsonService {
   const ruleToWire = (rule: RuleState) => ({
@@ -157,13 +180,9 @@ export function eventBridgeApi(events: LocalEventBridge): JsonService {
         return { Targets: page.map(toWireTarget), ...(nextToken ? { NextToken: nextToken } : {}) };
       },
       TestEventPattern: (input) => {
-        let event: unknown;
-        try {
-          event = JSON.parse(requireString(input, 'Event'));
-        } catch {
-          throw new AwsError('InvalidEventPatternException', 'Event is not valid JSON.');
-        }
-        return { Result: events.testEventPattern(requireString(input, 'EventPattern'), event) };
+        const pattern = requireString(input, 'EventPattern');
+        const eventText = requireString(input, 'Event');
+        return { Result: events.testEventPattern(pattern, () => parseTestEvent(eventText)) };
       },
       CreateArchive: (input) => {
         const request: Parameters<LocalEventBridge['createArchive']>[0] = { name: requireString(input, 'ArchiveName'), sourceArn: requireString(input, 'EventSourceArn'), strict: true };

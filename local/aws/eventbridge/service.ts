@@ -327,10 +327,14 @@ export class LocalEventBridge {
     return this.rule(busRef, ruleName).targets;
   }
 
-  /** TestEventPattern: validates the pattern and matches one event. */
-  testEventPattern(pattern: string, event: unknown): boolean {
+  /**
+   * TestEventPattern: validates the pattern, then reads the event (a function, so a bad pattern is reported
+   * before a bad event, as AWS does) and matches it.
+   */
+  testEventPattern(pattern: string, readEvent: () => unknown): boolean {
     try {
-      return matchesEventPattern(parseEventPattern(pattern), event);
+      const parsed = parseEventPattern(pattern);
+      return matchesEventPattern(parsed, readEvent());
     } catch (error) {
       if (error instanceof InvalidEventPatternError) throw invalidPattern(error);
       throw error;

@@ -68,12 +68,11 @@ function toWireMessage(message: SqsMessage, systemNames: string[], attributeName
   const wantsAll = systemNames.includes('All');
   const attributes = Object.fromEntries(Object.entries(message.attributes).filter(([name]) => wantsAll || systemNames.includes(name)));
   if (Object.keys(attributes).length > 0) wire.Attributes = attributes;
-  const selected: Record<string, MessageAttributeValue> = {};
-  for (const [name, value] of Object.entries(message.messageAttributes)) {
-    const wanted = attributeNames.some((pattern) => pattern === 'All' || pattern === '.*' || pattern === name
-      || (pattern.endsWith('.*') && name.startsWith(pattern.slice(0, -1))));
-    if (wanted) selected[name] = value;
-  }
+  // Object.fromEntries keeps every name as an own property (a plain assignment would turn `__proto__`, a valid
+  // attribute name, into the object's prototype).
+  const selected: Record<string, MessageAttributeValue> = Object.fromEntries(Object.entries(message.messageAttributes).filter(([name]) =>
+    attributeNames.some((pattern) => pattern === 'All' || pattern === '.*' || pattern === name
+      || (pattern.endsWith('.*') && name.startsWith(pattern.slice(0, -1))))));
   const md5 = md5OfMessageAttributes(selected);
   if (md5) {
     wire.MessageAttributes = selected;

@@ -50,6 +50,21 @@ export function stepFunctionsApi(sfn: LocalStepFunctions): JsonService {
           roleArn: machine.roleArn, type: machine.type, creationDate: seconds(machine.createdTimestamp),
         };
       },
+      DescribeStateMachineForExecution: (input) => {
+        const execution = sfn.describeExecution(requireString(input, 'executionArn'));
+        // The local state machine keeps one definition (no versions): an execution runs the one it started with
+        // unless UpdateStateMachine changed it meanwhile.
+        const machine = sfn.describeStateMachine(execution.stateMachineArn);
+        return {
+          stateMachineArn: machine.arn, name: machine.name, definition: machine.definition, roleArn: machine.roleArn,
+          updateDate: seconds(machine.createdTimestamp),
+        };
+      },
+      // Activities (workers polling GetActivityTask) are not part of the local cloud: the list is always empty.
+      ListActivities: (input) => {
+        const { nextToken } = paginate([], optionalString(input, 'nextToken'), optionalNumber(input, 'maxResults'));
+        return { activities: [], ...(nextToken ? { nextToken } : {}) };
+      },
       StartExecution: (input) => {
         const execution = sfn.startExecution(requireString(input, 'stateMachineArn'), optionalString(input, 'input') ?? '{}', optionalString(input, 'name'));
         return { executionArn: execution.arn, startDate: seconds(execution.startDate) };

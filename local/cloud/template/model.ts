@@ -37,7 +37,7 @@ export interface QueueDefinition {
 
 export interface TableDefinition {
   logicalId: string;
-  input: CreateTableCommandInput & { TableName: string };
+  input: CreateTableCommandInput & { TableName: string; TimeToLiveSpecification?: { AttributeName?: string; Enabled?: boolean } };
 }
 
 export interface BusDefinition {
@@ -169,6 +169,7 @@ export function readTables(stack: LocalStack): TableDefinition[] {
       ...(indexes(props.GlobalSecondaryIndexes) ? { GlobalSecondaryIndexes: indexes(props.GlobalSecondaryIndexes) } : {}),
       ...(indexes(props.LocalSecondaryIndexes) ? { LocalSecondaryIndexes: indexes(props.LocalSecondaryIndexes) } : {}),
       ...(stream?.StreamViewType ? { StreamSpecification: { StreamEnabled: true, StreamViewType: stream.StreamViewType } } : {}),
+      ...(props.TimeToLiveSpecification ? { TimeToLiveSpecification: props.TimeToLiveSpecification } : {}),
     } as TableDefinition['input'];
     return { logicalId, input };
   });

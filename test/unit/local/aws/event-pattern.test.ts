@@ -176,6 +176,42 @@ describe('event patterns: exists', () => {
   it('only matches leaf nodes', () => {
     expect(matches({ detail: [{ exists: true }] }, ec2Event)).toBe(false);
   });
+
+  // event-ruler's README: "Exists match only works on the leaf nodes": a field whose value is an object has no
+  // leaf at that path, so `exists: false` matches it (the README's c-count example) and `exists: true` does not.
+  it('exists false matches a field whose value is an object, an empty array or an array of objects', () => {
+    const absent = { detail: { 'c-count': [{ exists: false }] } };
+    const present = { detail: { 'c-count': [{ exists: true }] } };
+    for (const value of [{ c1: 100 }, [], [{ c1: 100 }], [[{ c1: 100 }]], {}]) {
+      expect(matches(absent, withDetail({ state: 'running', 'c-count': value }))).toBe(true);
+      expect(matches(present, withDetail({ state: 'running', 'c-count': value }))).toBe(false);
+    }
+    for (const value of [0, null, 'x', [1], [[1]], [{ c1: 1 }, 2]]) {
+      expect(matches(absent, withDetail({ 'c-count': value }))).toBe(false);
+      expect(matches(present, withDetail({ 'c-count': value }))).toBe(true);
+    }
+    // Below an object, exists false on a deeper field still works as for an absent one.
+    expect(matches({ detail: { 'c-count': { c2: [{ exists: false }] } } }, withDetail({ 'c-count': { c1: 100 } }))).toBe(true);
+    expect(matches({ detail: { 'c-count': { c1: [{ exists: false }] } } }, withDetail({ 'c-count': { c1: 100 } }))).toBe(false);
+    expect(matches({ detail: { 'c-count': { c1: [{ exists: false }] } } }, withDetail({ 'c-count': [] }))).toBe(true);
+  });
+});
+
+describe('event patterns: arrays of arrays (crushed out of the event, as event-ruler does)', () => {
+  it('matches values inside nested event arrays', () => {
+    expect(matches({ detail: { tags: ['b'] } }, withDetail({ tags: [['a', 'b'], ['c']] }))).toBe(true);
+    expect(matches({ detail: { tags: ['d'] } }, withDetail({ tags: [['a', 'b'], ['c']] }))).toBe(false);
+    expect(matches({ detail: { n: [{ numeric: ['>', 10] }] } }, withDetail({ n: [[1, [2, 30]]] }))).toBe(true);
+    expect(matches({ detail: { tags: [{ prefix: 'ca' }] } }, withDetail({ tags: [[['cat']]] }))).toBe(true);
+  });
+
+  it('matches objects inside nested event arrays, fields within one element (event-ruler\'s employees example)', () => {
+    const employees = { employees: [[{ firstName: 'John', lastName: 'Doe' }, { firstName: 'Anna', lastName: 'Smith' }], [{ firstName: 'Peter', lastName: 'Jones' }]] };
+    expect(matches({ detail: { employees: { firstName: ['Anna'] } } }, withDetail(employees))).toBe(true);
+    expect(matches({ detail: { employees: { firstName: ['Anna'], lastName: ['Smith'] } } }, withDetail(employees))).toBe(true);
+    expect(matches({ detail: { employees: { firstName: ['Anna'], lastName: ['Jones'] } } }, withDetail(employees))).toBe(false);
+    expect(matches({ detail: { employees: { firstName: ['Zoe'] } } }, withDetail(employees))).toBe(false);
+  });
 });
 
 describe('event patterns: equals-ignore-case, wildcard, cidr', () => {

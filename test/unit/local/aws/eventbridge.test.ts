@@ -149,6 +149,28 @@ describe('EventBridge through the SDK', () => {
     expect(tested.Result).toBe(true);
   });
 
+  it('TestEventPattern requires the event envelope as AWS does (ValidationException), after checking the pattern', async () => {
+    const envelope = { id: '1', account: '111122223333', source: 'orders', time: '2026-01-01T00:00:00Z', region: 'us-east-1', resources: [], 'detail-type': 't', detail: { n: 1 } };
+    const test = (event: unknown, EventPattern = '{"source":["orders"]}') =>
+      events.send(new TestEventPatternCommand({ EventPattern, Event: typeof event === 'string' ? event : JSON.stringify(event) }));
+    expect((await test(envelope)).Result).toBe(true);
+    // AWS documents resources as mandatory but accepts an event without it.
+    const { resources: _resources, ...withoutResources } = envelope;
+    expect((await test(withoutResources)).Result).toBe(true);
+    for (const field of ['id', 'account', 'source', 'time', 'region', 'detail-type'] as const) {
+      const { [field]: _dropped, ...event } = envelope;
+      await expect(test(event)).rejects.toMatchObject({
+        name: 'ValidationException', message: `Parameter Event is not valid. Reason: Provided Event is missing required field ${field}.`,
+      });
+    }
+    await expect(test({ detail: {} })).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/^Parameter Event is not valid\. Reason: Provided Event is missing required fields id, account, source, time, region, detail-type\.$/) });
+    await expect(test('{not json')).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/^Parameter Event is not valid\./) });
+    await expect(test('[1]')).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(test({ ...envelope, time: 'yesterday' })).rejects.toMatchObject({ name: 'ValidationException', message: 'Parameter Event is not valid. Reason: Invalid time.' });
+    // A bad pattern is reported first, even with a bad event.
+    await expect(test({ detail: {} }, '{"source":"orders"}')).rejects.toBeInstanceOf(InvalidEventPatternException);
+  });
+
   it('lists buses and rules, describes a rule and lists its targets; unknown rules raise ResourceNotFoundException', async () => {
     const { name } = await queueWithRule({ source: ['lister'] }, { InputPath: '$.detail' });
     await expect(events.send(new CreateEventBusCommand({ Name: BUS }))).rejects.toMatchObject({ name: 'ResourceAlreadyExistsException' });

@@ -36,6 +36,31 @@ describe('schedule expressions', () => {
     expect(next('cron(0 0 1 1 ? 2020)', '2026-06-01T00:00:00Z')).toBeUndefined();
   });
 
+  // Each special day form of EventBridge's cron reference against a calendar worked out by hand (2026-08-01 is a
+  // Saturday, 2026-11-15 a Sunday, 2026-05-31 a Sunday, 2026-01-31 a Saturday, 2026-06-01 a Monday).
+  it('runs W: the weekday nearest the day, never leaving the month', () => {
+    expect(next('cron(0 12 15W * ? *)', '2026-08-01T00:00:00Z')).toBe('2026-08-14T12:00:00.000Z'); // Sat 15th → Fri 14th
+    expect(next('cron(0 12 15W * ? *)', '2026-11-01T00:00:00Z')).toBe('2026-11-16T12:00:00.000Z'); // Sun 15th → Mon 16th
+    expect(next('cron(0 12 15W * ? *)', '2026-06-01T00:00:00Z')).toBe('2026-06-15T12:00:00.000Z'); // Mon 15th itself
+    expect(next('cron(0 9 1W * ? *)', '2026-07-31T12:00:00Z')).toBe('2026-08-03T09:00:00.000Z'); // Sat 1st → Mon 3rd, not July
+    expect(next('cron(0 9 31W * ? *)', '2026-05-01T00:00:00Z')).toBe('2026-05-29T09:00:00.000Z'); // Sun 31st → Fri 29th
+    expect(next('cron(0 9 31W * ? *)', '2026-06-01T00:00:00Z')).toBe('2026-07-31T09:00:00.000Z'); // June has no 31st
+    expect(next('cron(0 9 LW * ? *)', '2026-01-01T00:00:00Z')).toBe('2026-01-30T09:00:00.000Z'); // Sat 31st → Fri 30th
+    expect(next('cron(0 9 LW * ? *)', '2026-06-01T00:00:00Z')).toBe('2026-06-30T09:00:00.000Z');
+  });
+
+  it('runs # (the n-th weekday of the month) and weekday L (the last one; L alone is every Saturday)', () => {
+    expect(next('cron(0 9 ? * 3#2 *)', '2026-06-01T00:00:00Z')).toBe('2026-06-09T09:00:00.000Z'); // second Tuesday
+    expect(next('cron(0 9 ? * TUE#2 *)', '2026-06-09T09:00:00Z')).toBe('2026-07-14T09:00:00.000Z');
+    expect(next('cron(0 9 ? * 2#5 *)', '2026-06-01T00:00:00Z')).toBe('2026-06-29T09:00:00.000Z'); // fifth Monday
+    expect(next('cron(0 9 ? * 2#5 *)', '2026-06-29T09:00:00Z')).toBe('2026-08-31T09:00:00.000Z'); // July has none
+    expect(next('cron(0 9 ? * 6L *)', '2026-01-01T00:00:00Z')).toBe('2026-01-30T09:00:00.000Z'); // last Friday
+    expect(next('cron(0 9 ? * 6L *)', '2026-05-01T00:00:00Z')).toBe('2026-05-29T09:00:00.000Z');
+    expect(next('cron(0 9 ? * 1L *)', '2026-05-01T00:00:00Z')).toBe('2026-05-31T09:00:00.000Z'); // last Sunday is the 31st
+    expect(next('cron(0 9 ? * L *)', '2026-06-01T00:00:00Z')).toBe('2026-06-06T09:00:00.000Z');
+    expect(next('cron(0 9 ? * L *)', '2026-06-06T09:00:00Z')).toBe('2026-06-13T09:00:00.000Z');
+  });
+
   it.each([
     ['rate(1 minutes)', /rate\(1 minute\)/],
     ['rate(5 minute)', /rate\(5 minutes\)/],
@@ -47,8 +72,14 @@ describe('schedule expressions', () => {
     ['cron(60 12 * * ? *)', /minutes "60" must be within 0-59/],
     ['cron(0 12 ? * FOO *)', /day-of-week "FOO"/],
     ['cron(0 12 5-1 * ? *)', /backwards/],
-    ['cron(0 12 15W * ? *)', /not run by the local cloud/],
-    ['cron(0 12 ? * 6#3 *)', /not run by the local cloud/],
+    ['cron(0 12 15W,20 * ? *)', /L, W and # must be the field's only expression/],
+    ['cron(0 12 ? * 3#1,6#3 *)', /L, W and # must be the field's only expression/],
+    ['cron(0 12 L-2 * ? *)', /L, W and # must be the field's only expression/],
+    ['cron(0 12 32W * ? *)', /must be L, LW or nW with n within 1-31/],
+    ['cron(0 12 W * ? *)', /must be L, LW or nW/],
+    ['cron(0 12 ? * 6#6 *)', /d#n with n within 1-5/],
+    ['cron(0 12 ? * 8L *)', /the weekday must be within 1-7/],
+    ['cron(0 12 ? * 2#0 *)', /d#n with n within 1-5/],
   ])('refuses %s', (expression, message) => {
     expect(() => parseSchedule(expression)).toThrow(InvalidScheduleError);
     expect(() => parseSchedule(expression)).toThrow(message);

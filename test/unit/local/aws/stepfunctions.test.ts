@@ -2,6 +2,7 @@ import {
   CreateStateMachineCommand, DescribeExecutionCommand, DescribeStateMachineCommand, ExecutionAlreadyExists, ExecutionDoesNotExist,
   GetExecutionHistoryCommand, InvalidDefinition, ListExecutionsCommand, ListStateMachinesCommand, SendTaskFailureCommand,
   SendTaskHeartbeatCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand, StopExecutionCommand, TaskDoesNotExist,
+  DescribeStateMachineForExecutionCommand, ListActivitiesCommand,
 } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -289,6 +290,20 @@ describe('Step Functions through the SDK', () => {
     expect(local.aws.stepFunctions.describeStateMachine(local.aws.stepFunctions.stateMachineArn('mapper')).definition).toBe(changed);
     await expect(sfn.send(new CreateStateMachineCommand({ name: 'broken', definition: '{"StartAt":"Missing","States":{}}', roleArn: 'arn:aws:iam::000000000000:role/x' })))
       .rejects.toBeInstanceOf(InvalidDefinition);
+  });
+
+  it('describes the state machine of an execution, and lists no activities', async () => {
+    const stateMachineArn = await createMachine('for-execution', { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } });
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: '{}' }));
+    const machine = await sfn.send(new DescribeStateMachineForExecutionCommand({ executionArn }));
+    expect(machine).toMatchObject({ stateMachineArn, name: 'for-execution', roleArn: 'arn:aws:iam::000000000000:role/sfn' });
+    expect(JSON.parse(machine.definition!)).toEqual({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } });
+    expect(machine.updateDate).toBeInstanceOf(Date);
+    await expect(sfn.send(new DescribeStateMachineForExecutionCommand({ executionArn: `${executionArn}-nope` })))
+      .rejects.toBeInstanceOf(ExecutionDoesNotExist);
+    const activities = await sfn.send(new ListActivitiesCommand({ maxResults: 10 }));
+    expect(activities.activities).toEqual([]);
+    expect(activities.nextToken).toBeUndefined();
   });
 });
 
