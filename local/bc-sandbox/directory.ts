@@ -121,8 +121,13 @@ export class Directory {
   private permissionSets = new Map<string, PermissionSetConfig>();
   private appPermissionSets: string[] = [];
 
-  constructor(config: DirectoryConfig = defaultDirectory) {
-    this.replace(config);
+  constructor(private readonly initial: DirectoryConfig = defaultDirectory) {
+    this.replace(initial);
+  }
+
+  /** Back to the directory the sandbox started with (POST /_admin/reset). */
+  reset(): void {
+    this.replace(this.initial);
   }
 
   replace(config: unknown): void {

@@ -83,7 +83,7 @@ export interface BcSandbox {
   clearRequests(): void;
   addFault(rule: FaultRuleInput): FaultRule;
   clearFaults(): void;
-  /** Restores the seed data (and clears faults and rate counters). */
+  /** Restores the seed data and the starting directory (and clears faults and rate counters). */
   reset(): void;
   stop(): Promise<void>;
 }
@@ -151,6 +151,7 @@ export async function startBcSandbox(options: BcSandboxOptions = {}): Promise<Bc
     clearFaults: () => faults.clear(),
     reset() {
       store.reset();
+      directory.reset();
       faults.clear();
       limiter.clear();
     },

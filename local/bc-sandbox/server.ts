@@ -115,6 +115,7 @@ export function createSandboxServer(parts: ServerParts): { server: Server; hung:
         return;
       case 'POST /_admin/reset':
         parts.store.reset();
+        parts.directory.reset();
         parts.faults.clear();
         parts.limiter.clear();
         res.writeHead(204).end();
