@@ -5,8 +5,8 @@
 import { tableOf } from './permissions.js';
 import type { BcPrincipal } from './directory.js';
 
-/** The log keeps the latest entries only, so snapshots and the state file stay small. */
-export const MAX_CHANGE_LOG_ENTRIES = 2000;
+/** The log keeps the latest entries only, so the state file stays small (rollback snapshots never copy it). */
+export const MAX_CHANGE_LOG_ENTRIES = 1000;
 
 export type TypeOfChange = 'Insertion' | 'Modification' | 'Deletion';
 

@@ -89,12 +89,17 @@ export class Store {
     this.persist();
   }
 
+  /** The data as of now, for a rollback; the change log is marked by its last entry number rather than copied. */
   snapshot(): string {
-    return JSON.stringify(this.state);
+    const { changeLog, ...data } = this.state;
+    return JSON.stringify({ ...data, changeLogMark: changeLog?.[changeLog.length - 1]?.entryNumber ?? 0 });
   }
 
   restore(snapshot: string): void {
-    this.state = JSON.parse(snapshot) as SandboxState;
+    const { changeLogMark, ...data } = JSON.parse(snapshot) as SandboxState & { changeLogMark?: number };
+    const mark = changeLogMark ?? 0;
+    // Entries written after the snapshot are undone with the data they describe.
+    this.state = { ...data, changeLog: (this.state.changeLog ?? []).filter((entry) => entry.entryNumber <= mark) };
   }
 
   addCompany(data: Record<string, unknown>): StoredRow {

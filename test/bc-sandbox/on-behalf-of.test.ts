@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportJWK } from 'jose';
+import { exportJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadOrCreateJwtKeys, signLocalToken, type JwtIssuerConfig, type LocalJwtKeys } from '../../local/cloud/jwt.js';
 import { OnBehalfOfTokenError, onBehalfOfTokenForm, requestOnBehalfOfToken } from '../../local/bc-sandbox/obo-token.js';
@@ -109,6 +109,16 @@ describe('on-behalf-of exchange', () => {
     expect(await exchangeFails(await userToken('alice'))).toMatchObject({ error: 'invalid_grant', errorCodes: [50057] });
 
     expect(await exchangeFails('not-a-jwt')).toMatchObject({ error: 'invalid_request', errorCodes: [50027] });
+  });
+
+  it('refuses forged assertions: unsigned (alg none) or HMAC-signed with the public key as the secret', async () => {
+    const claims = { iss: ISSUER, aud: AUDIENCE, oid: 'carol', sub: 'carol', exp: Math.floor(Date.now() / 1000) + 600 };
+    const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const unsigned = `${encode({ alg: 'none', typ: 'JWT' })}.${encode(claims)}.`;
+    expect(await exchangeFails(unsigned)).toMatchObject({ status: 400, errorCodes: [50013] });
+    const pem = readFileSync(join(dirs[0]!, 'jwt', 'public.pem'));
+    const hmac = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: keys.kid }).sign(new Uint8Array(pem));
+    expect(await exchangeFails(hmac)).toMatchObject({ status: 400, error: 'invalid_grant', errorCodes: [50013] });
   });
 
   it('checks the request itself before the assertion: parameters, scope and the client secret', async () => {

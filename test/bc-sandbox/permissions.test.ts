@@ -122,6 +122,43 @@ describe('permission sets', () => {
   });
 });
 
+describe('change log', () => {
+  it('leaves no entry for a write that is rolled back (a deep insert with a bad line)', async () => {
+    const carol = await as('carol');
+    const [customer] = await carol.list(carol.company('customers?$top=1'));
+    const response = await carol.post(carol.company('salesOrders'), {
+      customerNumber: customer.number,
+      salesOrderLines: [{ lineType: 'Item', itemId: '00000000-0000-0000-0000-00000000abcd', quantity: 1 }],
+    });
+    expect(response.status).toBe(400);
+    expect(sandbox.changes()).toEqual([]);
+  });
+
+  it('survives a restart with the state file, and is filtered by entry number', async () => {
+    const stateFile = join(stateDir, 'bc-state.json');
+    const first = await startBcSandbox({ stateFile, userAssertions: { issuer: ISSUER, audience: AUDIENCE, publicKey: keys.publicKey } });
+    let recordId: string;
+    try {
+      const assertion = await signLocalToken(keys, { issuer: ISSUER, audience: [AUDIENCE] }, { sub: 'carol', tenant: 'local', entra: true });
+      const carol = new SandboxClient(first, await first.getUserToken(assertion));
+      recordId = (await carol.post(carol.company('customers'), { displayName: 'Durable Author' })).body.id;
+      await carol.post(carol.company('customers'), { displayName: 'Second' });
+    } finally {
+      await first.stop();
+    }
+    const second = await startBcSandbox({ stateFile });
+    try {
+      expect(second.changes().map((e) => [e.entryNumber, e.userId])).toEqual([[1, 'CAROL'], [2, 'CAROL']]);
+      expect(second.changes()[0]!.recordId).toBe(recordId);
+      const response = await fetch(`${second.url}/_admin/changes?since=1`);
+      expect(((await response.json()) as { value: ChangeLogEntry[] }).value.map((e) => e.entryNumber)).toEqual([2]);
+      expect((await fetch(`${second.url}/_admin/changes?since=soon`)).status).toBe(400);
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
 describe('a custom permission set', () => {
   const dave = { userName: 'DAVE', authenticationObjectId: 'dave', permissionSets: ['D365 CUSTOMER, EDIT', 'ORDERS READ'] };
   const custom = (): DirectoryConfig => {
