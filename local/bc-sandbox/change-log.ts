@@ -6,7 +6,7 @@ import { tableOf } from './permissions.js';
 import type { BcPrincipal } from './directory.js';
 
 /** The log keeps the latest entries only, so the state file stays small (rollback snapshots never copy it). */
-export const MAX_CHANGE_LOG_ENTRIES = 1000;
+export const MAX_CHANGE_LOG_ENTRIES = 500;
 
 export type TypeOfChange = 'Insertion' | 'Modification' | 'Deletion';
 
