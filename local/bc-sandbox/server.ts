@@ -154,13 +154,14 @@ export function createSandboxServer(parts: ServerParts): { server: Server; hung:
     const entitySet = BcApi.entitySetOf(location);
     parts.stats.record(method, entitySet);
     const callerCorrelationId = req.headers['x-correlation-id'];
+    const principal = parts.tokens.verify(req.headers.authorization);
     parts.requests.record({
       method,
       path: url.pathname,
       ...(entitySet ? { entitySet } : {}),
       ...(typeof callerCorrelationId === 'string' && callerCorrelationId ? { correlationId: callerCorrelationId } : {}),
+      ...(principal ? { userId: principal.userName } : {}),
     });
-    const principal = parts.tokens.verify(req.headers.authorization);
     if (!principal) throw bcErrors.unauthorized();
     // BC's limits are per user: an app's calls and each person's on-behalf-of calls are counted apart.
     const quota = parts.limiter.take(principal.userSecurityId);

@@ -20,7 +20,10 @@ beforeAll(async () => {
   keys = await loadOrCreateJwtKeys(stateDir);
   sandbox = await startBcSandbox({ userAssertions: { issuer: ISSUER, audience: [AUDIENCE], publicKey: keys.publicKey } });
 });
-beforeEach(() => sandbox.reset());
+beforeEach(() => {
+  sandbox.reset();
+  sandbox.clearRequests();
+});
 afterAll(async () => {
   await sandbox?.stop();
   rmSync(stateDir, { recursive: true, force: true });
@@ -64,9 +67,10 @@ describe('permission sets', () => {
     const deleted = await alice.delete(alice.company(`customers(${first.id})`), first['@odata.etag']);
     expect(deleted.body).toEqual(permissionError('18 Customer', 'Delete'));
 
-    // Nothing was stored or changed, and nothing was logged.
+    // Nothing was stored or changed, and nothing was logged; the request log shows the calls were alice's.
     expect(await alice.list(alice.company('customers'))).toEqual(customers);
     expect(sandbox.changes()).toEqual([]);
+    expect(sandbox.requests().filter((r) => r.method === 'POST').map((r) => [r.entitySet, r.userId])).toEqual([['customers', 'ALICE']]);
   });
 
   it('lets carol create and change a customer and records carol as the author', async () => {
