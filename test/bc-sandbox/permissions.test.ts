@@ -191,6 +191,20 @@ describe('a custom permission set', () => {
     expect((await client.get(client.company(`salesOrders(${order.id})?$expand=salesOrderLines($expand=item)`))).body).toEqual(permissionError('27 Item', 'Read'));
   });
 
+  it('needs Insert on the lines table too for a deep insert', async () => {
+    const directory = custom();
+    directory.permissionSets.push({ roleId: 'ORDER HEADERS', permissions: { 'Sales Header': 'RIMD', Customer: 'R', Item: 'R' } });
+    directory.users.push({ userName: 'ERIN', authenticationObjectId: 'erin', permissionSets: ['ORDER HEADERS'] });
+    expect((await putDirectory(directory)).status).toBe(200);
+    const erin = await as('erin');
+    const [customer] = await erin.list(erin.company('customers?$top=1'));
+    const [item] = await erin.list(erin.company(`items?$top=1&$filter=blocked eq false and type eq 'Inventory'`));
+    const deep = await erin.post(erin.company('salesOrders'), { customerNumber: customer.number, salesOrderLines: [{ lineType: 'Item', itemId: item.id, quantity: 1 }] });
+    expect(deep.body).toEqual(permissionError('37 Sales Line', 'Insert'));
+    expect(sandbox.changes()).toEqual([]);
+    expect((await erin.post(erin.company('salesOrders'), { customerNumber: customer.number })).status).toBe(201);
+  });
+
   it('rolls back an atomic batch group when one of its parts is denied', async () => {
     await putDirectory(custom());
     const client = await as('dave');
