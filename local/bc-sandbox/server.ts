@@ -64,6 +64,11 @@ function sendError(res: ServerResponse, error: BcError, correlationId: string): 
   sendJson(res, error.status, errorBody(error, correlationId), error.headers);
 }
 
+/** An admin request whose input was refused: 400 with the reason. */
+function badAdminRequest(res: ServerResponse, error: unknown): void {
+  sendJson(res, 400, { error: { code: 'BadRequest', message: error instanceof Error ? error.message : String(error) } });
+}
+
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createSandboxServer(parts: ServerParts): { server: Server; hung: Set<ServerResponse> } {
@@ -77,7 +82,7 @@ export function createSandboxServer(parts: ServerParts): { server: Server; hung:
         try {
           value = ChangeLog.query(parts.store.changes(), url.searchParams);
         } catch (error) {
-          sendJson(res, 400, { error: { code: 'BadRequest', message: error instanceof Error ? error.message : String(error) } });
+          badAdminRequest(res, error);
           return;
         }
         sendJson(res, 200, { value });
@@ -90,7 +95,7 @@ export function createSandboxServer(parts: ServerParts): { server: Server; hung:
         try {
           parts.directory.replace(JSON.parse((await readBody(req)) || 'null'));
         } catch (error) {
-          sendJson(res, 400, { error: { code: 'BadRequest', message: error instanceof Error ? error.message : String(error) } });
+          badAdminRequest(res, error);
           return;
         }
         sendJson(res, 200, parts.directory.config());
@@ -100,7 +105,7 @@ export function createSandboxServer(parts: ServerParts): { server: Server; hung:
         try {
           rule = validateFaultRule(JSON.parse((await readBody(req)) || 'null'));
         } catch (error) {
-          sendJson(res, 400, { error: { code: 'BadRequest', message: error instanceof Error ? error.message : String(error) } });
+          badAdminRequest(res, error);
           return;
         }
         sendJson(res, 201, parts.faults.add(rule));
