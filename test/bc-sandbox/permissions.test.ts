@@ -29,10 +29,14 @@ afterAll(async () => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
-/** A client whose BC token acts for `user`, obtained as a worker would: the user's token exchanged on-behalf-of. */
-async function as(user: string): Promise<SandboxClient> {
+/** A BC token acting for `user`, obtained as a worker would: the user's token exchanged on-behalf-of. */
+async function tokenFor(user: string): Promise<string> {
   const assertion = await signLocalToken(keys, { issuer: ISSUER, audience: [AUDIENCE] }, { sub: user, tenant: 'local', entra: true });
-  return new SandboxClient(sandbox, await sandbox.getUserToken(assertion));
+  return sandbox.getUserToken(assertion);
+}
+
+async function as(user: string): Promise<SandboxClient> {
+  return new SandboxClient(sandbox, await tokenFor(user));
 }
 
 const permissionError = (table: string, permission: string) =>
@@ -122,6 +126,29 @@ describe('permission sets', () => {
     expect(read.status).toBe(200);
     expect(write.status).toBe(403);
     expect(write.body).toEqual(permissionError('18 Customer', 'Insert'));
+    expect(sandbox.changes()).toEqual([]);
+  });
+
+  it('denies a multipart change set that writes, keeping the read part of the batch', async () => {
+    const alice = await as('alice');
+    const httpPart = (requestLine: string, body?: unknown) => [
+      'Content-Type: application/http',
+      'Content-Transfer-Encoding: binary',
+      '',
+      requestLine,
+      ...(body === undefined ? [''] : ['Content-Type: application/json', '', JSON.stringify(body)]),
+    ];
+    const multipart = (boundary: string, parts: string[][]) => `${parts.map((lines) => `--${boundary}\r\n${lines.join('\r\n')}`).join('\r\n')}\r\n--${boundary}--\r\n`;
+    const body = multipart('batch_1', [
+      httpPart(`GET ${alice.company('customers?$top=1')} HTTP/1.1`),
+      ['Content-Type: multipart/mixed; boundary=cs_1', '', multipart('cs_1', [httpPart(`POST ${alice.company('customers')} HTTP/1.1`, { displayName: 'Changeset Write' })])],
+    ]);
+    const answer = await fetch(`${sandbox.apiUrl}/$batch`, { method: 'POST', headers: { Authorization: `Bearer ${await tokenFor('alice')}`, 'Content-Type': 'multipart/mixed; boundary=batch_1' }, body });
+    const text = await answer.text();
+    expect(answer.status).toBe(200);
+    expect(text).toContain('HTTP/1.1 200 OK');
+    expect(text).toContain('HTTP/1.1 403 Forbidden');
+    expect(text).toContain('(TableData 18 Customer Insert: Base Application)');
     expect(sandbox.changes()).toEqual([]);
   });
 });
