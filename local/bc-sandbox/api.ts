@@ -13,6 +13,8 @@ import { buildMetadata, serviceDocument } from './metadata.js';
 import { jsonContentType, requestedMetadataLevel, withoutControlInformation } from './odata/metadata-level.js';
 import { etagOf, type Store, type StoredRow } from './store.js';
 import type { ApiLocation } from './routes.js';
+import type { BcPrincipal, Directory } from './directory.js';
+import { requirePermission, type TablePermission } from './permissions.js';
 
 export interface ApiRequest {
   method: string;
@@ -22,6 +24,8 @@ export interface ApiRequest {
   body: unknown;
   /** The full request URL (for nextLink). */
   url: URL;
+  /** Who the bearer token acts for; when given, BC's permission checks and change log apply. */
+  principal?: BcPrincipal;
 }
 
 export interface ApiResponse {
@@ -37,6 +41,8 @@ export interface ApiConfig {
   environments: string[];
   maxPageSize: number;
   now: () => number;
+  /** Users and permission sets; without one, requests are not permission-checked. */
+  directory?: Directory;
 }
 
 type Target =
@@ -78,7 +84,10 @@ export class BcApi {
 
   /** Performs a request and answers at the metadata level it asks for (Accept or `$format`). */
   handle(request: ApiRequest): ApiResponse {
-    const response = this.perform(request);
+    const { principal } = request;
+    const response = principal
+      ? this.store.actAs({ principal, time: new Date(this.config.now()).toISOString() }, () => this.perform(request))
+      : this.perform(request);
     if (response.body === undefined) return response;
     const level = requestedMetadataLevel(request.headers.accept, request.query.get('$format'));
     const body = level === 'none' ? withoutControlInformation(response.body) : response.body;
@@ -91,6 +100,7 @@ export class BcApi {
       throw bcErrors.tenantUnavailable(location.tenant, location.environment);
     }
     const target = this.resolve(location);
+    this.authorize(request, target);
     switch (target.kind) {
       case 'service':
         this.allow(request, ['GET'], 'the service document');
@@ -121,6 +131,45 @@ export class BcApi {
         return this.entity(request, target);
       case 'action':
         return this.action(request, target);
+    }
+  }
+
+  /**
+   * BC's table-data permission check for what the request does to the table behind the entity set: Read for GET
+   * (and for every expanded set), Insert for POST (a deep insert also inserts its lines), Modify for PATCH and
+   * for a bound action (posting changes the document), Delete for DELETE.
+   */
+  private authorize(request: ApiRequest, target: Target): void {
+    const { principal } = request;
+    const directory = this.config.directory;
+    if (!principal || !directory) return;
+    if (target.kind === 'service' || target.kind === 'metadata' || target.kind === 'companies' || target.kind === 'company') return;
+    const require = (entitySet: string, permission: TablePermission) => requirePermission(directory, principal, entitySet, permission);
+    const entitySet = target.definition.entitySet;
+    if (target.kind === 'action') return require(entitySet, 'Modify');
+    switch (request.method) {
+      case 'GET': {
+        require(entitySet, 'Read');
+        if (target.kind === 'count') return;
+        const expanded = (options: QueryOptions): void => {
+          for (const expand of options.expand) {
+            require(expand.resolution.target, 'Read');
+            expanded(expand.options);
+          }
+        };
+        return expanded(this.options(request, target.definition));
+      }
+      case 'POST': {
+        require(entitySet, 'Insert');
+        const lineSet = linesOf[entitySet as DocumentSet] as string | undefined;
+        if (lineSet && typeof request.body === 'object' && request.body !== null && lineSet in request.body) require(lineSet, 'Insert');
+        return;
+      }
+      case 'PATCH':
+      case 'PUT':
+        return require(entitySet, 'Modify');
+      case 'DELETE':
+        return require(entitySet, 'Delete');
     }
   }
 

@@ -238,7 +238,7 @@ function runOperation(api: BcApi, outer: ApiRequest, operation: BatchOperation, 
     const url = operationUrl(operation.url, outer.location.serviceRoot, results);
     const location = parseApiPath(url.pathname, url.origin);
     if (!location || location.segments[0]?.name === '$batch') throw bcErrors.resourceNotFound(url.pathname);
-    const response = api.handle({ method: operation.method, location, query: url.searchParams, headers: operation.headers, body: operation.body, url });
+    const response = api.handle({ method: operation.method, location, query: url.searchParams, headers: operation.headers, body: operation.body, url, ...(outer.principal ? { principal: outer.principal } : {}) });
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(response.headers)) headers[k.toLowerCase()] = v;
     return { id: operation.id, status: response.status, headers, ...(response.body !== undefined ? { body: response.body } : response.text !== undefined ? { body: response.text } : {}) };

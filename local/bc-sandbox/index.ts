@@ -3,6 +3,7 @@
 // itemReservations custom API, BC's rate limit, fault injection and a deterministic seed.
 import type { AddressInfo } from 'node:net';
 import { BcApi } from './api.js';
+import { requestOnBehalfOfToken } from './obo-token.js';
 import { TokenIssuer } from './auth.js';
 import { FaultInjector, validateFaultRule, type FaultRule, type FaultRuleInput } from './faults.js';
 import { SlidingWindowLimiter, defaultRateLimit, type RateLimitConfig } from './rate-limit.js';
@@ -11,8 +12,14 @@ import { createSandboxServer } from './server.js';
 import { StatsCollector, type RequestStats } from './stats.js';
 import { DEFAULT_REQUEST_LOG_SIZE, RequestLog, type LoggedRequest } from './request-log.js';
 import { Store } from './store.js';
+import { Directory, defaultDirectory, type BcPrincipal, type BcUserConfig, type DirectoryConfig, type PermissionSetConfig } from './directory.js';
+import type { UserAssertionTrust } from './on-behalf-of.js';
+import type { ChangeLogEntry } from './change-log.js';
 
 export type { FaultRule, FaultRuleInput, RateLimitConfig, RequestStats, LoggedRequest };
+export type { BcPrincipal, BcUserConfig, ChangeLogEntry, DirectoryConfig, PermissionSetConfig, UserAssertionTrust };
+export { defaultDirectory };
+export { requestOnBehalfOfToken, OnBehalfOfTokenError, type OnBehalfOfTokenRequest, type OnBehalfOfToken } from './obo-token.js';
 
 export interface BcSandboxOptions {
   /** Port to listen on; 0 (default) picks a free one. */
@@ -33,6 +40,13 @@ export interface BcSandboxOptions {
   maxPageSize?: number;
   /** Clock in epoch ms; tests move it to expire tokens or slide the rate window. */
   now?: () => number;
+  /**
+   * The issuer whose user access tokens the on-behalf-of grant accepts as `assertion` (issuer, audience, and its
+   * key: publicKey, jwks or jwksUri). Without it the grant answers invalid_grant; `trustUserAssertions` sets it later.
+   */
+  userAssertions?: UserAssertionTrust;
+  /** Users, permission sets and the app's permission sets (default: `defaultDirectory`, alice/bob/carol). */
+  directory?: DirectoryConfig;
 }
 
 export interface BcSandbox {
@@ -53,8 +67,17 @@ export interface BcSandbox {
   inventoryApiUrl: string;
   /** The seeded companies' ids, first is the demo company. */
   companyIds(): string[];
-  /** Requests a bearer token with the configured credentials. */
+  /** Requests a bearer token with the configured credentials (the app's identity). */
   getToken(): Promise<string>;
+  /** Exchanges a user's access token for a BC token acting as that user (the on-behalf-of grant). */
+  getUserToken(assertion: string): Promise<string>;
+  /** Trusts an issuer's user tokens for the on-behalf-of grant (e.g. once the local cloud knows its authorizer). */
+  trustUserAssertions(trust: UserAssertionTrust): void;
+  /** BC's change log of API writes, oldest first; also GET /_admin/changes. */
+  changes(): ChangeLogEntry[];
+  /** The users and permission sets in force; also GET/PUT /_admin/directory. */
+  directory(): DirectoryConfig;
+  setDirectory(config: DirectoryConfig): void;
   stats(): RequestStats;
   resetStats(): void;
   /** The latest BC API requests (bounded, oldest first) with their x-correlation-id; also GET /_admin/requests. */
@@ -62,7 +85,7 @@ export interface BcSandbox {
   clearRequests(): void;
   addFault(rule: FaultRuleInput): FaultRule;
   clearFaults(): void;
-  /** Restores the seed data (and clears faults and rate counters). */
+  /** Restores the seed data and the starting directory (and clears faults and rate counters). */
   reset(): void;
   stop(): Promise<void>;
 }
@@ -76,13 +99,14 @@ export async function startBcSandbox(options: BcSandboxOptions = {}): Promise<Bc
   const clientId = options.clientId ?? 'local-client';
   const clientSecret = options.clientSecret ?? 'local-secret';
   const store = new Store(buildSeed, options.stateFile);
-  const tokens = new TokenIssuer({ tenant, clientId, clientSecret, tokenTtlSeconds: options.tokenTtlSeconds ?? 3600, now });
+  const directory = new Directory(options.directory ?? defaultDirectory);
+  const tokens = new TokenIssuer({ tenant, clientId, clientSecret, tokenTtlSeconds: options.tokenTtlSeconds ?? 3600, now }, directory, options.userAssertions);
   const limiter = new SlidingWindowLimiter({ ...defaultRateLimit, ...options.rateLimit }, now);
   const faults = new FaultInjector();
   const stats = new StatsCollector();
   const requests = new RequestLog(DEFAULT_REQUEST_LOG_SIZE, now);
-  const api = new BcApi(store, { tenant, environments, maxPageSize: options.maxPageSize ?? 20000, now });
-  const { server, hung } = createSandboxServer({ store, api, tokens, limiter, faults, stats, requests });
+  const api = new BcApi(store, { tenant, environments, maxPageSize: options.maxPageSize ?? 20000, now, directory });
+  const { server, hung } = createSandboxServer({ store, api, tokens, limiter, faults, stats, requests, directory });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -115,6 +139,13 @@ export async function startBcSandbox(options: BcSandboxOptions = {}): Promise<Bc
       if (!response.ok || !body.access_token) throw new Error(`BC sandbox token request failed with ${response.status}`);
       return body.access_token;
     },
+    async getUserToken(assertion) {
+      return (await requestOnBehalfOfToken({ tokenUrl, clientId, clientSecret, assertion })).accessToken;
+    },
+    trustUserAssertions: (trust) => tokens.trust(trust),
+    changes: () => store.changes().map((entry) => ({ ...entry })),
+    directory: () => directory.config(),
+    setDirectory: (config) => directory.replace(config),
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
     requests: () => requests.list(),
@@ -123,6 +154,7 @@ export async function startBcSandbox(options: BcSandboxOptions = {}): Promise<Bc
     clearFaults: () => faults.clear(),
     reset() {
       store.reset();
+      directory.reset();
       faults.clear();
       limiter.clear();
     },

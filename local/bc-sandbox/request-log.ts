@@ -9,6 +9,8 @@ export interface LoggedRequest {
   entitySet?: string;
   /** The request's `x-correlation-id`, when it sent one. */
   correlationId?: string;
+  /** Who the bearer token acts for (a BC user name, or the app's client id); absent when it was not valid. */
+  userId?: string;
 }
 
 export const DEFAULT_REQUEST_LOG_SIZE = 500;

@@ -12,6 +12,8 @@ import type { RequestLog } from './request-log.js';
 import type { TokenIssuer } from './auth.js';
 import type { SlidingWindowLimiter } from './rate-limit.js';
 import type { Store } from './store.js';
+import type { Directory } from './directory.js';
+import { ChangeLog } from './change-log.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const WRITE_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
@@ -24,6 +26,7 @@ export interface ServerParts {
   faults: FaultInjector;
   stats: StatsCollector;
   requests: RequestLog;
+  directory: Directory;
 }
 
 class BodyTooLarge extends Error {}
@@ -61,20 +64,48 @@ function sendError(res: ServerResponse, error: BcError, correlationId: string): 
   sendJson(res, error.status, errorBody(error, correlationId), error.headers);
 }
 
+/** An admin request whose input was refused: 400 with the reason. */
+function badAdminRequest(res: ServerResponse, error: unknown): void {
+  sendJson(res, 400, { error: { code: 'BadRequest', message: error instanceof Error ? error.message : String(error) } });
+}
+
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createSandboxServer(parts: ServerParts): { server: Server; hung: Set<ServerResponse> } {
   const hung = new Set<ServerResponse>();
 
-  async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    const route = `${req.method} ${path}`;
+  async function handleAdmin(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const route = `${req.method} ${url.pathname}`;
     switch (route) {
+      case 'GET /_admin/changes': {
+        let value;
+        try {
+          value = ChangeLog.query(parts.store.changes(), url.searchParams);
+        } catch (error) {
+          badAdminRequest(res, error);
+          return;
+        }
+        sendJson(res, 200, { value });
+        return;
+      }
+      case 'GET /_admin/directory':
+        sendJson(res, 200, parts.directory.config());
+        return;
+      case 'PUT /_admin/directory':
+        try {
+          parts.directory.replace(JSON.parse((await readBody(req)) || 'null'));
+        } catch (error) {
+          badAdminRequest(res, error);
+          return;
+        }
+        sendJson(res, 200, parts.directory.config());
+        return;
       case 'POST /_admin/faults': {
         let rule;
         try {
           rule = validateFaultRule(JSON.parse((await readBody(req)) || 'null'));
         } catch (error) {
-          sendJson(res, 400, { error: { code: 'BadRequest', message: error instanceof Error ? error.message : String(error) } });
+          badAdminRequest(res, error);
           return;
         }
         sendJson(res, 201, parts.faults.add(rule));
@@ -89,6 +120,7 @@ export function createSandboxServer(parts: ServerParts): { server: Server; hung:
         return;
       case 'POST /_admin/reset':
         parts.store.reset();
+        parts.directory.reset();
         parts.faults.clear();
         parts.limiter.clear();
         res.writeHead(204).end();
@@ -114,7 +146,7 @@ export function createSandboxServer(parts: ServerParts): { server: Server; hung:
 
   async function handleToken(req: IncomingMessage, res: ServerResponse, tenant: string): Promise<void> {
     const form = new URLSearchParams(await readBody(req));
-    const result = parts.tokens.issue(decodeURIComponent(tenant), form, req.headers.authorization);
+    const result = await parts.tokens.issue(decodeURIComponent(tenant), form, req.headers.authorization);
     sendJson(res, result.status, result.body, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
   }
 
@@ -127,15 +159,17 @@ export function createSandboxServer(parts: ServerParts): { server: Server; hung:
     const entitySet = BcApi.entitySetOf(location);
     parts.stats.record(method, entitySet);
     const callerCorrelationId = req.headers['x-correlation-id'];
+    const principal = parts.tokens.verify(req.headers.authorization);
     parts.requests.record({
       method,
       path: url.pathname,
       ...(entitySet ? { entitySet } : {}),
       ...(typeof callerCorrelationId === 'string' && callerCorrelationId ? { correlationId: callerCorrelationId } : {}),
+      ...(principal ? { userId: principal.userName } : {}),
     });
-    const principal = parts.tokens.verify(req.headers.authorization);
     if (!principal) throw bcErrors.unauthorized();
-    const quota = parts.limiter.take(principal);
+    // BC's limits are per user: an app's calls and each person's on-behalf-of calls are counted apart.
+    const quota = parts.limiter.take(principal.userSecurityId);
     if (!quota.allowed) throw bcErrors.tooManyRequests(quota.retryAfterSeconds);
     const fault = parts.faults.decide(entitySet, method);
     if (fault?.hang) {
@@ -162,7 +196,7 @@ export function createSandboxServer(parts: ServerParts): { server: Server; hung:
     }
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(',') : v;
-    const request: ApiRequest = { method, location, query: url.searchParams, headers, body, url };
+    const request: ApiRequest = { method, location, query: url.searchParams, headers, body, url, principal };
     if (isBatch && method !== 'POST') throw bcErrors.methodNotAllowed(method, '$batch');
     const response = isBatch ? executeBatch(parts.api, parts.store, request, correlationId) : parts.api.handle(request);
     if (WRITE_METHODS.has(method)) parts.store.persist();
@@ -177,7 +211,7 @@ export function createSandboxServer(parts: ServerParts): { server: Server; hung:
     const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname);
     const isAdmin = url.pathname.startsWith('/_admin/');
     const isToken = token !== null && req.method === 'POST';
-    const work = isAdmin ? handleAdmin(req, res, url.pathname) : isToken ? handleToken(req, res, token[1]!) : handleApi(req, res, url, correlationId);
+    const work = isAdmin ? handleAdmin(req, res, url) : isToken ? handleToken(req, res, token[1]!) : handleApi(req, res, url, correlationId);
     work
       .catch((error: unknown) => {
         const bcError =

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EMPTY_GUID } from './schema.js';
+import { ChangeLog, type ChangeActor, type ChangeLogEntry } from './change-log.js';
 
 export interface StoredRow {
   data: Record<string, unknown>;
@@ -23,10 +24,14 @@ export interface CompanyData {
 export interface SandboxState {
   rowVersion: number;
   companies: Record<string, CompanyData>;
+  /** BC's change log of API writes (absent in state files written before it existed). */
+  changeLog?: ChangeLogEntry[];
 }
 
 export class Store {
   private state: SandboxState;
+  /** Who the writes in progress are made for; undefined while seeding (seed data has no author). */
+  private actor?: ChangeActor;
 
   constructor(
     private readonly seed: () => SandboxState,
@@ -58,17 +63,43 @@ export class Store {
     renameSync(temp, this.stateFile);
   }
 
+  /** Runs `work` with its writes recorded in the change log as made by `actor` (handlers are synchronous). */
+  actAs<T>(actor: ChangeActor, work: () => T): T {
+    const previous = this.actor;
+    this.actor = actor;
+    try {
+      return work();
+    } finally {
+      this.actor = previous;
+    }
+  }
+
+  /** The change log, oldest first; it lives in the state, so a rolled-back batch leaves no entries behind. */
+  changes(): ChangeLogEntry[] {
+    return this.state.changeLog ?? [];
+  }
+
+  private log(companyId: string, entitySet: string, type: 'Insertion' | 'Modification' | 'Deletion', row: StoredRow, before?: Record<string, unknown>): void {
+    if (!this.actor) return;
+    this.state.changeLog = ChangeLog.append(this.state.changeLog ?? [], this.actor, { companyId, entitySet, type, data: row.data, before });
+  }
+
   reset(): void {
     this.state = this.seed();
     this.persist();
   }
 
+  /** The data as of now, for a rollback; the change log is marked by its last entry number rather than copied. */
   snapshot(): string {
-    return JSON.stringify(this.state);
+    const { changeLog, ...data } = this.state;
+    return JSON.stringify({ ...data, changeLogMark: changeLog?.[changeLog.length - 1]?.entryNumber ?? 0 });
   }
 
   restore(snapshot: string): void {
-    this.state = JSON.parse(snapshot) as SandboxState;
+    const { changeLogMark, ...data } = JSON.parse(snapshot) as SandboxState & { changeLogMark?: number };
+    const mark = changeLogMark ?? 0;
+    // Entries written after the snapshot are undone with the data they describe.
+    this.state = { ...data, changeLog: (this.state.changeLog ?? []).filter((entry) => entry.entryNumber <= mark) };
   }
 
   addCompany(data: Record<string, unknown>): StoredRow {
@@ -114,19 +145,25 @@ export class Store {
     const id = typeof data.id === 'string' && data.id && data.id !== EMPTY_GUID ? data.id.toLowerCase() : randomUUID();
     const row: StoredRow = { data: { ...data, id }, version: ++this.state.rowVersion, ...(hidden ? { hidden } : {}) };
     this.table(companyId, entitySet)[id] = row;
+    this.log(companyId, entitySet, 'Insertion', row);
     return row;
   }
 
   update(companyId: string, entitySet: string, id: string, changes: Record<string, unknown>): StoredRow {
     const row = this.get(companyId, entitySet, id);
     if (!row) throw new Error(`No ${entitySet} row ${id}`);
+    const before = this.actor ? { ...row.data } : undefined;
     Object.assign(row.data, changes);
     row.version = ++this.state.rowVersion;
+    this.log(companyId, entitySet, 'Modification', row, before);
     return row;
   }
 
   remove(companyId: string, entitySet: string, id: string): void {
-    delete this.table(companyId, entitySet)[id.toLowerCase()];
+    const table = this.table(companyId, entitySet);
+    const row = table[id.toLowerCase()];
+    delete table[id.toLowerCase()];
+    if (row) this.log(companyId, entitySet, 'Deletion', row);
   }
 
   /** The next number of a series, e.g. `nextNumber(c, 'salesOrders')` → 101005. */

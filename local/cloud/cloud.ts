@@ -7,6 +7,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createServer, type RequestListener } from 'node:http';
 import { join, resolve } from 'node:path';
 import { startBcSandbox, type BcSandbox } from '../bc-sandbox/index.js';
+import { identitySettingsFromEnv } from '../bc-sandbox/identity-env.js';
 import { LocalAws, type RuleTarget } from '../aws/index.js';
 import { DEFAULT_PORTS, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION, type LocalPorts } from './config.js';
 import { serveFunctionUrl, type FunctionUrlServer } from './function-url.js';
@@ -95,7 +96,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     // Bind every port first: function environments carry these URLs, and a busy port fails before synthesis.
     const aws = await LocalAws.start({ port: ports.aws, stateDir: join(stateDir, 'aws'), region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID });
     stoppers.push(() => aws.stop());
-    const sandbox = await startBcSandbox({ port: ports.bc, stateFile: join(stateDir, 'bc-sandbox.json') });
+    // BC_SANDBOX_DIRECTORY_FILE may replace the sandbox's users and permission sets; its OBO trust is set below.
+    const sandbox = await startBcSandbox({ port: ports.bc, stateFile: join(stateDir, 'bc-sandbox.json'), directory: identitySettingsFromEnv().directory });
     stoppers.push(() => sandbox.stop());
 
     let lambda: LocalLambda | undefined;
@@ -195,6 +197,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const claims = apiClaimMapping(apiDefinition, functions, options.env);
     const jwtConfig: JwtIssuerConfig = { ...apiJwtConfig(apiDefinition), ...(claims ? { claims } : {}) };
     jwtConfigRef.current = jwtConfig;
+    // The sandbox's on-behalf-of grant trusts the API's issuer: a caller's API token is the user assertion, the
+    // user named by the same claim the API reads as the subject.
+    sandbox.trustUserAssertions({
+      issuer: jwtConfig.issuer,
+      audience: jwtConfig.audience,
+      publicKey: jwtKeys.publicKey,
+      ...(jwtConfig.claims ? { userClaim: jwtConfig.claims.subject } : {}),
+    });
     if (apiDefinition) {
       apiHandler = createHttpApiHandler({
         api: apiDefinition,

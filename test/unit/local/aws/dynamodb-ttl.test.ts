@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../local/aws/clock.js';
-import { startLocalAws } from './support.js';
+import { startLocalAws } from '../../../support/local-aws.js';
 
 const SWEEP_MS = 30_000;
 const clock = new ManualClock(Date.UTC(2026, 5, 1));

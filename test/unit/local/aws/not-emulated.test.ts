@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAMBDA_NOT_EMULATED, LOGS_NOT_EMULATED } from '../../../../local/aws/not-emulated.js';
-import { startLocalAws } from './support.js';
+import { startLocalAws } from '../../../support/local-aws.js';
 
 const AWS_CLI_V2 = '/usr/bin/aws';
 const run = promisify(execFile);

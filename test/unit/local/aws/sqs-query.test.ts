@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../local/aws/clock.js';
 import { md5OfMessageAttributes } from '../../../../local/aws/sqs/md5.js';
-import { startLocalAws } from './support.js';
+import { startLocalAws } from '../../../support/local-aws.js';
 
 /** Debian's aws-cli 2.9 (`apt-get install awscli`): its botocore still speaks SQS's query protocol. */
 const AWS_CLI_V2 = '/usr/bin/aws';
