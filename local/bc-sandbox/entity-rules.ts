@@ -278,6 +278,12 @@ const rules: Record<string, EntityRules> = {
     const used = (set: LineSet) => ctx.store.list(ctx.companyId, set).some((line) => line.data.itemId === row.data.id);
     if (used('salesOrderLines')) return 'there is at least one outstanding Sales Order that includes this item';
     if (used('purchaseOrderLines')) return 'there is at least one outstanding Purchase Order that includes this item';
+    // Draft invoices and quotes are outstanding documents too; a posted invoice's lines are history.
+    const outstanding = (set: LineSet, documentSet: DocumentSet) =>
+      ctx.store.list(ctx.companyId, set).some((line) => line.data.itemId === row.data.id && !isPostedDocument(documentSet, ctx.store.get(ctx.companyId, documentSet, String(line.data.documentId))?.data ?? {}));
+    if (outstanding('salesInvoiceLines', 'salesInvoices')) return 'there is at least one outstanding Sales Invoice that includes this item';
+    if (outstanding('salesQuoteLines', 'salesQuotes')) return 'there is at least one outstanding Sales Quote that includes this item';
+    if (outstanding('purchaseInvoiceLines', 'purchaseInvoices')) return 'there is at least one outstanding Purchase Invoice that includes this item';
     return undefined;
   }),
   locations: codeTableRules('locations', 'Location'),

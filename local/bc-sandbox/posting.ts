@@ -42,6 +42,7 @@ export function postingLines(ctx: WriteContext, documentSet: DocumentSet, docume
   const fallbackLocation = defaultLocationId(ctx.store, ctx.companyId) ?? EMPTY_GUID;
   return named.map((line) => {
     const item = line.data.lineType === 'Item' ? ctx.store.get(ctx.companyId, 'items', String(line.data.itemId)) : undefined;
+    if (line.data.lineType === 'Item' && !item) throw bcErrors.relatedRecordNotFound('Item', 'No.', String(line.data.lineObjectNumber));
     return {
       line,
       quantity: num(line.data.quantity),

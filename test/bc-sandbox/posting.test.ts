@@ -127,6 +127,14 @@ describe('salesInvoices/Microsoft.NAV.post', () => {
     expect(unknown.code).toBe('Internal_RecordNotFound');
   });
 
+  it('keeps an item a draft invoice uses from being deleted', async () => {
+    const item = (await client.post(path('items'), { displayName: 'Only on an invoice', unitPrice: 10 })).body;
+    const invoice = await draft('salesInvoices', { customerNumber: '10000' }, [[item, 1]]);
+    await refused(() => client.delete(path(`items(${item.id})`), '*'), 400, /outstanding Sales Invoice that includes this item/);
+    expect((await client.delete(path(`salesInvoices(${invoice.id})`), '*')).status).toBe(204);
+    expect((await client.delete(path(`items(${item.id})`), '*')).status).toBe(204);
+  });
+
   it('refuses to sell more than is on hand without posting any line', async () => {
     const [plenty, scarce] = await stockedItems(2);
     const invoice = await draft('salesInvoices', { customerNumber: '10000' }, [[plenty, 1], [scarce, scarce.inventory + 1]]);
