@@ -333,6 +333,30 @@ describe('seed', () => {
   });
 });
 
+describe('bound actions in $batch', () => {
+  it('an atomicity group that posts one invoice and fails on a second rolls the first posting back', async () => {
+    const [item] = await stockedItems(1);
+    const good = await draft('salesInvoices', { customerNumber: '10000' }, [[item, 1]]);
+    const [alreadyPosted] = await client.list(path('salesInvoices') + filter("status eq 'Open'"));
+    const before = sandbox.snapshot();
+    const response = await client.post('$batch', {
+      requests: [
+        { id: '1', atomicityGroup: 'g', method: 'POST', url: path(`salesInvoices(${good.id})/Microsoft.NAV.post`) },
+        { id: '2', atomicityGroup: 'g', method: 'POST', url: path(`salesInvoices(${alreadyPosted.id})/Microsoft.NAV.post`) },
+      ],
+    });
+    expect(response.status).toBe(200);
+    const statuses = response.body.responses.map((r: { status: number }) => r.status);
+    expect(statuses).toContain(400);
+    expect(sandbox.snapshot()).toBe(before);
+    expect((await one('salesInvoices', good.id)).status).toBe('Draft');
+
+    const alone = await client.post('$batch', { requests: [{ id: '1', method: 'POST', url: path(`salesInvoices(${good.id})/Microsoft.NAV.post`) }] });
+    expect(alone.body.responses[0].status).toBe(204);
+    expect((await one('salesInvoices', good.id)).status).toBe('Open');
+  });
+});
+
 describe('OData clients', () => {
   it('$metadata declares the bound actions with their binding type', async () => {
     const xml = (await client.get('$metadata')).body as string;
