@@ -3,6 +3,7 @@
 // or a failure half-way restores everything (BC runs a posting in one transaction).
 import { bcErrors } from './errors.js';
 import { cancelSalesInvoice, convertQuote, makeCorrectiveCreditMemo, postPurchaseInvoice, postSalesInvoice, receiveAndInvoice, shipAndInvoice } from './posting.js';
+import { postJournal } from './journal-posting.js';
 import type { WriteContext } from './entity-rules.js';
 import type { StoredRow } from './store.js';
 
@@ -22,14 +23,15 @@ export const boundActionHandlers: Record<string, Record<string, BoundAction>> = 
   },
   purchaseInvoices: { 'Microsoft.NAV.post': postPurchaseInvoice },
   purchaseOrders: { 'Microsoft.NAV.receiveAndInvoice': receiveAndInvoice },
+  journals: { 'Microsoft.NAV.post': postJournal },
 };
 
 /** Runs a declared bound action all-or-nothing; a declared one the sandbox does not emulate is refused clearly. */
 export function runBoundAction(ctx: WriteContext, entitySet: string, action: string, row: StoredRow): void {
   const handler = boundActionHandlers[entitySet]?.[action];
   if (!handler) {
-    // send, postAndSend and cancelAndSend e-mail the document; journals post, credit memos post/cancel and job
-    // queue restarts are declared in $metadata like BC does but not emulated.
+    // send, postAndSend and cancelAndSend e-mail the document; credit memos post/cancel and job queue restarts
+    // are declared in $metadata like BC does but not emulated.
     throw bcErrors.notImplemented(`The BC sandbox does not emulate ${action} on ${entitySet}`);
   }
   const snapshot = ctx.store.snapshot();

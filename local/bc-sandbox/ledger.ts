@@ -8,6 +8,7 @@ import type { WriteContext } from './entity-rules.js';
 
 /** G/L account numbers the posting groups point at. */
 export const postingAccounts = {
+  bank: '10100',
   receivables: '13100',
   inventory: '14100',
   payables: '20100',
@@ -19,8 +20,8 @@ export const postingAccounts = {
 export interface GlTransaction {
   postingDate: unknown;
   documentNumber: string;
-  /** BC's Gen. Journal document type: 'Invoice' or 'Credit Memo' for documents. */
-  documentType: 'Invoice' | 'Credit Memo';
+  /** BC's Gen. Journal document type: 'Invoice' or 'Credit Memo' for documents, blank for journal lines. */
+  documentType: 'Invoice' | 'Credit Memo' | ' ';
   description: string;
   /** Debit positive, credit negative; zero amounts write no entry. */
   amounts: Array<[account: string, amount: number]>;

@@ -333,6 +333,44 @@ describe('seed', () => {
   });
 });
 
+describe('journals/Microsoft.NAV.post', () => {
+  let journals = 0;
+  async function journalWith(lines: Array<Record<string, unknown>>): Promise<any> {
+    const created = await client.post(path('journals'), { code: `TEST${++journals}`, displayName: 'Test journal' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const journal = created.body;
+    let lineNumber = 0;
+    for (const line of lines) {
+      const created = await client.post(path(`journals(${journal.id})/journalLines`), { lineNumber: (lineNumber += 10000), postingDate: '2026-02-02', ...line });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+    }
+    return journal;
+  }
+
+  it('posts each line against its balancing account, moves the customer balance and empties the journal', async () => {
+    const customer = (await client.list(path('customers') + filter("number eq '10000'")))[0];
+    const journal = await journalWith([
+      { accountType: 'Customer', accountNumber: '10000', amount: -100, documentNumber: 'PAY-1', balanceAccountType: 'G/L Account', balancingAccountNumber: '10100', description: 'Payment' },
+      { accountType: 'G/L Account', accountNumber: '60200', amount: 250, documentNumber: 'RENT-1', balanceAccountType: 'G/L Account', balancingAccountNumber: '10100', description: 'Rent' },
+    ]);
+    expect((await act('journals', journal.id, 'post')).status).toBe(204);
+    expect(byAccount(await glEntries('PAY-1'))).toEqual({ '13100': -100, '10100': 100 });
+    expect(byAccount(await glEntries('RENT-1'))).toEqual({ '60200': 250, '10100': -250 });
+    expect((await one('customers', customer.id)).balanceDue).toBe(round2(customer.balanceDue - 100));
+    expect(await client.list(path(`journals(${journal.id})/journalLines`))).toEqual([]);
+    expect((await client.get(path(`journals(${journal.id})`))).status).toBe(200);
+  });
+
+  it('refuses an unbalanced journal, an unknown account and an empty journal, changing nothing', async () => {
+    const unbalanced = await journalWith([{ accountType: 'G/L Account', accountNumber: '60200', amount: 80, documentNumber: 'X-1' }]);
+    await refused(() => act('journals', unbalanced.id, 'post'), 400, /Document No\. X-1 is out of balance by 80/);
+    const unknown = await journalWith([{ accountType: 'G/L Account', accountNumber: '99999', amount: 5, documentNumber: 'X-2', balancingAccountNumber: '10100' }]);
+    await refused(() => act('journals', unknown.id, 'post'), 400, /The G\/L Account does not exist\. Identification fields and values: No\.='99999'/);
+    const empty = await journalWith([]);
+    await refused(() => act('journals', empty.id, 'post'), 400, /There is nothing to post/);
+  });
+});
+
 describe('bound actions in $batch', () => {
   it('an atomicity group that posts one invoice and fails on a second rolls the first posting back', async () => {
     const [item] = await stockedItems(1);
