@@ -124,6 +124,15 @@ const salesPartner = { set: 'customers', label: 'Customer', idField: 'customerId
 const purchasePartner = { set: 'vendors', label: 'Vendor', idField: 'vendorId', numberField: 'vendorNumber', blockedValue: 'All', noun: 'vendor' } as const;
 const partnerOf = (documentSet: DocumentSet) => (isSalesDocument(documentSet) ? salesPartner : purchasePartner);
 
+/**
+ * An invoice's status and remaining amount are set by posting only (`Editable = false` on BC's API pages, though
+ * the docs leave them unmarked): writing them would post an invoice without its ledger entries.
+ */
+function ensurePostingStateUntouched(documentSet: DocumentSet, values: Values): void {
+  if (documentSet !== 'salesInvoices' && documentSet !== 'purchaseInvoices') return;
+  for (const field of ['status', 'remainingAmount']) if (field in values) throw bcErrors.readOnly(field);
+}
+
 /** BC's aggregate refuses any change to a posted invoice or its lines (Sales Invoice Aggregator). */
 function ensureNotPosted(documentSet: DocumentSet, document: Values | undefined): void {
   if (document && isPostedDocument(documentSet, document)) throw bcErrors.dialog('The invoice has been posted and can no longer be modified');
@@ -167,6 +176,7 @@ function documentRules(documentSet: DocumentSet): EntityRules {
   return {
     create(ctx, values) {
       if (present(values.number)) throw bcErrors.dialog('You may not enter numbers manually. If you want to enter numbers manually, please activate Manual Nos. in No. Series');
+      ensurePostingStateUntouched(documentSet, values);
       const partner = resolvePartner(ctx, documentSet, values);
       if (!partner) throw bcErrors.dialog(`A ${p.numberField} or a ${p.idField} must be provided`);
       const today = ctx.now().slice(0, 10);
@@ -181,6 +191,7 @@ function documentRules(documentSet: DocumentSet): EntityRules {
     },
     update(ctx, row, changes) {
       ensureNotPosted(documentSet, row.data);
+      ensurePostingStateUntouched(documentSet, changes);
       if ('number' in changes) throw bcErrors.dialog('You may not enter numbers manually. If you want to enter numbers manually, please activate Manual Nos. in No. Series');
       const partnerChanged = p.idField in changes || p.numberField in changes;
       const partner = partnerChanged ? resolvePartner(ctx, documentSet, changes) : undefined;

@@ -111,7 +111,8 @@ function postItemLines(
       quantity: entry.direction * quantity,
       // A sale's amount is the line's net amount; a credit memo takes it back.
       salesAmountActual: entry.isSales ? -entry.direction * num(line.data.netAmount) : 0,
-      costAmountActual: round2(entry.direction * quantity * unitCostOf(entry.isSales, posting)),
+      // A sale costs the item's unit cost; a purchase costs what was paid for the line.
+      costAmountActual: entry.isSales ? round2(entry.direction * quantity * unitCostOf(true, posting)) : num(line.data.netAmount),
       lastModifiedDateTime: ctx.now(),
     });
     postItemEntry(ctx.store, ctx.companyId, record, locationId, String(item.data.id));

@@ -111,6 +111,14 @@ describe('salesInvoices/Microsoft.NAV.post', () => {
     await refused(() => client.delete(path(`salesInvoiceLines(${line.id})`), line['@odata.etag']), 400, message);
   });
 
+  it('refuses to set an invoice\'s status or remaining amount by hand (only posting sets them)', async () => {
+    const [draftInvoice] = await client.list(path('salesInvoices') + filter("status eq 'Draft'"));
+    const error = await refused(() => client.patch(path(`salesInvoices(${draftInvoice.id})`), { status: 'Open' }, '*'), 400, /Control 'status' is read-only/);
+    expect(error.code).toBe('BadRequest_InvalidOperation');
+    await refused(() => client.post(path('purchaseInvoices'), { vendorNumber: '10000', status: 'Open' }), 400, /Control 'status' is read-only/);
+    await refused(() => client.patch(path(`salesInvoices(${draftInvoice.id})`), { remainingAmount: 0 }, '*'), 400, /Control 'remainingAmount' is read-only/);
+  });
+
   it('refuses an already posted invoice, one without lines, one with a line without quantity, and an unknown id, changing nothing', async () => {
     const [open] = await client.list(path('salesInvoices') + filter("status eq 'Open'"));
     const error = await refused(() => act('salesInvoices', open.id, 'post'), 400, /The action can be applied to a draft invoice only/);
