@@ -276,15 +276,21 @@ function lineRules(lineSet: LineSet): EntityRules {
   };
 }
 
+/** Outstanding documents of a partner: all orders and quotes, invoices while they are drafts. */
 function openDocumentsFor(ctx: WriteContext, documentSet: DocumentSet, field: string, id: unknown): boolean {
-  return ctx.store.list(ctx.companyId, documentSet).some((row) => row.data[field] === id);
+  return ctx.store.list(ctx.companyId, documentSet).some((row) => row.data[field] === id && !isPostedDocument(documentSet, row.data));
 }
 
 const rules: Record<string, EntityRules> = {
   customers: masterDataRules('customers', 'Customer', (ctx, row) =>
-    openDocumentsFor(ctx, 'salesOrders', 'customerId', row.data.id) ? 'there is at least one outstanding Sales Order for this customer' : undefined),
+    openDocumentsFor(ctx, 'salesOrders', 'customerId', row.data.id) ? 'there is at least one outstanding Sales Order for this customer'
+      : openDocumentsFor(ctx, 'salesInvoices', 'customerId', row.data.id) ? 'there is at least one outstanding Sales Invoice for this customer'
+        : openDocumentsFor(ctx, 'salesQuotes', 'customerId', row.data.id) ? 'there is at least one outstanding Sales Quote for this customer'
+          : undefined),
   vendors: masterDataRules('vendors', 'Vendor', (ctx, row) =>
-    openDocumentsFor(ctx, 'purchaseOrders', 'vendorId', row.data.id) ? 'there is at least one outstanding Purchase Order for this vendor' : undefined),
+    openDocumentsFor(ctx, 'purchaseOrders', 'vendorId', row.data.id) ? 'there is at least one outstanding Purchase Order for this vendor'
+      : openDocumentsFor(ctx, 'purchaseInvoices', 'vendorId', row.data.id) ? 'there is at least one outstanding Purchase Invoice for this vendor'
+        : undefined),
   items: masterDataRules('items', 'Item', (ctx, row) => {
     const used = (set: LineSet) => ctx.store.list(ctx.companyId, set).some((line) => line.data.itemId === row.data.id);
     if (used('salesOrderLines')) return 'there is at least one outstanding Sales Order that includes this item';

@@ -5,7 +5,7 @@
 // leaves nothing posted.
 import { bcErrors } from './errors.js';
 import { completeRecord, definitionFor, EMPTY_GUID } from './schema.js';
-import { linesOf, linesOfDocument, recomputeDocument, round2, type DocumentSet } from './documents.js';
+import { isPostedDocument, linesOf, linesOfDocument, recomputeDocument, round2, type DocumentSet } from './documents.js';
 import { available, defaultLocationId, postItemEntry } from './inventory.js';
 import { adjustPartnerBalance, postGlTransaction, postingAccounts } from './ledger.js';
 import { takeNumber } from './number-series.js';
@@ -203,11 +203,10 @@ function removeDocument(ctx: WriteContext, documentSet: DocumentSet, document: S
   ctx.store.remove(ctx.companyId, documentSet, id);
 }
 
-const DRAFT_STATUSES = ['Draft', 'In Review'];
 
 /** salesInvoices({id})/Microsoft.NAV.post: the draft becomes the posted invoice (same id, posted number, Open). */
 export function postSalesInvoice(ctx: WriteContext, invoice: StoredRow): void {
-  if (!DRAFT_STATUSES.includes(String(invoice.data.status))) throw bcErrors.dialog('The action can be applied to a draft invoice only');
+  if (isPostedDocument('salesInvoices', invoice.data)) throw bcErrors.dialog('The action can be applied to a draft invoice only');
   const lines = postingLines(ctx, 'salesInvoices', invoice);
   const customer = partnerOf(ctx, true, invoice);
   ensureOnHand(ctx, lines, String(invoice.data.id));
@@ -221,7 +220,7 @@ export function postSalesInvoice(ctx: WriteContext, invoice: StoredRow): void {
 
 /** purchaseInvoices({id})/Microsoft.NAV.post: stock comes in, the vendor is owed the total. */
 export function postPurchaseInvoice(ctx: WriteContext, invoice: StoredRow): void {
-  if (!DRAFT_STATUSES.includes(String(invoice.data.status))) throw bcErrors.dialog('The action can be applied to a draft invoice only');
+  if (isPostedDocument('purchaseInvoices', invoice.data)) throw bcErrors.dialog('The action can be applied to a draft invoice only');
   const lines = postingLines(ctx, 'purchaseInvoices', invoice);
   const vendor = partnerOf(ctx, false, invoice);
   const number = takeNumber(ctx.store, ctx.companyId, 'postedPurchaseInvoices');
@@ -276,7 +275,7 @@ export function receiveAndInvoice(ctx: WriteContext, order: StoredRow): void {
 
 /** The APIV2 page's checks before a posted invoice is canceled or credited. */
 function postedInvoiceLines(ctx: WriteContext, invoice: StoredRow, purpose: 'cancel' | 'credit'): PostingLine[] {
-  if (!['Open', 'Paid', 'Canceled', 'Corrective'].includes(String(invoice.data.status))) throw bcErrors.dialog('The action can be applied to a posted invoice only');
+  if (!isPostedDocument('salesInvoices', invoice.data)) throw bcErrors.dialog('The action can be applied to a posted invoice only');
   if (purpose === 'cancel' && invoice.data.status === 'Canceled') throw bcErrors.dialog('The invoice cannot be canceled because it has already been canceled');
   if (round2(num(invoice.data.remainingAmount)) !== round2(num(invoice.data.totalAmountIncludingTax))) {
     throw bcErrors.dialog(

@@ -143,6 +143,14 @@ describe('salesInvoices/Microsoft.NAV.post', () => {
     expect((await client.delete(path(`items(${item.id})`), '*')).status).toBe(204);
   });
 
+  it('keeps a customer with a draft invoice from being deleted', async () => {
+    const customer = (await client.post(path('customers'), { displayName: 'Only invoiced' })).body;
+    const invoice = (await client.post(path('salesInvoices'), { customerId: customer.id })).body;
+    await refused(() => client.delete(path(`customers(${customer.id})`), '*'), 400, /outstanding Sales Invoice for this customer/);
+    expect((await client.delete(path(`salesInvoices(${invoice.id})`), '*')).status).toBe(204);
+    expect((await client.delete(path(`customers(${customer.id})`), '*')).status).toBe(204);
+  });
+
   it('refuses to sell more than is on hand without posting any line', async () => {
     const [plenty, scarce] = await stockedItems(2);
     const invoice = await draft('salesInvoices', { customerNumber: '10000' }, [[plenty, 1], [scarce, scarce.inventory + 1]]);
