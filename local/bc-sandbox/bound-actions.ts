@@ -2,7 +2,9 @@
 // which set offers which action, and what each does. An action runs inside a snapshot of the store, so a refusal
 // or a failure half-way restores everything (BC runs a posting in one transaction).
 import { bcErrors } from './errors.js';
-import { cancelSalesInvoice, convertQuote, makeCorrectiveCreditMemo, postPurchaseInvoice, postSalesInvoice, receiveAndInvoice, shipAndInvoice } from './posting.js';
+import {
+  cancelSalesInvoice, convertQuote, makeCorrectiveCreditMemo, postPurchaseInvoice, postSalesCreditMemo, postSalesInvoice, receiveAndInvoice, shipAndInvoice,
+} from './posting.js';
 import { postJournal } from './journal-posting.js';
 import type { WriteContext } from './entity-rules.js';
 import type { StoredRow } from './store.js';
@@ -17,6 +19,7 @@ export const boundActionHandlers: Record<string, Record<string, BoundAction>> = 
     'Microsoft.NAV.makeCorrectiveCreditMemo': makeCorrectiveCreditMemo,
   },
   salesOrders: { 'Microsoft.NAV.shipAndInvoice': shipAndInvoice },
+  salesCreditMemos: { 'Microsoft.NAV.post': postSalesCreditMemo },
   salesQuotes: {
     'Microsoft.NAV.makeInvoice': (ctx, quote) => void convertQuote(ctx, quote, 'salesInvoices'),
     'Microsoft.NAV.makeOrder': (ctx, quote) => void convertQuote(ctx, quote, 'salesOrders'),
@@ -30,8 +33,8 @@ export const boundActionHandlers: Record<string, Record<string, BoundAction>> = 
 export function runBoundAction(ctx: WriteContext, entitySet: string, action: string, row: StoredRow): void {
   const handler = boundActionHandlers[entitySet]?.[action];
   if (!handler) {
-    // send, postAndSend and cancelAndSend e-mail the document; credit memos post/cancel and job queue restarts
-    // are declared in $metadata like BC does but not emulated.
+    // send, postAndSend and cancelAndSend e-mail the document; credit memo cancel, purchase credit memos and job
+    // queue restarts are declared in $metadata like BC does but not emulated.
     throw bcErrors.notImplemented(`The BC sandbox does not emulate ${action} on ${entitySet}`);
   }
   const snapshot = ctx.store.snapshot();

@@ -4,13 +4,14 @@ import type { Store, StoredRow } from './store.js';
 import { EMPTY_GUID } from './schema.js';
 
 /** The documents with BC's document rules (partner, number series, totals from lines); sales first. */
-export type DocumentSet = 'salesOrders' | 'salesInvoices' | 'salesQuotes' | 'purchaseOrders' | 'purchaseInvoices';
-export type LineSet = 'salesOrderLines' | 'salesInvoiceLines' | 'salesQuoteLines' | 'purchaseOrderLines' | 'purchaseInvoiceLines';
+export type DocumentSet = 'salesOrders' | 'salesInvoices' | 'salesQuotes' | 'salesCreditMemos' | 'purchaseOrders' | 'purchaseInvoices';
+export type LineSet = 'salesOrderLines' | 'salesInvoiceLines' | 'salesQuoteLines' | 'salesCreditMemoLines' | 'purchaseOrderLines' | 'purchaseInvoiceLines';
 
 export const linesOf: Record<DocumentSet, LineSet> = {
   salesOrders: 'salesOrderLines',
   salesInvoices: 'salesInvoiceLines',
   salesQuotes: 'salesQuoteLines',
+  salesCreditMemos: 'salesCreditMemoLines',
   purchaseOrders: 'purchaseOrderLines',
   purchaseInvoices: 'purchaseInvoiceLines',
 };
@@ -18,6 +19,7 @@ export const documentOf: Record<LineSet, DocumentSet> = {
   salesOrderLines: 'salesOrders',
   salesInvoiceLines: 'salesInvoices',
   salesQuoteLines: 'salesQuotes',
+  salesCreditMemoLines: 'salesCreditMemos',
   purchaseOrderLines: 'purchaseOrders',
   purchaseInvoiceLines: 'purchaseInvoices',
 };
@@ -26,10 +28,12 @@ export function isSalesDocument(documentSet: DocumentSet): boolean {
   return documentSet.startsWith('sales');
 }
 
-/** API v2.0 shows draft and posted invoices in one set; a posted one is Open, Paid, Canceled or Corrective. */
+/** Sets that show drafts and posted documents together (invoices, credit memos), told apart by status. */
+export const POSTABLE_DOCUMENTS = ['salesInvoices', 'purchaseInvoices', 'salesCreditMemos'];
+/** A posted one is Open, Paid, Canceled or Corrective; a draft is Draft or In Review. */
 export const POSTED_STATUSES = ['Open', 'Paid', 'Canceled', 'Corrective'];
 export function isPostedDocument(documentSet: string, document: Record<string, unknown>): boolean {
-  return (documentSet === 'salesInvoices' || documentSet === 'purchaseInvoices') && POSTED_STATUSES.includes(String(document.status));
+  return POSTABLE_DOCUMENTS.includes(documentSet) && POSTED_STATUSES.includes(String(document.status));
 }
 
 /** Sales lines carry `unitPrice`; purchase order lines `directUnitCost`, purchase invoice lines `unitCost`. */
@@ -37,6 +41,7 @@ export const priceField: Record<LineSet, 'unitPrice' | 'directUnitCost' | 'unitC
   salesOrderLines: 'unitPrice',
   salesInvoiceLines: 'unitPrice',
   salesQuoteLines: 'unitPrice',
+  salesCreditMemoLines: 'unitPrice',
   purchaseOrderLines: 'directUnitCost',
   purchaseInvoiceLines: 'unitCost',
 };

@@ -4,7 +4,7 @@ import { bcErrors } from './errors.js';
 import { EMPTY_GUID, completeRecord, definitionFor } from './schema.js';
 import { takeNumber } from './number-series.js';
 import {
-  documentOf, isPostedDocument, isSalesDocument, itemDefaultsForLine, linesOf, linesOfDocument, nextLineSequence, recomputeDocument,
+  documentOf, isPostedDocument, isSalesDocument, POSTABLE_DOCUMENTS, itemDefaultsForLine, linesOf, linesOfDocument, nextLineSequence, recomputeDocument,
   type DocumentSet, type LineSet,
 } from './documents.js';
 import type { Store, StoredRow } from './store.js';
@@ -129,13 +129,15 @@ const partnerOf = (documentSet: DocumentSet) => (isSalesDocument(documentSet) ? 
  * the docs leave them unmarked): writing them would post an invoice without its ledger entries.
  */
 function ensurePostingStateUntouched(documentSet: DocumentSet, values: Values): void {
-  if (documentSet !== 'salesInvoices' && documentSet !== 'purchaseInvoices') return;
+  if (!POSTABLE_DOCUMENTS.includes(documentSet)) return;
   for (const field of ['status', 'remainingAmount']) if (field in values) throw bcErrors.readOnly(field);
 }
 
-/** BC's aggregate refuses any change to a posted invoice or its lines (Sales Invoice Aggregator). */
+/** BC's aggregates refuse any change to a posted invoice or credit memo, or to its lines. */
 function ensureNotPosted(documentSet: DocumentSet, document: Values | undefined): void {
-  if (document && isPostedDocument(documentSet, document)) throw bcErrors.dialog('The invoice has been posted and can no longer be modified');
+  if (document && isPostedDocument(documentSet, document)) {
+    throw bcErrors.dialog(`The ${documentSet === 'salesCreditMemos' ? 'credit memo' : 'invoice'} has been posted and can no longer be modified`);
+  }
 }
 
 /** Header values a document takes from its customer or vendor. */
@@ -182,7 +184,7 @@ function documentRules(documentSet: DocumentSet): EntityRules {
       const today = ctx.now().slice(0, 10);
       return {
         // Each document type keeps the dates it has (order, invoice or document date); completeRecord drops the rest.
-        orderDate: today, invoiceDate: today, documentDate: today, postingDate: today, status: 'Draft',
+        orderDate: today, invoiceDate: today, documentDate: today, creditMemoDate: today, postingDate: today, status: 'Draft',
         ...partnerValues(documentSet, partner),
         ...values,
         ...linkMasterData(ctx, values),
@@ -309,11 +311,13 @@ const rules: Record<string, EntityRules> = {
   salesOrders: documentRules('salesOrders'),
   salesInvoices: documentRules('salesInvoices'),
   salesQuotes: documentRules('salesQuotes'),
+  salesCreditMemos: documentRules('salesCreditMemos'),
   purchaseOrders: documentRules('purchaseOrders'),
   purchaseInvoices: documentRules('purchaseInvoices'),
   salesOrderLines: lineRules('salesOrderLines'),
   salesInvoiceLines: lineRules('salesInvoiceLines'),
   salesQuoteLines: lineRules('salesQuoteLines'),
+  salesCreditMemoLines: lineRules('salesCreditMemoLines'),
   purchaseOrderLines: lineRules('purchaseOrderLines'),
   purchaseInvoiceLines: lineRules('purchaseInvoiceLines'),
 };

@@ -32,7 +32,7 @@ export function postingLines(ctx: WriteContext, documentSet: DocumentSet, docume
   const lines = linesOfDocument(ctx.store, ctx.companyId, linesOf[documentSet], String(document.data.id));
   if (lines.length === 0) {
     if (documentSet === 'salesInvoices') throw bcErrors.dialog('Please add at least one line item to the invoice');
-    if (documentSet.startsWith('sales')) throw bcErrors.dialog('Please add at least one line item to the estimate');
+    if (documentSet === 'salesOrders' || documentSet === 'salesQuotes') throw bcErrors.dialog('Please add at least one line item to the estimate');
     throw bcErrors.dialog('There is nothing to post');
   }
   const named = lines.filter((l) => l.data.lineType !== 'Comment');
@@ -304,6 +304,30 @@ export function cancelSalesInvoice(ctx: WriteContext, invoice: StoredRow): void 
   });
   adjustPartnerBalance(ctx, 'customers', String(customer.data.id), -total);
   ctx.store.update(ctx.companyId, 'salesInvoices', String(invoice.data.id), { status: 'Canceled', remainingAmount: 0, lastModifiedDateTime: ctx.now() });
+}
+
+/**
+ * salesCreditMemos({id})/Microsoft.NAV.post: stock back, the sales G/L transaction reversed, the customer owes
+ * less. A memo made from an invoice (`invoiceId`) is applied to it: the invoice's remaining amount goes down by
+ * the memo's total, and an invoice fully credited becomes Paid, as does the memo that closed it.
+ */
+export function postSalesCreditMemo(ctx: WriteContext, memo: StoredRow): void {
+  if (isPostedDocument('salesCreditMemos', memo.data)) throw bcErrors.dialog('The action can be applied to a draft credit memo only');
+  const lines = postingLines(ctx, 'salesCreditMemos', memo);
+  const customer = partnerOf(ctx, true, memo);
+  const number = takeNumber(ctx.store, ctx.companyId, 'postedSalesCreditMemos');
+  const postingDate = memo.data.postingDate;
+  postItemLines(ctx, lines, { isSales: true, direction: 1, postingDate, documentType: 'Sales Credit Memo', documentNumber: number, sourceNumber: customer.data.number });
+  const total = postSalesGl(ctx, lines, number, postingDate, -1, customer.data.number);
+  adjustPartnerBalance(ctx, 'customers', String(customer.data.id), -total);
+  let status = 'Open';
+  const invoice = memo.data.invoiceId ? ctx.store.get(ctx.companyId, 'salesInvoices', String(memo.data.invoiceId)) : undefined;
+  if (invoice && invoice.data.status === 'Open') {
+    const remaining = Math.max(0, round2(num(invoice.data.remainingAmount) - total));
+    ctx.store.update(ctx.companyId, 'salesInvoices', String(invoice.data.id), { remainingAmount: remaining, ...(remaining === 0 ? { status: 'Paid' } : {}), lastModifiedDateTime: ctx.now() });
+    if (remaining === 0) status = 'Paid';
+  }
+  ctx.store.update(ctx.companyId, 'salesCreditMemos', String(memo.data.id), { number, status, lastModifiedDateTime: ctx.now() });
 }
 
 /** salesInvoices({id})/Microsoft.NAV.makeCorrectiveCreditMemo: a draft credit memo copying the posted invoice. */

@@ -29,8 +29,11 @@ async function stockedItems(count: number, skip = 0): Promise<any[]> {
 }
 
 /** A draft document with item lines, made through the API as a client would. */
-async function draft(set: 'salesInvoices' | 'purchaseInvoices' | 'salesQuotes' | 'salesOrders', partner: Record<string, string>, lines: Array<[any, number]>): Promise<any> {
-  const lineSet = { salesInvoices: 'salesInvoiceLines', purchaseInvoices: 'purchaseInvoiceLines', salesQuotes: 'salesQuoteLines', salesOrders: 'salesOrderLines' }[set];
+type DraftSet = 'salesInvoices' | 'purchaseInvoices' | 'salesQuotes' | 'salesOrders' | 'salesCreditMemos';
+async function draft(set: DraftSet, partner: Record<string, string>, lines: Array<[any, number]>): Promise<any> {
+  const lineSet = {
+    salesInvoices: 'salesInvoiceLines', purchaseInvoices: 'purchaseInvoiceLines', salesQuotes: 'salesQuoteLines', salesOrders: 'salesOrderLines', salesCreditMemos: 'salesCreditMemoLines',
+  }[set];
   const created = await client.post(path(set), partner);
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   for (const [item, quantity] of lines) {
@@ -213,6 +216,47 @@ describe('salesInvoices/Microsoft.NAV.cancel and makeCorrectiveCreditMemo', () =
     expect(await client.list(path(`salesCreditMemos(${memo.id})/salesCreditMemoLines`))).toHaveLength(invoiceLines.length);
     expect((await client.list(path('generalLedgerEntries'))).length).toBe(glBefore);
     expect((await one('salesInvoices', open.id)).status).toBe('Open');
+  });
+});
+
+describe('salesCreditMemos/Microsoft.NAV.post', () => {
+  it('posts the corrective memo of an invoice: stock back, G/L reversed, the invoice and the memo are Paid', async () => {
+    const [item] = await stockedItems(1, 2);
+    const customer = (await client.list(path('customers') + filter("number eq '20000'")))[0];
+    const invoice = await draft('salesInvoices', { customerNumber: '20000' }, [[item, 3]]);
+    await act('salesInvoices', invoice.id, 'post');
+    const posted = await one('salesInvoices', invoice.id);
+    await act('salesInvoices', invoice.id, 'makeCorrectiveCreditMemo');
+    const [memo] = await client.list(path('salesCreditMemos') + filter(`invoiceId eq ${invoice.id}`));
+    expect(memo.number).toMatch(/^S-CR\d+$/);
+
+    expect((await act('salesCreditMemos', memo.id, 'post')).status).toBe(204);
+    const postedMemo = await one('salesCreditMemos', memo.id);
+    expect(postedMemo).toMatchObject({ status: 'Paid', number: expect.stringMatching(/^PS-CR\d+$/) });
+    expect(await one('salesInvoices', invoice.id)).toMatchObject({ status: 'Paid', remainingAmount: 0 });
+    expect((await one('items', item.id)).inventory).toBe(item.inventory);
+    expect((await one('customers', customer.id)).balanceDue).toBe(customer.balanceDue);
+    const reversal = byAccount(await glEntries(postedMemo.number));
+    const original = byAccount(await glEntries(posted.number));
+    for (const account of Object.keys(original)) expect(reversal[account], account).toBe(-original[account]!);
+    expect(reversal['13100']).toBe(-posted.totalAmountIncludingTax);
+
+    await refused(() => act('salesCreditMemos', memo.id, 'post'), 400, /The action can be applied to a draft credit memo only/);
+    await refused(() => client.patch(path(`salesCreditMemos(${memo.id})`), { externalDocumentNumber: 'X' }, '*'), 400, /The credit memo has been posted and can no longer be modified/);
+    // A paid invoice can no longer be canceled.
+    await refused(() => act('salesInvoices', invoice.id, 'cancel'), 400, /fully or partially paid/);
+  });
+
+  it('posts a stand-alone credit memo for a customer, and refuses one with nothing to post', async () => {
+    const [item] = await stockedItems(1, 1);
+    const customer = (await client.list(path('customers') + filter("number eq '40000'")))[0];
+    const memo = await draft('salesCreditMemos', { customerNumber: '40000' }, [[item, 1]]);
+    expect((await act('salesCreditMemos', memo.id, 'post')).status).toBe(204);
+    expect((await one('salesCreditMemos', memo.id)).status).toBe('Open');
+    expect((await one('items', item.id)).inventory).toBe(item.inventory + 1);
+    expect((await one('customers', customer.id)).balanceDue).toBe(round2(customer.balanceDue - memo.totalAmountIncludingTax));
+    const empty = (await client.post(path('salesCreditMemos'), { customerNumber: '40000' })).body;
+    await refused(() => act('salesCreditMemos', empty.id, 'post'), 400, /There is nothing to post/);
   });
 });
 
