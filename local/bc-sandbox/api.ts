@@ -7,7 +7,7 @@ import { childSetOf, definitionFor, resolveNavigation, type EntitySetDefinition 
 import { createRecord, deleteRecord, updateRecord, type WriteContext } from './entity-rules.js';
 import { validateBody } from './validation.js';
 import { linesOf, type DocumentSet } from './documents.js';
-import { boundActions, postDocument } from './posting.js';
+import { runBoundAction } from './bound-actions.js';
 import { createReservation } from './reservations.js';
 import { buildMetadata, serviceDocument } from './metadata.js';
 import { jsonContentType, requestedMetadataLevel, withoutControlInformation } from './odata/metadata-level.js';
@@ -372,9 +372,7 @@ export class BcApi {
 
   private action(request: ApiRequest, target: Extract<Target, { kind: 'action' }>): ApiResponse {
     if (request.method !== 'POST') throw bcErrors.methodNotAllowed(request.method, target.action);
-    const documentSet = boundActions[target.action];
-    if (!documentSet || documentSet !== target.definition.entitySet) throw bcErrors.resourceNotFound(target.action);
-    postDocument(this.writeContext(target.companyId), documentSet, target.row);
+    runBoundAction(this.writeContext(target.companyId), target.definition.entitySet, target.action, target.row);
     return { status: 204, headers: {} };
   }
 }

@@ -5,8 +5,10 @@
 import { findEntitySet } from '../../functions/core/bc/index.js';
 import { SeededRandom } from './prng.js';
 import { childSetOf, completeRecord, definitionFor, servedEntitySets, type EntitySetDefinition } from './schema.js';
-import type { Store } from './store.js';
-import { round2, TAX_PERCENT } from './documents.js';
+import type { Store, StoredRow } from './store.js';
+import { linesOf } from './documents.js';
+import { createRecord, type WriteContext } from './entity-rules.js';
+import { postPurchaseInvoice, postSalesInvoice } from './posting.js';
 
 type Row = Record<string, unknown>;
 
@@ -25,6 +27,7 @@ const accountsPlan: Array<[string, string, string]> = [
   ['13100', 'Accounts Receivable', 'Assets'],
   ['14100', 'Inventory', 'Assets'],
   ['20100', 'Accounts Payable', 'Liabilities'],
+  ['22100', 'Sales Tax Payable', 'Liabilities'],
   ['30100', 'Capital Stock', 'Equity'],
   ['40100', 'Income, Services', 'Income'],
   ['40200', 'Income, Product Sales', 'Income'],
@@ -39,10 +42,9 @@ export function seedCatalogue(ctx: CatalogueSeedContext): void {
   const insert = (entitySet: string, values: Row): Row =>
     ctx.store.insert(ctx.companyId, entitySet, completeRecord(definitionFor('standard', entitySet)!, { id: random.guid(), lastModifiedDateTime: ctx.seedTime, ...values })).data;
 
-  const accounts = accountsPlan.map(([number, displayName, category]) =>
+  accountsPlan.forEach(([number, displayName, category]) =>
     insert('accounts', { number, displayName, category, accountType: 'Posting', directPosting: category !== 'Assets', blocked: false, netChange: 0 }),
   );
-  const account = (number: string) => accounts.find((a) => a.number === number)!;
 
   contactNames.forEach((name, i) => {
     const customer = ctx.customers[i % ctx.customers.length]!;
@@ -62,66 +64,44 @@ export function seedCatalogue(ctx: CatalogueSeedContext): void {
     });
   });
 
-  // Sales quotes and invoices with their lines; invoice totals post to G/L entries (receivable / sales / tax).
-  let entryNumber = 0;
-  const postEntry = (postingDate: string, documentNumber: string, number: string, description: string, debit: number, credit: number) =>
-    insert('generalLedgerEntries', {
-      entryNumber: ++entryNumber, postingDate, documentNumber, documentType: 'Invoice',
-      accountId: account(number).id, accountNumber: number, description,
-      debitAmount: debit, creditAmount: credit, additionalCurrencyDebitAmount: 0, additionalCurrencyCreditAmount: 0,
-    });
-  const seedSalesDocument = (documentSet: 'salesInvoices' | 'salesQuotes', index: number): void => {
-    const customer = ctx.customers[index % ctx.customers.length]!;
+  // Sales quotes, sales and purchase invoices go through the same rules and posting as API writes do, so the
+  // posted invoices come with their item ledger entries, G/L entries and partner balances (posting.ts).
+  const writes: WriteContext = { store: ctx.store, companyId: ctx.companyId, now: () => ctx.seedTime, newId: () => random.guid() };
+  const seedDocument = (documentSet: 'salesInvoices' | 'salesQuotes' | 'purchaseInvoices', index: number, partner: Row, extra: Row): StoredRow => {
     const date = `2026-01-${String(10 + index).padStart(2, '0')}`;
-    const isInvoice = documentSet === 'salesInvoices';
-    const lineSet = isInvoice ? 'salesInvoiceLines' : 'salesQuoteLines';
-    const number = isInvoice ? `PS-INV${103001 + index}` : `S-QUO${1001 + index}`;
-    const lines = Array.from({ length: random.int(1, 3) }, (_, n) => {
-      const item = random.pick(ctx.items);
-      const quantity = random.int(1, 8);
-      const unitPrice = Number(item.unitPrice);
-      const net = round2(quantity * unitPrice);
-      const tax = round2((net * TAX_PERCENT) / 100);
-      return {
-        sequence: (n + 1) * 10000, itemId: item.id, lineType: 'Item', lineObjectNumber: item.number, description: item.displayName,
-        unitOfMeasureCode: 'PCS', quantity, unitPrice, discountAmount: 0, discountPercent: 0, discountAppliedBeforeTax: false,
-        amountExcludingTax: net, taxCode: 'FURNITURE', taxPercent: TAX_PERCENT, totalTaxAmount: tax, amountIncludingTax: round2(net + tax),
-        invoiceDiscountAllocation: 0, netAmount: net, netTaxAmount: tax, netAmountIncludingTax: round2(net + tax), shipmentDate: date,
-      };
+    const isSales = documentSet !== 'purchaseInvoices';
+    const header = createRecord(writes, documentSet, {
+      id: random.guid(), [isSales ? 'customerId' : 'vendorId']: partner.id,
+      postingDate: date, invoiceDate: date, documentDate: date, dueDate: `2026-02-${String(10 + index).padStart(2, '0')}`, ...extra,
     });
-    const net = round2(lines.reduce((sum, line) => sum + line.netAmount, 0));
-    const tax = round2(lines.reduce((sum, line) => sum + line.netTaxAmount, 0));
-    const partner = {
-      customerId: customer.id, customerNumber: customer.number, customerName: customer.displayName,
-      billToName: customer.displayName, billToCustomerId: customer.id, billToCustomerNumber: customer.number, shipToName: customer.displayName,
-      sellToAddressLine1: customer.addressLine1, sellToCity: customer.city, sellToState: customer.state, sellToCountry: customer.country, sellToPostCode: customer.postalCode,
-      billToAddressLine1: customer.addressLine1, billToCity: customer.city, billToState: customer.state, billToCountry: customer.country, billToPostCode: customer.postalCode,
-      shipToAddressLine1: customer.addressLine1, shipToCity: customer.city, shipToState: customer.state, shipToCountry: customer.country, shipToPostCode: customer.postalCode,
-      currencyCode: customer.currencyCode, paymentTermsId: customer.paymentTermsId, salesperson: customer.salespersonCode,
-      phoneNumber: customer.phoneNumber, email: customer.email, discountAmount: 0,
-      totalAmountExcludingTax: net, totalTaxAmount: tax, totalAmountIncludingTax: round2(net + tax),
-    };
-    const header = isInvoice
-      ? insert(documentSet, {
-          ...partner, number, invoiceDate: date, postingDate: date, dueDate: `2026-02-${String(10 + index).padStart(2, '0')}`,
-          pricesIncludeTax: false, discountAppliedBeforeTax: false, remainingAmount: round2(net + tax),
-          // The first invoices are posted (open, with ledger entries); the last one is still a draft.
-          status: index < 3 ? 'Open' : 'Draft',
-        })
-      : insert(documentSet, {
-          ...partner, number, documentDate: date, postingDate: date, dueDate: date, validUntilDate: `2026-02-${String(10 + index).padStart(2, '0')}`,
-          status: index === 0 ? 'Accepted' : index === 1 ? 'Sent' : 'Draft', sentDate: index <= 1 ? `${date}T09:00:00Z` : '0001-01-01T00:00:00Z',
-          acceptedDate: index === 0 ? date : '0001-01-01',
-        });
-    for (const line of lines) insert(lineSet, { ...line, documentId: header.id });
-    if (isInvoice && header.status === 'Open') {
-      postEntry(date, number, '13100', `Invoice ${number}`, round2(net + tax), 0);
-      postEntry(date, number, '40200', `Invoice ${number}`, 0, net);
-      postEntry(date, number, '20100', `Sales tax ${number}`, 0, tax);
+    const lineCount = random.int(1, 3);
+    for (let n = 0; n < lineCount; n++) {
+      const item = random.pick(ctx.items);
+      createRecord(writes, linesOf[documentSet], {
+        id: random.guid(), documentId: header.data.id, itemId: item.id, quantity: random.int(1, 8), ...(isSales ? { shipmentDate: date } : { expectedReceiptDate: date }),
+      });
     }
+    return ctx.store.get(ctx.companyId, documentSet, String(header.data.id))!;
   };
-  for (let i = 0; i < 4; i++) seedSalesDocument('salesInvoices', i);
-  for (let i = 0; i < 3; i++) seedSalesDocument('salesQuotes', i);
+  for (let i = 0; i < 4; i++) {
+    const invoice = seedDocument('salesInvoices', i, ctx.customers[i % ctx.customers.length]!, {});
+    // The first three are posted (Open, with their ledger entries); the last one is still a draft.
+    if (i < 3) postSalesInvoice(writes, invoice);
+  }
+  for (let i = 0; i < 3; i++) {
+    const date = `2026-01-${String(10 + i).padStart(2, '0')}`;
+    seedDocument('salesQuotes', i, ctx.customers[i % ctx.customers.length]!, {
+      validUntilDate: `2026-02-${String(10 + i).padStart(2, '0')}`,
+      status: i === 0 ? 'Accepted' : i === 1 ? 'Sent' : 'Draft', sentDate: i <= 1 ? `${date}T09:00:00Z` : '0001-01-01T00:00:00Z',
+      acceptedDate: i === 0 ? date : '0001-01-01',
+    });
+  }
+  const vendors = ctx.store.list(ctx.companyId, 'vendors').map((row) => row.data);
+  for (let i = 0; i < 3; i++) {
+    const invoice = seedDocument('purchaseInvoices', i, vendors[i % vendors.length]!, { vendorInvoiceNumber: `VINV-${5001 + i}` });
+    // Two posted purchase invoices (stock received, vendor owed), one draft.
+    if (i < 2) postPurchaseInvoice(writes, invoice);
+  }
 
   const department = insert('dimensions', { code: 'DEPARTMENT', displayName: 'Department' });
   ['ADM', 'PROD', 'SALES'].forEach((code) => insert('dimensionValues', { code, dimensionId: department.id, displayName: code === 'ADM' ? 'Administration' : code === 'PROD' ? 'Production' : 'Sales' }));

@@ -3,16 +3,47 @@
 import type { Store, StoredRow } from './store.js';
 import { EMPTY_GUID } from './schema.js';
 
-export type DocumentSet = 'salesOrders' | 'purchaseOrders';
-export type LineSet = 'salesOrderLines' | 'purchaseOrderLines';
+/** The documents with BC's document rules (partner, number series, totals from lines); sales first. */
+export type DocumentSet = 'salesOrders' | 'salesInvoices' | 'salesQuotes' | 'salesCreditMemos' | 'purchaseOrders' | 'purchaseInvoices';
+export type LineSet = 'salesOrderLines' | 'salesInvoiceLines' | 'salesQuoteLines' | 'salesCreditMemoLines' | 'purchaseOrderLines' | 'purchaseInvoiceLines';
 
-export const linesOf: Record<DocumentSet, LineSet> = { salesOrders: 'salesOrderLines', purchaseOrders: 'purchaseOrderLines' };
-export const documentOf: Record<LineSet, DocumentSet> = { salesOrderLines: 'salesOrders', purchaseOrderLines: 'purchaseOrders' };
+export const linesOf: Record<DocumentSet, LineSet> = {
+  salesOrders: 'salesOrderLines',
+  salesInvoices: 'salesInvoiceLines',
+  salesQuotes: 'salesQuoteLines',
+  salesCreditMemos: 'salesCreditMemoLines',
+  purchaseOrders: 'purchaseOrderLines',
+  purchaseInvoices: 'purchaseInvoiceLines',
+};
+export const documentOf: Record<LineSet, DocumentSet> = {
+  salesOrderLines: 'salesOrders',
+  salesInvoiceLines: 'salesInvoices',
+  salesQuoteLines: 'salesQuotes',
+  salesCreditMemoLines: 'salesCreditMemos',
+  purchaseOrderLines: 'purchaseOrders',
+  purchaseInvoiceLines: 'purchaseInvoices',
+};
 
-/** Sales lines carry `unitPrice`, purchase lines `directUnitCost`. */
-export const priceField: Record<LineSet, 'unitPrice' | 'directUnitCost'> = {
+export function isSalesDocument(documentSet: DocumentSet): boolean {
+  return documentSet.startsWith('sales');
+}
+
+/** Sets that show drafts and posted documents together (invoices, credit memos), told apart by status. */
+export const POSTABLE_DOCUMENTS = ['salesInvoices', 'purchaseInvoices', 'salesCreditMemos'];
+/** A posted one is Open, Paid, Canceled or Corrective; a draft is Draft or In Review. */
+export const POSTED_STATUSES = ['Open', 'Paid', 'Canceled', 'Corrective'];
+export function isPostedDocument(documentSet: string, document: Record<string, unknown>): boolean {
+  return POSTABLE_DOCUMENTS.includes(documentSet) && POSTED_STATUSES.includes(String(document.status));
+}
+
+/** Sales lines carry `unitPrice`; purchase order lines `directUnitCost`, purchase invoice lines `unitCost`. */
+export const priceField: Record<LineSet, 'unitPrice' | 'directUnitCost' | 'unitCost'> = {
   salesOrderLines: 'unitPrice',
+  salesInvoiceLines: 'unitPrice',
+  salesQuoteLines: 'unitPrice',
+  salesCreditMemoLines: 'unitPrice',
   purchaseOrderLines: 'directUnitCost',
+  purchaseInvoiceLines: 'unitCost',
 };
 
 /** Tax applies to items in the FURNITURE tax group when the customer or vendor is tax liable. */
@@ -38,7 +69,7 @@ export function linesOfDocument(store: Store, companyId: string, lineSet: LineSe
 export function taxPercentFor(store: Store, companyId: string, documentSet: DocumentSet, document: Record<string, unknown>, taxCode: unknown): number {
   if (taxCode !== TAXABLE_GROUP) return 0;
   const partner =
-    documentSet === 'salesOrders'
+    isSalesDocument(documentSet)
       ? store.get(companyId, 'customers', String(document.customerId))
       : store.get(companyId, 'vendors', String(document.vendorId));
   return partner?.data.taxLiable === true ? TAX_PERCENT : 0;
@@ -97,6 +128,8 @@ export function recomputeDocument(store: Store, companyId: string, documentSet: 
     totalAmountExcludingTax: totalExcl,
     totalTaxAmount: totalTax,
     totalAmountIncludingTax: round2(totalExcl + totalTax),
+    // A draft sales invoice's remaining amount is its total (BC's APIV2 page computes it so).
+    ...(documentSet === 'salesInvoices' ? { remainingAmount: round2(totalExcl + totalTax) } : {}),
   });
 }
 
@@ -109,7 +142,7 @@ export function itemDefaultsForLine(item: Record<string, unknown>, lineSet: Line
     unitOfMeasureId: item.baseUnitOfMeasureId ?? EMPTY_GUID,
     unitOfMeasureCode: item.baseUnitOfMeasureCode,
     taxCode: item.taxGroupCode,
-    [priceField[lineSet]]: lineSet === 'salesOrderLines' ? item.unitPrice : item.unitCost,
+    [priceField[lineSet]]: priceField[lineSet] === 'unitPrice' ? item.unitPrice : item.unitCost,
   };
 }
 

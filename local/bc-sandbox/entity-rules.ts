@@ -4,7 +4,7 @@ import { bcErrors } from './errors.js';
 import { EMPTY_GUID, completeRecord, definitionFor } from './schema.js';
 import { takeNumber } from './number-series.js';
 import {
-  documentOf, itemDefaultsForLine, linesOf, linesOfDocument, nextLineSequence, recomputeDocument,
+  documentOf, isPostedDocument, isSalesDocument, POSTABLE_DOCUMENTS, itemDefaultsForLine, linesOf, linesOfDocument, nextLineSequence, recomputeDocument,
   type DocumentSet, type LineSet,
 } from './documents.js';
 import type { Store, StoredRow } from './store.js';
@@ -13,6 +13,8 @@ export interface WriteContext {
   store: Store;
   companyId: string;
   now: () => string;
+  /** Ids for records a write creates on its own (ledger entries, posted documents); the seed's are deterministic. */
+  newId?: () => string;
 }
 
 type Values = Record<string, unknown>;
@@ -118,10 +120,25 @@ function codeTableRules(entitySet: string, label: string): EntityRules {
   };
 }
 
-const partnerOf = {
-  salesOrders: { set: 'customers', label: 'Customer', idField: 'customerId', numberField: 'customerNumber', blockedValue: 'All', noun: 'customer' },
-  purchaseOrders: { set: 'vendors', label: 'Vendor', idField: 'vendorId', numberField: 'vendorNumber', blockedValue: 'All', noun: 'vendor' },
-} as const;
+const salesPartner = { set: 'customers', label: 'Customer', idField: 'customerId', numberField: 'customerNumber', blockedValue: 'All', noun: 'customer' } as const;
+const purchasePartner = { set: 'vendors', label: 'Vendor', idField: 'vendorId', numberField: 'vendorNumber', blockedValue: 'All', noun: 'vendor' } as const;
+const partnerOf = (documentSet: DocumentSet) => (isSalesDocument(documentSet) ? salesPartner : purchasePartner);
+
+/**
+ * An invoice's status and remaining amount are set by posting only (`Editable = false` on BC's API pages, though
+ * the docs leave them unmarked): writing them would post an invoice without its ledger entries.
+ */
+function ensurePostingStateUntouched(documentSet: DocumentSet, values: Values): void {
+  if (!POSTABLE_DOCUMENTS.includes(documentSet)) return;
+  for (const field of ['status', 'remainingAmount']) if (field in values) throw bcErrors.readOnly(field);
+}
+
+/** BC's aggregates refuse any change to a posted invoice or credit memo, or to its lines. */
+function ensureNotPosted(documentSet: DocumentSet, document: Values | undefined): void {
+  if (document && isPostedDocument(documentSet, document)) {
+    throw bcErrors.dialog(`The ${documentSet === 'salesCreditMemos' ? 'credit memo' : 'invoice'} has been posted and can no longer be modified`);
+  }
+}
 
 /** Header values a document takes from its customer or vendor. */
 function partnerValues(documentSet: DocumentSet, partner: Values): Values {
@@ -129,7 +146,7 @@ function partnerValues(documentSet: DocumentSet, partner: Values): Values {
     [`${prefix}AddressLine1`]: partner.addressLine1, [`${prefix}AddressLine2`]: partner.addressLine2, [`${prefix}City`]: partner.city,
     [`${prefix}State`]: partner.state, [`${prefix}Country`]: partner.country, [`${prefix}${postField}`]: partner.postalCode,
   });
-  if (documentSet === 'salesOrders') {
+  if (isSalesDocument(documentSet)) {
     return {
       customerId: partner.id, customerNumber: partner.number, customerName: partner.displayName,
       billToName: partner.displayName, billToCustomerId: partner.id, billToCustomerNumber: partner.number, shipToName: partner.displayName,
@@ -147,7 +164,7 @@ function partnerValues(documentSet: DocumentSet, partner: Values): Values {
 }
 
 function resolvePartner(ctx: WriteContext, documentSet: DocumentSet, values: Values): Values | undefined {
-  const p = partnerOf[documentSet];
+  const p = partnerOf(documentSet);
   const row = reference(ctx, p.set, p.label, values[p.idField], 'number', values[p.numberField]);
   if (!row) return undefined;
   if (row.data.blocked === p.blockedValue) {
@@ -157,22 +174,26 @@ function resolvePartner(ctx: WriteContext, documentSet: DocumentSet, values: Val
 }
 
 function documentRules(documentSet: DocumentSet): EntityRules {
-  const p = partnerOf[documentSet];
+  const p = partnerOf(documentSet);
   return {
     create(ctx, values) {
       if (present(values.number)) throw bcErrors.dialog('You may not enter numbers manually. If you want to enter numbers manually, please activate Manual Nos. in No. Series');
+      ensurePostingStateUntouched(documentSet, values);
       const partner = resolvePartner(ctx, documentSet, values);
       if (!partner) throw bcErrors.dialog(`A ${p.numberField} or a ${p.idField} must be provided`);
       const today = ctx.now().slice(0, 10);
       return {
-        orderDate: today, postingDate: today, status: 'Draft',
+        // Each document type keeps the dates it has (order, invoice or document date); completeRecord drops the rest.
+        orderDate: today, invoiceDate: today, documentDate: today, creditMemoDate: today, postingDate: today, status: 'Draft',
         ...partnerValues(documentSet, partner),
         ...values,
         ...linkMasterData(ctx, values),
         number: takeNumber(ctx.store, ctx.companyId, documentSet),
       };
     },
-    update(ctx, _row, changes) {
+    update(ctx, row, changes) {
+      ensureNotPosted(documentSet, row.data);
+      ensurePostingStateUntouched(documentSet, changes);
       if ('number' in changes) throw bcErrors.dialog('You may not enter numbers manually. If you want to enter numbers manually, please activate Manual Nos. in No. Series');
       const partnerChanged = p.idField in changes || p.numberField in changes;
       const partner = partnerChanged ? resolvePartner(ctx, documentSet, changes) : undefined;
@@ -180,6 +201,7 @@ function documentRules(documentSet: DocumentSet): EntityRules {
       return { ...(partner ? partnerValues(documentSet, partner) : {}), ...changes, ...linkMasterData(ctx, changes) };
     },
     beforeDelete(ctx, row) {
+      ensureNotPosted(documentSet, row.data);
       const id = String(row.data.id);
       for (const line of linesOfDocument(ctx.store, ctx.companyId, linesOf[documentSet], id)) {
         ctx.store.remove(ctx.companyId, linesOf[documentSet], String(line.data.id));
@@ -189,7 +211,7 @@ function documentRules(documentSet: DocumentSet): EntityRules {
       }
     },
     afterWrite(ctx, row) {
-      if (row) recomputeDocument(ctx.store, ctx.companyId, documentSet, String(row.data.id));
+      if (row && !isPostedDocument(documentSet, row.data)) recomputeDocument(ctx.store, ctx.companyId, documentSet, String(row.data.id));
     },
   };
 }
@@ -224,7 +246,8 @@ function lineRules(lineSet: LineSet): EntityRules {
     create(ctx, values) {
       if (!present(values.documentId)) throw bcErrors.required('documentId');
       const document = ctx.store.get(ctx.companyId, documentSet, String(values.documentId));
-      if (!document) throw bcErrors.relatedRecordNotFound(documentSet === 'salesOrders' ? 'Sales Header' : 'Purchase Header', 'Id', String(values.documentId));
+      if (!document) throw bcErrors.relatedRecordNotFound(isSalesDocument(documentSet) ? 'Sales Header' : 'Purchase Header', 'Id', String(values.documentId));
+      ensureNotPosted(documentSet, document.data);
       const quantity = typeof values.quantity === 'number' ? values.quantity : 0;
       return {
         lineType: 'Item',
@@ -236,6 +259,7 @@ function lineRules(lineSet: LineSet): EntityRules {
       };
     },
     update(ctx, row, changes) {
+      ensureNotPosted(documentSet, ctx.store.get(ctx.companyId, documentSet, String(row.data.documentId))?.data);
       if ('documentId' in changes && changes.documentId !== row.data.documentId) throw bcErrors.badRequest("The property 'documentId' cannot be changed");
       const out: Values = { ...lineItemValues(ctx, lineSet, changes, row.data), ...changes };
       if ('quantity' in changes) {
@@ -244,7 +268,9 @@ function lineRules(lineSet: LineSet): EntityRules {
       }
       return out;
     },
-    beforeDelete: noop,
+    beforeDelete(ctx, row) {
+      ensureNotPosted(documentSet, ctx.store.get(ctx.companyId, documentSet, String(row.data.documentId))?.data);
+    },
     afterWrite(ctx, row, before) {
       const documentId = String((row?.data ?? before)?.documentId);
       recomputeDocument(ctx.store, ctx.companyId, documentSet, documentId);
@@ -252,28 +278,48 @@ function lineRules(lineSet: LineSet): EntityRules {
   };
 }
 
+/** Outstanding documents of a partner: all orders and quotes, invoices while they are drafts. */
 function openDocumentsFor(ctx: WriteContext, documentSet: DocumentSet, field: string, id: unknown): boolean {
-  return ctx.store.list(ctx.companyId, documentSet).some((row) => row.data[field] === id);
+  return ctx.store.list(ctx.companyId, documentSet).some((row) => row.data[field] === id && !isPostedDocument(documentSet, row.data));
 }
 
 const rules: Record<string, EntityRules> = {
   customers: masterDataRules('customers', 'Customer', (ctx, row) =>
-    openDocumentsFor(ctx, 'salesOrders', 'customerId', row.data.id) ? 'there is at least one outstanding Sales Order for this customer' : undefined),
+    openDocumentsFor(ctx, 'salesOrders', 'customerId', row.data.id) ? 'there is at least one outstanding Sales Order for this customer'
+      : openDocumentsFor(ctx, 'salesInvoices', 'customerId', row.data.id) ? 'there is at least one outstanding Sales Invoice for this customer'
+        : openDocumentsFor(ctx, 'salesQuotes', 'customerId', row.data.id) ? 'there is at least one outstanding Sales Quote for this customer'
+          : undefined),
   vendors: masterDataRules('vendors', 'Vendor', (ctx, row) =>
-    openDocumentsFor(ctx, 'purchaseOrders', 'vendorId', row.data.id) ? 'there is at least one outstanding Purchase Order for this vendor' : undefined),
+    openDocumentsFor(ctx, 'purchaseOrders', 'vendorId', row.data.id) ? 'there is at least one outstanding Purchase Order for this vendor'
+      : openDocumentsFor(ctx, 'purchaseInvoices', 'vendorId', row.data.id) ? 'there is at least one outstanding Purchase Invoice for this vendor'
+        : undefined),
   items: masterDataRules('items', 'Item', (ctx, row) => {
     const used = (set: LineSet) => ctx.store.list(ctx.companyId, set).some((line) => line.data.itemId === row.data.id);
     if (used('salesOrderLines')) return 'there is at least one outstanding Sales Order that includes this item';
     if (used('purchaseOrderLines')) return 'there is at least one outstanding Purchase Order that includes this item';
+    // Draft invoices and quotes are outstanding documents too; a posted invoice's lines are history.
+    const outstanding = (set: LineSet, documentSet: DocumentSet) =>
+      ctx.store.list(ctx.companyId, set).some((line) => line.data.itemId === row.data.id && !isPostedDocument(documentSet, ctx.store.get(ctx.companyId, documentSet, String(line.data.documentId))?.data ?? {}));
+    if (outstanding('salesInvoiceLines', 'salesInvoices')) return 'there is at least one outstanding Sales Invoice that includes this item';
+    if (outstanding('salesQuoteLines', 'salesQuotes')) return 'there is at least one outstanding Sales Quote that includes this item';
+    if (outstanding('purchaseInvoiceLines', 'purchaseInvoices')) return 'there is at least one outstanding Purchase Invoice that includes this item';
     return undefined;
   }),
   locations: codeTableRules('locations', 'Location'),
   paymentTerms: codeTableRules('paymentTerms', 'Payment Terms'),
   currencies: codeTableRules('currencies', 'Currency'),
   salesOrders: documentRules('salesOrders'),
+  salesInvoices: documentRules('salesInvoices'),
+  salesQuotes: documentRules('salesQuotes'),
+  salesCreditMemos: documentRules('salesCreditMemos'),
   purchaseOrders: documentRules('purchaseOrders'),
+  purchaseInvoices: documentRules('purchaseInvoices'),
   salesOrderLines: lineRules('salesOrderLines'),
+  salesInvoiceLines: lineRules('salesInvoiceLines'),
+  salesQuoteLines: lineRules('salesQuoteLines'),
+  salesCreditMemoLines: lineRules('salesCreditMemoLines'),
   purchaseOrderLines: lineRules('purchaseOrderLines'),
+  purchaseInvoiceLines: lineRules('purchaseInvoiceLines'),
 };
 
 /**

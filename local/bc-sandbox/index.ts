@@ -87,6 +87,8 @@ export interface BcSandbox {
   clearFaults(): void;
   /** Restores the seed data and the starting directory (and clears faults and rate counters). */
   reset(): void;
+  /** The whole data set as JSON, row versions and number series included (tests compare it around refused writes). */
+  snapshot(): string;
   stop(): Promise<void>;
 }
 
@@ -152,6 +154,7 @@ export async function startBcSandbox(options: BcSandboxOptions = {}): Promise<Bc
     clearRequests: () => requests.clear(),
     addFault: (rule) => faults.add(validateFaultRule(rule)),
     clearFaults: () => faults.clear(),
+    snapshot: () => store.snapshot(),
     reset() {
       store.reset();
       directory.reset();

@@ -14,6 +14,16 @@ export const numberSeries: Record<string, NumberSeries> = {
   items: { start: 1000, step: 1, format: (n) => `I${n}` },
   salesOrders: { start: 101001, step: 1, format: String },
   purchaseOrders: { start: 106001, step: 1, format: String },
+  // Documents and their posted counterparts, numbered as CRONUS USA's series are.
+  salesQuotes: { start: 1001, step: 1, format: (n) => `S-QUO${n}` },
+  salesInvoices: { start: 102001, step: 1, format: (n) => `S-INV${n}` },
+  postedSalesInvoices: { start: 103001, step: 1, format: (n) => `PS-INV${n}` },
+  salesShipments: { start: 102001, step: 1, format: (n) => `S-SHPT${n}` },
+  postedSalesCreditMemos: { start: 104001, step: 1, format: (n) => `PS-CR${n}` },
+  salesCreditMemos: { start: 1001, step: 1, format: (n) => `S-CR${n}` },
+  purchaseInvoices: { start: 107001, step: 1, format: (n) => `P-INV${n}` },
+  postedPurchaseInvoices: { start: 108001, step: 1, format: (n) => `PP-INV${n}` },
+  purchaseReceipts: { start: 107001, step: 1, format: (n) => `P-RCPT${n}` },
 };
 
 export function takeNumber(store: Store, companyId: string, entitySet: string): string {

@@ -23,6 +23,13 @@ async function orderableItem(offset = 0): Promise<any> {
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
+/** The opening entry at MAIN plus the seed's postings since (its posted invoices ship from and receive into MAIN). */
+async function onHandAtMainOf(item: any): Promise<number> {
+  const entries = await client.list(path('itemLedgerEntries') + filter(`itemNumber eq '${item.number}'`));
+  const opening = entries.filter((e) => e.description === 'Opening inventory')[0].quantity as number;
+  return opening + entries.filter((e) => e.description !== 'Opening inventory').reduce((sum, e) => sum + (e.quantity as number), 0);
+}
+
 describe('master data', () => {
   it('numbers new customers from the series, accepts a manual number once, and refuses duplicates', async () => {
     const first = await client.post(path('customers'), { displayName: 'Series One' });
@@ -173,7 +180,9 @@ describe('bound actions', () => {
     expect(response.status).toBe(204);
     const received = order.purchaseOrderLines.filter((l: any) => l.itemId === itemBefore.id).reduce((s: number, l: any) => s + l.quantity, 0);
     expect((await client.get(path(`items(${itemBefore.id})`))).body.inventory).toBe(itemBefore.inventory + received);
-    const entries = await client.list(path('itemLedgerEntries') + filter(`documentNumber eq '${order.number}'`));
+    // The entries point at the posted receipt, which names the order it came from.
+    const [receipt] = await client.list(path('purchaseReceipts') + filter(`orderNumber eq '${order.number}'`));
+    const entries = await client.list(path('itemLedgerEntries') + filter(`documentNumber eq '${receipt.number}'`));
     expect(entries).toHaveLength(order.purchaseOrderLines.length);
     expect(entries.every((e) => e.entryType === 'Purchase' && e.quantity > 0 && e.sourceNumber === order.vendorNumber)).toBe(true);
     expect((await client.list(path('itemLedgerEntries'))).length).toBe(entriesBefore + entries.length);
@@ -217,8 +226,7 @@ describe('itemReservations custom API', () => {
     const item = await orderableItem();
     const [main] = await client.list(path('locations') + filter("code eq 'MAIN'"));
     const [order] = await client.list(path('salesOrders?$top=1'));
-    const onHandAtMain = (await client.list(path('itemLedgerEntries') + filter(`itemNumber eq '${item.number}'`)))
-      .filter((e) => e.description === 'Opening inventory')[0].quantity as number;
+    const onHandAtMain = await onHandAtMainOf(item);
     const first = await client.post(reservations, { itemNumber: item.number, locationCode: 'MAIN', quantity: onHandAtMain - 1, sourceType: 'Sales Order', sourceId: order.id });
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ itemId: item.id, locationId: main.id, sourceNumber: order.number, quantity: onHandAtMain - 1 });
@@ -257,8 +265,7 @@ describe('itemReservations custom API', () => {
   it('makes reserved stock unavailable to other orders when shipping', async () => {
     const item = await orderableItem(4);
     const [main] = await client.list(path('locations') + filter("code eq 'MAIN'"));
-    const onHandAtMain = (await client.list(path('itemLedgerEntries') + filter(`itemNumber eq '${item.number}'`)))
-      .filter((e) => e.description === 'Opening inventory')[0].quantity as number;
+    const onHandAtMain = await onHandAtMainOf(item);
     await client.post(reservations, { itemId: item.id, locationId: main.id, quantity: onHandAtMain - 1 });
     const order = (await client.post(path('salesOrders'), { customerNumber: '40000' })).body;
     await client.post(path(`salesOrders(${order.id})/salesOrderLines`), { itemId: item.id, quantity: 2, locationId: main.id });
