@@ -59,19 +59,13 @@ export class BcAgentStack extends Stack {
     this.tables = new Tables(this, 'Tables', { config });
     this.backbone = new EventBackbone(this, 'Events', { config });
     const { bus } = this.backbone;
-    const { state, approvals, breakers, idempotency, audit } = this.tables;
+    const { state, approvals, idempotency, audit } = this.tables;
     const claudeSecret = config.claude.secretArn
       ? secretsmanager.Secret.fromSecretCompleteArn(this, 'AnthropicKey', config.claude.secretArn)
       : undefined;
     const claudeEnvironment: Record<string, string> = {
       ANTHROPIC_MODEL: config.claude.model,
       ...(claudeSecret ? { ANTHROPIC_SECRET_ARN: claudeSecret.secretArn } : {}),
-    };
-    const breakerEnvironment = {
-      BREAKERS_TABLE: breakers.tableName,
-      BREAKER_THRESHOLD: String(config.breaker.threshold),
-      BREAKER_WINDOW_SECONDS: String(config.breaker.windowSeconds),
-      BREAKER_OPEN_SECONDS: String(config.breaker.openSeconds),
     };
     const approvalEnvironment = {
       APPROVALS_TABLE: approvals.tableName,
@@ -83,30 +77,7 @@ export class BcAgentStack extends Stack {
     this.businessCentral = new BusinessCentralAccess(this, 'BusinessCentral', { config });
     this.mcpServer = new McpServer(this, 'McpServer', { config, bus, tables: this.tables, businessCentral: this.businessCentral });
 
-    // --- Saga: its steps call BC themselves (behind the breaker) and keep approvals and state records.
-    this.saga = new PurchaseOrderSaga(this, 'PurchaseOrderSaga', {
-      config,
-      bus,
-      environment: {
-        EVENT_BUS_NAME: bus.eventBusName,
-        STATE_TABLE: state.tableName,
-        ...this.businessCentral.environment,
-        ...approvalEnvironment,
-        ...breakerEnvironment,
-        ...(config.bc.defaultLocationCode ? { SAGA_DEFAULT_LOCATION_CODE: config.bc.defaultLocationCode } : {}),
-      },
-    });
-    const sagaSteps = this.saga.steps.function;
-    state.grantReadWriteData(sagaSteps);
-    this.tables.grantApprovalsReadWrite(this.saga.steps);
-    breakers.grantReadWriteData(sagaSteps);
-    bus.grantPutEventsTo(sagaSteps);
-    this.businessCentral.grantCredentials(sagaSteps);
-    const sagaRepair = this.saga.repair.handler.function;
-    state.grantReadWriteData(sagaRepair);
-    breakers.grantReadWriteData(sagaRepair);
-    bus.grantPutEventsTo(sagaRepair);
-    this.businessCentral.grantCredentials(sagaRepair);
+    this.saga = new PurchaseOrderSaga(this, 'PurchaseOrderSaga', { config, bus, tables: this.tables, businessCentral: this.businessCentral });
 
     // --- Orchestrator: plans, approvals (it resumes a waiting saga with the task token), events.
     this.orchestrator = new HandlerFunction(this, 'Orchestrator', {
