@@ -6,6 +6,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { LOCAL_JWT_ISSUER, WORKER_TYPES, type EnvironmentConfig, type WorkerType } from './config.js';
+import { claudeSecretOf } from './constructs/access.js';
 import { Api } from './constructs/api.js';
 import { BusinessCentralAccess } from './constructs/business-central.js';
 import { EVENT_SOURCE_PREFIX, EventBackbone } from './constructs/event-bus.js';
@@ -14,6 +15,7 @@ import { HandlerFunction } from './constructs/handler-function.js';
 import { McpServer } from './constructs/mcp-server.js';
 import { acknowledge } from './constructs/nag.js';
 import { Observability } from './constructs/observability.js';
+import { Orchestrator } from './constructs/orchestrator.js';
 import { PurchaseOrderSaga } from './constructs/purchase-order-saga.js';
 import { Tables } from './constructs/tables.js';
 import { WorkerQueue } from './constructs/worker-queue.js';
@@ -37,7 +39,7 @@ export class BcAgentStack extends Stack {
   readonly businessCentral: BusinessCentralAccess;
   readonly mcpServer: McpServer;
   readonly saga: PurchaseOrderSaga;
-  readonly orchestrator: HandlerFunction;
+  readonly orchestrator: Orchestrator;
   readonly workers: Record<WorkerType, WorkerQueue>;
   readonly consumers: { audit: EventConsumer; analytics: EventConsumer; planProgress: EventConsumer; approvalExpiry: EventConsumer; planSweeper: EventConsumer };
   readonly api: Api;
@@ -60,9 +62,7 @@ export class BcAgentStack extends Stack {
     this.backbone = new EventBackbone(this, 'Events', { config });
     const { bus } = this.backbone;
     const { state, approvals, idempotency, audit } = this.tables;
-    const claudeSecret = config.claude.secretArn
-      ? secretsmanager.Secret.fromSecretCompleteArn(this, 'AnthropicKey', config.claude.secretArn)
-      : undefined;
+    const claudeSecret = claudeSecretOf(this, config);
     const claudeEnvironment: Record<string, string> = {
       ANTHROPIC_MODEL: config.claude.model,
       ...(claudeSecret ? { ANTHROPIC_SECRET_ARN: claudeSecret.secretArn } : {}),
@@ -79,46 +79,9 @@ export class BcAgentStack extends Stack {
 
     this.saga = new PurchaseOrderSaga(this, 'PurchaseOrderSaga', { config, bus, tables: this.tables, businessCentral: this.businessCentral });
 
-    // --- Orchestrator: plans, approvals (it resumes a waiting saga with the task token), events.
-    this.orchestrator = new HandlerFunction(this, 'Orchestrator', {
-      config,
-      handlerPath: 'orchestrator',
-      description: `bc-agent ${config.stage}: HTTP API (plans, sessions, approvals)`,
-      timeout: Duration.seconds(config.api.timeoutSeconds),
-      memorySize: 1024,
-      environment: {
-        EVENT_BUS_NAME: bus.eventBusName,
-        STATE_TABLE: state.tableName,
-        MAX_BODY_BYTES: String(config.limits.bodyBytes),
-        MAX_TEXT_CHARS: String(config.limits.textChars),
-        MAX_TASKS_PER_PLAN: String(config.limits.tasksPerPlan),
-        ...approvalEnvironment,
-        ...claudeEnvironment,
-      },
-    });
-    const orchestrator = this.orchestrator.function;
-    state.grantReadWriteData(orchestrator);
-    this.tables.grantApprovalsReadWrite(this.orchestrator);
-    bus.grantPutEventsTo(orchestrator);
-    this.saga.stateMachine.grantTaskResponse(orchestrator);
-    claudeSecret?.grantRead(orchestrator);
+    this.orchestrator = new Orchestrator(this, 'Orchestrator', { config, bus, tables: this.tables, saga: this.saga, claudeSecret });
 
     // --- Workers, each with a high and a normal lane.
-    const workerEnvironment = (type: WorkerType): Record<string, string> => {
-      const environment: Record<string, string> = {
-        EVENT_BUS_NAME: bus.eventBusName,
-        STATE_TABLE: state.tableName,
-        IDEMPOTENCY_TABLE: idempotency.tableName,
-      };
-      // Query and write reach BC through the MCP server, which holds the circuit breaker; analysis summarises
-      // results already stored and validation checks against the entity catalogue, so neither may call it.
-      if (reachesBc(type)) environment.MCP_SERVER_URL = this.mcpServer.mcpUrl;
-      if (type === 'write') {
-        Object.assign(environment, approvalEnvironment, { PURCHASE_ORDER_SAGA_ARN: this.saga.stateMachine.stateMachineArn });
-      }
-      if (type === 'analysis') Object.assign(environment, claudeEnvironment);
-      return environment;
-    };
     this.workers = Object.fromEntries(
       WORKER_TYPES.map((type) => [
         type,
@@ -126,29 +89,13 @@ export class BcAgentStack extends Stack {
           config,
           type,
           bus,
-          environment: workerEnvironment(type),
+          tables: this.tables,
+          mcpServer: this.mcpServer,
+          saga: this.saga,
+          claudeSecret,
         }),
       ]),
     ) as Record<WorkerType, WorkerQueue>;
-    for (const worker of Object.values(this.workers)) {
-      const fn = worker.handler.function;
-      state.grantReadWriteData(fn);
-      idempotency.grantReadWriteData(fn);
-      bus.grantPutEventsTo(fn);
-      if (reachesBc(worker.type)) this.mcpServer.grantInvokeUrl(fn);
-    }
-    const writer = this.workers.write.handler.function;
-    this.tables.grantApprovalsReadWrite(this.workers.write.handler);
-    this.saga.stateMachine.grantStartExecution(writer);
-    claudeSecret?.grantRead(this.workers.analysis.handler.function);
-    // A granted single write resumes in the write worker's high lane: the person has waited already.
-    // (A saga's approval resumes through the task token instead; the write worker ignores those.)
-    this.workers.write.route(
-      'ApprovalGranted',
-      { source: events.Match.prefix(EVENT_SOURCE_PREFIX), detailType: ['approval:granted'] },
-      'high',
-      bus,
-    );
 
     // --- Consumers.
     const auditConsumer = new EventConsumer(this, 'AuditConsumer', {
@@ -238,7 +185,7 @@ export class BcAgentStack extends Stack {
     );
     this.consumers = { audit: auditConsumer, analytics, planProgress, approvalExpiry, planSweeper };
 
-    this.api = new Api(this, 'Api', { config, orchestrator });
+    this.api = new Api(this, 'Api', { config, orchestrator: this.orchestrator.function });
 
     // --- Alarms.
     this.observability = new Observability(this, 'Alarms', { config });
@@ -276,9 +223,4 @@ export class BcAgentStack extends Stack {
     });
     new CfnOutput(this, 'PurchaseOrderSagaArn', { value: this.saga.stateMachine.stateMachineArn });
   }
-}
-
-/** The worker types that call BC (through the MCP server). */
-function reachesBc(type: WorkerType): boolean {
-  return type === 'query' || type === 'write';
 }
