@@ -15,6 +15,7 @@ import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import type { Access } from './access.js';
 import { acknowledge } from './nag.js';
+import { METRICS_NAMESPACE } from '../../functions/core/observability/index.js';
 
 /** The repository root: lib/constructs/ is two levels below it. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -24,8 +25,6 @@ const REQUIRE_BANNER =
   "import { createRequire as __bcAgentCreateRequire } from 'node:module'; " +
   'const require = __bcAgentCreateRequire(import.meta.url);';
 
-/** The metric namespace every function's Powertools Metrics writes to. */
-export const METRICS_NAMESPACE = 'BcAgent';
 
 export interface HandlerFunctionProps {
   readonly config: EnvironmentConfig;
