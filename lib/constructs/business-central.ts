@@ -5,14 +5,16 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
-import { removalPolicyOf } from './handler-function.js';
+import type { Access } from './access.js';
+import { removalPolicyOf, type HandlerFunction } from './handler-function.js';
 import { acknowledge } from './nag.js';
 
 export interface BusinessCentralAccessProps {
   readonly config: EnvironmentConfig;
 }
 
-export class BusinessCentralAccess extends Construct {
+/** As an Access group: the BC_* environment and read on the credentials (HandlerFunction.use). */
+export class BusinessCentralAccess extends Construct implements Access {
   /** `{ "clientId", "clientSecret" }` of the Entra ID app registration BC trusts; set after the first deploy. */
   readonly credentials: secretsmanager.Secret;
   /** BC_API_BASE_URL, BC_TENANT, BC_ENVIRONMENT, BC_COMPANY_ID?, BC_TOKEN_URL?, BC_CREDENTIALS_SECRET_ARN. */
@@ -49,5 +51,9 @@ export class BusinessCentralAccess extends Construct {
 
   grantCredentials(grantee: iam.IGrantable): void {
     this.credentials.grantRead(grantee);
+  }
+
+  grant(handler: HandlerFunction): void {
+    this.grantCredentials(handler.function);
   }
 }

@@ -1,7 +1,7 @@
 // One Lambda handler of functions/<path>/index.ts, built the same way everywhere: a NodejsFunction bundled by
 // esbuild as an ES module with the AWS SDK inside, on nodejs24.x/arm64, with X-Ray, Powertools settings, its
-// own log group (retention from config) and its own role that may only write that log group. Grants for
-// tables, queues and secrets are added by whoever wires the function to them.
+// own log group (retention from config) and its own role that may only write that log group. The construct
+// that owns the function adds what it uses (use(): environment and grant together, lib/constructs/access.ts).
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
+import type { Access } from './access.js';
 import { acknowledge } from './nag.js';
+import { METRICS_NAMESPACE } from '../../functions/core/observability/index.js';
 
 /** The repository root: lib/constructs/ is two levels below it. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -23,8 +25,6 @@ const REQUIRE_BANNER =
   "import { createRequire as __bcAgentCreateRequire } from 'node:module'; " +
   'const require = __bcAgentCreateRequire(import.meta.url);';
 
-/** The metric namespace every function's Powertools Metrics writes to. */
-export const METRICS_NAMESPACE = 'BcAgent';
 
 export interface HandlerFunctionProps {
   readonly config: EnvironmentConfig;
@@ -117,6 +117,15 @@ export class HandlerFunction extends Construct {
       'AwsSolutions-IAM5[Resource::*]',
       'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (AWS requires Resource *).',
     );
+  }
+
+  /** Gives the function each group's environment and grant, in order (grants in order make its policy). */
+  use(...groups: Access[]): this {
+    for (const group of groups) {
+      for (const [name, value] of Object.entries(group.environment)) this.function.addEnvironment(name, value);
+      group.grant(this);
+    }
+    return this;
   }
 
   /** Adds an environment variable (for values known only after other constructs exist). */

@@ -5,6 +5,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
+import { breakerAccess, eventBusAccess, type Access } from './access.js';
 import type { BusinessCentralAccess } from './business-central.js';
 import { HandlerFunction } from './handler-function.js';
 import type { Tables } from './tables.js';
@@ -21,6 +22,8 @@ export class McpServer extends Construct {
   readonly functionUrl: lambda.FunctionUrl;
   /** The Streamable HTTP endpoint: the function URL (which ends in `/`) followed by `mcp`. */
   readonly mcpUrl: string;
+  /** For a function that calls the server: MCP_SERVER_URL and invoke on the function URL. */
+  readonly clientAccess: Access;
 
   constructor(scope: Construct, id: string, { config, bus, tables, businessCentral }: McpServerProps) {
     super(scope, id);
@@ -30,21 +33,13 @@ export class McpServer extends Construct {
       description: `bc-agent ${config.stage}: MCP server (Streamable HTTP) for Business Central`,
       timeout: Duration.seconds(config.mcpServerTimeoutSeconds),
       environment: {
-        EVENT_BUS_NAME: bus.eventBusName,
-        BREAKERS_TABLE: tables.breakers.tableName,
-        ...businessCentral.environment,
         BC_WRITABLE_ENTITY_SETS: config.bc.writableEntitySets.join(','),
         // The issuer its protected resource metadata names (RFC 9728). Allowed hosts need no setting: the
         // transport allows only the host the function URL was addressed by (requestContext.domainName).
         MCP_AUTH_ISSUER: config.jwt.issuer,
-        BREAKER_THRESHOLD: String(config.breaker.threshold),
-        BREAKER_WINDOW_SECONDS: String(config.breaker.windowSeconds),
-        BREAKER_OPEN_SECONDS: String(config.breaker.openSeconds),
       },
     });
-    businessCentral.grantCredentials(this.handler.function);
-    tables.breakers.grantReadWriteData(this.handler.function);
-    bus.grantPutEventsTo(this.handler.function);
+    this.handler.use(businessCentral, breakerAccess(config, tables), eventBusAccess(bus));
 
     this.functionUrl = this.handler.function.addFunctionUrl({
       authType: lambda.FunctionUrlAuthType.AWS_IAM,
@@ -52,6 +47,10 @@ export class McpServer extends Construct {
       invokeMode: lambda.InvokeMode.BUFFERED,
     });
     this.mcpUrl = Fn.join('', [this.functionUrl.url, 'mcp']);
+    this.clientAccess = {
+      environment: { MCP_SERVER_URL: this.mcpUrl },
+      grant: (client) => this.grantInvokeUrl(client.function),
+    };
   }
 
   /** Lets `grantee` call the server: a SigV4-signed request to the function URL. */

@@ -24,7 +24,7 @@ import {
 } from '../../functions/consumers/analytics/event-metrics.js';
 import { TASK_TYPES } from '../../functions/core/plan/index.js';
 import type { EnvironmentConfig } from '../config.js';
-import { METRICS_NAMESPACE } from './handler-function.js';
+import { METRICS_NAMESPACE } from '../../functions/core/observability/index.js';
 
 /**
  * The `service` dimension of the plan sweeper's StuckPlansFound: functions/core/sweeper's sweeperMetrics() sets

@@ -29,9 +29,12 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
+import { approvalAccess, breakerAccess, eventBusAccess, stateAccess, type Access } from './access.js';
+import type { BusinessCentralAccess } from './business-central.js';
 import { HandlerFunction, logRetentionOf, removalPolicyOf } from './handler-function.js';
 import { acknowledge, arnWildcardFinding } from './nag.js';
 import { EventConsumer } from './event-consumer.js';
+import type { Tables } from './tables.js';
 import { ROLLBACK_PENDING_ERROR } from '../../functions/core/saga/index.js';
 
 const { JsonPath } = sfn;
@@ -78,6 +81,12 @@ export const SAGA_STEPS = [
 
 export { ROLLBACK_PENDING_ERROR, SAGA_FAIL_ERRORS } from '../../functions/core/saga/index.js';
 
+/** The IAM5 finding for `<execution arn of machine>:*`, what grantExecution grants. */
+function executionWildcardFinding(machine: sfn.StateMachine): string {
+  const machineId = Stack.of(machine).getLogicalId(machine.node.defaultChild as CfnElement);
+  return `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machineId}"}]}]}:*]`;
+}
+
 /** Backoff for transient errors: 2 s, 4 s, with full jitter, then the Catch. */
 const TRANSIENT_RETRY: sfn.RetryProps = {
   errors: [...SAGA_TRANSIENT_ERRORS],
@@ -90,8 +99,10 @@ const TRANSIENT_RETRY: sfn.RetryProps = {
 export interface PurchaseOrderSagaProps {
   readonly config: EnvironmentConfig;
   readonly bus: events.IEventBus;
-  /** Environment of the step function (tables, MCP URL, bus). */
-  readonly environment: Record<string, string>;
+  /** State (plans, repair records), approvals and the breaker's table. */
+  readonly tables: Tables;
+  /** The steps call BC themselves, behind the breaker. */
+  readonly businessCentral: BusinessCentralAccess;
 }
 
 const pascal = (name: string): string => name[0]!.toUpperCase() + name.slice(1);
@@ -102,20 +113,35 @@ export class PurchaseOrderSaga extends Construct {
   readonly logGroup: logs.LogGroup;
   /** The scheduled repair sweep (functions/consumers/saga-repair): parked and abandoned rollbacks. */
   readonly repair: EventConsumer;
+  /** For a function that starts executions (the write worker): PURCHASE_ORDER_SAGA_ARN and StartExecution. */
+  readonly startAccess: Access;
+  /** For a function that looks at executions (the plan sweeper): PURCHASE_ORDER_SAGA_ARN and DescribeExecution. */
+  readonly describeAccess: Access;
+  /** For a function that resumes a waiting approval step with its task token (SendTask*; no environment). */
+  readonly taskResponseAccess: Access;
 
   private readonly bus: events.IEventBus;
 
   constructor(scope: Construct, id: string, props: PurchaseOrderSagaProps) {
     super(scope, id);
-    const { config } = props;
+    const { config, tables, businessCentral } = props;
     this.bus = props.bus;
+    const state = stateAccess(tables);
+    const approvals = approvalAccess(config, tables);
+    const breaker = breakerAccess(config, tables);
+    const bus = eventBusAccess(props.bus);
+    const settings: Record<string, string> = config.bc.defaultLocationCode
+      ? { SAGA_DEFAULT_LOCATION_CODE: config.bc.defaultLocationCode }
+      : {};
     this.steps = new HandlerFunction(this, 'Steps', {
       config,
       handlerPath: 'saga-steps/purchase-order',
       description: `bc-agent ${config.stage}: purchase-order saga steps and compensations`,
       timeout: Duration.seconds(config.sagaStepTimeoutSeconds),
-      environment: props.environment,
+      environment: settings,
     });
+    // The steps call BC themselves (behind the breaker) and keep approvals and state records.
+    this.steps.use(state, approvals, breaker, bus, businessCentral);
 
     // Compensation chain, built backwards so each compensation knows what follows it.
     const failed = new sfn.Fail(this, 'RolledBack', {
@@ -261,7 +287,10 @@ export class PurchaseOrderSaga extends Construct {
       schedule: { id: 'EveryMinute', schedule: events.Schedule.rate(Duration.minutes(1)) },
       timeout: repairTimeout,
       environment: {
-        ...props.environment,
+        // The sweep builds the steps' dependencies (functions/core/saga/deps.ts), which name the approvals
+        // table; it never reads or writes approvals, so it gets their settings without the grant.
+        ...approvals.environment,
+        ...settings,
         SAGA_STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
         SAGA_REPAIR_LEASE_SECONDS: String(repairTimeout.toSeconds() + 60),
       },
@@ -269,12 +298,35 @@ export class PurchaseOrderSaga extends Construct {
     // ListExecutions on this state machine, DescribeExecution and GetExecutionHistory on its executions.
     this.stateMachine.grant(this.repair.handler.function, 'states:ListExecutions');
     this.stateMachine.grantExecution(this.repair.handler.function, 'states:DescribeExecution', 'states:GetExecutionHistory');
-    const machineId = Stack.of(this).getLogicalId(this.stateMachine.node.defaultChild as CfnElement);
+    const executionsFinding = executionWildcardFinding(this.stateMachine);
     acknowledge(
       this.repair,
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machineId}"}]}]}:*]`,
+      executionsFinding,
       'DescribeExecution/GetExecutionHistory on the executions of this one state machine; their names (task ids) are not known in advance.',
     );
+    this.repair.handler.use(state, breaker, bus, businessCentral);
+
+    const sagaArn = { PURCHASE_ORDER_SAGA_ARN: this.stateMachine.stateMachineArn };
+    this.startAccess = {
+      environment: sagaArn,
+      grant: (handler) => this.stateMachine.grantStartExecution(handler.function),
+    };
+    this.describeAccess = {
+      environment: sagaArn,
+      grant: (handler) => {
+        // Executions are named after their task, hence `:*`.
+        this.stateMachine.grantExecution(handler.function, 'states:DescribeExecution');
+        acknowledge(
+          handler,
+          executionsFinding,
+          'DescribeExecution on the executions of the one purchase-order state machine; execution names are per task.',
+        );
+      },
+    };
+    this.taskResponseAccess = {
+      environment: {},
+      grant: (handler) => this.stateMachine.grantTaskResponse(handler.function),
+    };
   }
 
   /** A forward step: `{ step, input: $ }`, transient errors retried with backoff, result under `$.results`. */

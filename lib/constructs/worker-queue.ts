@@ -1,11 +1,13 @@
 // A worker type (query, write, analysis, validation): its Lambda and two SQS lanes, high and normal, each with
 // its own DLQ and its own event source mapping. Priority comes from the lanes: the high lane is polled by its
 // own mapping with its own concurrency cap, so a high-priority task never waits behind a backlog of normal
-// ones. Rules route `task:created` by `detail.type` and `detail.priority` to the lanes.
+// ones. Rules route `task:created` by `detail.type` and `detail.priority` to the lanes. What each type
+// may use (tables, bus, MCP server, saga, Claude) is set here, next to the function.
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -14,9 +16,13 @@ import {
   type EnvironmentConfig,
   type WorkerType,
 } from '../config.js';
+import { approvalAccess, claudeAccess, eventBusAccess, idempotencyAccess, stateAccess, type Access } from './access.js';
 import { EVENT_SOURCE_PREFIX } from './event-bus.js';
 import { HandlerFunction } from './handler-function.js';
+import type { McpServer } from './mcp-server.js';
+import type { PurchaseOrderSaga } from './purchase-order-saga.js';
 import { deadLetterQueue, workQueue } from './queues.js';
+import type { Tables } from './tables.js';
 
 export const LANES = ['high', 'normal'] as const;
 export type Lane = (typeof LANES)[number];
@@ -30,7 +36,18 @@ export interface WorkerQueueProps {
   readonly config: EnvironmentConfig;
   readonly type: WorkerType;
   readonly bus: events.IEventBus;
-  readonly environment?: Record<string, string>;
+  readonly tables: Tables;
+  /** Query and write reach BC through it. */
+  readonly mcpServer: McpServer;
+  /** Write starts it for a purchase order. */
+  readonly saga: PurchaseOrderSaga;
+  /** Analysis summarises with Claude when a key is configured. */
+  readonly claudeSecret?: secretsmanager.ISecret;
+}
+
+/** The worker types that call BC (through the MCP server). */
+export function reachesBc(type: WorkerType): boolean {
+  return type === 'query' || type === 'write';
 }
 
 /**
@@ -68,7 +85,7 @@ export class WorkerQueue extends Construct {
       timeout: Duration.seconds(settings.timeoutSeconds),
       memorySize: settings.memoryMb,
       // The worker needs to know when an attempt is the last one (it then marks the task failed).
-      environment: { ...props.environment, MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT) },
+      environment: { MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT) },
     });
 
     const visibilityTimeout = Duration.seconds(settings.timeoutSeconds * VISIBILITY_TIMEOUT_FACTOR);
@@ -92,6 +109,24 @@ export class WorkerQueue extends Construct {
     for (const lane of LANES) {
       this.route(`TaskCreated${lane === 'high' ? 'High' : 'Normal'}`, taskCreatedPattern(type, lane), lane, props.bus);
     }
+    if (type === 'write') {
+      // A granted single write resumes in the high lane: the person has waited already. (A saga's approval
+      // resumes through the task token instead; the write worker ignores those.)
+      this.route(
+        'ApprovalGranted',
+        { source: events.Match.prefix(EVENT_SOURCE_PREFIX), detailType: ['approval:granted'] },
+        'high',
+        props.bus,
+      );
+    }
+
+    const uses: Access[] = [stateAccess(props.tables), idempotencyAccess(props.tables), eventBusAccess(props.bus)];
+    // Analysis summarises results already stored and validation checks against the entity catalogue, so
+    // neither may call BC; query and write reach it through the MCP server, which holds the circuit breaker.
+    if (reachesBc(type)) uses.push(props.mcpServer.clientAccess);
+    if (type === 'write') uses.push(approvalAccess(config, props.tables), props.saga.startAccess);
+    if (type === 'analysis') uses.push(claudeAccess(config, props.claudeSecret));
+    this.handler.use(...uses);
   }
 
   /**
