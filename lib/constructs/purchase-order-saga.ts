@@ -2,12 +2,16 @@
 // whose forward steps and compensations are all LambdaInvokes of functions/saga-steps/purchase-order with the
 // payload `{ step, input }` (plus `taskToken` for the approval step).
 //
-//   Validate → RequestApproval (.waitForTaskToken) → CreateOrder → AddLines (Map) → ReserveInventory → Done
+//   Validate → RequestApproval (.waitForTaskToken) → CreateOrder → AddLines (Map) [→ ReserveInventory] → Done
+//
+// ReserveInventory (and ReleaseReservations) exist only on a stage with `saga.reservations` (lib/config.ts): it
+// needs the itemReservations API of the extension in bc-extension/, which a standard tenant lacks. The shape
+// comes from functions/core/saga/shape.ts; the steps and the repair sweep get it as SAGA_RESERVATIONS.
 //
 // After each committing step a `checkpoint:created` event; a failure of a committing step (after its retries)
 // or of its checkpoint enters compensation where that step's undo begins, announced by `rollback:initiated`:
 //
-//   ReleaseReservations → DeleteLines → DeleteOrder → SummarizeRollback → rollback:completed → ReportFailed → Fail
+//   [ReleaseReservations →] DeleteLines → DeleteOrder → SummarizeRollback → rollback:completed → ReportFailed → Fail
 //
 // Every compensation is retried; one that still fails is parked for the repair sweep (a repair record in the
 // state table, functions/core/saga/repair.ts), announced as `rollback:compensation-failed` with its repairId,
@@ -33,6 +37,7 @@ import { HandlerFunction, logRetentionOf, removalPolicyOf } from './handler-func
 import { acknowledge, arnWildcardFinding } from './nag.js';
 import { EventConsumer } from './event-consumer.js';
 import { ROLLBACK_PENDING_ERROR } from '../../functions/core/saga/repair-contract.js';
+import { ALL_FORWARD_STEPS, COMPENSATION_OF, SAGA_RESERVATIONS_ENV, sagaShape, compensationsFrom as compensationsOfShape } from '../../functions/core/saga/shape.js';
 
 const { JsonPath } = sfn;
 
@@ -47,21 +52,21 @@ export const SAGA_EVENT_SOURCE = 'bc-agent.saga';
  */
 export const SAGA_TRANSIENT_ERRORS = ['BcTransientError', 'Lambda.TooManyRequestsException', 'Sandbox.Timedout', 'States.Timeout'] as const;
 
-/** The committing forward steps in order, and the compensation that undoes each. */
-export const FORWARD_STEPS = ['createOrder', 'addLines', 'reserveInventory'] as const;
-export const COMPENSATIONS = {
-  reserveInventory: 'releaseReservations',
-  addLines: 'deleteLines',
-  createOrder: 'deleteOrder',
-} as const;
+/**
+ * Every committing forward step in order (a stage without reservations runs the first two), and the
+ * compensation that undoes each.
+ */
+export const FORWARD_STEPS = ALL_FORWARD_STEPS;
+export const COMPENSATIONS = COMPENSATION_OF;
 
 type ForwardStep = (typeof FORWARD_STEPS)[number];
 
-/** The compensations that run when `failed` fails: its own undo, then those of the steps before it. */
-export function compensationsFrom(failed: ForwardStep): string[] {
-  return FORWARD_STEPS.slice(0, FORWARD_STEPS.indexOf(failed) + 1)
-    .reverse()
-    .map((step) => COMPENSATIONS[step]);
+/**
+ * The compensations that run when `failed` fails: its own undo, then those of the steps before it (on a
+ * stage with reservations unless `reservations` says otherwise).
+ */
+export function compensationsFrom(failed: ForwardStep, reservations = true): string[] {
+  return compensationsOfShape(sagaShape(reservations), failed);
 }
 
 /**
@@ -109,12 +114,15 @@ export class PurchaseOrderSaga extends Construct {
     super(scope, id);
     const { config } = props;
     this.bus = props.bus;
+    const shape = sagaShape(config.saga.reservations);
+    // The steps and the repair sweep run the compensations of this shape (functions/core/saga/shape.ts).
+    const environment = { ...props.environment, [SAGA_RESERVATIONS_ENV]: String(shape.reservations) };
     this.steps = new HandlerFunction(this, 'Steps', {
       config,
       handlerPath: 'saga-steps/purchase-order',
       description: `bc-agent ${config.stage}: purchase-order saga steps and compensations`,
       timeout: Duration.seconds(config.sagaStepTimeoutSeconds),
-      environment: props.environment,
+      environment,
     });
 
     // Compensation chain, built backwards so each compensation knows what follows it.
@@ -149,12 +157,12 @@ export class PurchaseOrderSaga extends Construct {
 
     let next: sfn.IChainable = summarizeRollback;
     const compensationEntry = {} as Record<ForwardStep, sfn.IChainable>;
-    for (const forward of FORWARD_STEPS) {
+    for (const forward of shape.forwardSteps) {
       const compensation = this.compensation(COMPENSATIONS[forward], next);
       compensationEntry[forward] = this.publish(
         `RollbackInitiatedAt${pascal(forward)}`,
         'rollback:initiated',
-        { failedStep: forward, error: failure, steps: compensationsFrom(forward) },
+        { failedStep: forward, error: failure, steps: compensationsOfShape(shape, forward) },
         compensation,
       );
       next = compensation;
@@ -201,16 +209,16 @@ export class PurchaseOrderSaga extends Construct {
       resultPath: '$.results.addLines',
     });
     addLines.itemProcessor(this.forwardStep('AddLine', 'addLine', '$'));
-    const committing: Record<ForwardStep, sfn.TaskStateBase | sfn.Map> = {
-      createOrder: this.forwardStep('CreateOrder', 'createOrder'),
-      addLines,
-      reserveInventory: this.forwardStep('ReserveInventory', 'reserveInventory'),
+    const committing: Record<ForwardStep, () => sfn.TaskStateBase | sfn.Map> = {
+      createOrder: () => this.forwardStep('CreateOrder', 'createOrder'),
+      addLines: () => addLines,
+      reserveInventory: () => this.forwardStep('ReserveInventory', 'reserveInventory'),
     };
 
     // Linked from the end: each committing step → its checkpoint → the next step.
     let after: sfn.IChainable = this.reportStep('ReportSucceeded', 'reportSucceeded', new sfn.Succeed(this, 'Done'));
-    for (const step of [...FORWARD_STEPS].reverse()) {
-      const state = committing[step];
+    for (const step of [...shape.forwardSteps].reverse()) {
+      const state = committing[step]();
       state.addCatch(compensationEntry[step], { resultPath: '$.error' });
       // A committed step whose checkpoint cannot be published is undone like a failed step: the saga's
       // history must be complete.
@@ -229,7 +237,7 @@ export class PurchaseOrderSaga extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      comment: 'Purchase order: validate, approve, create order, add lines, reserve inventory; compensates on failure',
+      comment: `Purchase order: validate, approve, create order, add lines${shape.reservations ? ', reserve inventory' : ''}; compensates on failure`,
       tracingEnabled: true,
       logs: {
         destination: this.logGroup,
@@ -261,7 +269,7 @@ export class PurchaseOrderSaga extends Construct {
       schedule: { id: 'EveryMinute', schedule: events.Schedule.rate(Duration.minutes(1)) },
       timeout: repairTimeout,
       environment: {
-        ...props.environment,
+        ...environment,
         SAGA_STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
         SAGA_REPAIR_LEASE_SECONDS: String(repairTimeout.toSeconds() + 60),
       },

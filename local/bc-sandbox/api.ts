@@ -8,7 +8,7 @@ import { createRecord, deleteRecord, updateRecord, type WriteContext } from './e
 import { validateBody } from './validation.js';
 import { linesOf, type DocumentSet } from './documents.js';
 import { boundActions, postDocument } from './posting.js';
-import { createReservation } from './reservations.js';
+import { createReservation, requireInventoryApi, type CustomApiSettings } from './reservations.js';
 import { buildMetadata, serviceDocument } from './metadata.js';
 import { jsonContentType, requestedMetadataLevel, withoutControlInformation } from './odata/metadata-level.js';
 import { etagOf, type Store, type StoredRow } from './store.js';
@@ -37,6 +37,8 @@ export interface ApiConfig {
   environments: string[];
   maxPageSize: number;
   now: () => number;
+  /** The custom APIs served (reservations.ts); read on every request, so a change applies at once. */
+  customApis: CustomApiSettings;
 }
 
 type Target =
@@ -90,6 +92,7 @@ export class BcApi {
     if (location.tenant !== this.config.tenant || !this.config.environments.includes(location.environment)) {
       throw bcErrors.tenantUnavailable(location.tenant, location.environment);
     }
+    if (location.api === 'inventory') requireInventoryApi(this.config.customApis, request.url);
     const target = this.resolve(location);
     switch (target.kind) {
       case 'service':

@@ -33,6 +33,11 @@ export interface BcSandboxOptions {
   maxPageSize?: number;
   /** Clock in epoch ms; tests move it to expire tokens or slide the rate window. */
   now?: () => number;
+  /**
+   * Whether the itemReservations API of bc-extension/ is installed (default true); without it the inventory API
+   * answers BC's 404 for an unpublished route, as a standard tenant does.
+   */
+  itemReservations?: boolean;
 }
 
 export interface BcSandbox {
@@ -59,6 +64,9 @@ export interface BcSandbox {
   requests(): LoggedRequest[];
   clearRequests(): void;
   addFault(rule: FaultRuleInput): FaultRule;
+  /** Installs or removes the itemReservations extension (the local cloud follows the stage's saga.reservations). */
+  setItemReservationsApi(installed: boolean): void;
+  itemReservationsApi(): boolean;
   clearFaults(): void;
   /** Restores the seed data (and clears faults and rate counters). */
   reset(): void;
@@ -79,7 +87,8 @@ export async function startBcSandbox(options: BcSandboxOptions = {}): Promise<Bc
   const faults = new FaultInjector();
   const stats = new StatsCollector();
   const requests = new RequestLog(DEFAULT_REQUEST_LOG_SIZE, now);
-  const api = new BcApi(store, { tenant, environments, maxPageSize: options.maxPageSize ?? 20000, now });
+  const customApis = { itemReservations: options.itemReservations ?? true };
+  const api = new BcApi(store, { tenant, environments, maxPageSize: options.maxPageSize ?? 20000, now, customApis });
   const { server, hung } = createSandboxServer({ store, api, tokens, limiter, faults, stats, requests });
 
   await new Promise<void>((resolve, reject) => {
@@ -117,6 +126,10 @@ export async function startBcSandbox(options: BcSandboxOptions = {}): Promise<Bc
     requests: () => requests.list(),
     clearRequests: () => requests.clear(),
     addFault: (rule) => faults.add(validateFaultRule(rule)),
+    setItemReservationsApi(installed) {
+      customApis.itemReservations = installed;
+    },
+    itemReservationsApi: () => customApis.itemReservations,
     clearFaults: () => faults.clear(),
     reset() {
       store.reset();

@@ -7,3 +7,4 @@ export { orderKeyFor, approvalIdFor, operationHashOf, ORDER_KEY_FIELD, SAGA_TOOL
 export { guardedSagaBc, type SagaBc } from './documents.js';
 export { RepairStore, repairDue, repairOne, repairIdOf, REPAIR_PK, type RepairRecord, type RepairDeps, type RepairOutcome } from './repair.js';
 export { compensatingSagaBc } from './documents.js';
+export { sagaShape, sagaReservationsFromEnv, compensationsFrom, SAGA_RESERVATIONS_ENV, ALL_FORWARD_STEPS, COMPENSATION_OF, type SagaShape, type ForwardStep } from './shape.js';
