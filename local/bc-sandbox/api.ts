@@ -92,7 +92,7 @@ export class BcApi {
     if (location.tenant !== this.config.tenant || !this.config.environments.includes(location.environment)) {
       throw bcErrors.tenantUnavailable(location.tenant, location.environment);
     }
-    if (location.api === 'inventory') requireInventoryApi(this.config.customApis, request.url);
+    this.requirePublished(location, request.url);
     const target = this.resolve(location);
     switch (target.kind) {
       case 'service':
@@ -125,6 +125,11 @@ export class BcApi {
       case 'action':
         return this.action(request, target);
     }
+  }
+
+  /** Refuses, as BC does, a request to a custom API whose extension is not installed (reservations.ts). */
+  requirePublished(location: ApiLocation, url: URL): void {
+    if (location.api === 'inventory') requireInventoryApi(this.config.customApis, url);
   }
 
   private allow(request: ApiRequest, methods: string[], segment: string): void {
