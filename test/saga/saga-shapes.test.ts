@@ -104,6 +104,24 @@ describe.each([
     // Validation reads reservations where the extension is there; a standard tenant is never asked.
     if (!reservations) expect(reservationCalls).toEqual([]);
   });
+
+  it.runIf(reservations)('stops before writing, and says why, when the tenant lacks the extension the stage expects', async () => {
+    const input = sagaInput(harness.fixture);
+    const before = await bcSnapshot(observer, { reservations: false });
+    harness.sandbox.setItemReservationsApi(false);
+    try {
+      const { execution, events } = await harness.runSaga(input, 'none');
+      expect(execution).toMatchObject({ status: 'FAILED', error: 'PurchaseOrderNotExecuted' });
+      expect(names(events)).toEqual(['task:completed']);
+      expect(events[0]!.detail, JSON.stringify(events[0]!.detail.error)).toMatchObject({
+        status: 'failed',
+        error: { code: 'PurchaseOrderInvalid', message: expect.stringContaining('BC has no itemReservations API: install the extension of bc-extension/') },
+      });
+      expect(await bcSnapshot(observer, { reservations: false })).toEqual(before);
+    } finally {
+      harness.sandbox.setItemReservationsApi(true);
+    }
+  });
 });
 
 describe('a purchase-order saga without reservations, when its rollback is left to the repair sweep', () => {

@@ -3,10 +3,16 @@
 // item (only those can be reserved), every location exists, and enough is available (inventory less what is
 // already reserved, on a stage with the reservations API) for the quantities asked. All problems are reported
 // together.
+import { BcNotFoundError } from '../bc/index.js';
 import type { SagaBc } from './documents.js';
 import { invalidOrder } from './errors.js';
 import { operationHashOf } from './identity.js';
 import type { PurchaseOrderRequest, SagaContext, ValidatedLine, ValidatedOrder } from './schema.js';
+
+const reservationsApiMissing = (cause: BcNotFoundError) =>
+  invalidOrder(
+    `This stage reserves inventory (saga.reservations), but BC has no itemReservations API: install the extension of bc-extension/ in this tenant, or turn saga.reservations off (BC said: ${cause.message})`,
+  );
 
 export interface ValidateOptions {
   /** Location of lines that name none; without it a line may omit its location only if the company has one. */
@@ -74,10 +80,13 @@ export async function validateOrder(bc: SagaBc, context: SagaContext, order: Pur
   if (stocked.length > 0) {
     // Without the extension (a standard tenant) no reservation is visible through the API: inventory alone counts.
     const reserved = bc.reservations
-      ? await bc.reservations.list(
-          { filter: { field: 'itemId', op: 'in', values: stocked.map((item) => String(item.id)) }, select: ['itemId', 'quantity'] },
-          company,
-        )
+      ? await bc.reservations
+          .list({ filter: { field: 'itemId', op: 'in', values: stocked.map((item) => String(item.id)) }, select: ['itemId', 'quantity'] }, company)
+          .catch((error: unknown) => {
+            // The stage reserves but the tenant lacks the extension: stop here, before anything is written.
+            if (error instanceof BcNotFoundError) throw reservationsApiMissing(error);
+            throw error;
+          })
       : { value: [] as Record<string, unknown>[] };
     for (const item of stocked) {
       const wanted = round(order.lines.filter((l) => l.itemNumber === item.number).reduce((sum, l) => sum + l.quantity, 0));
