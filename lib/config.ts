@@ -121,6 +121,12 @@ const environmentSchema = z.object({
     maxRedispatches: positiveInt.max(10),
     maxPlansPerRun: positiveInt.max(1_000),
   }),
+  /**
+   * The purchase-order saga's shape. `reservations`: the ReserveInventory step (and its compensation) that
+   * needs the itemReservations API of the extension in bc-extension/; off (the default), the saga creates the
+   * order and its lines only, as a standard tenant allows.
+   */
+  saga: z.object({ reservations: z.boolean() }),
   sagaStepTimeoutSeconds: positiveInt.max(900),
   mcpServerTimeoutSeconds: positiveInt.max(900),
   retention: z.object({
@@ -205,6 +211,7 @@ function defaults(stage: Stage): EnvironmentConfig {
     },
     consumers: { timeoutSeconds: 30, retryAttempts: 10, asyncRetryAttempts: 2, maxEventAgeSeconds: 3_600 },
     sweeper: { periodMinutes: 1, dispatchedSeconds: 300, runningSeconds: 900, settleSeconds: 60, maxRedispatches: 2, maxPlansPerRun: 200 },
+    saga: { reservations: false },
     sagaStepTimeoutSeconds: 30,
     mcpServerTimeoutSeconds: 60,
     retention: {

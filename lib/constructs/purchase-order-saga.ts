@@ -2,12 +2,16 @@
 // whose forward steps and compensations are all LambdaInvokes of functions/saga-steps/purchase-order with the
 // payload `{ step, input }` (plus `taskToken` for the approval step).
 //
-//   Validate → RequestApproval (.waitForTaskToken) → CreateOrder → AddLines (Map) → ReserveInventory → Done
+//   Validate → RequestApproval (.waitForTaskToken) → CreateOrder → AddLines (Map) [→ ReserveInventory] → Done
+//
+// ReserveInventory (and ReleaseReservations) exist only on a stage with `saga.reservations` (lib/config.ts): it
+// needs the itemReservations API of the extension in bc-extension/, which a standard tenant lacks. The shape
+// comes from functions/core/saga/shape.ts; the steps and the repair sweep get it as SAGA_RESERVATIONS.
 //
 // After each committing step a `checkpoint:created` event; a failure of a committing step (after its retries)
 // or of its checkpoint enters compensation where that step's undo begins, announced by `rollback:initiated`:
 //
-//   ReleaseReservations → DeleteLines → DeleteOrder → SummarizeRollback → rollback:completed → ReportFailed → Fail
+//   [ReleaseReservations →] DeleteLines → DeleteOrder → SummarizeRollback → rollback:completed → ReportFailed → Fail
 //
 // Every compensation is retried; one that still fails is parked for the repair sweep (a repair record in the
 // state table, functions/core/saga/repair.ts), announced as `rollback:compensation-failed` with its repairId,
@@ -35,7 +39,7 @@ import { HandlerFunction, logRetentionOf, removalPolicyOf } from './handler-func
 import { acknowledge, arnWildcardFinding } from './nag.js';
 import { EventConsumer } from './event-consumer.js';
 import type { Tables } from './tables.js';
-import { ROLLBACK_PENDING_ERROR } from '../../functions/core/saga/index.js';
+import { ALL_FORWARD_STEPS, COMPENSATION_OF, compensationsFrom as compensationsOfShape, ROLLBACK_PENDING_ERROR, SAGA_RESERVATIONS_ENV, sagaShape } from '../../functions/core/saga/index.js';
 
 const { JsonPath } = sfn;
 
@@ -50,21 +54,21 @@ export const SAGA_EVENT_SOURCE = 'bc-agent.saga';
  */
 export const SAGA_TRANSIENT_ERRORS = ['BcTransientError', 'Lambda.TooManyRequestsException', 'Sandbox.Timedout', 'States.Timeout'] as const;
 
-/** The committing forward steps in order, and the compensation that undoes each. */
-export const FORWARD_STEPS = ['createOrder', 'addLines', 'reserveInventory'] as const;
-export const COMPENSATIONS = {
-  reserveInventory: 'releaseReservations',
-  addLines: 'deleteLines',
-  createOrder: 'deleteOrder',
-} as const;
+/**
+ * Every committing forward step in order (a stage without reservations runs the first two), and the
+ * compensation that undoes each.
+ */
+export const FORWARD_STEPS = ALL_FORWARD_STEPS;
+export const COMPENSATIONS = COMPENSATION_OF;
 
 type ForwardStep = (typeof FORWARD_STEPS)[number];
 
-/** The compensations that run when `failed` fails: its own undo, then those of the steps before it. */
-export function compensationsFrom(failed: ForwardStep): string[] {
-  return FORWARD_STEPS.slice(0, FORWARD_STEPS.indexOf(failed) + 1)
-    .reverse()
-    .map((step) => COMPENSATIONS[step]);
+/**
+ * The compensations that run when `failed` fails: its own undo, then those of the steps before it (on a
+ * stage with reservations unless `reservations` says otherwise).
+ */
+export function compensationsFrom(failed: ForwardStep, reservations = true): string[] {
+  return compensationsOfShape(sagaShape(reservations), failed);
 }
 
 /**
@@ -74,10 +78,7 @@ export function compensationsFrom(failed: ForwardStep): string[] {
  * `{ repairId }`; `summarizeRollback` returns `{ status: 'succeeded'|'partial', compensated, failed }`;
  * `reportSucceeded`/`reportFailed` publish task:completed (the failure is `input.error`).
  */
-export const SAGA_STEPS = [
-  'validate', 'requestApproval', 'createOrder', 'addLine', 'reserveInventory',
-  'releaseReservations', 'deleteLines', 'deleteOrder', 'parkCompensation', 'summarizeRollback', 'reportSucceeded', 'reportFailed',
-] as const;
+export { SAGA_STEPS } from '../../functions/core/saga/index.js';
 
 export { ROLLBACK_PENDING_ERROR, SAGA_FAIL_ERRORS } from '../../functions/core/saga/index.js';
 
@@ -130,9 +131,12 @@ export class PurchaseOrderSaga extends Construct {
     const approvals = approvalAccess(config, tables);
     const breaker = breakerAccess(config, tables);
     const bus = eventBusAccess(props.bus);
-    const settings: Record<string, string> = config.bc.defaultLocationCode
-      ? { SAGA_DEFAULT_LOCATION_CODE: config.bc.defaultLocationCode }
-      : {};
+    const shape = sagaShape(config.saga.reservations);
+    // The steps and the repair sweep run the compensations of this shape (functions/core/saga/shape.ts).
+    const settings: Record<string, string> = {
+      [SAGA_RESERVATIONS_ENV]: String(shape.reservations),
+      ...(config.bc.defaultLocationCode ? { SAGA_DEFAULT_LOCATION_CODE: config.bc.defaultLocationCode } : {}),
+    };
     this.steps = new HandlerFunction(this, 'Steps', {
       config,
       handlerPath: 'saga-steps/purchase-order',
@@ -175,12 +179,12 @@ export class PurchaseOrderSaga extends Construct {
 
     let next: sfn.IChainable = summarizeRollback;
     const compensationEntry = {} as Record<ForwardStep, sfn.IChainable>;
-    for (const forward of FORWARD_STEPS) {
+    for (const forward of shape.forwardSteps) {
       const compensation = this.compensation(COMPENSATIONS[forward], next);
       compensationEntry[forward] = this.publish(
         `RollbackInitiatedAt${pascal(forward)}`,
         'rollback:initiated',
-        { failedStep: forward, error: failure, steps: compensationsFrom(forward) },
+        { failedStep: forward, error: failure, steps: compensationsOfShape(shape, forward) },
         compensation,
       );
       next = compensation;
@@ -227,16 +231,16 @@ export class PurchaseOrderSaga extends Construct {
       resultPath: '$.results.addLines',
     });
     addLines.itemProcessor(this.forwardStep('AddLine', 'addLine', '$'));
-    const committing: Record<ForwardStep, sfn.TaskStateBase | sfn.Map> = {
-      createOrder: this.forwardStep('CreateOrder', 'createOrder'),
-      addLines,
-      reserveInventory: this.forwardStep('ReserveInventory', 'reserveInventory'),
+    const committing: Record<ForwardStep, () => sfn.TaskStateBase | sfn.Map> = {
+      createOrder: () => this.forwardStep('CreateOrder', 'createOrder'),
+      addLines: () => addLines,
+      reserveInventory: () => this.forwardStep('ReserveInventory', 'reserveInventory'),
     };
 
     // Linked from the end: each committing step → its checkpoint → the next step.
     let after: sfn.IChainable = this.reportStep('ReportSucceeded', 'reportSucceeded', new sfn.Succeed(this, 'Done'));
-    for (const step of [...FORWARD_STEPS].reverse()) {
-      const state = committing[step];
+    for (const step of [...shape.forwardSteps].reverse()) {
+      const state = committing[step]();
       state.addCatch(compensationEntry[step], { resultPath: '$.error' });
       // A committed step whose checkpoint cannot be published is undone like a failed step: the saga's
       // history must be complete.
@@ -255,7 +259,7 @@ export class PurchaseOrderSaga extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      comment: 'Purchase order: validate, approve, create order, add lines, reserve inventory; compensates on failure',
+      comment: `Purchase order: validate, approve, create order, add lines${shape.reservations ? ', reserve inventory' : ''}; compensates on failure`,
       tracingEnabled: true,
       logs: {
         destination: this.logGroup,

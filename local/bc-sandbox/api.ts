@@ -8,7 +8,7 @@ import { createRecord, deleteRecord, updateRecord, type WriteContext } from './e
 import { validateBody } from './validation.js';
 import { linesOf, type DocumentSet } from './documents.js';
 import { runBoundAction } from './bound-actions.js';
-import { createReservation } from './reservations.js';
+import { createReservation, requireInventoryApi, type CustomApiSettings } from './reservations.js';
 import { buildMetadata, serviceDocument } from './metadata.js';
 import { jsonContentType, requestedMetadataLevel, withoutControlInformation } from './odata/metadata-level.js';
 import { etagOf, type Store, type StoredRow } from './store.js';
@@ -43,6 +43,8 @@ export interface ApiConfig {
   now: () => number;
   /** Users and permission sets; without one, requests are not permission-checked. */
   directory?: Directory;
+  /** The custom APIs served (reservations.ts); read on every request, so a change applies at once. */
+  customApis: CustomApiSettings;
 }
 
 type Target =
@@ -99,6 +101,7 @@ export class BcApi {
     if (location.tenant !== this.config.tenant || !this.config.environments.includes(location.environment)) {
       throw bcErrors.tenantUnavailable(location.tenant, location.environment);
     }
+    this.requirePublished(location, request.url);
     const target = this.resolve(location);
     this.authorize(request, target);
     switch (target.kind) {
@@ -171,6 +174,11 @@ export class BcApi {
       case 'DELETE':
         return require(entitySet, 'Delete');
     }
+  }
+
+  /** Refuses, as BC does, a request to a custom API whose extension is not installed (reservations.ts). */
+  requirePublished(location: ApiLocation, url: URL): void {
+    if (location.api === 'inventory') requireInventoryApi(this.config.customApis, url);
   }
 
   private allow(request: ApiRequest, methods: string[], segment: string): void {

@@ -47,6 +47,11 @@ export interface BcSandboxOptions {
   userAssertions?: UserAssertionTrust;
   /** Users, permission sets and the app's permission sets (default: `defaultDirectory`, alice/bob/carol). */
   directory?: DirectoryConfig;
+  /**
+   * Whether the itemReservations API of bc-extension/ is installed (default true); without it the inventory API
+   * answers BC's 404 for an unpublished route, as a standard tenant does.
+   */
+  itemReservations?: boolean;
 }
 
 export interface BcSandbox {
@@ -84,6 +89,9 @@ export interface BcSandbox {
   requests(): LoggedRequest[];
   clearRequests(): void;
   addFault(rule: FaultRuleInput): FaultRule;
+  /** Installs or removes the itemReservations extension (the local cloud follows the stage's saga.reservations). */
+  setItemReservationsApi(installed: boolean): void;
+  itemReservationsApi(): boolean;
   clearFaults(): void;
   /** Restores the seed data and the starting directory (and clears faults and rate counters). */
   reset(): void;
@@ -107,7 +115,8 @@ export async function startBcSandbox(options: BcSandboxOptions = {}): Promise<Bc
   const faults = new FaultInjector();
   const stats = new StatsCollector();
   const requests = new RequestLog(DEFAULT_REQUEST_LOG_SIZE, now);
-  const api = new BcApi(store, { tenant, environments, maxPageSize: options.maxPageSize ?? 20000, now, directory });
+  const customApis = { itemReservations: options.itemReservations ?? true };
+  const api = new BcApi(store, { tenant, environments, maxPageSize: options.maxPageSize ?? 20000, now, directory, customApis });
   const { server, hung } = createSandboxServer({ store, api, tokens, limiter, faults, stats, requests, directory });
 
   await new Promise<void>((resolve, reject) => {
@@ -153,6 +162,10 @@ export async function startBcSandbox(options: BcSandboxOptions = {}): Promise<Bc
     requests: () => requests.list(),
     clearRequests: () => requests.clear(),
     addFault: (rule) => faults.add(validateFaultRule(rule)),
+    setItemReservationsApi(installed) {
+      customApis.itemReservations = installed;
+    },
+    itemReservationsApi: () => customApis.itemReservations,
     clearFaults: () => faults.clear(),
     snapshot: () => store.snapshot(),
     reset() {

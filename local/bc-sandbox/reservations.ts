@@ -1,6 +1,9 @@
 // The custom itemReservations API: reserve item quantity at a location for a source document. Reserving more
 // than is available (on hand at that location less existing reservations) is refused as BC would refuse it.
-import { bcErrors } from './errors.js';
+// A real tenant has it only with the extension of bc-extension/ installed; the sandbox serves it only while
+// that is emulated (startBcSandbox `itemReservations`, `setItemReservationsApi`), answering as BC answers a
+// route no installed extension publishes otherwise.
+import { BcError, bcErrors } from './errors.js';
 import { completeRecord, EMPTY_GUID, itemReservationsDefinition } from './schema.js';
 import { available } from './inventory.js';
 import { reference, type WriteContext } from './entity-rules.js';
@@ -14,6 +17,21 @@ function required(ctx: WriteContext, entitySet: string, label: string, id: unkno
   if (row) return row;
   const noun = label.toLowerCase();
   throw bcErrors.dialog(`A ${noun}Id or a ${noun}${field === 'number' ? 'Number' : 'Code'} must be provided`);
+}
+
+/** Whether the extension that publishes `api/bcagent/inventory/v1.0` is installed (mutable: install, uninstall). */
+export interface CustomApiSettings {
+  itemReservations: boolean;
+}
+
+/**
+ * BC's answer to a request for an API route that no installed extension publishes: 404 BadRequest_NotFound
+ * "No HTTP resource was found that matches the request URI", for the collection, $metadata and the service
+ * document alike (the whole `api/bcagent/inventory/v1.0` root is missing, not one entity set).
+ */
+export function requireInventoryApi(settings: CustomApiSettings, url: URL): void {
+  if (settings.itemReservations) return;
+  throw new BcError(404, 'BadRequest_NotFound', `No HTTP resource was found that matches the request URI '${url.origin}${url.pathname}'.`);
 }
 
 export function createReservation(ctx: WriteContext, values: Record<string, unknown>): StoredRow {

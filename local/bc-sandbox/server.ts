@@ -198,6 +198,8 @@ export function createSandboxServer(parts: ServerParts): { server: Server; hung:
     for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(',') : v;
     const request: ApiRequest = { method, location, query: url.searchParams, headers, body, url, principal };
     if (isBatch && method !== 'POST') throw bcErrors.methodNotAllowed(method, '$batch');
+    // A $batch to a route no installed extension publishes is refused whole, like any request to it.
+    if (isBatch) parts.api.requirePublished(location, url);
     const response = isBatch ? executeBatch(parts.api, parts.store, request, correlationId) : parts.api.handle(request);
     if (WRITE_METHODS.has(method)) parts.store.persist();
     sendApi(res, response);

@@ -19,6 +19,7 @@ import { verifySigV4 } from './lambda/function-url-auth.js';
 import { LocalLambda } from './lambda/local-lambda.js';
 import { SqsEventSource } from './lambda/sqs-event-source.js';
 import { readAssembly, synthesizeDevStack } from './synth.js';
+import { SAGA_RESERVATIONS_ENV } from '../../functions/core/saga/shape.js';
 import { LocalStack } from './template/local-stack.js';
 import {
   readBuses, readEventSourceMappings, readFunctions, readHttpApi, readQueues, readRules, readSecrets,
@@ -144,6 +145,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     await createResources(stack, aws, onError);
 
     const functions = readFunctions(stack, assembly.assemblyDir);
+    // The sandbox has the reservations extension exactly when the stack's saga reserves (dev's saga.reservations).
+    sandbox.setItemReservationsApi(functions.some((fn) => fn.environment[SAGA_RESERVATIONS_ENV] === 'true'));
     const bcSecretArns = new Set(functions.map((fn) => fn.environment[BC_CREDENTIALS_ENV]).filter((arn): arn is string => Boolean(arn)));
     await putSecrets(readSecrets(stack), aws, bcSecretArns, sandbox);
 

@@ -58,6 +58,20 @@ export class SandboxClient {
     return text.trim().startsWith('{') ? JSON.parse(text) : Number(text);
   }
 
+  /**
+   * Whether the tenant has the reservations extension (bc-extension/; the local cloud's follows the dev stage's
+   * saga.reservations): its API root answers, or BC's 404 for an unpublished route.
+   */
+  async inventoryApiPublished(): Promise<boolean> {
+    try {
+      await this.getUrl(this.inventoryApiUrl);
+      return true;
+    } catch (error) {
+      if (/: 404 .*BadRequest_NotFound/.test((error as Error).message)) return false;
+      throw error;
+    }
+  }
+
   /** Every record of a collection, following `@odata.nextLink`. */
   async getAll(url: string): Promise<BcRecord[]> {
     const records: BcRecord[] = [];
@@ -100,14 +114,17 @@ export interface BcSnapshot {
   /** The first company, the one the agent uses when a request names none. */
   demoCompanyId: string;
   records: Map<string, BcRecord>;
+  /** Whether itemReservations exists on this tenant (its records are in `records` only then). */
+  reservationsApi: boolean;
 }
 
-/** Entity sets read per company: the catalogue's (companies aside) and the inventory reservations. */
+/** Entity sets read per company: the catalogue's (companies aside) and, with the extension, the inventory reservations. */
 const COMPANY_SETS = entitySetNames.filter((name) => name !== 'companies');
 
 export async function takeSnapshot(bc: SandboxClient): Promise<BcSnapshot> {
   const records = new Map<string, BcRecord>();
   const companies = await bc.companies();
+  const reservationsApi = await bc.inventoryApiPublished();
   const keep = (companyId: string, set: string, record: BcRecord) => {
     const stable = Object.fromEntries(Object.entries(record).filter(([key]) => !VOLATILE_FIELDS.has(key)));
     records.set(`${companyId}/${set}/${String(record.id)}`, stable);
@@ -117,12 +134,12 @@ export async function takeSnapshot(bc: SandboxClient): Promise<BcSnapshot> {
     keep(companyId, 'companies', company);
     const reads = [
       ...COMPANY_SETS.map((set) => [set, `${bc.apiUrl}/companies(${companyId})/${set}`] as const),
-      ['itemReservations', `${bc.inventoryApiUrl}/companies(${companyId})/itemReservations`] as const,
+      ...(reservationsApi ? [['itemReservations', `${bc.inventoryApiUrl}/companies(${companyId})/itemReservations`] as const] : []),
     ];
     const collections = await Promise.all(reads.map(async ([set, url]) => [set, await bc.getAll(url)] as const));
     for (const [set, collection] of collections) for (const record of collection) keep(companyId, set, record);
   }
-  return { takenAt: new Date().toISOString(), demoCompanyId: String(companies[0]?.id), records };
+  return { takenAt: new Date().toISOString(), demoCompanyId: String(companies[0]?.id), records, reservationsApi };
 }
 
 export interface BcDifference {

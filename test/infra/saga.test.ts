@@ -9,7 +9,8 @@ import { logicalIdOf, renderJoin, resourcesOf, synthesizeApp, type SynthesizedAp
 let synthesized: SynthesizedApp;
 let definition: { StartAt: string; States: Record<string, any>; TimeoutSeconds?: number };
 beforeAll(() => {
-  synthesized = synthesizeApp({ bundle: false, validateTemplates: false });
+  // The shape with reservations (test/infra/saga-shapes.test.ts compares it with the standard-tenant shape).
+  synthesized = synthesizeApp({ bundle: false, validateTemplates: false, overrides: { prod: { saga: { reservations: true } } } });
   const stack = synthesized.stacks.prod;
   const machine = resourcesOf(synthesized.templates.prod, 'AWS::StepFunctions::StateMachine')[
     logicalIdOf(stack, stack.saga.stateMachine)

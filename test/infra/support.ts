@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp, stackName } from '../../lib/app.js';
-import { STAGES, type Stage } from '../../lib/config.js';
+import { STAGES, type ConfigOverrides, type Stage } from '../../lib/config.js';
 import { PROJECT_ROOT } from '../../lib/constructs/handler-function.js';
 import type { BcAgentStack } from '../../lib/stack.js';
 
@@ -25,6 +25,8 @@ export interface SynthesizedApp {
 export interface SynthesisOptions {
   bundle: boolean;
   validateTemplates: boolean;
+  /** Configuration overrides per stage, as the `bc-agent:<stage>` context gives them (e.g. saga.reservations). */
+  overrides?: Partial<Record<Stage, ConfigOverrides>>;
 }
 
 const cache = new Map<string, SynthesizedApp>();
@@ -44,6 +46,7 @@ export function synthesizeApp(options: SynthesisOptions): SynthesizedApp {
       context: {
         ...cdkJsonContext,
         environments: [...STAGES],
+        ...Object.fromEntries(Object.entries(options.overrides ?? {}).map(([stage, overrides]) => [`bc-agent:${stage}`, overrides])),
         'aws:cdk:bundling-stacks': options.bundle ? [stackName('dev')] : [],
       },
     }),

@@ -9,7 +9,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { BcClient } from '../../functions/core/bc/index.js';
-import { approvalIdFor, sagaDepsFromEnv } from '../../functions/core/saga/index.js';
+import { approvalIdFor, sagaDepsFromEnv, SAGA_RESERVATIONS_ENV } from '../../functions/core/saga/index.js';
 import { createStateStore, type PlanStore } from '../../functions/core/store/index.js';
 import { approvalKey } from '../../functions/core/approvals/index.js';
 import { createStepHandler } from '../../functions/saga-steps/purchase-order/index.js';
@@ -62,6 +62,12 @@ export interface SagaHarnessOptions {
   shortRetries?: boolean;
   /** Environment of the step handler on top of the harness's (e.g. a breaker that opens). */
   env?: Record<string, string>;
+  /**
+   * The stage's saga.reservations (default true, the shape the older suites were written for): the state
+   * machine with or without ReserveInventory, the steps' SAGA_RESERVATIONS as the construct sets it, and the
+   * sandbox with or without the itemReservations extension.
+   */
+  reservations?: boolean;
 }
 
 /** As Lambda reports a function error to Step Functions: errorType = the error's name, Cause = JSON. */
@@ -76,7 +82,8 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
   const savedEnv = { ...process.env };
   const local = await startLocalAws();
   const { aws } = local;
-  const sandbox = await startBcSandbox({ port: 0 });
+  const reservations = options.reservations ?? true;
+  const sandbox = await startBcSandbox({ port: 0, itemReservations: reservations });
   const sfn = new SFNClient(local.clientConfig);
   const stop = async () => {
     sfn.destroy();
@@ -94,7 +101,7 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
     const db = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
     const plans = createStateStore({ tableName: TEST_TABLES.STATE_TABLE, db }).plans;
 
-    const saga = synthesizeSaga(aws);
+    const saga = synthesizeSaga(aws, { saga: { reservations } });
     const delivered: RecordedEvent[] = [];
     const waiters: { match: (e: RecordedEvent) => boolean; resolve: (e: RecordedEvent) => void }[] = [];
     const nextEvent = (match: (e: RecordedEvent) => boolean): Promise<RecordedEvent> => {
@@ -130,6 +137,10 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
       ...options.env,
     };
     const logger = new Logger({ serviceName: 'saga-harness', logLevel: 'ERROR' });
+    // The saga's shape reaches the steps as the construct sets it in the template.
+    const shape = saga.stepsEnvironment[SAGA_RESERVATIONS_ENV];
+    if (shape === undefined) throw new Error(`the saga steps function has no ${SAGA_RESERVATIONS_ENV} in the template`);
+    Object.assign(env, { [SAGA_RESERVATIONS_ENV]: shape, ...options.env });
     const handler = createStepHandler(() => sagaDepsFromEnv(env, logger, { bcMaxRetries: 1, bcOptions: { sleep: async () => undefined } }), logger);
     aws.stepFunctions.setTaskHandlers({
       invokeLambda: async (arn, payload) => {

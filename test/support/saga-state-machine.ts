@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack, type CfnElement } from 'aws-cdk-lib';
-import { configFor } from '../../lib/config.js';
+import { configFor, type ConfigOverrides } from '../../lib/config.js';
 import { PROJECT_ROOT } from '../../lib/constructs/handler-function.js';
 import { BcAgentStack } from '../../lib/stack.js';
 import { LocalStack } from '../../local/cloud/template/local-stack.js';
@@ -18,16 +18,19 @@ export interface SynthesizedSaga {
   definition: string;
   stepsFunctionArn: string;
   busName: string;
+  /** The steps function's environment variables that are plain strings in the template (e.g. SAGA_RESERVATIONS). */
+  stepsEnvironment: Record<string, string>;
 }
 
 const STACK_NAME = 'BcAgent-dev';
 
-export function synthesizeSaga(aws: { url: string; region: string; accountId: string }): SynthesizedSaga {
+/** `overrides`: the dev stage's configuration overrides (e.g. `{ saga: { reservations: true } }`); none: dev's defaults. */
+export function synthesizeSaga(aws: { url: string; region: string; accountId: string }, overrides: ConfigOverrides = {}): SynthesizedSaga {
   const outdir = mkdtempSync(join(tmpdir(), 'saga-synth-'));
   try {
     const context = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
     const app = new App({ outdir, context: { ...context, 'aws:cdk:bundling-stacks': [] } });
-    const stack = new BcAgentStack(app, STACK_NAME, { config: configFor('dev') });
+    const stack = new BcAgentStack(app, STACK_NAME, { config: configFor('dev', overrides) });
     const template = app.synth().getStackByName(STACK_NAME).template as CfnTemplate;
     const local = new LocalStack(template, {
       stackName: STACK_NAME, region: aws.region, accountId: aws.accountId, awsUrl: aws.url,
@@ -37,7 +40,10 @@ export function synthesizeSaga(aws: { url: string; region: string; accountId: st
     const machineId = logicalId(stack.saga.stateMachine.node.defaultChild);
     const machine = readStateMachines(local).find((m) => m.logicalId === machineId);
     if (!machine) throw new Error(`the template has no state machine ${machineId}`);
+    const stepsId = logicalId(stack.saga.steps.function.node.defaultChild);
+    const variables = (template.Resources[stepsId]?.Properties as { Environment?: { Variables?: Record<string, unknown> } } | undefined)?.Environment?.Variables ?? {};
     return {
+      stepsEnvironment: Object.fromEntries(Object.entries(variables).filter((entry): entry is [string, string] => typeof entry[1] === 'string')),
       name: machine.name,
       definition: machine.definition,
       stepsFunctionArn: String(local.getAtt(logicalId(stack.saga.steps.function.node.defaultChild), 'Arn')),

@@ -80,8 +80,11 @@ export async function storeSagaPlan(plans: PlanStore, input: SagaInput): Promise
   });
 }
 
-/** Everything the saga may write: purchase orders, their lines, reservations (sorted, ETags dropped). */
-export async function bcSnapshot(bc: BcClient): Promise<{ orders: unknown[]; lines: unknown[]; reservations: unknown[] }> {
+/**
+ * Everything the saga may write: purchase orders, their lines, reservations (sorted, ETags dropped). Without
+ * the reservations extension (`reservations: false`) there are none to read: BC answers 404 for the API.
+ */
+export async function bcSnapshot(bc: BcClient, { reservations: withReservations = true } = {}): Promise<{ orders: unknown[]; lines: unknown[]; reservations: unknown[] }> {
   const strip = (records: Record<string, unknown>[]) =>
     records
       .map(({ ['@odata.etag']: _etag, ...rest }) => rest)
@@ -89,18 +92,18 @@ export async function bcSnapshot(bc: BcClient): Promise<{ orders: unknown[]; lin
   const orders = (await bc.query('purchaseOrders', {}, { maxPages: 50 })).value;
   const lines: Record<string, unknown>[] = [];
   for (const order of orders) lines.push(...(await bc.query('purchaseOrderLines', {}, { parentId: String(order.id) })).value);
-  const reservations = (await bc.customApi(itemReservationsApi).list({}, { maxPages: 50 })).value;
+  const reservations = withReservations ? (await bc.customApi(itemReservationsApi).list({}, { maxPages: 50 })).value : [];
   return { orders: strip(orders), lines: strip(lines), reservations: strip(reservations) };
 }
 
-/** What the saga wrote for one order key. */
-export async function sagaFootprint(bc: BcClient, orderKey: string) {
+/** What the saga wrote for one order key (reservations only where the extension is installed). */
+export async function sagaFootprint(bc: BcClient, orderKey: string, { reservations: withReservations = true } = {}) {
   const orders = (await bc.query('purchaseOrders', { filter: { field: 'shipToContact', op: 'eq', value: orderKey } })).value;
   const lines: Record<string, unknown>[] = [];
   const reservations: Record<string, unknown>[] = [];
   for (const order of orders) {
     lines.push(...(await bc.query('purchaseOrderLines', {}, { parentId: String(order.id) })).value);
-    reservations.push(...(await bc.customApi(itemReservationsApi).list({ filter: { field: 'sourceId', op: 'eq', value: String(order.id) } })).value);
+    if (withReservations) reservations.push(...(await bc.customApi(itemReservationsApi).list({ filter: { field: 'sourceId', op: 'eq', value: String(order.id) } })).value);
   }
   return { orders, lines, reservations };
 }

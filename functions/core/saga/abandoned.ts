@@ -7,7 +7,7 @@ import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCom
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { createEvent, type EventPublisher } from '../events/index.js';
-import { COMPENSATION_ORDER, purchaseOrderSchema, sagaContextSchema } from './schema.js';
+import { purchaseOrderSchema, sagaContextSchema } from './schema.js';
 import { repairIdOf, type RepairStore } from './repair.js';
 import { ROLLBACK_PENDING_ERROR } from './repair-contract.js';
 
@@ -69,7 +69,8 @@ async function examine(deps: AbandonedDeps, executionArn: string, status: Execut
   const record = await deps.repairs.park({ context, order, executionId: executionArn, reason: how, failed: [] });
   const event = createEvent(
     'rollback:compensation-failed',
-    { executionId: executionArn, step: COMPENSATION_ORDER[0], error: { code: 'ExecutionEnded', message: how }, repairId: record.repairId },
+    // The first compensation of the stage's shape: the one the parked rollback starts with.
+    { executionId: executionArn, step: deps.repairs.compensationOrder[0]!, error: { code: 'ExecutionEnded', message: how }, repairId: record.repairId },
     { ...context, causationId: taskId },
   );
   await deps.publisher.publish([event]);

@@ -3,7 +3,7 @@
 // failed, so its result is not in the saga's state) and counts "nothing there" as done, so each can run
 // any number of times.
 import { BcNotFoundError } from '../bc/index.js';
-import { deleteIfPresent, findOrdersByKey, listOrderLines, listOrderReservations, type OrderRef, type SagaBc } from './documents.js';
+import { deleteIfPresent, findOrdersByKey, listOrderLines, listOrderReservations, reservationsApi, type OrderRef, type SagaBc } from './documents.js';
 import { orderKeyFor } from './identity.js';
 import type { CreatedOrder, PurchaseOrderRequest, SagaContext, ValidatedOrder } from './schema.js';
 
@@ -32,11 +32,12 @@ async function locateOrders(bc: SagaBc, input: CompensationInput): Promise<Pick<
 }
 
 export async function releaseReservations(bc: SagaBc, input: CompensationInput): Promise<{ released: number }> {
+  const api = reservationsApi(bc, 'releaseReservations');
   let released = 0;
   for (const order of await locateOrders(bc, input)) {
     for (const reservation of await listOrderReservations(bc, order.companyId, order.orderId)) {
       const id = String(reservation.id);
-      if (await deleteIfPresent(() => bc.reservations.delete(id, { company: order.companyId }))) released++;
+      if (await deleteIfPresent(() => api.delete(id, { company: order.companyId }))) released++;
     }
   }
   return { released };

@@ -15,6 +15,7 @@ import { approvalSettingsFromEnv, createApprovalService } from '../approvals/ind
 import { createDocumentClient, createStateStore } from '../store/index.js';
 import { compensatingSagaBc, guardedSagaBc } from './documents.js';
 import { RepairStore } from './repair.js';
+import { sagaReservationsFromEnv } from './shape.js';
 import type { PurchaseOrderSagaDeps } from './purchase-order.js';
 import type { SagaContext } from './schema.js';
 
@@ -77,9 +78,11 @@ export async function sagaDepsFromEnv(env: Env, logger: Logger, overrides: SagaD
     { ...bcOptions, fetch: correlatingFetch(bcOptions.fetch ?? globalThis.fetch.bind(globalThis)) },
   );
   const defaultLocationCode = optionalEnv('SAGA_DEFAULT_LOCATION_CODE', env);
+  // The saga's shape (SAGA_RESERVATIONS, set by the construct): without reservations there is no client for them.
+  const reservations = sagaReservationsFromEnv(env);
   return {
-    bc: guardedSagaBc(client, breaker),
-    compensationBc: compensatingSagaBc(client, breaker),
+    bc: guardedSagaBc(client, breaker, {}, { reservations }),
+    compensationBc: compensatingSagaBc(client, breaker, { reservations }),
     db,
     approvals: createApprovalService({
       db,
@@ -91,7 +94,7 @@ export async function sagaDepsFromEnv(env: Env, logger: Logger, overrides: SagaD
       ...(overrides.now ? { now: overrides.now } : {}),
     }),
     plans: createStateStore({ tableName: requiredEnv('STATE_TABLE', env), db }).plans,
-    repairs: new RepairStore({ db, tableName: requiredEnv('STATE_TABLE', env) }),
+    repairs: new RepairStore({ db, tableName: requiredEnv('STATE_TABLE', env), reservations }),
     publisher,
     now: overrides.now ?? (() => new Date()),
     ...(defaultLocationCode ? { defaultLocationCode } : {}),

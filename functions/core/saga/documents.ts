@@ -3,6 +3,7 @@
 import { BcNotFoundError, itemReservationsApi, type BcClient, type CustomApiClient } from '../bc/index.js';
 import { BC_CALLS, guardWithBreaker } from '../breaker/index.js';
 import type { CircuitBreaker, ExecuteOptions } from '../breaker/index.js';
+import { invalidInput } from './errors.js';
 import { ORDER_KEY_FIELD } from './identity.js';
 
 export interface OrderRef {
@@ -12,10 +13,21 @@ export interface OrderRef {
   vendorId: string;
 }
 
-/** BC as the saga reaches it: the standard API and the itemReservations custom API. */
+/**
+ * BC as the saga reaches it: the standard API and, on a stage with reservations (functions/core/saga/shape.ts),
+ * the itemReservations custom API of bc-extension/. Without it the saga has no way to call that API at all.
+ */
 export interface SagaBc {
   client: BcClient;
-  reservations: CustomApiClient;
+  reservations?: CustomApiClient;
+}
+
+/** The reservations API, for the steps that exist only on a stage with reservations. */
+export function reservationsApi(bc: SagaBc, step: string): CustomApiClient {
+  if (!bc.reservations) {
+    throw invalidInput(`${step} needs the itemReservations API, but this stage runs the saga without reservations (saga.reservations is off)`);
+  }
+  return bc.reservations;
 }
 
 const CUSTOM_API_CALLS = ['list', 'get', 'create', 'update', 'delete'] as const;
@@ -24,10 +36,10 @@ const CUSTOM_API_CALLS = ['list', 'get', 'create', 'update', 'delete'] as const;
  * Both behind the breaker. The custom API client is guarded on its own: its methods call the BcClient
  * directly, not through the guarded view.
  */
-export function guardedSagaBc(client: BcClient, breaker: CircuitBreaker, options: ExecuteOptions = {}): SagaBc {
+export function guardedSagaBc(client: BcClient, breaker: CircuitBreaker, options: ExecuteOptions = {}, { reservations = true } = {}): SagaBc {
   return {
     client: guardWithBreaker(client, breaker, BC_CALLS, options),
-    reservations: guardWithBreaker(client.customApi(itemReservationsApi), breaker, CUSTOM_API_CALLS, options),
+    ...(reservations ? { reservations: guardWithBreaker(client.customApi(itemReservationsApi), breaker, CUSTOM_API_CALLS, options) } : {}),
   };
 }
 
@@ -37,8 +49,8 @@ export function guardedSagaBc(client: BcClient, breaker: CircuitBreaker, options
  * little to a struggling BC, while refusing it leaves the order in BC. Failures still count while closed and
  * a due probe is still taken, so the breaker's state stays honest.
  */
-export function compensatingSagaBc(client: BcClient, breaker: CircuitBreaker): SagaBc {
-  return guardedSagaBc(client, breaker, { whenOpen: 'call' });
+export function compensatingSagaBc(client: BcClient, breaker: CircuitBreaker, api: { reservations?: boolean } = {}): SagaBc {
+  return guardedSagaBc(client, breaker, { whenOpen: 'call' }, api);
 }
 
 /**
@@ -76,7 +88,7 @@ export async function listOrderLines(bc: SagaBc, companyId: string, orderId: str
 
 /** Reservations whose source is the order. */
 export async function listOrderReservations(bc: SagaBc, companyId: string, orderId: string): Promise<Record<string, unknown>[]> {
-  const { value } = await bc.reservations.list(
+  const { value } = await reservationsApi(bc, 'listing reservations').list(
     { filter: { and: [{ field: 'sourceType', op: 'eq', value: 'Purchase Order' }, { field: 'sourceId', op: 'eq', value: orderId }] } },
     { company: companyId },
   );

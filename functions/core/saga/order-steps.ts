@@ -1,7 +1,7 @@
 // The committing forward steps: create the order, add one line, reserve the inventory. Each is idempotent:
 // before writing it looks for what an earlier attempt of the same saga already wrote (the order by its key,
 // a line by its sequence, a reservation by its description) and returns that instead of writing again.
-import { findOrderByKey, listOrderLines, listOrderReservations, type SagaBc } from './documents.js';
+import { findOrderByKey, listOrderLines, listOrderReservations, reservationsApi, type SagaBc } from './documents.js';
 import { inconsistent, SAGA_ERROR_NAMES, SagaStepError } from './errors.js';
 import { ORDER_KEY_FIELD, operationHashOf, orderKeyFor } from './identity.js';
 import type {
@@ -67,12 +67,13 @@ export function reservationDescription(order: CreatedOrder, sequence: number): s
 }
 
 export async function reserveInventory(bc: SagaBc, order: CreatedOrder): Promise<{ reservations: ReservationResult[] }> {
+  const api = reservationsApi(bc, 'reserveInventory');
   const existing = await listOrderReservations(bc, order.companyId, order.orderId);
   const reservations: ReservationResult[] = [];
   for (const line of order.lines) {
     const description = reservationDescription(order, line.sequence);
     let reservation = existing.find((r) => r.description === description);
-    reservation ??= await bc.reservations.create(
+    reservation ??= await api.create(
       {
         itemId: line.itemId,
         locationId: line.locationId,

@@ -36,9 +36,17 @@ export function summarizeRollback(compensations: Record<string, unknown>, compen
   return { status: failed.length > 0 ? 'partial' : 'succeeded', compensated, failed };
 }
 
-/** The task result of a succeeded purchase order: what the requester needs to find it in BC. */
-export function succeededResult(created: Pick<CreatedOrder, 'orderId' | 'orderNumber' | 'lines'>, reservations: readonly unknown[]): Record<string, unknown> {
-  return { orderId: created.orderId, orderNumber: created.orderNumber, lines: created.lines.length, reservations: reservations.length };
+/**
+ * The task result of a succeeded purchase order: what the requester needs to find it in BC. `reservations`
+ * only when the saga reserved (a stage without reservations leaves the count out rather than report 0).
+ */
+export function succeededResult(created: Pick<CreatedOrder, 'orderId' | 'orderNumber' | 'lines'>, reservations?: readonly unknown[]): Record<string, unknown> {
+  return {
+    orderId: created.orderId,
+    orderNumber: created.orderNumber,
+    lines: created.lines.length,
+    ...(reservations ? { reservations: reservations.length } : {}),
+  };
 }
 
 /**
@@ -54,7 +62,7 @@ export function succeededResultFromOutput(output: string | undefined): unknown {
   }
   const created = state.results?.createOrder;
   if (!created) return state;
-  return succeededResult({ ...created, lines: (created.lines ?? []) as CreatedOrder['lines'] }, state.results?.reserveInventory?.reservations ?? []);
+  return succeededResult({ ...created, lines: (created.lines ?? []) as CreatedOrder['lines'] }, state.results?.reserveInventory?.reservations);
 }
 
 export type SagaOutcome = { status: 'succeeded'; result: Record<string, unknown> } | { status: 'failed'; error: ErrorInfo };

@@ -159,7 +159,8 @@ async function run(deps: PurchaseOrderSagaDeps, step: SagaStep, input: unknown, 
       return summarizeRollback(state.compensations, state.compensationErrors);
     case 'reportSucceeded': {
       const created = result(state, 'createOrder', step);
-      const { reservations } = result(state, 'reserveInventory', step);
+      // A stage without reservations (shape.ts) has no ReserveInventory state: the result says nothing of them.
+      const reservations = deps.bc.reservations ? result(state, 'reserveInventory', step).reservations : undefined;
       await reportTaskCompleted(deps, context, {
         status: 'succeeded',
         result: succeededResult(created, reservations),

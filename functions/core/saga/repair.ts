@@ -5,6 +5,8 @@
 //
 // Records (STATE_TABLE): pk `SAGA_REPAIR`, sk `<tenantId>#<taskId>` (one per saga task: parking twice merges).
 //   status 'pending' → 'repaired' (announced=false → true once rollback:completed is out; then kept 30 days by TTL).
+// The compensations parked are those of the stage's saga shape (shape.ts: without reservations there is no
+// releaseReservations); a record is repaired by running exactly the compensations it lists.
 // Two sweeps at once: each record is taken with a lease (conditional write on leaseUntil); only the lease
 // holder writes the outcome, and every compensation is idempotent, so a lease lost mid-run only repeats work.
 import { randomUUID } from 'node:crypto';
@@ -14,6 +16,7 @@ import type { ErrorInfo } from '../events/index.js';
 import { deleteLines, deleteOrder, releaseReservations, type CompensationInput } from './compensations.js';
 import type { SagaBc } from './documents.js';
 import { COMPENSATION_ORDER, type CreatedOrder, type PurchaseOrderRequest, type SagaContext, type ValidatedOrder } from './schema.js';
+import { sagaShape } from './shape.js';
 
 export const REPAIR_PK = 'SAGA_REPAIR';
 export type Compensation = (typeof COMPENSATION_ORDER)[number];
@@ -56,13 +59,18 @@ export interface RepairStoreOptions {
   db: DynamoDBDocumentClient;
   tableName: string;
   now?: () => number;
+  /** The stage's saga shape (SAGA_RESERVATIONS): whether releaseReservations is one of its compensations. Default true. */
+  reservations?: boolean;
 }
 
 /** The repair records in DynamoDB. */
 export class RepairStore {
   private readonly now: () => number;
+  /** The compensations of the stage's saga, in running order: what a parked rollback runs. */
+  readonly compensationOrder: readonly Compensation[];
   constructor(private readonly options: RepairStoreOptions) {
     this.now = options.now ?? Date.now;
+    this.compensationOrder = sagaShape(options.reservations ?? true).compensationOrder;
   }
 
   /**
@@ -93,7 +101,7 @@ export class RepairStore {
           ':order': request.order,
           ':reason': request.reason,
           // Everything from the first failed compensation on: an earlier one succeeded and stays done.
-          ':remaining': remainingFrom(request.failed),
+          ':remaining': remainingFrom(request.failed, this.compensationOrder),
           ':zero': 0,
           ':at': at,
           ':false': false,
@@ -185,10 +193,13 @@ export class RepairStore {
   }
 }
 
-/** The compensations from the first failed one on, in running order (all of them if none is named). */
-export function remainingFrom(failed: readonly string[]): Compensation[] {
-  const first = COMPENSATION_ORDER.findIndex((step) => failed.includes(step));
-  return [...COMPENSATION_ORDER.slice(first === -1 ? 0 : first)];
+/**
+ * The compensations from the first failed one on, in running order (all of them if none is named), out of
+ * `order` (the stage's compensations; every one by default).
+ */
+export function remainingFrom(failed: readonly string[], order: readonly Compensation[] = COMPENSATION_ORDER): Compensation[] {
+  const first = order.findIndex((step) => failed.includes(step));
+  return [...order.slice(first === -1 ? 0 : first)];
 }
 
 const COMPENSATION_RUNNERS: Record<Compensation, (bc: SagaBc, input: CompensationInput) => Promise<unknown>> = {
@@ -266,7 +277,7 @@ async function announce(deps: RepairDeps, record: RepairRecord): Promise<void> {
     {
       ...(record.executionId ? { executionId: record.executionId } : {}),
       status: 'succeeded',
-      compensated: [...COMPENSATION_ORDER],
+      compensated: [...deps.store.compensationOrder],
       failed: [],
       repaired: true,
       repairId: record.repairId,

@@ -1,11 +1,18 @@
 // The saga's first step: checks the order against BC before anything is written or anyone is asked to
 // approve it: the vendor exists and is not blocked, every item exists, is not blocked and is an inventory
 // item (only those can be reserved), every location exists, and enough is available (inventory less what is
-// already reserved) for the quantities asked. All problems are reported together.
+// already reserved, on a stage with the reservations API) for the quantities asked. All problems are reported
+// together.
+import { BcNotFoundError } from '../bc/index.js';
 import type { SagaBc } from './documents.js';
 import { invalidOrder } from './errors.js';
 import { operationHashOf } from './identity.js';
 import type { PurchaseOrderRequest, SagaContext, ValidatedLine, ValidatedOrder } from './schema.js';
+
+const reservationsApiMissing = (cause: BcNotFoundError) =>
+  invalidOrder(
+    `This stage reserves inventory (saga.reservations), but BC has no itemReservations API: install the extension of bc-extension/ in this tenant, or turn saga.reservations off (BC said: ${cause.message})`,
+  );
 
 export interface ValidateOptions {
   /** Location of lines that name none; without it a line may omit its location only if the company has one. */
@@ -71,10 +78,16 @@ export async function validateOrder(bc: SagaBc, context: SagaContext, order: Pur
     .map((n) => itemByNumber.get(n))
     .filter((item): item is Record<string, unknown> => item !== undefined && item.blocked !== true && item.type === 'Inventory');
   if (stocked.length > 0) {
-    const reserved = await bc.reservations.list(
-      { filter: { field: 'itemId', op: 'in', values: stocked.map((item) => String(item.id)) }, select: ['itemId', 'quantity'] },
-      company,
-    );
+    // Without the extension (a standard tenant) no reservation is visible through the API: inventory alone counts.
+    const reserved = bc.reservations
+      ? await bc.reservations
+          .list({ filter: { field: 'itemId', op: 'in', values: stocked.map((item) => String(item.id)) }, select: ['itemId', 'quantity'] }, company)
+          .catch((error: unknown) => {
+            // The stage reserves but the tenant lacks the extension: stop here, before anything is written.
+            if (error instanceof BcNotFoundError) throw reservationsApiMissing(error);
+            throw error;
+          })
+      : { value: [] as Record<string, unknown>[] };
     for (const item of stocked) {
       const wanted = round(order.lines.filter((l) => l.itemNumber === item.number).reduce((sum, l) => sum + l.quantity, 0));
       const promised = reserved.value.filter((r) => r.itemId === item.id).reduce((sum, r) => sum + Number(r.quantity), 0);
