@@ -1,0 +1,24 @@
+// The notifier (SQS FIFO batch from the bus's push rule): posts each session's events to its WebSocket
+// subscribers, in order. Logic in functions/core/push/notifier.ts.
+import type { SQSEvent } from 'aws-lambda';
+import { createLogger, resetCorrelation } from '../../core/observability/index.js';
+import { ConnectionStore } from '../../core/push/connections.js';
+import { createPoster } from '../../core/push/management-api.js';
+import { notifySubscribers, type BusEvent, type NotifyResult } from '../../core/push/notifier.js';
+import { createDocumentClient, requireEnv } from '../../core/store/index.js';
+
+const logger = createLogger();
+const deps = {
+  connections: new ConnectionStore(createDocumentClient(), requireEnv('CONNECTIONS_TABLE')),
+  post: createPoster(requireEnv('WEBSOCKET_CALLBACK_URL')),
+  logger,
+};
+
+/** A failure to read subscriptions throws: the whole batch comes back, in order (FIFO). */
+export async function handler(event: SQSEvent): Promise<NotifyResult> {
+  resetCorrelation(logger);
+  const busEvents = event.Records.map((record) => JSON.parse(record.body) as BusEvent);
+  const result = await notifySubscribers(deps, busEvents);
+  if (result.events > 0) logger.info('pushed', { ...result });
+  return result;
+}
