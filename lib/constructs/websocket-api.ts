@@ -21,6 +21,7 @@ import { claimMappingOf, MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT_FACTOR, type Envi
 import { EVENT_SOURCE_PREFIX } from './event-bus.js';
 import { HandlerFunction, logRetentionOf, removalPolicyOf } from './handler-function.js';
 import { acknowledge, arnWildcardFinding } from './nag.js';
+import { deadLetterQueue } from './queues.js';
 
 /** The stage name: clients connect to `wss://<api>.execute-api.<region>.amazonaws.com/v1?token=<JWT>`. */
 export const WEBSOCKET_STAGE = 'v1';
@@ -44,6 +45,8 @@ export class WebSocketPush extends Construct {
   readonly notifier: HandlerFunction;
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
+  /** Events EventBridge could not put on the push queue (after its retries). */
+  readonly deliveryDeadLetterQueue: sqs.Queue;
   readonly rule: events.Rule;
   readonly accessLogs: logs.LogGroup;
 
@@ -56,16 +59,19 @@ export class WebSocketPush extends Construct {
       partitionKey: { name: 'connectionId', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
       timeToLiveAttribute: 'expiresAt',
+      // The stage's data policy, like every table of the stack (tables.ts).
       removalPolicy: removalPolicyOf(config),
-      // Connections live at most two hours: nothing here is worth restoring.
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: false },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: config.retention.pointInTimeRecovery },
+      deletionProtection: config.retention.removalPolicy === 'retain',
     });
     this.connections.addGlobalSecondaryIndex({
       indexName: SESSION_INDEX,
       partitionKey: { name: 'sessionKey', type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
-    acknowledge(this.connections, 'AwsSolutions-DDB3', 'WebSocket connections expire within hours (API Gateway closes them after 2 h); there is nothing to recover.');
+    if (!config.retention.pointInTimeRecovery) {
+      acknowledge(this.connections, 'AwsSolutions-DDB3', `Stage ${config.stage} holds disposable data; PITR is on where config.retention.pointInTimeRecovery is.`);
+    }
 
     this.routes = new HandlerFunction(this, 'Routes', {
       config,
@@ -149,7 +155,16 @@ export class WebSocketPush extends Construct {
       description: 'session events pushed to WebSocket subscribers',
       eventPattern: { source: events.Match.prefix(EVENT_SOURCE_PREFIX), detailType: [...PUSHED_EVENTS] },
     });
-    this.rule.addTarget(new targets.SqsQueue(this.queue, { messageGroupId: PUSH_MESSAGE_GROUP }));
+    // EventBridge's own dead-letter queue must be a standard queue.
+    this.deliveryDeadLetterQueue = deadLetterQueue(this, 'PushDeliveryDeadLetterQueue', config, 'events EventBridge could not put on the push queue');
+    this.rule.addTarget(
+      new targets.SqsQueue(this.queue, {
+        messageGroupId: PUSH_MESSAGE_GROUP,
+        deadLetterQueue: this.deliveryDeadLetterQueue,
+        retryAttempts: config.consumers.retryAttempts,
+        maxEventAge: Duration.seconds(config.consumers.maxEventAgeSeconds),
+      }),
+    );
 
     this.notifier = new HandlerFunction(this, 'Notifier', {
       config,
@@ -162,7 +177,8 @@ export class WebSocketPush extends Construct {
         WEBSOCKET_CALLBACK_URL: this.stage.callbackUrl,
       },
     });
-    this.notifier.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 10 }));
+    // A failed batch comes back whole and in order (FIFO); the one message group keeps one batch in flight.
+    this.notifier.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 2 }));
     this.grantConnections(this.notifier);
     this.stage.grantManagementApiAccess(this.notifier.function);
     acknowledge(

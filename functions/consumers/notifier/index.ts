@@ -1,6 +1,6 @@
 // The notifier (SQS FIFO batch from the bus's push rule): posts each session's events to its WebSocket
 // subscribers, in order. Logic in functions/core/push/notifier.ts.
-import type { SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createLogger, resetCorrelation } from '../../core/observability/index.js';
 import { ConnectionStore } from '../../core/push/connections.js';
 import { createPoster } from '../../core/push/management-api.js';
@@ -15,10 +15,17 @@ const deps = {
 };
 
 /** A failure to read subscriptions throws: the whole batch comes back, in order (FIFO). */
-export async function handler(event: SQSEvent): Promise<NotifyResult> {
+export async function handler(event: SQSEvent): Promise<SQSBatchResponse & { result: NotifyResult }> {
   resetCorrelation(logger);
-  const busEvents = event.Records.map((record) => JSON.parse(record.body) as BusEvent);
+  const busEvents = event.Records.map((record): BusEvent => {
+    try {
+      return JSON.parse(record.body) as BusEvent;
+    } catch {
+      logger.warn('not an EventBridge event; skipped', { messageId: record.messageId });
+      return {};
+    }
+  });
   const result = await notifySubscribers(deps, busEvents);
   if (result.events > 0) logger.info('pushed', { ...result });
-  return result;
+  return { batchItemFailures: [], result };
 }
