@@ -300,6 +300,7 @@ export class BcAgentStack extends Stack {
     this.observability.watchFunction('WebSocketRoutes', this.push.routes.function, 'WebSocketRoutes');
     this.observability.watchFunction('Notifier', this.push.notifier.function, 'Notifier');
     this.observability.watchDeadLetterQueue('push', this.push.deadLetterQueue, 'the WebSocket push queue');
+    this.observability.watchDeadLetterQueue('pushDelivery', this.push.deliveryDeadLetterQueue, 'events EventBridge could not put on the WebSocket push queue');
     // Breaker, compensation and stuck-plan alarms, the DLQs nobody named above, and the stage's dashboard.
     this.observability.watchOperations({ analytics: analytics.handler.function, stateMachine: this.saga.stateMachine });
 
