@@ -214,3 +214,16 @@ describe('createTokenVerifier', () => {
     expect(error).not.toBeInstanceOf(ConnectRefused);
   });
 });
+
+describe('docs/asyncapi.yaml', () => {
+  it('names exactly the pushed events and the refusal codes the routes send', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const doc = await readFile(new URL('../../../docs/asyncapi.yaml', import.meta.url), 'utf8');
+    const enumAfter = (marker: string) => doc.slice(doc.indexOf(marker)).match(/enum: \[([^\]]+)\]/)![1]!.split(',').map((s) => s.trim());
+    const { PUSHED_EVENTS } = await import('../../../functions/core/push/message.js');
+    expect(enumAfter('detailType:')).toEqual([...PUSHED_EVENTS]);
+    const routes = await readFile(new URL('../../../functions/core/push/routes.ts', import.meta.url), 'utf8');
+    const sent = [...routes.matchAll(/refusal\('([A-Za-z]+)'/g)].map((m) => m[1]);
+    expect(enumAfter('code:').sort()).toEqual([...new Set(sent)].sort());
+  });
+});
