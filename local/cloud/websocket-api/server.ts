@@ -83,10 +83,11 @@ export async function startWebSocketServer(port: number, host = '127.0.0.1'): Pr
         await new Promise<void>((resolve, reject) => connection.socket.send(body.toString('utf8'), (error) => (error ? reject(error) : resolve())));
         return sendJson(res, 200, {});
       case 'GET':
+        // The wire names of GetConnection's output (the SDK maps them to ConnectedAt, Identity, LastActiveAt).
         return sendJson(res, 200, {
-          ConnectedAt: connection.connectedAt.toISOString(),
-          Identity: { SourceIp: connection.sourceIp, UserAgent: connection.userAgent },
-          LastActiveAt: connection.lastActiveAt.toISOString(),
+          connectedAt: connection.connectedAt.toISOString(),
+          identity: { sourceIp: connection.sourceIp, userAgent: connection.userAgent },
+          lastActiveAt: connection.lastActiveAt.toISOString(),
         });
       case 'DELETE':
         connection.socket.close(1000);
