@@ -33,11 +33,14 @@ export async function run(): Promise<void> {
       socket.once('error', reject);
     });
     const completions = new Map<string, (at: number) => void>();
+    /** agent:completed's occurredAt → received here: the push path alone (FIFO queue, notifier, PostToConnection). */
+    const hops: number[] = [];
     const early = new Map<string, number>();
     socket.on('message', (data) => {
       const at = performance.now();
-      const message = JSON.parse(data.toString()) as { type: string; detailType?: string; planId?: string };
+      const message = JSON.parse(data.toString()) as { type: string; detailType?: string; planId?: string; time?: string };
       if (message.type !== 'event' || message.detailType !== 'agent:completed' || !message.planId) return;
+      hops.push(Date.now() - Date.parse(message.time!));
       const waiter = completions.get(message.planId);
       if (waiter) waiter(at);
       else early.set(message.planId, at);
@@ -77,6 +80,7 @@ export async function run(): Promise<void> {
     };
 
     await ask(); // warm every function on the path once: cold starts are not what these figures are about
+    hops.length = 0;
     const push: number[] = [];
     const poll: number[] = [];
     for (let i = 0; i < RUNS; i++) {
@@ -87,6 +91,7 @@ export async function run(): Promise<void> {
     console.log(`count customers end to end, ${RUNS} runs (warm):`);
     console.log(`  POST → agent:completed pushed on the WebSocket: ${summary(push)}`);
     console.log(`  POST → answer via GET /v1/plans/{id} polled every ${POLL_MS} ms (same plans): ${summary(poll)}`);
+    console.log(`  agent:completed published → pushed (the push path alone): ${summary(hops)}`);
     const lead = push.map((p, i) => poll[i]! - p);
     console.log(`  the push arrived before the poll saw the answer in ${lead.filter((d) => d > 0).length}/${RUNS} runs (median lead ${percentile([...lead].sort((a, b) => a - b), 50).toFixed(0)} ms)`);
   } finally {
