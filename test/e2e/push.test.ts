@@ -149,4 +149,32 @@ describe('the WebSocket API', () => {
     expect(await connections.subscriptionsOf(ghost.connectionId)).toEqual([]);
     expect(await connections.subscribersOf('local', 's-haunted')).not.toContain(ghost.connectionId);
   });
+
+  // Last: it leaves BC's breaker open for a while, which the other tests must not meet.
+  it('pushes the retry notices of a BC outage, the task\'s failure and agent:error, in order', async () => {
+    const fault = await fetch(`${cloud.sandbox.url}/_admin/faults`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ entitySet: 'vendors', status: 503 }),
+    });
+    expect(fault.status).toBe(201);
+    try {
+      const chat = await Chat.open(cloud, 'local');
+      const watcher = await connect('local');
+      await watcher.subscribe(chat.sessionId);
+      const { body } = await chat.send('count vendors');
+      await watcher.waitFor((m) => m.planId === body.planId && m.detailType === 'agent:error', 'agent:error', 0, 90_000);
+      const pushed = watcher.events(body.planId);
+      expect(pushed.map((m) => m.detailType)).toEqual([
+        'task:created', 'task:updated', 'task:updated', 'task:updated', 'task:updated', 'task:completed', 'agent:error',
+      ]);
+      const updates = pushed.filter((m) => m.detailType === 'task:updated').map((m) => m.detail!);
+      expect(updates.map((d) => [d.previousStatus, d.status])).toEqual([['dispatched', 'running'], ['running', 'running'], ['running', 'running'], ['running', 'failed']]);
+      expect(updates[1]!.reason).toMatch(/retrying in \d+ s \(attempt 1 of 3\)\.$/);
+      expect(updates[2]!.reason).toMatch(/retrying in \d+ s \(attempt 2 of 3\)\.$/);
+      expect(updates[3]!.reason).toMatch(/^Gave up after 3 attempts/);
+      expect(pushed.at(-2)!.detail).toMatchObject({ status: 'failed', error: { code: 'RetriesExhausted' } });
+      expect((await chat.plan(body.planId)).status).toBe('failed');
+    } finally {
+      await fetch(`${cloud.sandbox.url}/_admin/faults`, { method: 'DELETE' });
+    }
+  });
 });
