@@ -124,6 +124,31 @@ describe('the WebSocket API', () => {
     expect(watcher.events().some((m) => m.detail?.response === 'the outsider\'s own event')).toBe(false);
   });
 
+  it('pushes a write\'s approval request and its decision, then the write\'s completion', async () => {
+    const chat = await Chat.open(cloud, 'local', 'alice');
+    const watcher = await connect('local', 'alice');
+    await watcher.subscribe(chat.sessionId);
+    const name = `Push Approval ${randomUUID().slice(0, 8)}`;
+    const { status, body } = await chat.send(`create customer displayName='${name}'`);
+    expect(status).toBe(202);
+    const requested = await watcher.waitFor((m) => m.planId === body.planId && m.detailType === 'approval:requested', 'approval:requested', 0, 45_000);
+    expect(requested.detail).toMatchObject({ approvalId: expect.any(String), summary: expect.stringContaining(name), requestedBy: 'alice', expiresAt: expect.any(String) });
+    const approver = await cloud.token({ sub: 'carol', tenant: 'local', roles: ['approver'] });
+    const decided = await fetch(`${cloud.urls.api}/v1/approvals/${requested.detail!.approvalId}`, {
+      method: 'POST', headers: { authorization: `Bearer ${approver}`, 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'grant' }),
+    });
+    expect(decided.status).toBe(200);
+    await watcher.waitFor((m) => m.planId === body.planId && m.detailType === 'agent:completed', 'agent:completed', 0, 45_000);
+    const kinds = watcher.events(body.planId).map((m) => m.detailType!);
+    const at = (kind: string) => kinds.indexOf(kind);
+    expect(kinds[0]).toBe('task:created');
+    expect(at('approval:requested')).toBeLessThan(at('approval:granted'));
+    expect(at('approval:granted')).toBeLessThan(at('task:completed'));
+    expect(kinds.at(-1)).toBe('agent:completed');
+    expect(watcher.events(body.planId).find((m) => m.detailType === 'approval:granted')!.detail).toMatchObject({ decidedBy: 'carol', approvalId: requested.detail!.approvalId });
+    expect(watcher.events(body.planId).find((m) => m.detailType === 'task:completed')!.detail).toMatchObject({ status: 'succeeded' });
+  });
+
   it('removes a connection and its subscriptions on $disconnect', async () => {
     const client = await connect('local');
     await client.subscribe('s-leaving');
