@@ -134,7 +134,7 @@ export async function run(): Promise<void> {
   const cloud = await startLocalCloud({
     stateDir,
     synthDir: assemblyDir,
-    ports: { api: 0, aws: 0, bc: 0, mcp: 0 },
+    ports: { api: 0, aws: 0, bc: 0, mcp: 0, websocket: 0 },
     env: { ...endpointEnv, BC_WRITABLE_ENTITY_SETS: WRITABLE_SETS },
     onLog: () => undefined,
     onError: () => undefined,

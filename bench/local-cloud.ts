@@ -21,7 +21,7 @@ export async function run(): Promise<void> {
     const cloud = await startLocalCloud({
       stateDir,
       synthDir: synth.assemblyDir,
-      ports: { api: 0, aws: 0, bc: 0, mcp: 0 },
+      ports: { api: 0, aws: 0, bc: 0, mcp: 0, websocket: 0 },
       onLog: () => undefined,
     });
     try {

@@ -23,6 +23,7 @@ import { Orchestrator } from './constructs/orchestrator.js';
 import { PurchaseOrderSaga } from './constructs/purchase-order-saga.js';
 import { Tables } from './constructs/tables.js';
 import { WorkerQueue } from './constructs/worker-queue.js';
+import { WebSocketPush } from './constructs/websocket-api.js';
 
 export type BcAgentStackProps = { config: EnvironmentConfig } & StackProps;
 
@@ -46,6 +47,7 @@ export class BcAgentStack extends Stack {
   };
   readonly api: Api;
   readonly observability: Observability;
+  readonly push: WebSocketPush;
 
   constructor(scope: Construct, id: string, props: BcAgentStackProps) {
     super(scope, id, props);
@@ -102,6 +104,8 @@ export class BcAgentStack extends Stack {
     const { audit, analytics, planProgress, approvalExpiry, planSweeper } = this.consumers;
 
     this.api = new Api(this, 'Api', { config, orchestrator: this.orchestrator.function });
+    // Live progress: a WebSocket API, its connections table, and the notifier that pushes a session's events.
+    this.push = new WebSocketPush(this, 'Push', { config, bus });
 
     // --- Alarms.
     this.observability = new Observability(this, 'Alarms', { config });
@@ -127,10 +131,15 @@ export class BcAgentStack extends Stack {
       this.observability.watchDeadLetterQueue(name, consumer.deadLetterQueue, `the ${name} consumer`);
     }
     this.observability.watchStateMachine('PurchaseOrderSaga', this.saga.stateMachine, 'the purchase-order saga');
+    this.observability.watchFunction('WebSocketRoutes', this.push.routes.function, 'WebSocketRoutes');
+    this.observability.watchFunction('Notifier', this.push.notifier.function, 'Notifier');
+    this.observability.watchDeadLetterQueue('push', this.push.deadLetterQueue, 'the WebSocket push queue');
+    this.observability.watchDeadLetterQueue('pushDelivery', this.push.deliveryDeadLetterQueue, 'events EventBridge could not put on the WebSocket push queue');
     // Breaker, compensation and stuck-plan alarms, the DLQs nobody named above, and the stage's dashboard.
     this.observability.watchOperations({ analytics: analytics.handler.function, stateMachine: this.saga.stateMachine });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'HTTP API base URL (routes under /v1)' });
+    new CfnOutput(this, 'WebSocketUrl', { value: this.push.url, description: 'WebSocket API (connect with ?token=<JWT>, then subscribe)' });
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
     new CfnOutput(this, 'McpServerUrl', { value: this.mcpServer.mcpUrl, description: 'MCP Streamable HTTP (IAM auth)' });
     new CfnOutput(this, 'BcCredentialsSecretArn', {

@@ -18,6 +18,9 @@ import type { FunctionLogSink } from './lambda/function-runner.js';
 import { verifySigV4 } from './lambda/function-url-auth.js';
 import { LocalLambda } from './lambda/local-lambda.js';
 import { SqsEventSource } from './lambda/sqs-event-source.js';
+import { localJwks } from './websocket-api/jwks.js';
+import { readWebSocketApi } from './websocket-api/model.js';
+import { startWebSocketServer, type LocalWebSocketServer } from './websocket-api/server.js';
 import { readAssembly, synthesizeDevStack } from './synth.js';
 import { SAGA_RESERVATIONS_ENV } from '../../functions/core/saga/shape.js';
 import { LocalStack } from './template/local-stack.js';
@@ -54,6 +57,8 @@ export interface LocalCloudUrls {
   bc: string;
   /** The MCP server's Streamable HTTP URL, e.g. `http://127.0.0.1:4590/mcp`. */
   mcp: string;
+  /** The WebSocket API with its stage, e.g. `ws://127.0.0.1:3001/v1` (connect with `?token=<JWT>`). */
+  websocket: string;
 }
 
 export interface LocalCloud {
@@ -129,6 +134,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     let apiHandler: RequestListener = (_req, res) => serviceUnavailable(res);
     const apiServer: RunningServer = await listen(createServer((req, res) => apiHandler(req, res)), ports.api, '127.0.0.1');
     stoppers.push(() => apiServer.stop());
+    const websocketServer: LocalWebSocketServer = await startWebSocketServer(ports.websocket);
+    stoppers.push(() => websocketServer.stop());
+    websocketServer.setJwks(await localJwks(jwtKeys));
 
     const assembly = options.synthDir
       ? await readAssembly(resolve(options.synthDir))
@@ -147,12 +155,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const functions = readFunctions(stack, assembly.assemblyDir);
     // The sandbox has the reservations extension exactly when the stack's saga reserves (dev's saga.reservations).
     sandbox.setItemReservationsApi(functions.some((fn) => fn.environment[SAGA_RESERVATIONS_ENV] === 'true'));
+    const websocketApi = readWebSocketApi(stack);
+    const websocketEnv = {
+      jwksUrl: `${websocketServer.url}/.well-known/jwks.json`,
+      callbackUrl: `${websocketServer.url}/${websocketApi?.stage ?? ''}`,
+    };
     const bcSecretArns = new Set(functions.map((fn) => fn.environment[BC_CREDENTIALS_ENV]).filter((arn): arn is string => Boolean(arn)));
     await putSecrets(readSecrets(stack), aws, bcSecretArns, sandbox);
 
     lambda = new LocalLambda({
       functions,
-      environmentOf: (fn) => functionEnvironment(fn, { aws, sandbox, extra: options.env ?? {} }),
+      environmentOf: (fn) => functionEnvironment(fn, { aws, sandbox, websocket: websocketEnv, extra: options.env ?? {} }),
       defaultConcurrency: options.defaultConcurrency ?? 10,
       onLog,
       onError,
@@ -216,12 +229,20 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         onIntegrationError: (route, error) => onError(`HTTP API ${route}: integration failed`, error),
       });
     }
+    if (websocketApi) {
+      websocketServer.attach({
+        api: websocketApi,
+        invoke: (functionName, event) => localLambda.invoke(functionName, event),
+        verifyRequest: async (request) => (await verifySigV4(request, LOCAL_CREDENTIALS)).ok,
+        onError,
+      });
+    }
     const functionUrl = functionUrlOf(stack);
     mcpFunctionName = functionUrl?.functionArn;
     mcpUrlOpen = functionUrl?.authType === 'NONE';
 
     return {
-      urls: { api: apiServer.url, aws: aws.url, bc: sandbox.url, mcp: `${mcpServer.url}/mcp` },
+      urls: { api: apiServer.url, aws: aws.url, bc: sandbox.url, mcp: `${mcpServer.url}/mcp`, websocket: `${websocketServer.wsUrl}/${websocketApi?.stage ?? ''}` },
       aws,
       sandbox,
       lambda: localLambda,
@@ -324,8 +345,15 @@ function generatedSecret(secret: SecretDefinition): string {
 }
 
 /** The environment a function sees: the template's variables pointed at local services, plus Lambda's own. */
-function functionEnvironment(fn: FunctionDefinition, local: { aws: LocalAws; sandbox: BcSandbox; extra: Record<string, string> }): Record<string, string> {
+function functionEnvironment(
+  fn: FunctionDefinition,
+  local: { aws: LocalAws; sandbox: BcSandbox; websocket: { jwksUrl: string; callbackUrl: string }; extra: Record<string, string> },
+): Record<string, string> {
   const env: Record<string, string> = { ...fn.environment };
+  // The WebSocket API's $connect checks tokens against the local issuer's keys; the notifier posts to the
+  // local WebSocket server's management API instead of execute-api.
+  if ('JWT_ISSUER' in env) env.JWT_JWKS_URL = local.websocket.jwksUrl;
+  if ('WEBSOCKET_CALLBACK_URL' in env) env.WEBSOCKET_CALLBACK_URL = local.websocket.callbackUrl;
   if ('BC_API_BASE_URL' in env) {
     env.BC_API_BASE_URL = local.sandbox.url;
     env.BC_TOKEN_URL = local.sandbox.tokenUrl;

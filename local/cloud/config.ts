@@ -10,9 +10,11 @@ export interface LocalPorts {
   bc: number;
   /** The MCP server's function URL. */
   mcp: number;
+  /** The WebSocket API and its connection management API. */
+  websocket: number;
 }
 
-export const DEFAULT_PORTS: Readonly<LocalPorts> = { api: 3000, aws: 4566, bc: 4580, mcp: 4590 };
+export const DEFAULT_PORTS: Readonly<LocalPorts> = { api: 3000, aws: 4566, bc: 4580, mcp: 4590, websocket: 3001 };
 export const DEFAULT_STATE_DIR = '.local';
 
 /** Region, account and credentials every local resource and function uses. */
@@ -25,7 +27,7 @@ export interface LocalSettings {
   stateDir: string;
 }
 
-/** Reads LOCAL_API_PORT, LOCAL_AWS_PORT, LOCAL_BC_PORT, LOCAL_MCP_PORT and LOCAL_STATE_DIR; bad values throw. */
+/** Reads LOCAL_API_PORT, LOCAL_AWS_PORT, LOCAL_BC_PORT, LOCAL_MCP_PORT, LOCAL_WEBSOCKET_PORT and LOCAL_STATE_DIR; bad values throw. */
 export function localSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalSettings {
   return {
     ports: {
@@ -33,6 +35,7 @@ export function localSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Loca
       aws: portFrom(env, 'LOCAL_AWS_PORT', DEFAULT_PORTS.aws),
       bc: portFrom(env, 'LOCAL_BC_PORT', DEFAULT_PORTS.bc),
       mcp: portFrom(env, 'LOCAL_MCP_PORT', DEFAULT_PORTS.mcp),
+      websocket: portFrom(env, 'LOCAL_WEBSOCKET_PORT', DEFAULT_PORTS.websocket),
     },
     stateDir: resolve(env.LOCAL_STATE_DIR?.trim() || DEFAULT_STATE_DIR),
   };

@@ -43,7 +43,7 @@ function metricsLine(record: Record<string, unknown>): string | undefined {
 
 /** Resolves once each URL gives any HTTP answer (the server is up and routing). */
 export async function waitUntilAnswering(urls: LocalCloudUrls, timeoutMs: number): Promise<void> {
-  const probes = [`${urls.api}/v1/health`, urls.aws, `${urls.bc}/`, urls.mcp];
+  const probes = [`${urls.api}/v1/health`, urls.aws, `${urls.bc}/`, urls.mcp, urls.websocket.replace(/^ws:/, 'http:')];
   const deadline = Date.now() + timeoutMs;
   for (const url of probes) {
     for (;;) {
@@ -95,7 +95,7 @@ function startFailure(error: unknown): string {
   if (code === 'EADDRINUSE') {
     const settings = localSettingsFromEnv();
     const variable = (Object.entries(settings.ports) as Array<[string, number]>).find(([, p]) => p === port)?.[0];
-    const names: Record<string, string> = { api: 'LOCAL_API_PORT', aws: 'LOCAL_AWS_PORT', bc: 'LOCAL_BC_PORT', mcp: 'LOCAL_MCP_PORT' };
+    const names: Record<string, string> = { api: 'LOCAL_API_PORT', aws: 'LOCAL_AWS_PORT', bc: 'LOCAL_BC_PORT', mcp: 'LOCAL_MCP_PORT', websocket: 'LOCAL_WEBSOCKET_PORT' };
     return `port ${port} is already in use${variable ? `; set ${names[variable]} to another port (0 picks a free one)` : ''}`;
   }
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
@@ -133,8 +133,8 @@ async function main(): Promise<void> {
 
   await waitUntilAnswering(cloud.urls, 30_000);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  const { api, aws, bc, mcp } = cloud.urls;
-  process.stdout.write(`local cloud ready in ${seconds}s: api ${api}/v1  aws ${aws}  bc ${bc}  mcp ${mcp}  (npm run token -- --sub alice --tenant local)\n`);
+  const { api, aws, bc, mcp, websocket } = cloud.urls;
+  process.stdout.write(`local cloud ready in ${seconds}s: api ${api}/v1  aws ${aws}  bc ${bc}  mcp ${mcp}  websocket ${websocket}  (npm run token -- --sub alice --tenant local)\n`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -73,6 +73,7 @@ export class ChildCloud implements ChaosCloud {
         LOCAL_AWS_PORT: String(this.ports.aws),
         LOCAL_BC_PORT: String(this.ports.bc),
         LOCAL_MCP_PORT: String(this.ports.mcp),
+        LOCAL_WEBSOCKET_PORT: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,

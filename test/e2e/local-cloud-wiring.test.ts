@@ -125,7 +125,7 @@ beforeAll(async () => {
   cloud = await startLocalCloud({
     stateDir: join(workDir, 'state'),
     synthDir: assemblyDir,
-    ports: { api: 0, aws: 0, bc: 0, mcp: 0 },
+    ports: { api: 0, aws: 0, bc: 0, mcp: 0, websocket: 0 },
     env: { SINK_URL: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/` },
     onLog: () => undefined,
     onError: () => undefined,

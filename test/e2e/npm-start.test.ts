@@ -40,7 +40,7 @@ async function start(stateDir: string, via: 'tsx' | 'npm' = 'tsx'): Promise<Star
   const [command, ...args] = via === 'npm' ? [...NPM, 'start'] : [process.execPath, TSX_CLI, 'local/cloud/start.ts'];
   const child = spawn(command!, args, {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, LOCAL_API_PORT: '0', LOCAL_AWS_PORT: '0', LOCAL_BC_PORT: '0', LOCAL_MCP_PORT: '0', LOCAL_STATE_DIR: stateDir },
+    env: { ...process.env, LOCAL_API_PORT: '0', LOCAL_AWS_PORT: '0', LOCAL_BC_PORT: '0', LOCAL_MCP_PORT: '0', LOCAL_WEBSOCKET_PORT: '0', LOCAL_STATE_DIR: stateDir },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

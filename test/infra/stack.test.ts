@@ -67,8 +67,9 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
       // Every queue, DLQs included, is encrypted and TLS-only.
       expect(queue.Properties?.SqsManagedSseEnabled, id).toBe(true);
     }
-    // 4 worker types × 2 lanes × (queue + DLQ) + 6 consumer DLQs (audit, analytics, plan progress, approval expiry, saga repair, plan sweeper).
-    expect(Object.keys(queues)).toHaveLength(WORKER_TYPES.length * 2 * 2 + 6);
+    // 4 worker types × 2 lanes × (queue + DLQ) + 6 consumer DLQs (audit, analytics, plan progress, approval expiry, saga repair, plan sweeper)
+    // + the WebSocket push queue, its DLQ and the push rule's delivery DLQ.
+    expect(Object.keys(queues)).toHaveLength(WORKER_TYPES.length * 2 * 2 + 6 + 3);
     for (const policy of Object.values(resourcesOf(t, 'AWS::SQS::QueuePolicy'))) {
       expect(JSON.stringify(policy.Properties!.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
     }
@@ -94,7 +95,7 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
     const functions = resourcesOf(t, 'AWS::Lambda::Function');
     const queues = resourcesOf(t, 'AWS::SQS::Queue');
     const mappings = Object.values(resourcesOf(t, 'AWS::Lambda::EventSourceMapping'));
-    expect(mappings).toHaveLength(WORKER_TYPES.length * 2);
+    expect(mappings).toHaveLength(WORKER_TYPES.length * 2 + 1); // + the WebSocket notifier's push queue
     const config = synthesized.stacks[stage].config;
     for (const mapping of mappings) {
       const props = mapping.Properties!;
@@ -172,7 +173,7 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
 
   it('keeps data in prod and staging (RETAIN, PITR, deletion protection) and drops it in dev', () => {
     const tables = Object.values(resourcesOf(template(stage), 'AWS::DynamoDB::Table'));
-    expect(tables).toHaveLength(5);
+    expect(tables).toHaveLength(6); // + the WebSocket connections table
     for (const table of tables) {
       expect(table.Properties!.BillingMode).toBe('PAY_PER_REQUEST');
       expect(table.Properties!.SSESpecification?.SSEEnabled).toBe(true);
@@ -199,7 +200,8 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
 
   it('puts the JWT authorizer on every route but GET /v1/health', () => {
     const t = template(stage);
-    const routes = Object.values(resourcesOf(t, 'AWS::ApiGatewayV2::Route'));
+    const httpApiId = logicalIdOf(synthesized.stacks[stage], synthesized.stacks[stage].api.httpApi);
+    const routes = Object.values(resourcesOf(t, 'AWS::ApiGatewayV2::Route')).filter((r) => referencedId(r.Properties!.ApiId) === httpApiId);
     expect(routes.map((r) => r.Properties!.RouteKey).sort()).toEqual(API_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
     for (const route of routes) {
       const open = route.Properties!.RouteKey === 'GET /v1/health';
@@ -226,7 +228,7 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
 
   it('runs every function on nodejs24.x arm64 with X-Ray, its own log group and the common environment', () => {
     const functions = Object.entries(resourcesOf(template(stage), 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(13);
+    expect(functions).toHaveLength(15); // + the WebSocket routes and notifier
     for (const [id, fn] of functions) {
       const p = fn.Properties!;
       expect(p.Runtime, id).toBe('nodejs24.x');

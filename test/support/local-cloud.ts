@@ -58,7 +58,7 @@ export async function startTestCloud(options: TestCloudOptions = {}): Promise<Te
   const cloudOptions: LocalCloudOptions = {
     stateDir,
     synthDir: assemblyDir,
-    ports: { api: 0, aws: 0, bc: 0, mcp: 0 },
+    ports: { api: 0, aws: 0, bc: 0, mcp: 0, websocket: 0 },
     onLog: (name, stream, line) => keep(formatFunctionLog(name, stream, line)),
     onError: (message, error) => keep(`[local-cloud] ${message}${error instanceof Error ? `: ${error.name}: ${error.message}` : ''}`),
     asyncRetryDelaysMs: options.asyncRetryDelaysMs ?? [100, 200],

@@ -1,0 +1,32 @@
+// The notifier (SQS FIFO batch from the bus's push rule): posts each session's events to its WebSocket
+// subscribers, in order. Logic in functions/core/push/notifier.ts.
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createLogger, resetCorrelation } from '../../core/observability/index.js';
+import { ConnectionStore } from '../../core/push/connections.js';
+import { createPoster } from '../../core/push/management-api.js';
+import { notifySubscribers, type BusEvent, type NotifyResult } from '../../core/push/notifier.js';
+import { requiredEnv } from '../../core/config/index.js';
+import { createDocumentClient } from '../../core/store/index.js';
+
+const logger = createLogger();
+const deps = {
+  connections: new ConnectionStore(createDocumentClient(), requiredEnv('CONNECTIONS_TABLE')),
+  post: createPoster(requiredEnv('WEBSOCKET_CALLBACK_URL')),
+  logger,
+};
+
+/** A failure to read subscriptions throws: the whole batch comes back, in order (FIFO). */
+export async function handler(event: SQSEvent): Promise<SQSBatchResponse & { result: NotifyResult }> {
+  resetCorrelation(logger);
+  const busEvents = event.Records.map((record): BusEvent => {
+    try {
+      return JSON.parse(record.body) as BusEvent;
+    } catch {
+      logger.warn('not an EventBridge event; skipped', { messageId: record.messageId });
+      return {};
+    }
+  });
+  const result = await notifySubscribers(deps, busEvents);
+  if (result.events > 0) logger.info('pushed', { ...result });
+  return { batchItemFailures: [], result };
+}
