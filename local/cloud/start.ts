@@ -139,7 +139,7 @@ async function main(): Promise<void> {
   await waitUntilAnswering(cloud.urls, 30_000);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const { api, aws, bc, mcp, console: consoleUrl } = cloud.urls;
-  process.stdout.write(`local cloud ready in ${seconds}s: console ${consoleUrl}  api ${api}/v1  aws ${aws}  bc ${bc}  mcp ${mcp}  (npm run token -- --sub alice --tenant local)\n`);
+  process.stdout.write(`local cloud ready in ${seconds}s: api ${api}/v1  aws ${aws}  bc ${bc}  mcp ${mcp}  console ${consoleUrl}  (npm run token -- --sub alice --tenant local)\n`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,0 +1,164 @@
+// The web console in a real browser (Chromium driven by playwright-core) against the whole local cloud: a
+// requester signs in, asks, and watches the answer arrive without a reload; a write waits on the requester's
+// page until an approver, signed in in a second browser context, grants it (or denies it), and the
+// requester's page follows. Screenshots go to .local/screenshots/ for review.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../local/cloud/synth.js';
+import { buildWebConsole } from '../../web/build.js';
+import { findChromium, NO_CHROMIUM_MESSAGE } from '../support/chromium.js';
+import { startTestCloud, type TestCloud } from '../support/local-cloud.js';
+
+const CHROMIUM = findChromium();
+if (!CHROMIUM) console.warn(`test/web/console.test.ts: ${NO_CHROMIUM_MESSAGE}`);
+const SCREENSHOTS = join(PROJECT_ROOT, '.local', 'screenshots');
+/** Long enough for a cold function start on a busy machine; every wait ends as soon as the page shows it. */
+const UI_TIMEOUT_MS = 30_000;
+/** Re-reads the page until the expectation holds (expect.poll's own default gives up after 1 s). */
+const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: UI_TIMEOUT_MS, interval: 100 });
+
+describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped: ${NO_CHROMIUM_MESSAGE})`}`, () => {
+  let cloud: TestCloud;
+  let browser: Browser;
+  let webDir: string;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    webDir = await mkdtemp(join(tmpdir(), 'bc-agent-web-'));
+    await buildWebConsole(webDir);
+    await mkdir(SCREENSHOTS, { recursive: true });
+    cloud = await startTestCloud({ webConsole: { dir: webDir } });
+    // Root in a container has no user namespaces for Chromium's sandbox.
+    browser = await chromium.launch({ executablePath: CHROMIUM!, headless: true, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
+  });
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await cloud?.stop();
+    if (webDir) await rm(webDir, { recursive: true, force: true });
+  });
+
+  async function signIn(sub: string, options: { approver?: boolean } = {}): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT_MS);
+    await page.goto(cloud.urls.console!);
+    await page.getByLabel('User', { exact: true }).fill(sub);
+    await page.getByLabel('Tenant', { exact: true }).fill('local');
+    if (options.approver) await page.getByLabel('approver', { exact: true }).check();
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await poll(() => page.getByLabel('signed in as').textContent()).toContain(`${sub} @ local`);
+    return page;
+  }
+
+  async function send(page: Page, text: string) {
+    const earlier = await page.locator('article.plan').count();
+    await page.getByLabel('message', { exact: true }).fill(text);
+    await page.getByRole('button', { name: 'Send' }).click();
+    const plan = page.locator('article.plan').nth(earlier);
+    await plan.waitFor();
+    return plan;
+  }
+
+  async function bcCustomers(displayName: string): Promise<unknown[]> {
+    const { sandbox } = cloud;
+    const filter = encodeURIComponent(`displayName eq '${displayName}'`);
+    const response = await fetch(`${sandbox.apiUrl}/companies(${sandbox.companyIds()[0]})/customers?$filter=${filter}`, {
+      headers: { authorization: `Bearer ${await sandbox.getToken()}` },
+    });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { value: unknown[] }).value;
+  }
+
+  it('serves the console and its configuration on the API port, and refuses a bad sign-in with a clear error', async () => {
+    const config = (await (await fetch(`${cloud.urls.api}/config.json`)).json()) as Record<string, unknown>;
+    expect(config).toMatchObject({ apiUrl: '', issuer: cloud.jwtConfig.issuer, devTokens: true });
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT_MS);
+    await page.goto(cloud.urls.console!);
+    await poll(() => page.getByLabel('Issuer').textContent()).toContain(cloud.jwtConfig.issuer);
+    await page.getByLabel('User', { exact: true }).fill('not a user name!');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await poll(() => page.getByRole('alert').textContent()).toContain('sub: letters, digits');
+    expect(await page.getByLabel('message', { exact: true }).count()).toBe(0);
+  });
+
+  it('answers `count customers` in place: the task lights up and the answer appears without a reload', async () => {
+    const page = await signIn('alice');
+    // A marker on the window survives only if the page is never reloaded or navigated away.
+    await page.evaluate(() => ((window as unknown as { consoleMarker: string }).consoleMarker = 'same page'));
+    const plan = await send(page, 'count customers');
+    await plan.locator('.answer').waitFor();
+    await poll(() => plan.getAttribute('data-status')).toBe('succeeded');
+    expect(await plan.locator('.task[data-task-id="t1"]').getAttribute('data-status')).toBe('succeeded');
+
+    // The page shows exactly what the API says for the plan.
+    const planId = (await plan.getAttribute('data-plan-id'))!;
+    const token = await cloud.token({ sub: 'alice', tenant: 'local' });
+    const stored = (await (await fetch(`${cloud.urls.api}/v1/plans/${planId}`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+      response: string;
+      tasks: Array<{ result: { count: number } }>;
+    };
+    expect((await plan.locator('.answer').textContent())?.trim()).toBe(stored.response.trim());
+    expect(stored.response).toContain(String(stored.tasks[0]!.result.count));
+    expect(await page.evaluate(() => (window as unknown as { consoleMarker?: string }).consoleMarker)).toBe('same page');
+
+    const table = await send(page, 'list customers top 3');
+    await poll(() => table.getAttribute('data-status')).toBe('succeeded');
+    await poll(() => table.locator('table tbody tr').count()).toBe(3);
+    expect(await table.locator('table thead th').allTextContents()).toContain('displayName');
+    await page.screenshot({ path: join(SCREENSHOTS, 'console-chat.png'), fullPage: true });
+  });
+
+  it('a write waits on the requester\'s page until an approver grants it in another browser; then the requester\'s page shows it done', async () => {
+    const displayName = `Console Granted ${Date.now()}`;
+    const requester = await signIn('carol');
+    const plan = await send(requester, `create customer displayName='${displayName}'`);
+    const waiting = plan.getByLabel('waiting for approval');
+    await waiting.waitFor();
+    await poll(() => plan.getAttribute('data-status')).toBe('awaiting_approval');
+    expect(await bcCustomers(displayName)).toHaveLength(0);
+    await requester.screenshot({ path: join(SCREENSHOTS, 'console-requester-waiting.png'), fullPage: true });
+
+    const approver = await signIn('dave', { approver: true });
+    const planId = (await plan.getAttribute('data-plan-id'))!;
+    const card = approver.locator('article.approval', { hasText: displayName });
+    await card.waitFor();
+    expect(await card.textContent()).toContain('carol');
+    expect(await card.textContent()).toContain(planId);
+    expect(await card.locator('.expiry').textContent()).toMatch(/expires in \d+ (min|s)/);
+    await approver.screenshot({ path: join(SCREENSHOTS, 'console-approval-card.png'), fullPage: true });
+    await card.getByRole('button', { name: 'Grant' }).click();
+    await approver.getByText(/approval .+: granted/).waitFor();
+
+    // The requester's page follows on its own: the waiting card goes, the plan succeeds, BC has the customer.
+    await poll(() => plan.getAttribute('data-status')).toBe('succeeded');
+    await waiting.waitFor({ state: 'detached' });
+    expect(await bcCustomers(displayName)).toHaveLength(1);
+    await requester.screenshot({ path: join(SCREENSHOTS, 'console-requester-granted.png'), fullPage: true });
+  });
+
+  it('a denied write ends the requester\'s plan without writing to BC', async () => {
+    const displayName = `Console Denied ${Date.now()}`;
+    const requester = await signIn('erin');
+    const plan = await send(requester, `create customer displayName='${displayName}'`);
+    await plan.getByLabel('waiting for approval').waitFor();
+
+    const approver = await signIn('frank', { approver: true });
+    const card = approver.locator('article.approval', { hasText: displayName });
+    await card.getByPlaceholder('reason (optional)').fill('not this one');
+    await card.getByRole('button', { name: 'Deny' }).click();
+    await approver.getByText(/approval .+: denied/).waitFor();
+
+    await poll(() => plan.getAttribute('data-status')).toMatch(/^(failed|cancelled)$/);
+    expect(await plan.getByLabel('waiting for approval').count()).toBe(0);
+    expect(await bcCustomers(displayName)).toHaveLength(0);
+  });
+});
