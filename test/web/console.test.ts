@@ -112,8 +112,12 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
 
     const table = await send(page, 'list customers top 3');
     await poll(() => table.getAttribute('data-status')).toBe('succeeded');
-    await poll(() => table.locator('table tbody tr').count()).toBe(3);
-    expect(await table.locator('table thead th').allTextContents()).toContain('displayName');
+    // The answer's Markdown table is a table, and every field of the rows is one click away.
+    await poll(() => table.locator('.answer table tbody tr').count()).toBe(3);
+    expect(await table.locator('.answer table thead th').allTextContents()).toContain('displayName');
+    expect(await table.locator('details.rows table tbody tr').count()).toBe(3);
+    // A count's placeholder record is not shown as rows.
+    expect(await plan.locator('details.rows').count()).toBe(0);
     await page.screenshot({ path: join(SCREENSHOTS, 'console-chat.png'), fullPage: true });
   });
 

@@ -50,3 +50,39 @@ export function expiresIn(expiresAt: string, now: number): string {
   if (seconds < 90) return `expires in ${seconds} s`;
   return `expires in ${Math.round(seconds / 60)} min`;
 }
+
+export type AnswerBlock = { kind: 'text'; text: string } | { kind: 'table'; header: string[]; rows: string[][] };
+
+/**
+ * The answer's text split into paragraphs and the Markdown tables the summaries write (`| a | b |` lines
+ * with a `| --- |` separator), so a table reads as one.
+ */
+export function answerBlocks(answer: string): AnswerBlock[] {
+  const blocks: AnswerBlock[] = [];
+  const lines = answer.split('\n');
+  const cells = (line: string) => line.trim().replace(/^\|/, '').replace(/\|$/, '').split('|').map((cell) => cell.trim());
+  const isRow = (line: string | undefined) => line !== undefined && /^\s*\|.*\|\s*$/.test(line);
+  const isSeparator = (line: string | undefined) => isRow(line) && cells(line!).every((cell) => /^:?-{3,}:?$/.test(cell));
+  let text: string[] = [];
+  const flush = () => {
+    if (text.join('').trim()) blocks.push({ kind: 'text', text: text.join('\n').trim() });
+    text = [];
+  };
+  for (let i = 0; i < lines.length; i++) {
+    if (isRow(lines[i]) && isSeparator(lines[i + 1])) {
+      flush();
+      const header = cells(lines[i]!);
+      const rows: string[][] = [];
+      for (i += 2; i < lines.length && isRow(lines[i]); i++) rows.push(cells(lines[i]!));
+      i--;
+      blocks.push({ kind: 'table', header, rows });
+    } else text.push(lines[i]!);
+  }
+  flush();
+  return blocks;
+}
+
+/** A count query's one placeholder record (`count: true` reads the least a query may) is not an answer. */
+export function isCountOnly(result: unknown, rows: ReadonlyArray<Record<string, unknown>>): boolean {
+  return typeof (result as { count?: unknown }).count === 'number' && rows.length === 1 && columnsOf(rows).every((column) => column === 'id');
+}

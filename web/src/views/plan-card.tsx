@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { TERMINAL_PLAN_STATUSES, type Api, type Approval, type Plan, type Task } from '../api.js';
 import { useNow, usePolling } from '../hooks.js';
 import type { LiveFeed } from '../live.js';
-import { cellText, columnsOf, expiresIn, resultRows, taskLevels } from '../plan-graph.js';
+import { answerBlocks, cellText, columnsOf, expiresIn, isCountOnly, resultRows, taskLevels } from '../plan-graph.js';
 
 /** Without push, a plan is polled this often; with the WebSocket open, polling is only a safety net. */
 const POLL_MS = 700;
@@ -55,11 +55,7 @@ export function PlanCard({ api, live, initial }: { api: Api; live: LiveFeed; ini
       {waiting.map((task) => (
         <WaitingCard key={task.id} api={api} plan={plan} task={task} />
       ))}
-      {plan.response && (
-        <p class="answer" aria-label="answer">
-          {plan.response}
-        </p>
-      )}
+      {plan.response && <Answer text={plan.response} />}
       {plan.error && (
         <p class="error" role="alert">
           {plan.error.code}: {plan.error.message}
@@ -93,19 +89,53 @@ function TaskGraph({ tasks }: { tasks: Task[] }) {
   );
 }
 
+function Answer({ text }: { text: string }) {
+  return (
+    <div class="answer" aria-label="answer">
+      {answerBlocks(text).map((block, index) =>
+        block.kind === 'text' ? (
+          <p key={index}>{block.text}</p>
+        ) : (
+          <div key={index} class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  {block.header.map((cell, column) => (
+                    <th key={column}>{cell}</th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {block.rows.map((row, rowIndex) => (
+                  <tr key={rowIndex}>
+                    {row.map((cell, column) => (
+                      <td key={column}>{cell}</td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ),
+      )}
+    </div>
+  );
+}
+
+/** Every field of the rows a query returned, folded away under the answer. */
 function TaskResult({ task }: { task: Task }) {
   if (task.status !== 'succeeded') return null;
   const rows = resultRows(task.result);
-  if (rows) {
+  if (rows && !isCountOnly(task.result, rows)) {
     const columns = columnsOf(rows);
     const shown = rows.slice(0, MAX_TABLE_ROWS);
     return (
-      <div class="table-wrap">
+      <details class="table-wrap rows" data-task-id={task.id}>
+        <summary>
+          {task.id}: {rows.length} row{rows.length === 1 ? '' : 's'}, every field
+          {rows.length > shown.length ? ` (first ${shown.length} shown)` : ''}
+        </summary>
         <table aria-label={`rows of ${task.id}`}>
-          <caption>
-            {task.id}: {rows.length} row{rows.length === 1 ? '' : 's'}
-            {rows.length > shown.length ? ` (first ${shown.length} shown)` : ''}
-          </caption>
           <thead>
             <tr>
               {columns.map((column) => (
@@ -123,7 +153,7 @@ function TaskResult({ task }: { task: Task }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </details>
     );
   }
   if (task.resultOmitted) return <p class="hint">{task.id}: result left out ({task.resultOmitted.reason})</p>;
