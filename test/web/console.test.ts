@@ -93,7 +93,7 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
   it('answers `count customers` in place: the task lights up and the answer appears without a reload', async () => {
     const page = await signIn('alice');
     // A marker on the window survives only if the page is never reloaded or navigated away.
-    await page.evaluate(() => ((window as unknown as { consoleMarker: string }).consoleMarker = 'same page'));
+    await page.evaluate(() => ((globalThis as unknown as { consoleMarker: string }).consoleMarker = 'same page'));
     const plan = await send(page, 'count customers');
     await plan.locator('.answer').waitFor();
     await poll(() => plan.getAttribute('data-status')).toBe('succeeded');
@@ -108,7 +108,7 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
     };
     expect((await plan.locator('.answer').textContent())?.trim()).toBe(stored.response.trim());
     expect(stored.response).toContain(String(stored.tasks[0]!.result.count));
-    expect(await page.evaluate(() => (window as unknown as { consoleMarker?: string }).consoleMarker)).toBe('same page');
+    expect(await page.evaluate(() => (globalThis as unknown as { consoleMarker?: string }).consoleMarker)).toBe('same page');
 
     const table = await send(page, 'list customers top 3');
     await poll(() => table.getAttribute('data-status')).toBe('succeeded');
