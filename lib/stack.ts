@@ -7,6 +7,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { LOCAL_JWT_ISSUER, WORKER_TYPES, type EnvironmentConfig, type WorkerType } from './config.js';
 import { Api } from './constructs/api.js';
+import { WebConsole } from './constructs/web-console.js';
 import { BusinessCentralAccess } from './constructs/business-central.js';
 import { EVENT_SOURCE_PREFIX, EventBackbone } from './constructs/event-bus.js';
 import { EventConsumer } from './constructs/event-consumer.js';
@@ -41,6 +42,7 @@ export class BcAgentStack extends Stack {
   readonly workers: Record<WorkerType, WorkerQueue>;
   readonly consumers: { audit: EventConsumer; analytics: EventConsumer; planProgress: EventConsumer; approvalExpiry: EventConsumer; planSweeper: EventConsumer };
   readonly api: Api;
+  readonly webConsole: WebConsole;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: BcAgentStackProps) {
@@ -268,6 +270,9 @@ export class BcAgentStack extends Stack {
     this.consumers = { audit: auditConsumer, analytics, planProgress, approvalExpiry, planSweeper };
 
     this.api = new Api(this, 'Api', { config, orchestrator });
+    this.webConsole = new WebConsole(this, 'WebConsole', { config, httpApi: this.api.httpApi });
+    new CfnOutput(this, 'WebConsoleUrl', { value: this.webConsole.url, description: 'The web console (CloudFront); upload with: aws s3 sync .local/web s3://<WebConsoleBucket>/' });
+    new CfnOutput(this, 'WebConsoleBucket', { value: this.webConsole.bucket.bucketName });
 
     // --- Alarms.
     this.observability = new Observability(this, 'Alarms', { config });
