@@ -3,7 +3,7 @@
 // origin under /v1/*: the console calls the API on its own origin, so no CORS is needed. `/config.json` is
 // answered at the edge by a CloudFront Function with the stage's issuer and audience (what the local cloud
 // serves as /config.json), so the same build runs on every stage.
-import { aws_cloudfront as cloudfront, aws_cloudfront_origins as origins, aws_s3 as s3, Duration, Fn } from 'aws-cdk-lib';
+import { aws_cloudfront as cloudfront, aws_cloudfront_origins as origins, aws_iam as iam, aws_s3 as s3, Duration, Fn, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
@@ -44,10 +44,19 @@ export class WebConsole extends Construct {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
-      serverAccessLogsBucket: this.logs,
-      serverAccessLogsPrefix: 'site/',
       removalPolicy,
     });
+    // Server access logs delivered under a bucket policy, not the log-delivery ACL CDK would otherwise set
+    // (what @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy does; the app does not set that flag).
+    (this.bucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = { destinationBucketName: this.logs.bucketName, logFilePrefix: 'site/' };
+    this.logs.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+        actions: ['s3:PutObject'],
+        resources: [this.logs.arnForObjects('site/*')],
+        conditions: { ArnLike: { 'aws:SourceArn': this.bucket.bucketArn }, StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
 
     const consoleConfig = {
       apiUrl: '',

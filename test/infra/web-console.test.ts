@@ -97,3 +97,16 @@ describe('WebConsole', () => {
     expect(report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
   });
 });
+
+describe('WebConsole access logs', () => {
+  it('are delivered under a bucket policy scoped to the site bucket, with no ACL set by CDK', () => {
+    const { template } = webConsoleStack();
+    const buckets = Object.values(template.findResources('AWS::S3::Bucket'));
+    expect(buckets.every((b) => b.Properties.AccessControl === undefined)).toBe(true);
+    const policies = Object.values(template.findResources('AWS::S3::BucketPolicy')).map((p) => JSON.stringify(p.Properties.PolicyDocument));
+    const logsPolicy = policies.find((p) => p.includes('logging.s3.amazonaws.com'))!;
+    expect(logsPolicy).toContain('s3:PutObject');
+    expect(logsPolicy).toContain('site/*');
+    expect(logsPolicy).toContain('aws:SourceArn');
+  });
+});
