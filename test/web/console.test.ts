@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { PROJECT_ROOT } from '../../local/cloud/synth.js';
 import { buildWebConsole } from '../../web/build.js';
 import { findChromium, NO_CHROMIUM_MESSAGE } from '../support/chromium.js';
@@ -15,8 +15,12 @@ import { startTestCloud, type TestCloud } from '../support/local-cloud.js';
 const CHROMIUM = findChromium();
 if (!CHROMIUM) console.warn(`test/web/console.test.ts: ${NO_CHROMIUM_MESSAGE}`);
 const SCREENSHOTS = join(PROJECT_ROOT, '.local', 'screenshots');
-/** Long enough for a cold function start on a busy machine; every wait ends as soon as the page shows it. */
-const UI_TIMEOUT_MS = 30_000;
+/**
+ * Long enough for the functions' cold starts while the rest of the suite shares two cores (a first plan has
+ * taken 40 s there); every wait ends as soon as the page shows what it waits for.
+ */
+const UI_TIMEOUT_MS = 90_000;
+const TEST_TIMEOUT_MS = 4 * UI_TIMEOUT_MS;
 /** Re-reads the page until the expectation holds (expect.poll's own default gives up after 1 s). */
 const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: UI_TIMEOUT_MS, interval: 100 });
 
@@ -47,6 +51,10 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
     contexts.push(context);
     const page = await context.newPage();
     page.setDefaultTimeout(UI_TIMEOUT_MS);
+    // What the page showed when a test failed, for whoever reads the failure.
+    onTestFailed(async ({ task }) => {
+      await page.screenshot({ path: join(SCREENSHOTS, `failed-${task.name.slice(0, 40).replace(/\W+/g, '-')}-${sub}.png`), fullPage: true }).catch(() => undefined);
+    });
     await page.goto(cloud.urls.console!);
     await page.getByLabel('User', { exact: true }).fill(sub);
     await page.getByLabel('Tenant', { exact: true }).fill('local');
@@ -88,7 +96,7 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
     await page.getByRole('button', { name: 'Sign in' }).click();
     await poll(() => page.getByRole('alert').textContent()).toContain('sub: letters, digits');
     expect(await page.getByLabel('message', { exact: true }).count()).toBe(0);
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('answers `count customers` in place: the task lights up and the answer appears without a reload', async () => {
     const page = await signIn('alice');
@@ -119,7 +127,7 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
     // A count's placeholder record is not shown as rows.
     expect(await plan.locator('details.rows').count()).toBe(0);
     await page.screenshot({ path: join(SCREENSHOTS, 'console-chat.png'), fullPage: true });
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('a write waits on the requester\'s page until an approver grants it in another browser; then the requester\'s page shows it done', async () => {
     const displayName = `Console Granted ${Date.now()}`;
@@ -147,7 +155,7 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
     await waiting.waitFor({ state: 'detached' });
     expect(await bcCustomers(displayName)).toHaveLength(1);
     await requester.screenshot({ path: join(SCREENSHOTS, 'console-requester-granted.png'), fullPage: true });
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('a denied write ends the requester\'s plan without writing to BC', async () => {
     const displayName = `Console Denied ${Date.now()}`;
@@ -164,5 +172,5 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
     await poll(() => plan.getAttribute('data-status')).toMatch(/^(failed|cancelled)$/);
     expect(await plan.getByLabel('waiting for approval').count()).toBe(0);
     expect(await bcCustomers(displayName)).toHaveLength(0);
-  });
+  }, TEST_TIMEOUT_MS);
 });
