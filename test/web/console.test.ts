@@ -2,15 +2,18 @@
 // requester signs in, asks, and watches the answer arrive without a reload; a write waits on the requester's
 // page until an approver, signed in in a second browser context, grants it (or denies it), and the
 // requester's page follows. Screenshots go to .local/screenshots/ for review.
+import { once } from 'node:events';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { PROJECT_ROOT } from '../../local/cloud/synth.js';
 import { buildWebConsole } from '../../web/build.js';
 import { findChromium, NO_CHROMIUM_MESSAGE } from '../support/chromium.js';
-import { startTestCloud, type TestCloud } from '../support/local-cloud.js';
+import { eventually, startTestCloud, type TestCloud } from '../support/local-cloud.js';
 
 const CHROMIUM = findChromium();
 if (!CHROMIUM) console.warn(`test/web/console.test.ts: ${NO_CHROMIUM_MESSAGE}`);
@@ -46,9 +49,10 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
     if (webDir) await rm(webDir, { recursive: true, force: true });
   });
 
-  async function signIn(sub: string, options: { approver?: boolean } = {}): Promise<Page> {
+  async function signIn(sub: string, options: { approver?: boolean; prepare?(context: BrowserContext): Promise<unknown> } = {}): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     contexts.push(context);
+    await options.prepare?.(context);
     const page = await context.newPage();
     page.setDefaultTimeout(UI_TIMEOUT_MS);
     // What the page showed when a test failed, for whoever reads the failure.
@@ -172,5 +176,74 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
     await poll(() => plan.getAttribute('data-status')).toMatch(/^(failed|cancelled)$/);
     expect(await plan.getByLabel('waiting for approval').count()).toBe(0);
     expect(await bcCustomers(displayName)).toHaveLength(0);
+  }, TEST_TIMEOUT_MS);
+
+  it('with a wsUrl in config.json, subscribes to its session with its token, refetches a plan when an event about it is pushed, and resubscribes after a drop', async () => {
+    // A WebSocket endpoint speaking the push contract (README, "Web console"): what the console sends, and pushes on demand.
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await once(server, 'listening');
+    const wsUrl = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/live`;
+    const subscriptions: Array<{ token: string | null; message: unknown; socket: WebSocket }> = [];
+    server.on('connection', (socket, request) => {
+      const token = new URL(request.url ?? '/', wsUrl).searchParams.get('token');
+      socket.once('message', (data) => subscriptions.push({ token, message: JSON.parse(String(data)), socket }));
+    });
+    try {
+      const page = await signIn('grace', {
+        // This context's config names the endpoint, and its safety-net polling is an hour: after the first
+        // fetch, only a pushed event can make the page look at the plan again.
+        prepare: (context) =>
+          context.route('**/config.json', async (route) => {
+            const response = await route.fetch();
+            await route.fulfill({ response, json: { ...((await response.json()) as object), wsUrl, pushPollMs: 3_600_000 } });
+          }),
+      });
+      const first = await eventually('the console to subscribe', async () => subscriptions[0]);
+      const { token, sessionId } = await page.evaluate(() => ({
+        token: (JSON.parse(sessionStorage.getItem('bc-agent.signed-in')!) as { token: string }).token,
+        sessionId: sessionStorage.getItem('bc-agent.session'),
+      }));
+      expect(first.token).toBe(token);
+      expect(first.message).toEqual({ action: 'subscribe', sessionId });
+      await poll(() => page.locator('.live').textContent()).toBe('push open');
+
+      const displayName = `Console Pushed ${Date.now()}`;
+      const plan = await send(page, `create customer displayName='${displayName}'`);
+      const planId = (await plan.getAttribute('data-plan-id'))!;
+      const approverToken = await cloud.token({ sub: 'heidi', tenant: 'local', roles: ['approver'] });
+      const pending = await eventually('the approval', async () => {
+        const response = await fetch(`${cloud.urls.api}/v1/approvals?status=pending`, { headers: { authorization: `Bearer ${approverToken}` } });
+        return ((await response.json()) as { approvals: Array<{ approvalId: string; planId: string }> }).approvals.find((a) => a.planId === planId);
+      });
+      const granted = await fetch(`${cloud.urls.api}/v1/approvals/${pending.approvalId}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${approverToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ decision: 'grant' }),
+      });
+      expect(granted.status).toBe(200);
+      const aliceToken = token;
+      await eventually('the plan to succeed', async () => {
+        const response = await fetch(`${cloud.urls.api}/v1/plans/${planId}`, { headers: { authorization: `Bearer ${aliceToken}` } });
+        return ((await response.json()) as { status: string }).status === 'succeeded' ? true : undefined;
+      }, UI_TIMEOUT_MS);
+      // Done in the API, not on the page: nothing has told it yet.
+      expect(await plan.getAttribute('data-status')).not.toBe('succeeded');
+
+      // An event of another session is not this page's business; one about this plan makes it look.
+      const event = (session: string) => JSON.stringify({ type: 'event', detailType: 'task:completed', sessionId: session, planId, taskId: 't1', time: new Date().toISOString(), detail: {} });
+      first.socket.send(event('someone-else'));
+      first.socket.send(event(sessionId!));
+      await poll(() => plan.getAttribute('data-status')).toBe('succeeded');
+      await page.screenshot({ path: join(SCREENSHOTS, 'console-push.png'), fullPage: true });
+
+      // A dropped connection is made again, subscribed to the same session.
+      first.socket.terminate();
+      const second = await eventually('the console to subscribe again', async () => subscriptions[1]);
+      expect(second.message).toEqual({ action: 'subscribe', sessionId });
+      await poll(() => page.locator('.live').textContent()).toBe('push open');
+    } finally {
+      for (const client of server.clients) client.terminate();
+      await new Promise((resolve) => server.close(resolve));
+    }
   }, TEST_TIMEOUT_MS);
 });

@@ -9,6 +9,9 @@ export interface ConsoleConfig {
   audience?: string[];
   /** Whether the local cloud signs dev tokens at POST /_local/token. */
   devTokens?: boolean;
+  /** How often an unfinished plan is refetched without push (default 700 ms) and, as a safety net, with it (5 s). */
+  pollMs?: number;
+  pushPollMs?: number;
 }
 
 export type PlanStatus = 'planning' | 'running' | 'awaiting_approval' | 'succeeded' | 'failed' | 'cancelled';

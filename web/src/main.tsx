@@ -71,7 +71,7 @@ function Console({ config, user, onSignOut }: { config: ConsoleConfig; user: Sig
         </button>
       </header>
       <div class={approver ? 'panes two' : 'panes'}>
-        <Chat api={api} live={live} sessionId={sessionId} />
+        <Chat api={api} live={live} sessionId={sessionId} poll={{ ...(config.pollMs ? { pollMs: config.pollMs } : {}), ...(config.pushPollMs ? { pushPollMs: config.pushPollMs } : {}) }} />
         {approver && <Approvals api={api} />}
       </div>
     </div>

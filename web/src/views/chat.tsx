@@ -12,7 +12,7 @@ interface Entry {
   error?: string;
 }
 
-export function Chat({ api, live, sessionId }: { api: Api; live: LiveFeed; sessionId: string }) {
+export function Chat({ api, live, sessionId, poll }: { api: Api; live: LiveFeed; sessionId: string; poll: { pollMs?: number; pushPollMs?: number } }) {
   const [entries, setEntries] = useState<Entry[]>([]);
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
@@ -41,7 +41,7 @@ export function Chat({ api, live, sessionId }: { api: Api; live: LiveFeed; sessi
         {entries.map((entry) => (
           <li key={entry.key}>
             <p class="you">{entry.text}</p>
-            {entry.plan && <PlanCard api={api} live={live} initial={entry.plan} />}
+            {entry.plan && <PlanCard api={api} live={live} initial={entry.plan} {...poll} />}
             {entry.error && (
               <p class="error" role="alert">
                 {entry.error}

@@ -8,11 +8,11 @@ import type { LiveFeed } from '../live.js';
 import { answerBlocks, cellText, columnsOf, expiresIn, isCountOnly, resultRows, taskLevels } from '../plan-graph.js';
 
 /** Without push, a plan is polled this often; with the WebSocket open, polling is only a safety net. */
-const POLL_MS = 700;
-const POLL_WITH_PUSH_MS = 5000;
+export const POLL_MS = 700;
+export const POLL_WITH_PUSH_MS = 5000;
 const MAX_TABLE_ROWS = 50;
 
-export function PlanCard({ api, live, initial }: { api: Api; live: LiveFeed; initial: Plan }) {
+export function PlanCard({ api, live, initial, pollMs = POLL_MS, pushPollMs = POLL_WITH_PUSH_MS }: { api: Api; live: LiveFeed; initial: Plan; pollMs?: number; pushPollMs?: number }) {
   const [plan, setPlan] = useState<Plan>(initial);
   const [error, setError] = useState<string>();
   const [liveOpen, setLiveOpen] = useState(live.state === 'open');
@@ -38,7 +38,7 @@ export function PlanCard({ api, live, initial }: { api: Api; live: LiveFeed; ini
       throw failure;
     }
   };
-  usePolling(refetch, liveOpen ? POLL_WITH_PUSH_MS : POLL_MS, [initial.planId, liveOpen]);
+  usePolling(refetch, liveOpen ? pushPollMs : pollMs, [initial.planId, liveOpen, pollMs, pushPollMs]);
   useEffect(() => {
     if (pushed > 0) void refetch().catch(() => undefined);
     // eslint-disable-next-line react-hooks/exhaustive-deps
