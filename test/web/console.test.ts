@@ -131,10 +131,17 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
     // A count's placeholder record is not shown as rows.
     expect(await plan.locator('details.rows').count()).toBe(0);
     await page.screenshot({ path: join(SCREENSHOTS, 'console-chat.png'), fullPage: true });
+
+    // A reload keeps the conversation: both messages come back with their answers, read from the session.
+    await page.reload();
+    await poll(() => page.locator('article.plan[data-status="succeeded"]').count()).toBe(2);
+    expect(await page.locator('.you').allTextContents()).toEqual(['count customers', 'list customers top 3']);
+    expect((await page.locator('article.plan').first().locator('.answer').textContent())?.trim()).toBe(stored.response.trim());
   }, TEST_TIMEOUT_MS);
 
   it('a write waits on the requester\'s page until an approver grants it in another browser; then the requester\'s page shows it done', async () => {
-    const displayName = `Console Granted ${Date.now()}`;
+    // Markup in data is shown as text, never run: the name carries an image whose error handler would set a flag.
+    const displayName = `Granted <img src=x onerror=pwned=1> ${Date.now()}`;
     const requester = await signIn('carol');
     const plan = await send(requester, `create customer displayName='${displayName}'`);
     const waiting = plan.getByLabel('waiting for approval');
@@ -150,6 +157,8 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
     expect(await card.textContent()).toContain('carol');
     expect(await card.textContent()).toContain(planId);
     expect(await card.locator('.expiry').textContent()).toMatch(/expires in \d+ (min|s)/);
+    expect(await card.locator('h3').textContent()).toContain('<img src=x onerror=pwned=1>');
+    expect(await approver.locator('img').count()).toBe(0);
     await approver.screenshot({ path: join(SCREENSHOTS, 'console-approval-card.png'), fullPage: true });
     await card.getByRole('button', { name: 'Grant' }).click();
     await approver.getByText(/approval .+: granted/).waitFor();
@@ -158,6 +167,7 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
     await poll(() => plan.getAttribute('data-status')).toBe('succeeded');
     await waiting.waitFor({ state: 'detached' });
     expect(await bcCustomers(displayName)).toHaveLength(1);
+    for (const page of [requester, approver]) expect(await page.evaluate(() => (globalThis as { pwned?: unknown }).pwned)).toBeUndefined();
     await requester.screenshot({ path: join(SCREENSHOTS, 'console-requester-granted.png'), fullPage: true });
   }, TEST_TIMEOUT_MS);
 

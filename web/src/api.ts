@@ -62,6 +62,13 @@ export interface Approval {
   reason?: string;
 }
 
+/** GET /v1/sessions/{id}: what the tab's session said so far. */
+export interface Session {
+  sessionId: string;
+  messages: Array<{ messageId: string; role: 'user' | 'assistant'; text: string; createdAt: string; planId?: string }>;
+  plans: Array<{ planId: string; status: PlanStatus; summary?: string; createdAt: string }>;
+}
+
 export const TERMINAL_PLAN_STATUSES: ReadonlySet<PlanStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 
 export class ApiError extends Error {
@@ -104,6 +111,16 @@ export class Api {
 
   sendMessage(sessionId: string, text: string): Promise<Plan> {
     return this.call('POST', `/v1/sessions/${encodeURIComponent(sessionId)}/messages`, { text }) as Promise<Plan>;
+  }
+
+  /** The session, or undefined when it has no message yet (404). */
+  async getSession(sessionId: string): Promise<Session | undefined> {
+    try {
+      return (await this.call('GET', `/v1/sessions/${encodeURIComponent(sessionId)}`)) as Session;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
+    }
   }
 
   getPlan(planId: string): Promise<Plan> {

@@ -1,7 +1,7 @@
 // The chat: a message goes to POST /v1/sessions/{id}/messages (202 with the plan), and each answer grows
 // in place from its plan card, without reloading the page.
-import { useState } from 'preact/hooks';
-import type { Api, Plan } from '../api.js';
+import { useEffect, useState } from 'preact/hooks';
+import type { Api, Plan, Session } from '../api.js';
 import type { LiveFeed } from '../live.js';
 import { PlanCard } from './plan-card.js';
 
@@ -16,6 +16,21 @@ export function Chat({ api, live, sessionId, poll }: { api: Api; live: LiveFeed;
   const [entries, setEntries] = useState<Entry[]>([]);
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
+  const [restoreError, setRestoreError] = useState<string>();
+
+  // A reload keeps the conversation: the tab's session is read back and each plan refetched by its card.
+  useEffect(() => {
+    let cancelled = false;
+    api.getSession(sessionId).then(
+      (session) => {
+        if (!cancelled && session) setEntries((current) => [...restoredEntries(session), ...current]);
+      },
+      (error: unknown) => !cancelled && setRestoreError((error as Error).message),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [api, sessionId]);
 
   const send = async (event: Event) => {
     event.preventDefault();
@@ -37,6 +52,7 @@ export function Chat({ api, live, sessionId, poll }: { api: Api; live: LiveFeed;
 
   return (
     <section class="chat" aria-label="chat">
+      {restoreError && <p class="error">could not load this conversation: {restoreError}</p>}
       <ol class="messages">
         {entries.map((entry) => (
           <li key={entry.key}>
@@ -66,4 +82,17 @@ export function Chat({ api, live, sessionId, poll }: { api: Api; live: LiveFeed;
       </form>
     </section>
   );
+}
+
+function restoredEntries(session: Session): Entry[] {
+  return session.messages
+    .filter((message) => message.role === 'user')
+    .map((message, index) => {
+      const known = message.planId ? session.plans.find((plan) => plan.planId === message.planId) : undefined;
+      const plan: Plan | undefined = message.planId
+        ? { planId: message.planId, sessionId: session.sessionId, status: known?.status ?? 'running', ...(known?.summary ? { summary: known.summary } : {}), tasks: [] }
+        : undefined;
+      // Negative keys never meet the ones new messages get (Date.now()).
+      return { key: -1 - index, text: message.text, ...(plan ? { plan } : {}) };
+    });
 }
