@@ -1,7 +1,7 @@
 // Builds the web console (web/src) into a static directory: index.html, one bundled script and one
 // stylesheet, with Preact compiled in, so nothing is fetched from a CDN at run time. `npm run build:web`
 // writes `.local/web/`; `npm start` builds it on each start (esbuild takes well under a second).
-import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -17,7 +17,7 @@ export interface WebBuildResult {
 
 export async function buildWebConsole(outDir: string = DEFAULT_WEB_OUT_DIR, options: { minify?: boolean } = {}): Promise<WebBuildResult> {
   const dir = resolve(outDir);
-  await rm(dir, { recursive: true, force: true });
+  // The build writes four fixed names and overwrites them; it never clears the directory it is given.
   await mkdir(dir, { recursive: true });
   await build({
     entryPoints: [join(WEB_DIR, 'src', 'main.tsx')],
