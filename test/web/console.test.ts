@@ -188,6 +188,33 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
     expect(await bcCustomers(displayName)).toHaveLength(0);
   }, TEST_TIMEOUT_MS);
 
+  it('an approver who decides an approval someone else has just granted is told so on the card, and BC is written once', async () => {
+    const displayName = `Console Raced ${Date.now()}`;
+    const requester = await signIn('ivan');
+    const plan = await send(requester, `create customer displayName='${displayName}'`);
+    await plan.getByLabel('waiting for approval').waitFor();
+
+    const late = await signIn('judy', { approver: true });
+    const card = late.locator('article.approval', { hasText: displayName });
+    await card.waitFor();
+    // The late approver's list stops refreshing (it keeps showing the card) while another approver grants.
+    await late.context().route('**/v1/approvals?status=pending*', (route) => route.abort());
+    const approvalId = (await card.getAttribute('data-approval-id'))!;
+    const otherToken = await cloud.token({ sub: 'mallory', tenant: 'local', roles: ['approver'] });
+    const granted = await fetch(`${cloud.urls.api}/v1/approvals/${approvalId}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${otherToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ decision: 'grant' }),
+    });
+    expect(granted.status).toBe(200);
+
+    await card.getByRole('button', { name: 'Deny' }).click();
+    await poll(() => card.getByRole('alert').textContent()).toContain(`approval ${approvalId} is already granted`);
+    await late.screenshot({ path: join(SCREENSHOTS, 'console-approval-conflict.png'), fullPage: true });
+    await poll(() => plan.getAttribute('data-status')).toBe('succeeded');
+    expect(await bcCustomers(displayName)).toHaveLength(1);
+  }, TEST_TIMEOUT_MS);
+
   it('with a wsUrl in config.json, subscribes to its session with its token, refetches a plan when an event about it is pushed, and resubscribes after a drop', async () => {
     // A WebSocket endpoint speaking the push contract (README, "Web console"): what the console sends, and pushes on demand.
     const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
