@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import { LOCAL_JWT_ISSUER, WORKER_TYPES, type EnvironmentConfig, type WorkerType } from './config.js';
 import { claudeSecretOf } from './constructs/access.js';
 import { Api } from './constructs/api.js';
+import { WebConsole } from './constructs/web-console.js';
 import { BusinessCentralAccess } from './constructs/business-central.js';
 import {
   AnalyticsConsumer,
@@ -46,6 +47,7 @@ export class BcAgentStack extends Stack {
     planSweeper: PlanSweeper;
   };
   readonly api: Api;
+  readonly webConsole: WebConsole;
   readonly observability: Observability;
   readonly push: WebSocketPush;
 
@@ -106,6 +108,9 @@ export class BcAgentStack extends Stack {
     this.api = new Api(this, 'Api', { config, orchestrator: this.orchestrator.function });
     // Live progress: a WebSocket API, its connections table, and the notifier that pushes a session's events.
     this.push = new WebSocketPush(this, 'Push', { config, bus });
+    this.webConsole = new WebConsole(this, 'WebConsole', { config, httpApi: this.api.httpApi });
+    new CfnOutput(this, 'WebConsoleUrl', { value: this.webConsole.url, description: 'The web console (CloudFront); upload with: aws s3 sync .local/web s3://<WebConsoleBucket>/' });
+    new CfnOutput(this, 'WebConsoleBucket', { value: this.webConsole.bucket.bucketName });
 
     // --- Alarms.
     this.observability = new Observability(this, 'Alarms', { config });

@@ -16,6 +16,7 @@ import { apiClaimMapping } from './http-api/claims.js';
 import { bearerToken, loadOrCreateJwtKeys, signLocalToken, verifyJwt, type JwtIssuerConfig, type LocalJwtKeys, type LocalTokenRequest } from './jwt.js';
 import type { FunctionLogSink } from './lambda/function-runner.js';
 import { verifySigV4 } from './lambda/function-url-auth.js';
+import { createWebConsoleHandler, type WebConsoleHandler } from './web-console.js';
 import { LocalLambda } from './lambda/local-lambda.js';
 import { SqsEventSource } from './lambda/sqs-event-source.js';
 import { localJwks } from './websocket-api/jwks.js';
@@ -46,6 +47,8 @@ export interface LocalCloudOptions {
   defaultConcurrency?: number;
   /** Waits between asynchronous invocation retries (default 1 s then 2 s). */
   asyncRetryDelaysMs?: readonly number[];
+  /** Serves the built web console (web/build.ts) at `/` of the API's port, with `/config.json` and dev tokens. */
+  webConsole?: { dir: string; wsUrl?: string };
 }
 
 export interface LocalCloudUrls {
@@ -59,6 +62,8 @@ export interface LocalCloudUrls {
   mcp: string;
   /** The WebSocket API with its stage, e.g. `ws://127.0.0.1:3001/v1` (connect with `?token=<JWT>`). */
   websocket: string;
+  /** The web console, when served (`webConsole`), e.g. `http://127.0.0.1:3000/`. */
+  console?: string;
 }
 
 export interface LocalCloud {
@@ -132,7 +137,21 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     stoppers.push(() => mcpServer.stop());
 
     let apiHandler: RequestListener = (_req, res) => serviceUnavailable(res);
-    const apiServer: RunningServer = await listen(createServer((req, res) => apiHandler(req, res)), ports.api, '127.0.0.1');
+    let consoleHandler: WebConsoleHandler | undefined;
+    const apiServer: RunningServer = await listen(
+      createServer((req, res) => {
+        if (!consoleHandler) return apiHandler(req, res);
+        consoleHandler(req, res).then(
+          (handled) => handled || apiHandler(req, res),
+          (error: unknown) => {
+            onError('web console request failed', error);
+            if (!res.headersSent) serviceUnavailable(res);
+          },
+        );
+      }),
+      ports.api,
+      '127.0.0.1',
+    );
     stoppers.push(() => apiServer.stop());
     const websocketServer: LocalWebSocketServer = await startWebSocketServer(ports.websocket);
     stoppers.push(() => websocketServer.stop());
@@ -237,12 +256,21 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         onError,
       });
     }
+    if (options.webConsole) {
+      // The console pushes through the stack's WebSocket API unless told otherwise.
+      const { dir, wsUrl = websocketApi ? `${websocketServer.wsUrl}/${websocketApi.stage}` : undefined } = options.webConsole;
+      consoleHandler = createWebConsoleHandler({
+        dir,
+        config: () => ({ apiUrl: '', ...(wsUrl ? { wsUrl } : {}), issuer: jwtConfig.issuer, audience: jwtConfig.audience, devTokens: true }),
+        signToken: (request) => signLocalToken(jwtKeys, jwtConfig, request),
+      });
+    }
     const functionUrl = functionUrlOf(stack);
     mcpFunctionName = functionUrl?.functionArn;
     mcpUrlOpen = functionUrl?.authType === 'NONE';
 
     return {
-      urls: { api: apiServer.url, aws: aws.url, bc: sandbox.url, mcp: `${mcpServer.url}/mcp`, websocket: `${websocketServer.wsUrl}/${websocketApi?.stage ?? ''}` },
+      urls: { api: apiServer.url, aws: aws.url, bc: sandbox.url, mcp: `${mcpServer.url}/mcp`, websocket: `${websocketServer.wsUrl}/${websocketApi?.stage ?? ''}`, ...(options.webConsole ? { console: `${apiServer.url}/` } : {}) },
       aws,
       sandbox,
       lambda: localLambda,

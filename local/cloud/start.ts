@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { startLocalCloud, type LocalCloud, type LocalCloudUrls } from './cloud.js';
 import { localSettingsFromEnv } from './config.js';
 import type { LogStream } from './lambda/function-runner.js';
+import { join } from 'node:path';
+import { buildWebConsole } from '../../web/build.js';
 
 /** `BcAgent-dev-OrchestratorFunction49D0C499` → `OrchestratorFunction`. */
 export function shortFunctionName(name: string): string {
@@ -105,7 +107,10 @@ async function main(): Promise<void> {
   const started = Date.now();
   const settings = localSettingsFromEnv();
   process.stdout.write(`starting the local cloud (state in ${settings.stateDir})…\n`);
+  // The console is built on each start (esbuild, well under a second), so it always matches web/src.
+  const webConsole = await buildWebConsole(join(settings.stateDir, 'web'));
   const cloud: LocalCloud = await startLocalCloud({
+    webConsole: { dir: webConsole.dir },
     stateDir: settings.stateDir,
     ports: settings.ports,
     onLog: (name, stream, line) => process.stdout.write(`${formatFunctionLog(name, stream, line)}\n`),
@@ -133,8 +138,8 @@ async function main(): Promise<void> {
 
   await waitUntilAnswering(cloud.urls, 30_000);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  const { api, aws, bc, mcp, websocket } = cloud.urls;
-  process.stdout.write(`local cloud ready in ${seconds}s: api ${api}/v1  aws ${aws}  bc ${bc}  mcp ${mcp}  websocket ${websocket}  (npm run token -- --sub alice --tenant local)\n`);
+  const { api, aws, bc, mcp, websocket, console: consoleUrl } = cloud.urls;
+  process.stdout.write(`local cloud ready in ${seconds}s: api ${api}/v1  aws ${aws}  bc ${bc}  mcp ${mcp}  websocket ${websocket}  console ${consoleUrl}  (npm run token -- --sub alice --tenant local)\n`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -114,6 +114,10 @@ describe('npm start', () => {
     const stateDir = await seededStateDir();
     const first = await start(stateDir);
     expect((await fetch(`${first.urls.api}/v1/health`)).status).toBe(200);
+    // The web console is built on start and served on the API's port, named on the readiness line.
+    expect(first.output()).toContain(`console ${first.urls.api}/ `);
+    const consolePage = await fetch(`${first.urls.api}/`);
+    expect([consolePage.status, await consolePage.text()]).toEqual([200, expect.stringContaining('<script type="module" src="app.js">')]);
     const post = (authorization?: string) =>
       fetch(`${first.urls.api}/v1/sessions/npm-start-1/messages`, {
         method: 'POST',

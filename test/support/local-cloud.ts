@@ -26,6 +26,8 @@ export interface TestCloudOptions {
   verbose?: boolean;
   /** Reuse this state directory (e.g. to restart on an earlier cloud's state); it is then kept on stop. */
   stateDir?: string;
+  /** Serve a built web console (web/build.ts) on the API's port. */
+  webConsole?: LocalCloudOptions['webConsole'];
 }
 
 export interface TestCloud extends LocalCloud {
@@ -64,6 +66,7 @@ export async function startTestCloud(options: TestCloudOptions = {}): Promise<Te
     asyncRetryDelaysMs: options.asyncRetryDelaysMs ?? [100, 200],
     ...(options.env ? { env: options.env } : {}),
     ...(options.defaultConcurrency ? { defaultConcurrency: options.defaultConcurrency } : {}),
+    ...(options.webConsole ? { webConsole: options.webConsole } : {}),
   };
   let cloud: LocalCloud;
   try {

@@ -1,0 +1,165 @@
+// The console's only door to the backend: the HTTP API (docs/openapi.json) with the signed-in user's token,
+// and the local cloud's dev-token endpoint. Errors keep the API's `{ error: { code, message } }`.
+
+export interface ConsoleConfig {
+  /** Empty: the console's own origin (CloudFront routes /v1/* to the API; the local cloud serves both). */
+  apiUrl: string;
+  wsUrl?: string;
+  issuer?: string;
+  audience?: string[];
+  /** Whether the local cloud signs dev tokens at POST /_local/token. */
+  devTokens?: boolean;
+  /** How often an unfinished plan is refetched without push (default 700 ms) and, as a safety net, with it (5 s). */
+  pollMs?: number;
+  pushPollMs?: number;
+}
+
+export type PlanStatus = 'planning' | 'running' | 'awaiting_approval' | 'succeeded' | 'failed' | 'cancelled';
+export type TaskStatus = 'pending' | 'dispatched' | 'running' | 'awaiting_approval' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+}
+
+export interface Task {
+  id: string;
+  type: 'query' | 'write' | 'analysis' | 'validation';
+  description?: string;
+  tool?: string;
+  dependsOn: string[];
+  status: TaskStatus;
+  result?: unknown;
+  resultOmitted?: { bytes: number; reason: string };
+  error?: ErrorInfo;
+  /** Why the task is where it is (retrying, waiting for an approval), where the API gives it. */
+  statusReason?: unknown;
+}
+
+export interface Plan {
+  planId: string;
+  sessionId: string;
+  status: PlanStatus;
+  summary?: string;
+  response?: string;
+  error?: ErrorInfo;
+  tasks: Task[];
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface Approval {
+  approvalId: string;
+  planId: string;
+  taskId: string;
+  summary: string;
+  operation: { tool: string; arguments: Record<string, unknown> };
+  requestedBy: string;
+  status: 'pending' | 'granted' | 'denied' | 'expired';
+  requestedAt: string;
+  expiresAt: string;
+  decidedBy?: string;
+  reason?: string;
+}
+
+/** GET /v1/sessions/{id}: what the tab's session said so far. */
+export interface Session {
+  sessionId: string;
+  messages: Array<{ messageId: string; role: 'user' | 'assistant'; text: string; createdAt: string; planId?: string }>;
+  plans: Array<{ planId: string; status: PlanStatus; summary?: string; createdAt: string }>;
+}
+
+export const TERMINAL_PLAN_STATUSES: ReadonlySet<PlanStatus> = new Set(['succeeded', 'failed', 'cancelled']);
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface DevToken {
+  token: string;
+  sub: string;
+  tenant: string;
+  roles: string[];
+  expiresAt: string;
+}
+
+export async function loadConfig(): Promise<ConsoleConfig> {
+  const response = await fetch('config.json', { cache: 'no-store' });
+  // A deployment without a config.json: the API is on this origin and sign-in takes a token from the issuer.
+  if (response.status === 404) return { apiUrl: '' };
+  if (!response.ok) throw new Error(`config.json answered ${response.status}`);
+  return (await response.json()) as ConsoleConfig;
+}
+
+export async function requestDevToken(request: { sub: string; tenant: string; roles: string[] }): Promise<DevToken> {
+  const response = await fetch('_local/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+  return (await readJson(response)) as DevToken;
+}
+
+export class Api {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
+
+  sendMessage(sessionId: string, text: string): Promise<Plan> {
+    return this.call('POST', `/v1/sessions/${encodeURIComponent(sessionId)}/messages`, { text }) as Promise<Plan>;
+  }
+
+  /** The session, or undefined when it has no message yet (404). */
+  async getSession(sessionId: string): Promise<Session | undefined> {
+    try {
+      return (await this.call('GET', `/v1/sessions/${encodeURIComponent(sessionId)}`)) as Session;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  getPlan(planId: string): Promise<Plan> {
+    return this.call('GET', `/v1/plans/${encodeURIComponent(planId)}`) as Promise<Plan>;
+  }
+
+  /** Approvals the caller may decide (approvers); with `mine`, the caller's own requests where the API offers that. */
+  async listApprovals(status: Approval['status'], mine = false): Promise<Approval[]> {
+    const body = (await this.call('GET', `/v1/approvals?status=${status}${mine ? '&mine=true' : ''}`)) as { approvals: Approval[] };
+    return body.approvals;
+  }
+
+  decide(approvalId: string, decision: 'grant' | 'deny', reason?: string): Promise<Approval> {
+    return this.call('POST', `/v1/approvals/${encodeURIComponent(approvalId)}`, { decision, ...(reason ? { reason } : {}) }) as Promise<Approval>;
+  }
+
+  private async call(method: string, path: string, body?: unknown): Promise<unknown> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return readJson(response);
+  }
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (response.ok) return body;
+  const error = (body as { error?: Partial<ErrorInfo>; message?: string } | undefined) ?? {};
+  throw new ApiError(
+    response.status,
+    error.error?.code ?? (response.status === 401 ? 'Unauthorized' : response.status === 429 ? 'TooManyRequests' : `HTTP${response.status}`),
+    error.error?.message ?? error.message ?? (text.slice(0, 200) || response.statusText),
+  );
+}
