@@ -2,9 +2,9 @@
 // function, like the orchestrator for the HTTP API. Logic in functions/core/push.
 import { positiveIntEnv, requiredEnv } from '../core/config/index.js';
 import { createLogger, resetCorrelation } from '../core/observability/index.js';
-import { createTokenVerifier, tokenSettingsFromEnv } from '../core/push/auth.js';
-import { ConnectionStore } from '../core/push/connections.js';
-import { handleWebSocketEvent, type WebSocketEvent, type WebSocketResult } from '../core/push/routes.js';
+import { createTokenVerifier, tokenSettingsFromEnv } from '../core/push/index.js';
+import { ConnectionStore } from '../core/push/index.js';
+import { handleWebSocketEvent, type WebSocketEvent, type WebSocketResult } from '../core/push/index.js';
 import { createDocumentClient } from '../core/store/index.js';
 
 const logger = createLogger();

@@ -23,7 +23,7 @@ import { localJwks } from './websocket-api/jwks.js';
 import { readWebSocketApi } from './websocket-api/model.js';
 import { startWebSocketServer, type LocalWebSocketServer } from './websocket-api/server.js';
 import { readAssembly, synthesizeDevStack } from './synth.js';
-import { SAGA_RESERVATIONS_ENV } from '../../functions/core/saga/shape.js';
+import { SAGA_RESERVATIONS_ENV } from '../../functions/core/saga/index.js';
 import { LocalStack } from './template/local-stack.js';
 import {
   readBuses, readEventSourceMappings, readFunctions, readHttpApi, readQueues, readRules, readSecrets,

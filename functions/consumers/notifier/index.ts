@@ -2,9 +2,9 @@
 // subscribers, in order. Logic in functions/core/push/notifier.ts.
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createLogger, resetCorrelation } from '../../core/observability/index.js';
-import { ConnectionStore } from '../../core/push/connections.js';
-import { createPoster } from '../../core/push/management-api.js';
-import { notifySubscribers, type BusEvent, type NotifyResult } from '../../core/push/notifier.js';
+import { ConnectionStore } from '../../core/push/index.js';
+import { createPoster } from '../../core/push/index.js';
+import { notifySubscribers, type BusEvent, type NotifyResult } from '../../core/push/index.js';
 import { requiredEnv } from '../../core/config/index.js';
 import { createDocumentClient } from '../../core/store/index.js';
 

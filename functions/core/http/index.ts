@@ -5,3 +5,4 @@ export { parseJsonBody, pathId } from './request.js';
 export { errorResponse, type HttpResponse, json } from './responses.js';
 export { createRouter, type Route } from './router.js';
 export { validate } from './validation.js';
+export type { Caller } from './claims.js';

@@ -2,8 +2,8 @@
 // WebSocket), checked as the HTTP API's JWT authorizer checks a bearer token — signature against the
 // issuer's published keys, issuer, audience, lifetime — then read with the stage's claim mapping.
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { readCaller, type Caller } from '../http/claims.js';
-import { claimMappingFromEnv, type ClaimMapping } from '../http/claim-mapping.js';
+import { readCaller, type Caller } from '../http/index.js';
+import { claimMappingFromEnv, type ClaimMapping } from '../http/index.js';
 import { optionalEnv, requiredEnv, type Env } from '../config/index.js';
 
 export interface TokenSettings {

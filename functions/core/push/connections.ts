@@ -8,7 +8,7 @@
 // push a session's events to. The tenant is part of the key, so an event reaches only its own tenant's
 // subscribers whatever session id another tenant chose.
 import { BatchWriteCommand, GetCommand, PutCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isSafeId } from '../store/keys.js';
+import { isSafeId } from '../store/index.js';
 
 export const CONNECTION_SK = 'CONNECTION';
 export const SESSION_INDEX = 'bySession';

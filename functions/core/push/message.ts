@@ -1,6 +1,6 @@
 // What a subscribed WebSocket client receives (README "Live progress", docs/asyncapi.yaml). The web console
 // codes against exactly these shapes: change them only with the AsyncAPI document.
-import type { EventDetail, EventName } from '../events/catalogue.js';
+import type { EventDetail, EventName } from '../events/index.js';
 
 /** The events pushed to a session's subscribers: a plan's visible progress, retries and approvals included. */
 export const PUSHED_EVENTS = [

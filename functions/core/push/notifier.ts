@@ -7,8 +7,8 @@
 // slow client never holds back the queue for everyone. Only a failure to read the subscriptions fails the batch
 // (SQS redelivers it; clients deduplicate by detail.eventId).
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { parseEventDetail } from '../events/create-event.js';
-import type { EventDetail } from '../events/catalogue.js';
+import { parseEventDetail } from '../events/index.js';
+import type { EventDetail } from '../events/index.js';
 import type { ConnectionStore } from './connections.js';
 import { encodePushMessage, eventMessage, isPushedEvent } from './message.js';
 

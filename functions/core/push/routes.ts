@@ -3,7 +3,7 @@
 // $connect answer other than 2xx refuses the connection with that status; a route with a route response
 // sends the body to the client.
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { isSafeId } from '../store/keys.js';
+import { isSafeId } from '../store/index.js';
 import { ConnectRefused, type TokenVerifier } from './auth.js';
 import type { ConnectionStore } from './connections.js';
 import { encodePushMessage, type PushErrorMessage } from './message.js';
