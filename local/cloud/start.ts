@@ -72,10 +72,10 @@ function parentOf(pid: number): number | undefined {
 }
 
 /**
- * Calls `onGone` once the process that launched our parent exits. `npm start` runs `sh -c tsx …`; on SIGTERM npm
- * signals that shell, and dash (Linux's /bin/sh) dies without passing the signal on, which would leave tsx and
- * this process running, orphaned, with the ports held. Where /proc is missing (macOS) the shell execs tsx, so
- * npm's signal reaches tsx, which relays it here.
+ * Calls `onGone` once the process that launched our parent exits. `npm start` runs `sh -c node --import tsx …`
+ * (node itself, not the tsx CLI: the CLI relays a signal and kills its child 30 ms later, cutting a clean
+ * shutdown short); on SIGTERM npm signals that shell, and dash (Linux's /bin/sh) may die without passing the
+ * signal on, which would leave this process running, orphaned, with the ports held.
  */
 export function watchLauncher(onGone: () => void, intervalMs = 1000): () => void {
   const parent = process.ppid;

@@ -64,7 +64,7 @@ export class ChildCloud implements ChaosCloud {
   }
 
   private async launch(): Promise<void> {
-    const child = spawn(process.execPath, [TSX_CLI, 'local/cloud/start.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'local/cloud/start.ts'], {
       cwd: PROJECT_ROOT,
       env: {
         ...process.env,

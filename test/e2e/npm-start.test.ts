@@ -33,11 +33,11 @@ const NPM = process.env.npm_execpath ? [process.execPath, process.env.npm_execpa
 const running = new Set<ChildProcess>();
 
 /**
- * Runs the local cloud on free ports, as `npm start` itself or as its command (tsx local/cloud/start.ts), and
+ * Runs the local cloud on free ports, as `npm start` itself or as its command (node --import tsx local/cloud/start.ts), and
  * resolves at its readiness line. Each run gets its own process group so a failed test can end all of it.
  */
 async function start(stateDir: string, via: 'tsx' | 'npm' = 'tsx'): Promise<StartedProcess> {
-  const [command, ...args] = via === 'npm' ? [...NPM, 'start'] : [process.execPath, TSX_CLI, 'local/cloud/start.ts'];
+  const [command, ...args] = via === 'npm' ? [...NPM, 'start'] : [process.execPath, '--import', 'tsx', 'local/cloud/start.ts'];
   const child = spawn(command!, args, {
     cwd: PROJECT_ROOT,
     env: { ...process.env, LOCAL_API_PORT: '0', LOCAL_AWS_PORT: '0', LOCAL_BC_PORT: '0', LOCAL_MCP_PORT: '0', LOCAL_WEBSOCKET_PORT: '0', LOCAL_STATE_DIR: stateDir },
