@@ -6,13 +6,14 @@ import { BcApi } from './api.js';
 import { TokenIssuer } from './auth.js';
 import { FaultInjector, validateFaultRule, type FaultRule, type FaultRuleInput } from './faults.js';
 import { SlidingWindowLimiter, defaultRateLimit, type RateLimitConfig } from './rate-limit.js';
+import { ConcurrencyGate, defaultConcurrency, type ConcurrencyConfig, type ConcurrencyStats } from './concurrency.js';
 import { buildSeed } from './seed.js';
 import { createSandboxServer } from './server.js';
 import { StatsCollector, type RequestStats } from './stats.js';
 import { DEFAULT_REQUEST_LOG_SIZE, RequestLog, type LoggedRequest } from './request-log.js';
 import { Store } from './store.js';
 
-export type { FaultRule, FaultRuleInput, RateLimitConfig, RequestStats, LoggedRequest };
+export type { FaultRule, FaultRuleInput, RateLimitConfig, RequestStats, LoggedRequest, ConcurrencyConfig, ConcurrencyStats };
 
 export interface BcSandboxOptions {
   /** Port to listen on; 0 (default) picks a free one. */
@@ -29,6 +30,8 @@ export interface BcSandboxOptions {
   tokenTtlSeconds?: number;
   /** Requests per principal per window; BC online's documented limit by default (6000 per 5 minutes). */
   rateLimit?: Partial<RateLimitConfig>;
+  /** Requests processed at once / queued per environment; BC online's documented 5 and 95 by default. */
+  concurrency?: Partial<ConcurrencyConfig>;
   /** Server-driven page size cap (BC online: 20000). */
   maxPageSize?: number;
   /** Clock in epoch ms; tests move it to expire tokens or slide the rate window. */
@@ -53,7 +56,7 @@ export interface BcSandbox {
   companyIds(): string[];
   /** Requests a bearer token with the configured credentials. */
   getToken(): Promise<string>;
-  stats(): RequestStats;
+  stats(): RequestStats & { concurrency: ConcurrencyStats };
   resetStats(): void;
   /** The latest BC API requests (bounded, oldest first) with their x-correlation-id; also GET /_admin/requests. */
   requests(): LoggedRequest[];
@@ -77,10 +80,11 @@ export async function startBcSandbox(options: BcSandboxOptions = {}): Promise<Bc
   const tokens = new TokenIssuer({ tenant, clientId, clientSecret, tokenTtlSeconds: options.tokenTtlSeconds ?? 3600, now });
   const limiter = new SlidingWindowLimiter({ ...defaultRateLimit, ...options.rateLimit }, now);
   const faults = new FaultInjector();
+  const concurrency = new ConcurrencyGate({ ...defaultConcurrency, ...options.concurrency });
   const stats = new StatsCollector();
   const requests = new RequestLog(DEFAULT_REQUEST_LOG_SIZE, now);
   const api = new BcApi(store, { tenant, environments, maxPageSize: options.maxPageSize ?? 20000, now });
-  const { server, hung } = createSandboxServer({ store, api, tokens, limiter, faults, stats, requests });
+  const { server, hung } = createSandboxServer({ store, api, tokens, limiter, concurrency, faults, stats, requests });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -112,8 +116,11 @@ export async function startBcSandbox(options: BcSandboxOptions = {}): Promise<Bc
       if (!response.ok || !body.access_token) throw new Error(`BC sandbox token request failed with ${response.status}`);
       return body.access_token;
     },
-    stats: () => stats.snapshot(),
-    resetStats: () => stats.reset(),
+    stats: () => ({ ...stats.snapshot(), concurrency: concurrency.snapshot() }),
+    resetStats: () => {
+      stats.reset();
+      concurrency.resetCounters();
+    },
     requests: () => requests.list(),
     clearRequests: () => requests.clear(),
     addFault: (rule) => faults.add(validateFaultRule(rule)),
