@@ -75,6 +75,9 @@ export class CapacityGovernor {
   private othersWaiting = false;
   private tokensAt = 0;
   private slotRetryAt = 0;
+  private lastExchange: Priority = 'normal';
+  /** When this container's recent requests took their tokens: the next batch is sized by the recent pace. */
+  private recentTakes: number[] = [];
   private readonly waiting: Record<Priority, number> = { high: 0, normal: 0 };
   private syncing?: Promise<void>;
   private wakeUp?: () => void;
@@ -126,6 +129,7 @@ export class CapacityGovernor {
         if (mayTake && haveToken && haveSlot && !this.syncing) {
           this.batches[0]!.count--;
           this.inUse++;
+          this.recentTakes.push(now);
           this.stats.acquired++;
           if (waited) {
             this.stats.waited++;
@@ -133,13 +137,15 @@ export class CapacityGovernor {
           }
           return this.permit();
         }
-        waited = true;
         if (this.syncing) {
           await this.syncing;
           continue;
         }
-        const nextAt = Math.max(haveToken ? 0 : this.tokensAt, haveSlot ? 0 : this.slotRetryAt);
+        // What the last exchange said about waiting holds for its priority: high work may use the reserve.
+        const stale = priority === 'high' && this.lastExchange === 'normal';
+        const nextAt = stale ? 0 : Math.max(haveToken ? 0 : this.tokensAt, haveSlot ? 0 : this.slotRetryAt);
         if (nextAt > now || !mayTake) {
+          waited = true;
           await this.waitFor(mayTake ? nextAt : now + this.limits.pollMs, until, haveToken ? 'no BC concurrency slot was free' : 'the BC request rate is spent');
           continue;
         }
@@ -179,9 +185,17 @@ export class CapacityGovernor {
         this.inUse--;
         this.wake();
         const demand = this.waiting.high + this.waiting.normal;
-        // Idle, or others wait while this container holds more than it needs: give the spare slots back.
-        if (this.held > this.inUse + demand && (demand === 0 || this.othersWaiting)) {
+        if (this.held <= this.inUse + demand) return;
+        if (this.othersWaiting) {
+          // Another container waits for a slot: the spare one goes back now.
           void this.runSync(() => this.exchange(false, false)).catch(() => undefined);
+        } else if (this.inUse === 0 && demand === 0) {
+          // Idle: kept for idleReleaseMs (the next call usually follows at once), then given back if still idle.
+          void this.sleep(this.limits.idleReleaseMs).then(() => {
+            if (this.inUse === 0 && this.waiting.high + this.waiting.normal === 0 && this.held > 0 && !this.syncing) {
+              return this.runSync(() => this.exchange(false, false));
+            }
+          }).catch(() => undefined);
         }
       },
     };
@@ -222,8 +236,13 @@ export class CapacityGovernor {
     const demand = this.waiting.high + this.waiting.normal;
     const priority: Priority = this.waiting.high > 0 ? 'high' : 'normal';
     const slots = Math.min(Math.max(this.limits.slotBatch, this.inUse), this.inUse + (this.othersWaiting && !wantSlot ? 0 : demand));
-    const tokens = wantToken ? Math.min(this.limits.tokenBatch, Math.max(1, demand)) : 0;
+    // A batch covers what this container is likely to spend before the tokens lapse (its recent pace, or the
+    // callers waiting now), so a busy container writes once per batch and an idle one wastes little.
+    const since = this.now() - this.limits.tokenTtlMs;
+    this.recentTakes = this.recentTakes.filter((at) => at > since).slice(-this.limits.tokenBatch);
+    const tokens = wantToken ? Math.min(this.limits.tokenBatch, Math.max(1, demand, this.recentTakes.length)) : 0;
     const inUse = this.inUse;
+    this.lastExchange = priority;
     this.stats.syncs++;
     let result: SyncResult;
     const now = this.now();

@@ -30,6 +30,8 @@ export interface CapacityLimits {
   slotBatch: number;
   /** How long a slot lease lives without renewal: a container that dies frees its slots after this. */
   leaseMs: number;
+  /** An idle container keeps its slots this long before giving them back (the next call usually follows). */
+  idleReleaseMs: number;
   /** How often a container that found no free slot looks again. */
   pollMs: number;
   /** AIMD: a 429 multiplies the budget by this, (0, 1). */
@@ -52,7 +54,8 @@ export const DEFAULT_CAPACITY_LIMITS: CapacityLimits = {
   tokenBatch: 5,
   tokenTtlMs: 1_000,
   slotBatch: 2,
-  leaseMs: 10_000,
+  leaseMs: 20_000,
+  idleReleaseMs: 100,
   pollMs: 50,
   decreaseFactor: 0.5,
   increasePerSecond: 0.05,
@@ -86,7 +89,7 @@ export function validateLimits(limits: CapacityLimits): CapacityLimits {
   const positive = (name: keyof CapacityLimits) => {
     if (!(Number.isFinite(limits[name]) && limits[name] > 0)) problems.push(`${name} must be a positive number, got ${limits[name]}`);
   };
-  (['ratePerMinute', 'concurrency', 'burstSeconds', 'tokenBatch', 'tokenTtlMs', 'slotBatch', 'leaseMs', 'pollMs', 'increasePerSecond', 'defaultPauseMs', 'maxWaitMs'] as const).forEach(positive);
+  (['ratePerMinute', 'concurrency', 'burstSeconds', 'tokenBatch', 'tokenTtlMs', 'slotBatch', 'leaseMs', 'idleReleaseMs', 'pollMs', 'increasePerSecond', 'defaultPauseMs', 'maxWaitMs'] as const).forEach(positive);
   const within = (name: keyof CapacityLimits, ok: (v: number) => boolean, range: string) => {
     if (!(Number.isFinite(limits[name]) && ok(limits[name]))) problems.push(`${name} must be in ${range}, got ${limits[name]}`);
   };
@@ -112,6 +115,7 @@ export const CAPACITY_ENV: Record<keyof CapacityLimits, string> = {
   tokenTtlMs: 'BC_GOVERNOR_TOKEN_TTL_MS',
   slotBatch: 'BC_GOVERNOR_SLOT_BATCH',
   leaseMs: 'BC_GOVERNOR_LEASE_MS',
+  idleReleaseMs: 'BC_GOVERNOR_IDLE_RELEASE_MS',
   pollMs: 'BC_GOVERNOR_POLL_MS',
   decreaseFactor: 'BC_GOVERNOR_DECREASE_FACTOR',
   increasePerSecond: 'BC_GOVERNOR_INCREASE_PER_SECOND',
