@@ -22,8 +22,8 @@ afterAll(async () => {
   await dynamo?.stop();
 });
 
-const CONTAINERS = 4;
-const CALLERS_PER_CONTAINER = 10;
+const CONTAINERS = 3;
+const CALLERS_PER_CONTAINER = 6;
 
 /** Runs every caller's query at once; returns how many succeeded and how many failed with which error code. */
 async function storm(governed: boolean): Promise<{ succeeded: number; failures: Record<string, number> }> {

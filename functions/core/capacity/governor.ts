@@ -10,7 +10,7 @@ import { currentBcDeadline } from '../bc/deadline.js';
 import type { CapacityLimits } from './limits.js';
 import { currentBcPriority } from './priority.js';
 import { initialState, sync, throttle, type Priority, type SyncResult } from './state.js';
-import type { CapacityStore } from './store.js';
+import { CapacityContention, type CapacityStore } from './store.js';
 
 /** No token or slot could be had before the caller's deadline: BC was never called; try again after retryAfterMs. */
 export class NoCapacityError extends BcError {
@@ -191,11 +191,15 @@ export class CapacityGovernor {
           void this.runSync(() => this.exchange(false, false)).catch(() => undefined);
         } else if (this.inUse === 0 && demand === 0) {
           // Idle: kept for idleReleaseMs (the next call usually follows at once), then given back if still idle.
-          void this.sleep(this.limits.idleReleaseMs).then(() => {
-            if (this.inUse === 0 && this.waiting.high + this.waiting.normal === 0 && this.held > 0 && !this.syncing) {
-              return this.runSync(() => this.exchange(false, false));
-            }
-          }).catch(() => undefined);
+          void this.sleep(this.limits.idleReleaseMs)
+            .then(() =>
+              // Checked again once any exchange in flight has ended: skipping here would keep the slots until
+              // their lease ran out, with other containers waiting for them.
+              this.runSync(async () => {
+                if (this.inUse === 0 && this.waiting.high + this.waiting.normal === 0 && this.held > 0) await this.exchange(false, false);
+              }),
+            )
+            .catch(() => undefined);
         }
       },
     };
@@ -251,10 +255,18 @@ export class CapacityGovernor {
         () => initialState(now, this.limits),
         (state) => {
           const outcome = sync(state, now, { holder: this.holder, priority, tokens, slots, inUse }, this.limits);
-          return { state: outcome.state, result: outcome };
+          return { state: outcome.state, result: outcome, write: outcome.changed };
         },
+        // Giving slots back must not be lost to a busy item (they would idle until their lease ran out).
+        wantToken || wantSlot ? 8 : 40,
       );
     } catch (error) {
+      if (error instanceof CapacityContention) {
+        // Others were busy with the item: nothing was taken or given; look again after a poll interval.
+        this.tokensAt = wantToken ? now + this.limits.pollMs : this.tokensAt;
+        this.slotRetryAt = now + Math.round(this.limits.pollMs * (0.5 + this.random()));
+        return;
+      }
       // The governor must never make BC unreachable: without its store, the request goes ahead as it would
       // without a governor (BC's own 429s and the transport's backoff still apply).
       this.stats.storeErrors++;

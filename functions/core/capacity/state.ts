@@ -84,6 +84,11 @@ export interface SyncResult {
   tokensAt: number;
   /** The shared pause (Retry-After) in force, 0 when none. */
   pausedUntil: number;
+  /**
+   * Whether the item must be written: tokens taken, the lease changed or is due for renewal, or the holder starts
+   * waiting. A container that only looks again (nothing free, already known to wait) writes nothing.
+   */
+  changed: boolean;
 }
 
 /** One container's exchange with the shared budget: take tokens, set its lease, note that it waits. */
@@ -101,8 +106,15 @@ export function sync(previous: CapacityState, now: number, request: SyncRequest,
   if (heldSlots > 0) holders[request.holder] = { slots: heldSlots, expiresAt: leaseExpiresAt };
   else delete holders[request.holder];
   const waiters = { ...state.waiters };
-  if (request.slots > heldSlots) waiters[request.holder] = now + 2 * limits.pollMs + 1_000;
-  else delete waiters[request.holder];
+  const waitingUntil = state.waiters[request.holder];
+  const waitsNow = request.slots > heldSlots;
+  // A waiter's mark is refreshed when half spent, not on every look.
+  const waiterFresh = waitingUntil !== undefined && waitingUntil - now > (2 * limits.pollMs + 1_000) / 2;
+  if (waitsNow && !waiterFresh) waiters[request.holder] = now + 2 * limits.pollMs + 1_000;
+  else if (!waitsNow) delete waiters[request.holder];
+  const lease = state.holders[request.holder];
+  const leaseChanged = (lease?.slots ?? 0) !== heldSlots || (heldSlots > 0 && lease !== undefined && lease.expiresAt - now < limits.leaseMs / 2);
+  const waiterChanged = (waitsNow && !waiterFresh) || (!waitsNow && waitingUntil !== undefined);
 
   // Tokens: none while paused; normal work leaves the high reserve in the bucket.
   let grantedTokens = 0;
@@ -127,6 +139,7 @@ export function sync(previous: CapacityState, now: number, request: SyncRequest,
     othersWaiting,
     tokensAt,
     pausedUntil: state.pausedUntil > now ? state.pausedUntil : 0,
+    changed: grantedTokens > 0 || leaseChanged || waiterChanged,
   };
 }
 

@@ -18,6 +18,11 @@ export interface StoreCounters {
   conflicts: number;
 }
 
+/** Other containers kept winning the race for the item: nothing was taken, look again shortly. */
+export class CapacityContention extends Error {
+  override readonly name = 'CapacityContention';
+}
+
 export class CapacityStore {
   readonly counters: StoreCounters = { reads: 0, writes: 0, conflicts: 0 };
   private cached?: CapacityState;
@@ -44,13 +49,26 @@ export class CapacityStore {
    */
   async update<T>(
     initial: () => CapacityState,
-    change: (state: CapacityState) => { state: CapacityState; result: T },
+    change: (state: CapacityState) => { state: CapacityState; result: T; write?: boolean },
     maxAttempts = 8,
   ): Promise<T> {
     let current = this.cached;
+    let fresh = false;
     for (let attempt = 1; ; attempt++) {
-      if (current === undefined) current = (await this.read()) ?? initial();
-      const { state, result } = change(current);
+      if (current === undefined) {
+        current = (await this.read()) ?? initial();
+        fresh = true;
+      }
+      const { state, result, write } = change(current);
+      if (write === false) {
+        // Nothing to write: the answer stands if it came from a fresh read; from the cache it may be stale.
+        if (fresh) {
+          this.cached = current;
+          return result;
+        }
+        current = undefined;
+        continue;
+      }
       try {
         this.counters.writes++;
         await this.db.send(
@@ -68,7 +86,7 @@ export class CapacityStore {
         this.counters.conflicts++;
         this.cached = undefined;
         current = undefined;
-        if (attempt >= maxAttempts) throw new Error(`BC capacity item ${this.scope} kept changing under ${maxAttempts} attempts to update it`);
+        if (attempt >= maxAttempts) throw new CapacityContention(`BC capacity item ${this.scope} kept changing under ${maxAttempts} attempts to update it`);
       }
     }
   }
