@@ -78,6 +78,8 @@ export class CapacityGovernor {
   private lastExchange: Priority = 'normal';
   /** When this container's recent requests took their tokens: the next batch is sized by the recent pace. */
   private recentTakes: number[] = [];
+  /** Requests sent since this container last gained a slot: when others wait, a turn is tokenBatch requests. */
+  private turnUses = 0;
   private readonly waiting: Record<Priority, number> = { high: 0, normal: 0 };
   private syncing?: Promise<void>;
   private wakeUp?: () => void;
@@ -130,6 +132,7 @@ export class CapacityGovernor {
           this.batches[0]!.count--;
           this.inUse++;
           this.recentTakes.push(now);
+          this.turnUses++;
           this.stats.acquired++;
           if (waited) {
             this.stats.waited++;
@@ -146,13 +149,15 @@ export class CapacityGovernor {
         const nextAt = stale ? 0 : Math.max(haveToken ? 0 : this.tokensAt, haveSlot ? 0 : this.slotRetryAt);
         if (nextAt > now || !mayTake) {
           waited = true;
-          await this.waitFor(mayTake ? nextAt : now + this.limits.pollMs, until, haveToken ? 'no BC concurrency slot was free' : 'the BC request rate is spent');
+          await this.waitFor(mayTake ? nextAt : now + this.limits.pollMs, until, !haveSlot ? 'no BC concurrency slot was free' : 'the BC request rate is spent');
           continue;
         }
         await this.runSync(() => this.exchange(!haveToken, !haveSlot));
       }
     } finally {
       this.waiting[priority]--;
+      // A caller that gave up may leave slots this container leased for it.
+      this.scheduleIdleGiveBack();
     }
   }
 
@@ -184,25 +189,30 @@ export class CapacityGovernor {
         released = true;
         this.inUse--;
         this.wake();
-        const demand = this.waiting.high + this.waiting.normal;
-        if (this.held <= this.inUse + demand) return;
-        if (this.othersWaiting) {
-          // Another container waits for a slot: the spare one goes back now.
+        if (this.othersWaiting && this.held > this.inUse && this.turnUses >= this.limits.tokenBatch) {
+          // Another container waits and this one has had its turn: the freed slot goes back now, even if this
+          // container has more to do (its callers queue like everyone else's), so slots rotate.
+          this.turnUses = 0;
           void this.runSync(() => this.exchange(false, false)).catch(() => undefined);
-        } else if (this.inUse === 0 && demand === 0) {
-          // Idle: kept for idleReleaseMs (the next call usually follows at once), then given back if still idle.
-          void this.sleep(this.limits.idleReleaseMs)
-            .then(() =>
-              // Checked again once any exchange in flight has ended: skipping here would keep the slots until
-              // their lease ran out, with other containers waiting for them.
-              this.runSync(async () => {
-                if (this.inUse === 0 && this.waiting.high + this.waiting.normal === 0 && this.held > 0) await this.exchange(false, false);
-              }),
-            )
-            .catch(() => undefined);
+        } else {
+          this.scheduleIdleGiveBack();
         }
       },
     };
+  }
+
+  /** Idle slots are kept for idleReleaseMs (the next call usually follows at once), then given back if still idle. */
+  private scheduleIdleGiveBack(): void {
+    if (this.inUse > 0 || this.waiting.high + this.waiting.normal > 0 || this.held === 0) return;
+    void this.sleep(this.limits.idleReleaseMs)
+      .then(() =>
+        // Checked again once any exchange in flight has ended: skipping would keep the slots until their lease
+        // ran out, with other containers waiting for them.
+        this.runSync(async () => {
+          if (this.inUse === 0 && this.waiting.high + this.waiting.normal === 0 && this.held > 0) await this.exchange(false, false);
+        }),
+      )
+      .catch(() => undefined);
   }
 
   private wake(): void {
@@ -280,12 +290,15 @@ export class CapacityGovernor {
     }
     if (result.grantedTokens > 0) this.batches.push({ count: result.grantedTokens, expiresAt: now + this.limits.tokenTtlMs });
     // Slots released while the exchange was in flight are still held: the item says heldSlots.
+    if (result.heldSlots > this.held) this.turnUses = 0;
     this.held = result.heldSlots;
     this.leaseExpiresAt = result.heldSlots > 0 ? result.leaseExpiresAt : 0;
     this.othersWaiting = result.othersWaiting;
     this.tokensAt = result.grantedTokens > 0 ? 0 : result.tokensAt;
     this.pausedUntil = Math.max(this.pausedUntil, result.pausedUntil);
     const slotFree = this.held > this.inUse;
-    this.slotRetryAt = slotFree ? 0 : now + Math.round(this.limits.pollMs * (0.5 + this.random()));
+    // In a queue of n waiters a slot comes round about every n turns: look again about that often.
+    const turns = Math.min(20, Math.max(1, result.waiting));
+    this.slotRetryAt = slotFree ? 0 : now + Math.round(this.limits.pollMs * turns * (0.5 + this.random()));
   }
 }

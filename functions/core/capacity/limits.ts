@@ -56,7 +56,7 @@ export const DEFAULT_CAPACITY_LIMITS: CapacityLimits = {
   slotBatch: 2,
   leaseMs: 20_000,
   idleReleaseMs: 100,
-  pollMs: 50,
+  pollMs: 100,
   decreaseFactor: 0.5,
   increasePerSecond: 0.05,
   minFactor: 0.1,

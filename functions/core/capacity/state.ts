@@ -80,6 +80,8 @@ export interface SyncResult {
   leaseExpiresAt: number;
   /** Whether other holders wait for a slot (then idle slots are given back promptly). */
   othersWaiting: boolean;
+  /** Holders waiting for a slot, this one included (a waiter looks again less often in a longer queue). */
+  waiting: number;
   /** When a token can next be had (0 = now), when none was granted. */
   tokensAt: number;
   /** The shared pause (Retry-After) in force, 0 when none. */
@@ -116,11 +118,12 @@ export function sync(previous: CapacityState, now: number, request: SyncRequest,
   const leaseChanged = (lease?.slots ?? 0) !== heldSlots || (heldSlots > 0 && lease !== undefined && lease.expiresAt - now < limits.leaseMs / 2);
   const waiterChanged = (waitsNow && !waiterFresh) || (!waitsNow && waitingUntil !== undefined);
 
-  // Tokens: none while paused; normal work leaves the high reserve in the bucket.
+  // Tokens: none while paused; normal work leaves the high reserve in the bucket; and none to a holder without a
+  // free slot, whose tokens would lapse unused while it waits.
   let grantedTokens = 0;
   let tokensAt = 0;
   let tokens = state.tokens;
-  if (request.tokens > 0) {
+  if (request.tokens > 0 && heldSlots > request.inUse) {
     const floor = high ? 0 : budget.normalTokenFloor;
     if (now < state.pausedUntil) {
       tokensAt = state.pausedUntil;
@@ -137,6 +140,7 @@ export function sync(previous: CapacityState, now: number, request: SyncRequest,
     heldSlots,
     leaseExpiresAt,
     othersWaiting,
+    waiting: Object.keys(waiters).length,
     tokensAt,
     pausedUntil: state.pausedUntil > now ? state.pausedUntil : 0,
     changed: grantedTokens > 0 || leaseChanged || waiterChanged,
