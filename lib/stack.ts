@@ -17,6 +17,7 @@ import { Observability } from './constructs/observability.js';
 import { PurchaseOrderSaga } from './constructs/purchase-order-saga.js';
 import { Tables } from './constructs/tables.js';
 import { WorkerQueue } from './constructs/worker-queue.js';
+import { governBcCalls } from './constructs/bc-capacity.js';
 
 export type BcAgentStackProps = { config: EnvironmentConfig } & StackProps;
 
@@ -107,6 +108,8 @@ export class BcAgentStack extends Stack {
     breakers.grantReadWriteData(sagaRepair);
     bus.grantPutEventsTo(sagaRepair);
     this.businessCentral.grantCredentials(sagaRepair);
+    // --- BC capacity governor: every function that calls BC shares one budget per BC environment and identity.
+    for (const fn of [this.mcpServer.handler.function, sagaSteps, sagaRepair]) governBcCalls(fn, config, state);
 
     // --- Orchestrator: plans, approvals (it resumes a waiting saga with the task token), events.
     this.orchestrator = new HandlerFunction(this, 'Orchestrator', {
