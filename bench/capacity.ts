@@ -1,10 +1,10 @@
 // BC capacity: 500 query tasks from 20 sessions against the BC sandbox with limits that bind within a minute
-// (5 processed at once + 95 queued, 600 requests per 60 s, ~100 ms per request), with the capacity governor off
-// and on, side by side. Driven at the governed layer: each session is a simulated container with its own
-// BcClient (and governor), running 3 tasks at once, all sharing one DynamoDB (dynalite) and one sandbox; the full
-// local cloud would add minutes of Lambda plumbing without changing what BC sees. A task that fails is
-// requeued like the worker queue does (3 attempts, backoff 2 s · 2^n, or the governor's retry-after).
-// BENCH_CAPACITY_TASKS scales the task count.
+// (5 processed at once + 95 queued, 300 requests per 60 s, ~100 ms per request), with the capacity governor off
+// and on, side by side. Driven at the governed layer: the query lanes' containers (5 normal, 2 high, as
+// lib/config.ts sizes them) are simulated, each with its own BcClient (and governor) taking one task at a time
+// from its lane, all sharing one DynamoDB (dynalite, in this process) and one sandbox; the full local cloud would
+// add minutes of Lambda plumbing without changing what BC sees. A task that fails is requeued like the worker
+// queue does (3 attempts, backoff 2 s · 2^n, or the governor's retry-after). BENCH_CAPACITY_TASKS scales it.
 import { performance } from 'node:perf_hooks';
 import { BcClient, withBcDeadline } from '../functions/core/bc/index.js';
 import { CapacityGovernor, CapacityStore, DEFAULT_CAPACITY_LIMITS, withBcPriority, type CapacityLimits } from '../functions/core/capacity/index.js';
@@ -12,8 +12,9 @@ import { startBcSandbox, type BcSandbox } from '../local/bc-sandbox/index.js';
 import { startDynamo, type TestDynamo } from '../test/support/dynamo.js';
 
 const SESSIONS = 20;
-const PARALLEL_PER_SESSION = 3;
-const RATE_PER_MINUTE = 600;
+const NORMAL_CONTAINERS = 5;
+const HIGH_CONTAINERS = 2;
+const RATE_PER_MINUTE = 300;
 const CONCURRENCY = 5;
 const BC_LATENCY_MS = 100;
 /** A worker invocation's time for its BC calls (the query worker's timeout less its reserve, shortened). */
@@ -52,50 +53,44 @@ async function scenario(sandbox: BcSandbox, dynamo: TestDynamo, governed: boolea
   sandbox.addFault({ entitySet: 'customers', method: 'GET', latencyMs: BC_LATENCY_MS });
   const scope = `bench#${governed ? 'on' : 'off'}#${Date.now()}`;
   const companyId = sandbox.companyIds()[0]!;
-  const containers = Array.from({ length: SESSIONS }, () => {
+  const containers = Array.from({ length: NORMAL_CONTAINERS + HIGH_CONTAINERS }, (_, index) => {
     const governor = governed ? new CapacityGovernor({ store: new CapacityStore(dynamo.doc, dynamo.tables.STATE_TABLE, scope), limits: LIMITS }) : null;
     const client = new BcClient(
       { baseUrl: sandbox.url, tokenUrl: sandbox.tokenUrl, tenant: sandbox.tenant, environment: sandbox.environment, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, companyId },
       { governor },
     );
-    return { governor, client };
+    return { governor, client, lane: (index < NORMAL_CONTAINERS ? 'normal' : 'high') as 'normal' | 'high' };
   });
   sandbox.resetStats();
-  const perSession = Math.ceil(totalTasks / SESSIONS);
+  // Tasks of the 20 sessions, interleaved as they arrive; session 0 is interactive (the high lane).
+  const queues: Record<'high' | 'normal', number[]> = { high: [], normal: [] };
+  for (let task = 0; task < totalTasks; task++) queues[task % SESSIONS === 0 ? 'high' : 'normal'].push(task);
   let requeues = 0;
   let tasksSucceeded = 0;
   let tasksFailed = 0;
   const latencies: Record<'high' | 'normal', number[]> = { high: [], normal: [] };
   const started = performance.now();
   await Promise.all(
-    containers.map(async ({ client }, session) => {
-      // Session 0 is interactive: its tasks run in the high lane.
-      const priority = session === 0 ? 'high' : 'normal';
-      let next = 0;
-      const count = Math.min(perSession, totalTasks - session * perSession);
-      const lane = async () => {
-        while (next < count) {
-          next++;
-          const taskStarted = performance.now();
-          for (let attempt = 1; ; attempt++) {
-            try {
-              await withBcPriority(priority, () => withBcDeadline(Date.now() + TASK_DEADLINE_MS, () => client.query('customers', { top: 5 })));
-              tasksSucceeded++;
-              latencies[priority].push(performance.now() - taskStarted);
+    containers.map(async ({ client, lane }) => {
+      while (queues[lane].shift() !== undefined) {
+        const taskStarted = performance.now();
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await withBcPriority(lane, () => withBcDeadline(Date.now() + TASK_DEADLINE_MS, () => client.query('customers', { top: 5 })));
+            tasksSucceeded++;
+            latencies[lane].push(performance.now() - taskStarted);
+            break;
+          } catch (error) {
+            if (attempt >= MAX_ATTEMPTS) {
+              tasksFailed++;
               break;
-            } catch (error) {
-              if (attempt >= MAX_ATTEMPTS) {
-                tasksFailed++;
-                break;
-              }
-              requeues++;
-              const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
-              await sleep(retryAfterMs ?? Math.random() * BASE_BACKOFF_MS * 2 ** attempt);
             }
+            requeues++;
+            const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
+            await sleep(retryAfterMs ?? Math.random() * BASE_BACKOFF_MS * 2 ** attempt);
           }
         }
-      };
-      await Promise.all(Array.from({ length: PARALLEL_PER_SESSION }, lane));
+      }
     }),
   );
   const elapsedS = (performance.now() - started) / 1000;
@@ -125,9 +120,9 @@ export async function run(): Promise<void> {
   const sandbox = await startBcSandbox({ concurrency: { maxActive: CONCURRENCY, maxQueued: 95 }, rateLimit: { limit: RATE_PER_MINUTE, windowMs: 60_000 } });
   try {
     console.log(
-      `driver: BC client (the governed layer) in ${SESSIONS} simulated containers × ${PARALLEL_PER_SESSION} tasks at once, against the BC sandbox ` +
+      `driver: BC client (the governed layer) in ${NORMAL_CONTAINERS} + ${HIGH_CONTAINERS} simulated query-lane containers (normal + high) serving ${SESSIONS} sessions, against the BC sandbox ` +
         `(${CONCURRENCY} at once + 95 queued, ${RATE_PER_MINUTE}/min, ~${BC_LATENCY_MS} ms per request) and dynalite; ${totalTasks} query tasks, ` +
-        `governor margin ${LIMITS.safetyMargin}, session 0 in the high lane`,
+        `governor margin ${LIMITS.safetyMargin}, session 0's tasks in the high lane`,
     );
     const off = await scenario(sandbox, dynamo, false, totalTasks);
     const on = await scenario(sandbox, dynamo, true, totalTasks);

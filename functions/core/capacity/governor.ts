@@ -80,6 +80,7 @@ export class CapacityGovernor {
   private recentTakes: number[] = [];
   /** Requests sent since this container last gained a slot: when others wait, a turn is tokenBatch requests. */
   private turnUses = 0;
+  private idleTimer = false;
   private readonly waiting: Record<Priority, number> = { high: 0, normal: 0 };
   private syncing?: Promise<void>;
   private wakeUp?: () => void;
@@ -203,7 +204,13 @@ export class CapacityGovernor {
 
   /** Idle slots are kept for idleReleaseMs (the next call usually follows at once), then given back if still idle. */
   private scheduleIdleGiveBack(): void {
-    if (this.inUse > 0 || this.waiting.high + this.waiting.normal > 0 || this.held === 0) return;
+    if (this.idleTimer || this.inUse > 0 || this.waiting.high + this.waiting.normal > 0 || this.held === 0) return;
+    if (this.leaseExpiresAt <= this.now()) {
+      // The lease has run out: nothing is held any more.
+      this.held = 0;
+      return;
+    }
+    this.idleTimer = true;
     void this.sleep(this.limits.idleReleaseMs)
       .then(() =>
         // Checked again once any exchange in flight has ended: skipping would keep the slots until their lease
@@ -212,7 +219,12 @@ export class CapacityGovernor {
           if (this.inUse === 0 && this.waiting.high + this.waiting.normal === 0 && this.held > 0) await this.exchange(false, false);
         }),
       )
-      .catch(() => undefined);
+      .catch(() => undefined)
+      .finally(() => {
+        this.idleTimer = false;
+        // A give-back that failed, or slots an exchange granted after every caller had left: try again.
+        this.scheduleIdleGiveBack();
+      });
   }
 
   private wake(): void {
@@ -240,6 +252,8 @@ export class CapacityGovernor {
     const running = work().finally(() => {
       this.syncing = undefined;
       this.wake();
+      // Slots granted for callers that have since left must not stay with an idle container.
+      this.scheduleIdleGiveBack();
     });
     this.syncing = running;
     return running;

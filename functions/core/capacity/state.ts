@@ -34,6 +34,11 @@ export interface CapacityState {
   lastDecreaseAt: number;
 }
 
+/** How long a waiter's mark lasts: long enough that a waiter rewrites it rarely, short enough to vanish with it. */
+export function waiterTtlMs(limits: CapacityLimits): number {
+  return Math.max(5_000, 40 * limits.pollMs);
+}
+
 export function initialState(now: number, limits: CapacityLimits): CapacityState {
   return {
     version: 0,
@@ -111,8 +116,9 @@ export function sync(previous: CapacityState, now: number, request: SyncRequest,
   const waitingUntil = state.waiters[request.holder];
   const waitsNow = request.slots > heldSlots;
   // A waiter's mark is refreshed when half spent, not on every look.
-  const waiterFresh = waitingUntil !== undefined && waitingUntil - now > (2 * limits.pollMs + 1_000) / 2;
-  if (waitsNow && !waiterFresh) waiters[request.holder] = now + 2 * limits.pollMs + 1_000;
+  const waiterTtl = waiterTtlMs(limits);
+  const waiterFresh = waitingUntil !== undefined && waitingUntil - now > waiterTtl / 2;
+  if (waitsNow && !waiterFresh) waiters[request.holder] = now + waiterTtl;
   else if (!waitsNow) delete waiters[request.holder];
   const lease = state.holders[request.holder];
   const leaseChanged = (lease?.slots ?? 0) !== heldSlots || (heldSlots > 0 && lease !== undefined && lease.expiresAt - now < limits.leaseMs / 2);
