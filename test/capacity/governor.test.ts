@@ -49,17 +49,21 @@ describe('token bucket', () => {
     const spent = await item(scope);
     expect(spent.tokens).toBeCloseTo(0, 5);
 
-    // The 11th cannot have a token within 50 ms (the next arrives in 100 ms at 10/s): refused, BC never called.
+    // The 11th cannot have a token within 50 ms (the next arrives in 100 ms at 10/s, looked for up to a poll
+    // interval later so containers do not all write at once): refused, BC never called.
     const refused = await governor.acquire('normal', clock.now() + 50).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(NoCapacityError);
-    expect(refused).toMatchObject({ kind: 'throttled', retryable: true, code: 'Client_NoCapacityBeforeDeadline', retryAfterMs: 100 });
+    expect(refused).toMatchObject({ kind: 'throttled', retryable: true, code: 'Client_NoCapacityBeforeDeadline', retryAfterMs: 150 });
     expect(governor.stats.noCapacity).toBe(1);
 
-    // With time to wait, it waits exactly for the refill.
+    // The rate binds now: the container waits for a whole batch (5 tokens, 500 ms at 10/s) rather than racing
+    // other containers for each token as it comes.
     const idleTimers = clock.pending;
     const waiting = governor.acquire('normal', clock.now() + 1_000);
     await expect.poll(() => clock.pending).toBe(idleTimers + 1);
-    clock.advance(100);
+    clock.advance(499);
+    await expect.poll(() => clock.pending).toBe(idleTimers + 1);
+    clock.advance(51);
     (await waiting).release();
     expect(governor.stats.waited).toBe(1);
   });

@@ -81,6 +81,8 @@ export class CapacityGovernor {
   /** Requests sent since this container last gained a slot: when others wait, a turn is tokenBatch requests. */
   private turnUses = 0;
   private idleTimer = false;
+  /** Until when this container takes the rate to be binding (it then asks for whole batches). */
+  private starvedUntil = 0;
   private readonly waiting: Record<Priority, number> = { high: 0, normal: 0 };
   private syncing?: Promise<void>;
   private wakeUp?: () => void;
@@ -261,6 +263,7 @@ export class CapacityGovernor {
 
   /** One exchange with the shared item: tokens if `wantToken`, the slots the local demand needs. */
   private async exchange(wantToken: boolean, wantSlot: boolean): Promise<void> {
+    const now = this.now();
     const demand = this.waiting.high + this.waiting.normal;
     const priority: Priority = this.waiting.high > 0 ? 'high' : 'normal';
     const slots = Math.min(Math.max(this.limits.slotBatch, this.inUse), this.inUse + (this.othersWaiting && !wantSlot ? 0 : demand));
@@ -268,17 +271,19 @@ export class CapacityGovernor {
     // callers waiting now), so a busy container writes once per batch and an idle one wastes little.
     const since = this.now() - this.limits.tokenTtlMs;
     this.recentTakes = this.recentTakes.filter((at) => at > since).slice(-this.limits.tokenBatch);
-    const tokens = wantToken ? Math.min(this.limits.tokenBatch, Math.max(1, demand, this.recentTakes.length)) : 0;
+    // While the rate binds (the bucket was found empty lately), each container waits for a whole batch.
+    // High-priority work takes what there is at once.
+    const starved = this.starvedUntil > now && priority === 'normal';
+    const tokens = wantToken ? (starved ? this.limits.tokenBatch : Math.min(this.limits.tokenBatch, Math.max(1, demand, this.recentTakes.length))) : 0;
     const inUse = this.inUse;
     this.lastExchange = priority;
     this.stats.syncs++;
     let result: SyncResult;
-    const now = this.now();
     try {
       result = await this.store.update(
         () => initialState(now, this.limits),
         (state) => {
-          const outcome = sync(state, now, { holder: this.holder, priority, tokens, slots, inUse }, this.limits);
+          const outcome = sync(state, now, { holder: this.holder, priority, tokens, minTokens: starved ? tokens : 1, slots, inUse }, this.limits);
           return { state: outcome.state, result: outcome, write: outcome.changed };
         },
         // Giving slots back must not be lost to a busy item (they would idle until their lease ran out).
@@ -308,7 +313,9 @@ export class CapacityGovernor {
     this.held = result.heldSlots;
     this.leaseExpiresAt = result.heldSlots > 0 ? result.leaseExpiresAt : 0;
     this.othersWaiting = result.othersWaiting;
-    this.tokensAt = result.grantedTokens > 0 ? 0 : result.tokensAt;
+    // Spread the containers that wait for the same refill, so they do not all write at the same moment.
+    this.tokensAt = result.grantedTokens > 0 || result.tokensAt === 0 ? 0 : result.tokensAt + Math.round(this.random() * this.limits.pollMs);
+    if (wantToken && result.grantedTokens === 0 && result.tokensAt > 0 && result.pausedUntil === 0) this.starvedUntil = now + 5_000;
     this.pausedUntil = Math.max(this.pausedUntil, result.pausedUntil);
     const slotFree = this.held > this.inUse;
     // In a queue of n waiters a slot comes round about every n turns: look again about that often.

@@ -71,6 +71,11 @@ export interface SyncRequest {
   priority: Priority;
   /** Tokens wanted now (0 = none). */
   tokens: number;
+  /**
+   * Fewest tokens worth an exchange (default 1). When the rate binds, containers wait for a whole batch each
+   * instead of all racing for every single token as it drips in (a hot-key storm of lost writes).
+   */
+  minTokens?: number;
   /** Slots the holder wants to hold in all after this sync (its in-use slots are never taken away). */
   slots: number;
   /** Slots in use right now (the floor of what the holder keeps). */
@@ -134,9 +139,11 @@ export function sync(previous: CapacityState, now: number, request: SyncRequest,
     if (now < state.pausedUntil) {
       tokensAt = state.pausedUntil;
     } else {
-      grantedTokens = Math.max(0, Math.min(request.tokens, Math.floor(tokens - floor)));
+      const least = Math.max(1, Math.min(request.minTokens ?? 1, request.tokens, Math.floor(budget.burst - floor)));
+      const available = Math.floor(tokens - floor);
+      grantedTokens = available >= least ? Math.min(request.tokens, available) : 0;
       tokens -= grantedTokens;
-      if (grantedTokens === 0) tokensAt = now + Math.ceil(((floor + 1 - tokens) / budget.ratePerSecond) * 1000);
+      if (grantedTokens === 0) tokensAt = now + Math.ceil(((floor + least - tokens) / budget.ratePerSecond) * 1000);
     }
   }
   const othersWaiting = Object.keys(waiters).some((holder) => holder !== request.holder);
