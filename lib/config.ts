@@ -127,6 +127,18 @@ const environmentSchema = z.object({
    * order and its lines only, as a standard tenant allows.
    */
   saga: z.object({ reservations: z.boolean() }),
+  /**
+   * The BC capacity governor (functions/core/capacity) in every function that calls BC: BC's published limits for
+   * the stage's environment and identity, the share of them it hands out, and the share only high-priority work
+   * may use. Finer settings (batches, leases, AIMD) keep their defaults unless set as BC_GOVERNOR_* variables.
+   */
+  bcCapacity: z.object({
+    enabled: z.boolean(),
+    ratePerMinute: positiveInt,
+    concurrency: positiveInt,
+    safetyMargin: z.number().gt(0).max(1),
+    highReserve: z.number().min(0).lt(1),
+  }),
   sagaStepTimeoutSeconds: positiveInt.max(900),
   mcpServerTimeoutSeconds: positiveInt.max(900),
   retention: z.object({
@@ -212,6 +224,9 @@ function defaults(stage: Stage): EnvironmentConfig {
     consumers: { timeoutSeconds: 30, retryAttempts: 10, asyncRetryAttempts: 2, maxEventAgeSeconds: 3_600 },
     sweeper: { periodMinutes: 1, dispatchedSeconds: 300, runningSeconds: 900, settleSeconds: 60, maxRedispatches: 2, maxPlansPerRun: 200 },
     saga: { reservations: false },
+    // BC online: 6,000 requests per 5 minutes per principal, 5 processed at once per environment. Off in dev, so
+    // the local cloud behaves as before unless `BC_GOVERNOR=on npm start`.
+    bcCapacity: { enabled: stage !== 'dev', ratePerMinute: 1_200, concurrency: 5, safetyMargin: 0.9, highReserve: 0.2 },
     sagaStepTimeoutSeconds: 30,
     mcpServerTimeoutSeconds: 60,
     retention: {

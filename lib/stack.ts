@@ -25,6 +25,7 @@ import { PurchaseOrderSaga } from './constructs/purchase-order-saga.js';
 import { Tables } from './constructs/tables.js';
 import { WorkerQueue } from './constructs/worker-queue.js';
 import { WebSocketPush } from './constructs/websocket-api.js';
+import { bcCapacityAccess } from './constructs/bc-capacity.js';
 
 export type BcAgentStackProps = { config: EnvironmentConfig } & StackProps;
 
@@ -77,6 +78,9 @@ export class BcAgentStack extends Stack {
     this.saga = new PurchaseOrderSaga(this, 'PurchaseOrderSaga', { config, bus, tables, businessCentral });
     const saga = this.saga;
 
+    // BC capacity governor: every function that calls BC shares one budget per BC environment and identity.
+    const bcCapacity = bcCapacityAccess(config, tables);
+    for (const handler of [this.mcpServer.handler, this.saga.steps, this.saga.repair.handler]) handler.use(bcCapacity);
     this.orchestrator = new Orchestrator(this, 'Orchestrator', { config, bus, tables, saga, claudeSecret });
 
     // --- Workers, each with a high and a normal lane.

@@ -6,6 +6,7 @@
 import { reusedUntilFailure } from '../core/container/index.js';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { currentBcCorrelationId, withBcCorrelation, withLambdaDeadline } from '../core/bc/index.js';
+import { BC_PRIORITY_HEADER, withBcPriority } from '../core/capacity/priority.js';
 import { publisherFromEnv } from '../core/events/index.js';
 import { CORRELATION_HEADER, correlationIdFrom, createLogger } from '../core/observability/index.js';
 import { loadMcpHttpAccess, writeRefusal, type McpHttpAccess } from './access.js';
@@ -68,7 +69,8 @@ export async function handler(event: APIGatewayProxyEventV2, context?: { getRema
       };
     }
     // BC calls end before Lambda's timeout: a tool error the caller can act on, not a killed invocation.
-    const result = await withLambdaDeadline(context, () => handleMcpEvent(event, servers, access));
+    // The caller's lane (x-bc-priority) orders its BC calls in the capacity governor.
+    const result = await withBcPriority(event.headers?.[BC_PRIORITY_HEADER], () => withLambdaDeadline(context, () => handleMcpEvent(event, servers, access)));
     if ((result.statusCode ?? 200) >= 500) logger.warn('MCP request failed', { correlationId, statusCode: result.statusCode });
     return result;
   });

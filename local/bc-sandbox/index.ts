@@ -7,6 +7,7 @@ import { requestOnBehalfOfToken } from './obo-token.js';
 import { TokenIssuer } from './auth.js';
 import { FaultInjector, validateFaultRule, type FaultRule, type FaultRuleInput } from './faults.js';
 import { SlidingWindowLimiter, defaultRateLimit, type RateLimitConfig } from './rate-limit.js';
+import { ConcurrencyGate, defaultConcurrency, type ConcurrencyConfig, type ConcurrencyStats } from './concurrency.js';
 import { buildSeed } from './seed.js';
 import { createSandboxServer } from './server.js';
 import { StatsCollector, type RequestStats } from './stats.js';
@@ -16,7 +17,7 @@ import { Directory, defaultDirectory, type BcPrincipal, type BcUserConfig, type 
 import type { UserAssertionTrust } from './on-behalf-of.js';
 import type { ChangeLogEntry } from './change-log.js';
 
-export type { FaultRule, FaultRuleInput, RateLimitConfig, RequestStats, LoggedRequest };
+export type { FaultRule, FaultRuleInput, RateLimitConfig, RequestStats, LoggedRequest, ConcurrencyConfig, ConcurrencyStats };
 export type { BcPrincipal, BcUserConfig, ChangeLogEntry, DirectoryConfig, PermissionSetConfig, UserAssertionTrust };
 export { defaultDirectory };
 export { requestOnBehalfOfToken, OnBehalfOfTokenError, type OnBehalfOfTokenRequest, type OnBehalfOfToken } from './obo-token.js';
@@ -36,6 +37,8 @@ export interface BcSandboxOptions {
   tokenTtlSeconds?: number;
   /** Requests per principal per window; BC online's documented limit by default (6000 per 5 minutes). */
   rateLimit?: Partial<RateLimitConfig>;
+  /** Requests processed at once / queued per environment; BC online's documented 5 and 95 by default. */
+  concurrency?: Partial<ConcurrencyConfig>;
   /** Server-driven page size cap (BC online: 20000). */
   maxPageSize?: number;
   /** Clock in epoch ms; tests move it to expire tokens or slide the rate window. */
@@ -83,7 +86,7 @@ export interface BcSandbox {
   /** The users and permission sets in force; also GET/PUT /_admin/directory. */
   directory(): DirectoryConfig;
   setDirectory(config: DirectoryConfig): void;
-  stats(): RequestStats;
+  stats(): RequestStats & { concurrency: ConcurrencyStats };
   resetStats(): void;
   /** The latest BC API requests (bounded, oldest first) with their x-correlation-id; also GET /_admin/requests. */
   requests(): LoggedRequest[];
@@ -113,11 +116,12 @@ export async function startBcSandbox(options: BcSandboxOptions = {}): Promise<Bc
   const tokens = new TokenIssuer({ tenant, clientId, clientSecret, tokenTtlSeconds: options.tokenTtlSeconds ?? 3600, now }, directory, options.userAssertions);
   const limiter = new SlidingWindowLimiter({ ...defaultRateLimit, ...options.rateLimit }, now);
   const faults = new FaultInjector();
+  const concurrency = new ConcurrencyGate({ ...defaultConcurrency, ...options.concurrency });
   const stats = new StatsCollector();
   const requests = new RequestLog(DEFAULT_REQUEST_LOG_SIZE, now);
   const customApis = { itemReservations: options.itemReservations ?? true };
   const api = new BcApi(store, { tenant, environments, maxPageSize: options.maxPageSize ?? 20000, now, directory, customApis });
-  const { server, hung } = createSandboxServer({ store, api, tokens, limiter, faults, stats, requests, directory });
+  const { server, hung } = createSandboxServer({ store, api, tokens, limiter, concurrency, faults, stats, requests, directory });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -157,8 +161,11 @@ export async function startBcSandbox(options: BcSandboxOptions = {}): Promise<Bc
     changes: () => store.changes().map((entry) => ({ ...entry })),
     directory: () => directory.config(),
     setDirectory: (config) => directory.replace(config),
-    stats: () => stats.snapshot(),
-    resetStats: () => stats.reset(),
+    stats: () => ({ ...stats.snapshot(), concurrency: concurrency.snapshot() }),
+    resetStats: () => {
+      stats.reset();
+      concurrency.resetCounters();
+    },
     requests: () => requests.list(),
     clearRequests: () => requests.clear(),
     addFault: (rule) => faults.add(validateFaultRule(rule)),

@@ -36,3 +36,17 @@ export class SlidingWindowLimiter {
     this.hits.clear();
   }
 }
+
+/** Rate limit settings from BC_SANDBOX_RATE_LIMIT / BC_SANDBOX_RATE_WINDOW_SECONDS (for `npm start`). */
+export function rateLimitFromEnv(env: Record<string, string | undefined>): Partial<RateLimitConfig> {
+  const read = (name: string): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return undefined;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be an integer ≥ 1, got '${raw}'`);
+    return value;
+  };
+  const limit = read('BC_SANDBOX_RATE_LIMIT');
+  const windowSeconds = read('BC_SANDBOX_RATE_WINDOW_SECONDS');
+  return { ...(limit !== undefined ? { limit } : {}), ...(windowSeconds !== undefined ? { windowMs: windowSeconds * 1000 } : {}) };
+}

@@ -11,6 +11,7 @@ import { StatsCollector } from './stats.js';
 import type { RequestLog } from './request-log.js';
 import type { TokenIssuer } from './auth.js';
 import type { SlidingWindowLimiter } from './rate-limit.js';
+import type { ConcurrencyGate } from './concurrency.js';
 import type { Store } from './store.js';
 import type { Directory } from './directory.js';
 import { ChangeLog } from './change-log.js';
@@ -23,6 +24,8 @@ export interface ServerParts {
   api: BcApi;
   tokens: TokenIssuer;
   limiter: SlidingWindowLimiter;
+  /** BC's per-environment limit on requests processed at once (and queued). */
+  concurrency: ConcurrencyGate;
   faults: FaultInjector;
   stats: StatsCollector;
   requests: RequestLog;
@@ -126,10 +129,11 @@ export function createSandboxServer(parts: ServerParts): { server: Server; hung:
         res.writeHead(204).end();
         return;
       case 'GET /_admin/stats':
-        sendJson(res, 200, parts.stats.snapshot());
+        sendJson(res, 200, { ...parts.stats.snapshot(), concurrency: parts.concurrency.snapshot() });
         return;
       case 'DELETE /_admin/stats':
         parts.stats.reset();
+        parts.concurrency.resetCounters();
         res.writeHead(204).end();
         return;
       case 'GET /_admin/requests':
@@ -171,6 +175,12 @@ export function createSandboxServer(parts: ServerParts): { server: Server; hung:
     // BC's limits are per user: an app's calls and each person's on-behalf-of calls are counted apart.
     const quota = parts.limiter.take(principal.userSecurityId);
     if (!quota.allowed) throw bcErrors.tooManyRequests(quota.retryAfterSeconds);
+    // The slot is held until the answer is sent or the client goes away (a queued client that leaves frees its place).
+    const gone = new AbortController();
+    res.once('close', () => gone.abort());
+    const release = await parts.concurrency.enter(location.environment, gone.signal);
+    if (res.destroyed) release();
+    else res.once('close', release);
     const fault = parts.faults.decide(entitySet, method);
     if (fault?.hang) {
       // Never answered: the client's timeout is what ends it (stop() destroys it).

@@ -8,6 +8,8 @@ import { createServer, type RequestListener } from 'node:http';
 import { join, resolve } from 'node:path';
 import { startBcSandbox, type BcSandbox } from '../bc-sandbox/index.js';
 import { identitySettingsFromEnv } from '../bc-sandbox/identity-env.js';
+import { concurrencyFromEnv } from '../bc-sandbox/concurrency.js';
+import { rateLimitFromEnv } from '../bc-sandbox/rate-limit.js';
 import { LocalAws, type RuleTarget } from '../aws/index.js';
 import { DEFAULT_PORTS, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION, type LocalPorts } from './config.js';
 import { serveFunctionUrl, type FunctionUrlServer } from './function-url.js';
@@ -91,7 +93,7 @@ const LOCAL_IAM_IDENTITY = {
   userId: `${LOCAL_CREDENTIALS.accessKeyId}:local-function`,
 };
 /** Claude settings that reach every function from the environment of `npm start` (§10). */
-const PASSED_THROUGH_ENV = ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_MODEL', 'SAGA_DEFAULT_LOCATION_CODE'];
+const PASSED_THROUGH_ENV = ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_MODEL', 'SAGA_DEFAULT_LOCATION_CODE', 'BC_GOVERNOR'];
 
 export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
   const stateDir = resolve(options.stateDir);
@@ -108,7 +110,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const aws = await LocalAws.start({ port: ports.aws, stateDir: join(stateDir, 'aws'), region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID });
     stoppers.push(() => aws.stop());
     // BC_SANDBOX_DIRECTORY_FILE may replace the sandbox's users and permission sets; its OBO trust is set below.
-    const sandbox = await startBcSandbox({ port: ports.bc, stateFile: join(stateDir, 'bc-sandbox.json'), directory: identitySettingsFromEnv().directory });
+    const sandbox = await startBcSandbox({
+      port: ports.bc,
+      stateFile: join(stateDir, 'bc-sandbox.json'),
+      directory: identitySettingsFromEnv().directory,
+      // BC's limits as the sandbox enforces them; lower them to see the capacity governor (BC_GOVERNOR) at work.
+      rateLimit: rateLimitFromEnv(process.env),
+      concurrency: concurrencyFromEnv(process.env),
+    });
     stoppers.push(() => sandbox.stop());
 
     let lambda: LocalLambda | undefined;

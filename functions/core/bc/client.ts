@@ -25,7 +25,8 @@ import {
   type EntitySchema,
 } from './schema.js';
 import { TokenProvider } from './token.js';
-import { send, type BcRequestInfo, type HttpRequest, type HttpResponse, type TransportOptions } from './transport.js';
+import { send, type BcRequestInfo, type HttpRequest, type HttpResponse, type TransportGovernor, type TransportOptions } from './transport.js';
+import { governorFromEnv } from '../capacity/env.js';
 
 export interface BcClientConfig {
   /** https://api.businesscentral.dynamics.com, or the sandbox URL. */
@@ -68,6 +69,8 @@ export interface BcClientOptions {
   random?: () => number;
   /** Overrides for backoff timing (maxRetries comes from the config). */
   retry?: Partial<Omit<RetryPolicy, 'maxRetries'>>;
+  /** The BC capacity governor; default the one BC_GOVERNOR turns on (functions/core/capacity), null for none. */
+  governor?: TransportGovernor | null;
 }
 
 export interface QueryResult {
@@ -175,6 +178,7 @@ export class BcClient {
       random: options.random ?? Math.random,
       now,
       onRequest: options.onRequest,
+      governor: options.governor === null ? undefined : (options.governor ?? governorFromEnv({ tenant, environment, clientId: config.clientId })),
     };
     this.tokens = new TokenProvider(
       {

@@ -28,6 +28,16 @@ export interface TransportOptions {
   random: () => number;
   now: () => number;
   onRequest?: (info: BcRequestInfo) => void;
+  /** The BC capacity governor (functions/core/capacity), when on: admits every attempt at BC's API. */
+  governor?: TransportGovernor;
+}
+
+/** What the transport needs of the capacity governor (kept structural so the transport does not depend on it). */
+export interface TransportGovernor {
+  /** Waits for capacity within the current deadline; throws a retryable BcError when there is none in time. */
+  acquire(): Promise<{ release(): void }>;
+  /** BC answered 429 (shrink the budget, pause everyone for Retry-After). */
+  throttled(retryAfterMs: number | undefined): Promise<void>;
 }
 
 export interface HttpRequest {
@@ -114,10 +124,16 @@ export async function send(request: HttpRequest, options: TransportOptions): Pro
   let retries = 0;
   let previous: BcError | undefined;
   for (let attempt = 1; ; attempt++) {
-    const started = options.now();
     const left = timeLeft();
     if (left <= 0) throw previous ?? outOfTime();
-    const timeoutMs = Math.min(options.timeoutMs, left);
+    // The governor admits calls to BC's API (not the token endpoint) within the same deadline.
+    const permit = options.governor && request.authorize ? await options.governor.acquire() : undefined;
+    if (permit && timeLeft() <= 0) {
+      permit.release();
+      throw previous ?? outOfTime();
+    }
+    const started = options.now();
+    const timeoutMs = Math.min(options.timeoutMs, timeLeft());
     let failure: BcError;
     let retryAfterMs: number | undefined;
     let status = 0;
@@ -126,7 +142,7 @@ export async function send(request: HttpRequest, options: TransportOptions): Pro
     const outcomeUnknown = (answered: number): boolean =>
       !request.idempotent && !neverSent && (answered === 0 || IDEMPOTENT_RETRIED_STATUSES.has(answered));
     try {
-      const response = await attemptOnce(request, token, options, timeoutMs);
+      const response = await attemptOnce(request, token, options, timeoutMs).finally(() => permit?.release());
       status = response.status;
       if (status < 400) {
         options.onRequest?.({ method: request.method, path, attempt, status, durationMs: options.now() - started });
@@ -140,6 +156,7 @@ export async function send(request: HttpRequest, options: TransportOptions): Pro
         continue;
       }
       retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), options.now());
+      if (status === 429 && permit) await options.governor!.throttled(retryAfterMs);
       failure = errorFromResponse({
         method: request.method, path, status, headers: response.headers, bodyText: response.text, retryAfterMs, outcomeUnknown: outcomeUnknown(status),
       });

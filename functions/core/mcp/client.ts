@@ -7,6 +7,7 @@ import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontex
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { CORRELATION_HEADER } from '../observability/index.js';
+import { BC_PRIORITY_HEADER, currentBcPriority } from '../capacity/index.js';
 import { authorizedFetch, type FetchLike, type McpAuth } from './auth.js';
 import { mayHaveReachedServer, McpToolError, McpTransportError, toolErrorFromResult } from './errors.js';
 import { STORY_CONTEXT_META_KEY, type StoryContext } from './meta.js';
@@ -54,9 +55,12 @@ export function createMcpClient(options: McpClientOptions): McpClient {
   const signedFetch = authorizedFetch(options.auth, options.fetch ?? fetch);
   const fetchWithCorrelation: FetchLike = (input, init) => {
     const correlationId = callContext.getStore()?.correlationId;
-    if (!correlationId) return signedFetch(input, init);
+    // High-priority work says so, for the BC capacity governor in the server; normal work sends nothing.
+    const high = currentBcPriority() === 'high';
+    if (!correlationId && !high) return signedFetch(input, init);
     const headers = new Headers(init?.headers ?? {});
-    headers.set(CORRELATION_HEADER, correlationId);
+    if (correlationId) headers.set(CORRELATION_HEADER, correlationId);
+    if (high) headers.set(BC_PRIORITY_HEADER, 'high');
     return signedFetch(input, { ...init, headers });
   };
 

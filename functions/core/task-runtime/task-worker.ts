@@ -7,6 +7,7 @@ import { parseBusMessage } from './bus-message.js';
 import { PermanentTaskError } from './failures.js';
 import { abandonDispatchedTask, runTask, type TaskRunnerDeps } from './run-task.js';
 import { SAGA_TOOL } from '../plan/index.js';
+import { withBcPriority } from '../capacity/index.js';
 
 export interface TaskWorkerOptions {
   /** The write worker also receives approval:granted and resumes the approved single write. */
@@ -45,7 +46,8 @@ export function createTaskRecordHandler(deps: TaskRunnerDeps, options: TaskWorke
         }
         throw new RetryLaterError(`task ${detail.task.id} is delayed`, wait);
       }
-      return runTask(deps, delivery);
+      // The task's lane reaches the BC capacity governor (through the MCP server's x-bc-priority header).
+      return withBcPriority(detail.task.priority, () => runTask(deps, delivery));
     }
 
     if (message.name === 'approval:granted' && options.resumeOnApproval) {
@@ -55,13 +57,14 @@ export function createTaskRecordHandler(deps: TaskRunnerDeps, options: TaskWorke
       // A saga's approval resumes the state machine (task token), not this worker.
       if (!plan || !stored || stored.type !== 'write' || stored.tool === SAGA_TOOL) return;
       const { task } = taskCreatedFields(stored, await resolveTaskArguments(deps.store, plan, stored));
-      return runTask(deps, {
+      // The person has waited already: the approved write is high priority for BC capacity too.
+      return withBcPriority('high', () => runTask(deps, {
         task: { ...task, dependsOn: task.dependsOn ?? [] },
         events: causedBy(detail),
         receiveCount,
         dispatchedAt: stored.updatedAt,
         resume: true,
-      });
+      }));
     }
     deps.logger.debug('message ignored', { name: message.name });
   };

@@ -1,0 +1,250 @@
+// The capacity governor against DynamoDB (dynalite): the token bucket refills and is taken in batches, slot
+// leases of a container that died expire, a 429 shrinks the budget (AIMD) and its Retry-After holds every
+// container, high-priority work keeps its reserve and goes first. The clock is moved by hand.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CAPACITY_SK,
+  CapacityGovernor,
+  CapacityStore,
+  NoCapacityError,
+  advance,
+  capacityLimitsFromEnv,
+  capacityPk,
+  effectiveBudget,
+  governorEnabled,
+  governorFromEnv,
+  initialState,
+  type CapacityState,
+} from '../../../../../functions/core/capacity/index.js';
+import { startDynamo, type TestDynamo } from '../../../../support/dynamo.js';
+import { ManualClock, TEST_LIMITS, freshScope, governorFor } from '../../../../support/capacity.js';
+
+let dynamo: TestDynamo;
+beforeAll(async () => {
+  dynamo = await startDynamo();
+});
+afterAll(async () => {
+  await dynamo?.stop();
+});
+
+async function item(scope: string): Promise<CapacityState> {
+  const store = new CapacityStore(dynamo.doc, dynamo.tables.STATE_TABLE, scope);
+  const state = await store.read();
+  if (!state) throw new Error(`no capacity item for ${scope}`);
+  return state;
+}
+
+const NEVER = 1e12;
+
+describe('token bucket', () => {
+  it("sizes token batches by the container's recent pace, spends the burst, then makes the caller wait for the refill", async () => {
+    const clock = new ManualClock();
+    const scope = freshScope();
+    const governor = governorFor(dynamo, scope, clock, { idleReleaseMs: NEVER });
+    for (let i = 0; i < 10; i++) (await governor.acquire('normal', clock.now() + 1_000)).release();
+    // One caller at a time: the first exchanges take one token each, then the batch grows with the pace
+    // (1, 1, 2, 4, then the 2 left): fewer writes than requests.
+    expect(governor.stats.acquired).toBe(10);
+    expect(governor.storeCalls).toBeLessThanOrEqual(7);
+    const spent = await item(scope);
+    expect(spent.tokens).toBeCloseTo(0, 5);
+
+    // The 11th cannot have a token within 50 ms (the next arrives in 100 ms at 10/s, looked for up to a poll
+    // interval later so containers do not all write at once): refused, BC never called.
+    const refused = await governor.acquire('normal', clock.now() + 50).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(NoCapacityError);
+    expect(refused).toMatchObject({ kind: 'throttled', retryable: true, code: 'Client_NoCapacityBeforeDeadline', retryAfterMs: 150 });
+    expect(governor.stats.noCapacity).toBe(1);
+
+    // The rate binds now: the container waits for a whole batch (5 tokens, 500 ms at 10/s) rather than racing
+    // other containers for each token as it comes.
+    const idleTimers = clock.pending;
+    const waiting = governor.acquire('normal', clock.now() + 1_000);
+    await expect.poll(() => clock.pending).toBe(idleTimers + 1);
+    clock.advance(499);
+    await expect.poll(() => clock.pending).toBe(idleTimers + 1);
+    clock.advance(51);
+    (await waiting).release();
+    expect(governor.stats.waited).toBe(1);
+  });
+
+  it('batches tokens for concurrent callers: 10 requests cost far fewer DynamoDB calls', async () => {
+    const clock = new ManualClock();
+    const governor = governorFor(dynamo, freshScope(), clock, { idleReleaseMs: NEVER, concurrency: 10, slotBatch: 10, tokenBatch: 5 });
+    const permits = await Promise.all(Array.from({ length: 10 }, () => governor.acquire('normal', clock.now() + 1_000)));
+    for (const permit of permits) permit.release();
+    expect(governor.stats.acquired).toBe(10);
+    // 10 tokens in batches of 5 and the slots in the same exchanges: one read (the first) and at most 3 writes.
+    expect(governor.storeCalls).toBeLessThanOrEqual(4);
+  });
+
+  it('refills at the rate up to the burst and never while paused', () => {
+    const limits = TEST_LIMITS;
+    const start = initialState(0, limits);
+    const empty = { ...start, tokens: 0 };
+    expect(advance(empty, 300, limits).tokens).toBeCloseTo(3, 5);
+    expect(advance(empty, 60_000, limits).tokens).toBe(effectiveBudget(limits, 1).burst);
+    expect(advance({ ...empty, pausedUntil: 500 }, 400, limits).tokens).toBe(0);
+    expect(advance({ ...empty, pausedUntil: 500 }, 700, limits).tokens).toBeCloseTo(2, 5);
+  });
+});
+
+describe('concurrency leases', () => {
+  it('frees the slots of a container that died once its lease expires', async () => {
+    const clock = new ManualClock();
+    const scope = freshScope();
+    const limits = { concurrency: 2, slotBatch: 2, idleReleaseMs: NEVER };
+    const dead = governorFor(dynamo, scope, clock, limits, 'dead-container');
+    await Promise.all([dead.acquire('normal', clock.now() + 1_000), dead.acquire('normal', clock.now() + 1_000)]);
+    expect(dead.heldSlots).toBe(2);
+
+    const other = governorFor(dynamo, scope, clock, limits, 'live-container');
+    const refused = await other.acquire('normal', clock.now() + 10).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(NoCapacityError);
+    expect((refused as Error).message).toMatch(/no BC concurrency slot was free/);
+
+    // The dead container never releases; after its lease it no longer counts.
+    clock.advance(TEST_LIMITS.leaseMs);
+    const permit = await other.acquire('normal', clock.now() + 10);
+    const state = await item(scope);
+    expect(Object.keys(state.holders)).toEqual(['live-container']);
+    permit.release();
+  });
+
+  it('gives idle slots back after idleReleaseMs, and a waiting container gets them', async () => {
+    const clock = new ManualClock();
+    const scope = freshScope();
+    const limits = { concurrency: 1, slotBatch: 1, idleReleaseMs: 100 };
+    const holder = governorFor(dynamo, scope, clock, limits, 'a');
+    const waiter = governorFor(dynamo, scope, clock, limits, 'b');
+    const permit = await holder.acquire('normal', clock.now() + 5_000);
+    const waiting = waiter.acquire('normal', clock.now() + 5_000);
+    await expect.poll(async () => Object.keys((await item(scope)).waiters)).toEqual(['b']);
+    permit.release();
+    clock.advance(100); // the holder's idle timer: it gives its slot back
+    await expect.poll(async () => Object.keys((await item(scope)).holders)).toEqual([]);
+    clock.advance(TEST_LIMITS.pollMs); // the waiter looks again
+    (await waiting).release();
+    expect(waiter.stats.waited).toBe(1);
+  });
+});
+
+describe('429 from BC', () => {
+  it('pauses every container for Retry-After and halves the budget once per pause, then grows it back (AIMD)', async () => {
+    const clock = new ManualClock();
+    const scope = freshScope();
+    const first = governorFor(dynamo, scope, clock, { idleReleaseMs: NEVER }, 'first');
+    (await first.acquire('normal', clock.now() + 1_000)).release();
+    await first.throttled(2_000);
+    await first.throttled(2_000); // a second 429 of the same burst: no second cut
+    let state = await item(scope);
+    expect(state).toMatchObject({ factor: 0.5, throttles: 2, tokens: 0, pausedUntil: clock.now() + 2_000 });
+
+    // Another container, which never saw the 429, honours the pause too (and so does the first).
+    const second = governorFor(dynamo, scope, clock, { idleReleaseMs: NEVER }, 'second');
+    const refused = await second.acquire('high', clock.now() + 1_000).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(NoCapacityError);
+    expect((refused as NoCapacityError).retryAfterMs).toBe(2_000);
+    await expect(first.acquire('high', clock.now() + 1_000)).rejects.toBeInstanceOf(NoCapacityError);
+
+    // After the pause the budget is about half (the bucket starts empty: the first token comes 200 ms later, when
+    // the factor has grown from 0.5 by 5 % of the limits a second): 2 of 4 slots, 5.1 tokens/s.
+    clock.advance(2_200);
+    (await second.acquire('normal', clock.now() + 1_000)).release();
+    state = await item(scope);
+    expect(state.factor).toBeCloseTo(0.51, 5);
+    expect(effectiveBudget(TEST_LIMITS, state.factor).slots).toBe(2);
+    expect(effectiveBudget(TEST_LIMITS, state.factor).ratePerSecond).toBeCloseTo(5.1, 5);
+    clock.advance(10_000);
+    (await second.acquire('normal', clock.now() + 1_000)).release();
+    expect((await item(scope)).factor).toBe(1);
+  });
+});
+
+describe('priority', () => {
+  it('keeps a reserve of slots only high-priority work may use', async () => {
+    const clock = new ManualClock();
+    const scope = freshScope();
+    // 5 slots, 20 % reserve: normal work may hold 4.
+    const limits = { concurrency: 5, highReserve: 0.2, slotBatch: 1, idleReleaseMs: NEVER };
+    for (let i = 0; i < 4; i++) await governorFor(dynamo, scope, clock, limits, `normal-${i}`).acquire('normal', clock.now() + 10);
+    const fifth = governorFor(dynamo, scope, clock, limits, 'normal-4');
+    await expect(fifth.acquire('normal', clock.now() + 10)).rejects.toBeInstanceOf(NoCapacityError);
+    const interactive = governorFor(dynamo, scope, clock, limits, 'high-0');
+    const permit = await interactive.acquire('high', clock.now() + 10);
+    expect(Object.keys((await item(scope)).holders)).toHaveLength(5);
+    permit.release();
+  });
+
+  it('keeps a reserve of tokens only high-priority work may spend', async () => {
+    const clock = new ManualClock();
+    const governor = governorFor(dynamo, freshScope(), clock, { highReserve: 0.2, idleReleaseMs: NEVER });
+    // Burst 10, floor 2 for normal work.
+    for (let i = 0; i < 8; i++) (await governor.acquire('normal', clock.now() + 10)).release();
+    await expect(governor.acquire('normal', clock.now() + 10)).rejects.toThrow(/request rate is spent/);
+    (await governor.acquire('high', clock.now() + 10)).release();
+    (await governor.acquire('high', clock.now() + 10)).release();
+    await expect(governor.acquire('high', clock.now() + 10)).rejects.toBeInstanceOf(NoCapacityError);
+  });
+
+  it('serves a high-priority caller before normal ones waiting in the same container', async () => {
+    const clock = new ManualClock();
+    const governor = governorFor(dynamo, freshScope(), clock, { concurrency: 1, slotBatch: 1, idleReleaseMs: NEVER });
+    const first = await governor.acquire('normal', clock.now() + 5_000);
+    const order: string[] = [];
+    const normal = governor.acquire('normal', clock.now() + 5_000).then((p) => (order.push('normal'), p));
+    const high = governor.acquire('high', clock.now() + 5_000).then((p) => (order.push('high'), p));
+    await expect.poll(() => clock.pending).toBeGreaterThanOrEqual(2);
+    first.release();
+    (await high).release();
+    (await normal).release();
+    expect(order).toEqual(['high', 'normal']);
+  });
+});
+
+describe('failure and configuration', () => {
+  it('lets the request through when its DynamoDB table is unusable (BC is never made unreachable by the governor)', async () => {
+    const clock = new ManualClock();
+    const errors: unknown[] = [];
+    const governor = new CapacityGovernor({
+      store: new CapacityStore(dynamo.doc, 'no-such-table', freshScope()),
+      limits: TEST_LIMITS,
+      now: clock.now,
+      sleep: clock.sleep,
+      onStoreError: (error) => errors.push(error),
+    });
+    (await governor.acquire('normal', clock.now() + 10)).release();
+    expect(governor.stats.storeErrors).toBe(1);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('stores the budget under its own key in the state table', async () => {
+    const clock = new ManualClock();
+    const scope = freshScope();
+    (await governorFor(dynamo, scope, clock).acquire('normal', clock.now() + 10)).release();
+    expect(capacityPk(scope)).toBe(`CAPACITY#${scope}`);
+    expect(CAPACITY_SK).toBe('GOVERNOR');
+    expect((await item(scope)).version).toBe(1);
+  });
+
+  it('is off unless BC_GOVERNOR=on, and reads its limits from BC_GOVERNOR_*', () => {
+    const scope = { tenant: 't', environment: 'e', clientId: 'c' };
+    expect(governorEnabled({})).toBe(false);
+    expect(governorEnabled({ BC_GOVERNOR: 'off' })).toBe(false);
+    expect(governorEnabled({ BC_GOVERNOR: 'on' })).toBe(true);
+    expect(() => governorEnabled({ BC_GOVERNOR: 'maybe' })).toThrow(/BC_GOVERNOR must be on or off/);
+    expect(governorFromEnv(scope, {})).toBeUndefined();
+    expect(() => governorFromEnv(scope, { BC_GOVERNOR: 'on' })).toThrow(/BC_GOVERNOR_TABLE nor STATE_TABLE/);
+    const on = { BC_GOVERNOR: 'on', STATE_TABLE: 'state' };
+    expect(governorFromEnv(scope, on)).toBe(governorFromEnv(scope, on));
+    expect(capacityLimitsFromEnv({ BC_GOVERNOR_RATE_PER_MINUTE: '600', BC_GOVERNOR_CONCURRENCY: '5', BC_GOVERNOR_SAFETY_MARGIN: '0.95' })).toMatchObject({
+      ratePerMinute: 600,
+      concurrency: 5,
+      safetyMargin: 0.95,
+      highReserve: 0.2,
+    });
+    expect(() => capacityLimitsFromEnv({ BC_GOVERNOR_SAFETY_MARGIN: '1.5' })).toThrow(/safetyMargin must be in \(0, 1\]/);
+    expect(() => capacityLimitsFromEnv({ BC_GOVERNOR_CONCURRENCY: 'five' })).toThrow(/BC_GOVERNOR_CONCURRENCY must be a number/);
+    expect(() => capacityLimitsFromEnv({ BC_GOVERNOR_SLOT_BATCH: '1.5' })).toThrow(/slotBatch must be a whole number/);
+  });
+});
