@@ -6,7 +6,7 @@
 import { reusedUntilFailure } from '../core/container/index.js';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { currentBcCorrelationId, withBcCorrelation, withLambdaDeadline } from '../core/bc/index.js';
-import { BC_PRIORITY_HEADER, withBcPriority } from '../core/capacity/priority.js';
+import { BC_PRIORITY_HEADER, withBcPriority } from '../core/capacity/index.js';
 import { publisherFromEnv } from '../core/events/index.js';
 import { CORRELATION_HEADER, correlationIdFrom, createLogger } from '../core/observability/index.js';
 import { loadMcpHttpAccess, writeRefusal, type McpHttpAccess } from './access.js';

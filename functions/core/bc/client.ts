@@ -26,7 +26,7 @@ import {
 } from './schema.js';
 import { TokenProvider } from './token.js';
 import { send, type BcRequestInfo, type HttpRequest, type HttpResponse, type TransportGovernor, type TransportOptions } from './transport.js';
-import { governorFromEnv } from '../capacity/env.js';
+import { governorFromEnv } from '../capacity/index.js';
 
 export interface BcClientConfig {
   /** https://api.businesscentral.dynamics.com, or the sandbox URL. */

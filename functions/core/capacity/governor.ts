@@ -5,6 +5,8 @@
 // its deadline gets NoCapacityError (a retryable BcError the task runtime requeues with its delay) instead of
 // a 429 from BC. High-priority callers go first in the container and may use the reserve across containers.
 import { randomUUID } from 'node:crypto';
+// The BC client's own modules, not its index: the client (bc/client.ts) loads the governor, so going through the
+// index would be an import cycle evaluated before BcError exists.
 import { BcError } from '../bc/errors.js';
 import { currentBcDeadline } from '../bc/deadline.js';
 import type { CapacityLimits } from './limits.js';

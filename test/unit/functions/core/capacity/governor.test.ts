@@ -2,20 +2,7 @@
 // leases of a container that died expire, a 429 shrinks the budget (AIMD) and its Retry-After holds every
 // container, high-priority work keeps its reserve and goes first. The clock is moved by hand.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CAPACITY_SK,
-  CapacityGovernor,
-  CapacityStore,
-  NoCapacityError,
-  advance,
-  capacityLimitsFromEnv,
-  capacityPk,
-  effectiveBudget,
-  governorEnabled,
-  governorFromEnv,
-  initialState,
-  type CapacityState,
-} from '../../../../../functions/core/capacity/index.js';
+import { CAPACITY_SK, CapacityGovernor, CapacityStore, NoCapacityError, advance, capacityLimitsFromEnv, capacityPk, effectiveBudget, governorEnabled, governorFromEnv, initialState, type CapacityState } from '../../../../../functions/core/capacity/index.js';
 import { startDynamo, type TestDynamo } from '../../../../support/dynamo.js';
 import { ManualClock, TEST_LIMITS, freshScope, governorFor } from '../../../../support/capacity.js';
 
