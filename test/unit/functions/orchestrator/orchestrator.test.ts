@@ -260,6 +260,10 @@ describe('reading back', () => {
     expectError(wrongMethod, 405, 'MethodNotAllowed');
     expect(wrongMethod.headers.allow).toBe('GET');
     expectError(await handle(httpEvent('GET', '/v1/plans/%23bad', { claims: claimsOf('contoso') })), 400, 'ValidationError');
+    // Not percent-encoding at all: the caller's mistake, never a 500.
+    expectError(await handle(httpEvent('GET', '/v1/plans/%E0%A4%A', { claims: claimsOf('contoso') })), 400, 'BadRequest');
+    // Every answer of the router carries the correlation id, errors included.
+    expect((await handle(httpEvent('GET', '/v1/nothing-here'))).headers['x-correlation-id']).toMatch(/\S+/);
   });
 
   it('hides internal failures behind a generic 500', async () => {
