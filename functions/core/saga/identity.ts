@@ -16,7 +16,7 @@ const ORDER_KEY_PREFIX = 'bc-agent saga ';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-function taskDigest(context: SagaContext): string {
+function taskDigest(context: Pick<SagaContext, 'tenantId' | 'planId' | 'taskId'>): string {
   return sha256(JSON.stringify([context.tenantId, context.planId, context.taskId]));
 }
 
@@ -26,7 +26,7 @@ export function orderKeyFor(context: SagaContext): string {
 }
 
 /** The approval id of this saga run: the same on a retried requestApproval. */
-export function approvalIdFor(context: SagaContext): string {
+export function approvalIdFor(context: Pick<SagaContext, 'tenantId' | 'planId' | 'taskId'>): string {
   return `po-${taskDigest(context).slice(0, 32)}`;
 }
 
