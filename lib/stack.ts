@@ -123,6 +123,12 @@ export class BcAgentStack extends Stack {
         MAX_TASKS_PER_PLAN: String(config.limits.tasksPerPlan),
         ...approvalEnvironment,
         ...claudeEnvironment,
+        // GET /v1/plans/{planId}/events reads the plan's story; record links point at this stage's BC web client.
+        AUDIT_TABLE: audit.tableName,
+        BC_WEB_CLIENT_URL: config.bc.webClientUrl,
+        BC_TENANT: config.bc.tenant,
+        BC_ENVIRONMENT: config.bc.environment,
+        ...(config.bc.companyName ? { BC_COMPANY_NAME: config.bc.companyName } : {}),
       },
     });
     const orchestrator = this.orchestrator.function;
@@ -131,6 +137,7 @@ export class BcAgentStack extends Stack {
     bus.grantPutEventsTo(orchestrator);
     this.saga.stateMachine.grantTaskResponse(orchestrator);
     claudeSecret?.grantRead(orchestrator);
+    audit.grant(orchestrator, 'dynamodb:Query');
 
     // --- Workers, each with a high and a normal lane.
     const workerEnvironment = (type: WorkerType): Record<string, string> => {
