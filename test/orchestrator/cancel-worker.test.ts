@@ -3,7 +3,7 @@
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { McpToolError } from '../../functions/core/mcp/index.js';
-import { cancelPlan } from '../../functions/core/progress/index.js';
+import { cancelPlan } from '../../functions/core/cancel/index.js';
 import { createSqsBatchHandler } from '../../functions/core/queue/index.js';
 import type { StateStore } from '../../functions/core/store/index.js';
 import { queryExecutor } from '../../functions/core/tasks/index.js';

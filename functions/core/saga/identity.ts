@@ -2,7 +2,7 @@
 // execution after the task id, so a task has one saga): the tag that lets a retried createOrder find the
 // order it already made, the approval id, and the hash that binds an approval to the exact operation.
 import { createHash } from 'node:crypto';
-import { operationHash } from '../approvals/index.js';
+import { operationHash, sagaApprovalIdForTask } from '../approvals/index.js';
 import { SAGA_TOOL } from '../plan/index.js';
 import type { PurchaseOrderRequest, SagaContext } from './schema.js';
 
@@ -16,7 +16,7 @@ const ORDER_KEY_PREFIX = 'bc-agent saga ';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-function taskDigest(context: Pick<SagaContext, 'tenantId' | 'planId' | 'taskId'>): string {
+function taskDigest(context: SagaContext): string {
   return sha256(JSON.stringify([context.tenantId, context.planId, context.taskId]));
 }
 
@@ -27,7 +27,7 @@ export function orderKeyFor(context: SagaContext): string {
 
 /** The approval id of this saga run: the same on a retried requestApproval. */
 export function approvalIdFor(context: Pick<SagaContext, 'tenantId' | 'planId' | 'taskId'>): string {
-  return `po-${taskDigest(context).slice(0, 32)}`;
+  return sagaApprovalIdForTask(context);
 }
 
 /** The tool and arguments an approver sees, as the approval record and approval:requested carry them. */

@@ -1,8 +1,8 @@
-// DELETE /v1/plans/{planId}: cancels what has not started (functions/core/progress/cancel-plan.ts says how and
+// DELETE /v1/plans/{planId}: cancels what has not started (functions/core/cancel/cancel-plan.ts says how and
 // why in that order). The requester or an approver of the tenant; 404 for another tenant's plan, 409 once ended.
 import { forbidden, HttpError, json, notFound, pathId, readCaller, type Route } from '../../core/http/index.js';
 import { setCorrelation } from '../../core/observability/index.js';
-import { CancelError, cancelPlan, type CancelDeps } from '../../core/progress/index.js';
+import { CancelError, cancelPlan, type CancelDeps } from '../../core/cancel/index.js';
 import { statusReasonOf } from './plan-details.js';
 import { planView } from './views.js';
 

@@ -2,7 +2,7 @@
 // approval it waits for, its cancellation) and links to the BC records its result names.
 import type { ApprovalRecord } from '../../core/approvals/index.js';
 import { SAGA_TOOL } from '../../core/plan/index.js';
-import { approvalIdOfTask, CANCELLED_CODE } from '../../core/progress/index.js';
+import { approvalIdOfTask, CANCELLED_CODE } from '../../core/cancel/index.js';
 import { recordLinks, type RecordLink, type WebClientSettings } from '../../core/record-links/index.js';
 import type { StoredPlan, StoredTask } from '../../core/store/index.js';
 
