@@ -62,7 +62,7 @@ export function createOrchestrator(deps: OrchestratorDeps): (event: APIGatewayPr
         approvals: (tenantId, approvalId) => approvalRecords.get(tenantId, approvalId),
         ...(deps.webClient ? { links: deps.webClient } : {}),
       }),
-      cancelRoute({ store: deps.store, publisher: deps.publisher, approvals: { close: (...args) => approvals().close(...args) }, now }),
+      cancelRoute({ store: deps.store, publisher: deps.publisher, approvals: { close: (...args) => approvals().close(...args), current: (...args) => approvals().current(...args) }, now }),
       planEventsRoute({ store: deps.store, db: deps.db, ...(deps.auditTable ? { auditTable: deps.auditTable } : {}) }),
       feedbackRoute({ store: deps.store, publisher: deps.publisher, now }),
       sessionListRoute(deps.store),

@@ -47,7 +47,7 @@ describe('a worker and a cancelled plan', () => {
     const mcp = fakeMcp(() => ({ value: [] }));
     const plan = await storePlan(store, listCustomers);
     const outcome = await cancelPlan(
-      { store, publisher: recordingPublisher(), approvals: { close: async () => undefined }, logger: silentLogger() },
+      { store, publisher: recordingPublisher(), approvals: { close: async () => undefined, current: async () => undefined }, logger: silentLogger() },
       { sub: 'alice', tenantId: TENANT, roles: [] },
       plan.planId,
       plan.correlationId,

@@ -202,6 +202,18 @@ describe('DELETE /v1/plans/{planId}', () => {
     expect(body.cancellation.stillRunning).toEqual([{ taskId: 't1', reason: expect.stringMatching(/finishes/) }]);
   });
 
+  it('leaves a saga whose approval was granted just before to finish, but still cancels the rest', async () => {
+    const { plan, writeApproval, sagaApproval } = await planWaitingForApprovals();
+    const service = approvals();
+    await service.decide({ sub: 'carol', tenantId: TENANT, roles: ['approver'] }, sagaApproval, 'grant');
+    const body = jsonBody(await call('DELETE', `/v1/plans/${plan.planId}`, alice));
+    expect(body.status).toBe('cancelled');
+    expect(body.cancellation.closedApprovals).toEqual([{ approvalId: writeApproval, taskId: 't1' }]);
+    expect(body.cancellation.stillRunning).toEqual([{ taskId: 't2', reason: expect.stringMatching(/saga/) }]);
+    expect(body.tasks.map((t: { status: string }) => t.status)).toEqual(['cancelled', 'awaiting_approval', 'cancelled']);
+    expect((await service.current(TENANT, sagaApproval))!.status).toBe('granted');
+  });
+
   it('is for the requester or an approver of the tenant only', async () => {
     const { plan } = await planWaitingForApprovals();
     const byOther = await call('DELETE', `/v1/plans/${plan.planId}`, dave);

@@ -37,7 +37,7 @@ export class CancelError extends Error {
 export interface CancelDeps {
   store: StateStore;
   publisher: EventPublisher;
-  approvals: Pick<ApprovalService, 'close'>;
+  approvals: Pick<ApprovalService, 'close' | 'current'>;
   logger: Logger;
   now?: () => Date;
 }
@@ -93,10 +93,28 @@ export async function cancelPlan(deps: CancelDeps, caller: Canceller, planId: st
   const outcome: CancelOutcome = { plan, cancelledTasks: [], closedApprovals: [], stillRunning: [] };
 
   for (const task of ended.record.tasks) {
-    if (NOT_STARTED.includes(task.status)) {
+    // A pending approval of the task must not release anything any more: closed first, so that a saga waiting
+    // on it ends without writing.
+    const approvalId = approvalIdOfTask(plan.tenantId, planId, task);
+    const live = task.status !== 'succeeded' && task.status !== 'failed' && task.status !== 'cancelled';
+    const closed = approvalId && live ? await deps.approvals.close(plan.tenantId, approvalId, `its plan ${planId} was cancelled by ${caller.sub}`) : undefined;
+    if (approvalId && closed) {
+      outcome.closedApprovals.push({ approvalId, taskId: task.id });
+      events.push(createEvent('approval:closed', { approvalId, reason: closed.closedReason ?? reason }, { ...context, taskId: task.id }));
+    } else if (approvalId && task.tool === SAGA_TOOL && task.status === 'awaiting_approval') {
+      // Granted just before the cancel: the saga is writing now, whatever the plan says. Its task is left to
+      // report how it ended rather than be marked cancelled over an order that exists.
+      if ((await deps.approvals.current(plan.tenantId, approvalId))?.status === 'granted') {
+        outcome.stillRunning.push({ taskId: task.id, reason: runningNote(task) });
+        continue;
+      }
+    }
+    // A running saga whose approval was just closed (plan progress had not yet moved it to awaiting_approval)
+    // ends without writing: it is cancelled like a waiting one.
+    if (NOT_STARTED.includes(task.status) || (closed && task.status === 'running')) {
       // From any not-started status: plan progress may have dispatched it since the read.
       const moved = await deps.store.plans.transitionTask(plan.tenantId, planId, task.id, 'cancelled', {
-        from: NOT_STARTED,
+        from: closed ? [...NOT_STARTED, 'running'] : NOT_STARTED,
         error: { code: CANCELLED_CODE, message: reason },
         now: now(),
       });
@@ -106,19 +124,8 @@ export async function cancelPlan(deps: CancelDeps, caller: Canceller, planId: st
         outcome.cancelledTasks.push({ taskId: task.id, previousStatus });
         events.push(createEvent('task:updated', { status: 'cancelled', previousStatus, reason }, { ...context, taskId: task.id }));
       }
-    } else if (task.status === 'running') {
+    } else if (task.status === 'running' && !closed) {
       outcome.stillRunning.push({ taskId: task.id, reason: runningNote(task) });
-    }
-    // Whatever the task's status, a pending approval of it must not release anything any more.
-    const approvalId = approvalIdOfTask(plan.tenantId, planId, task);
-    if (approvalId && task.status !== 'succeeded' && task.status !== 'failed') {
-      const closed = await deps.approvals.close(plan.tenantId, approvalId, `its plan ${planId} was cancelled by ${caller.sub}`);
-      if (closed) {
-        outcome.closedApprovals.push({ approvalId, taskId: task.id });
-        events.push(createEvent('approval:closed', { approvalId, reason: closed.closedReason ?? reason }, { ...context, taskId: task.id }));
-        // A saga told to end before writing is no longer "running".
-        outcome.stillRunning = outcome.stillRunning.filter((r) => r.taskId !== task.id);
-      }
     }
   }
   outcome.plan = plan;
