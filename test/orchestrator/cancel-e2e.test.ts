@@ -73,10 +73,11 @@ describe('DELETE /v1/plans/{planId} on the local cloud', () => {
       expect(grant.body.error.code).toBe('ApprovalWaiterGone');
     }
 
-    // The saga, failed on its token, ends without writing: its failure is in the plan's story.
+    // The saga, failed on its token, ends without writing: its failure is in the plan's story (the audit
+    // consumer records events as they arrive, so the story is read until both ends are in it).
     const events = await eventually('the saga to report its end', async () => {
       const recorded = await story(order.planId);
-      return recorded.some((e) => e.name === 'task:completed') ? recorded : undefined;
+      return recorded.some((e) => e.name === 'task:completed') && recorded.some((e) => e.name === 'agent:completed') ? recorded : undefined;
     }, 45_000);
     expect(events.find((e) => e.name === 'task:completed')!.detail).toMatchObject({ status: 'failed' });
     expect(events.map((e) => e.name)).toEqual(expect.arrayContaining(['agent:started', 'approval:requested', 'task:updated', 'approval:closed', 'agent:completed']));
