@@ -74,6 +74,10 @@ const environmentSchema = z.object({
      * with one location uses it and a line in a company with several must name one.
      */
     defaultLocationCode: z.string().min(1).max(10).optional(),
+    /** The BC web client the plan view links records to (`<url>/<tenant>/<environment>/?company=…&page=…`). */
+    webClientUrl: z.url(),
+    /** The company's name in the web client's links; unset, a link opens the user's current company. */
+    companyName: z.string().min(1).max(30).optional(),
     /**
      * Entity sets the MCP write tools may change; ['*'] for all, [] for none. Checked against the BC entity
      * catalogue here so that a typo fails synthesis instead of the MCP server's start.
@@ -205,6 +209,7 @@ function defaults(stage: Stage): EnvironmentConfig {
       baseUrl: 'https://api.businesscentral.dynamics.com',
       tenant: 'common',
       environment: prod ? 'production' : 'sandbox',
+      webClientUrl: 'https://businesscentral.dynamics.com',
       writableEntitySets: ['customers', 'vendors', 'items', 'salesOrders', 'salesOrderLines', 'purchaseOrders',
         'purchaseOrderLines'],
     },

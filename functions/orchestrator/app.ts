@@ -8,7 +8,13 @@ import type { EventPublisher } from '../core/events/index.js';
 import { createRouter, type HttpResponse } from '../core/http/index.js';
 import type { Planner } from '../core/planner/index.js';
 import type { StateStore } from '../core/store/index.js';
-import { approvalRoutes } from './routes/approvals.js';
+import { ApprovalStore, type ApprovalSettings, type SagaWaiter } from '../core/approvals/index.js';
+import type { WebClientSettings } from '../core/record-links/index.js';
+import { approvalRoutes, lazyApprovalService } from './routes/approvals.js';
+import { cancelRoute } from './routes/cancel.js';
+import { feedbackRoute } from './routes/feedback.js';
+import { planEventsRoute } from './routes/plan-events.js';
+import { sessionListRoute } from './routes/session-list.js';
 import { healthRoute } from './routes/health.js';
 import { DEFAULT_MESSAGE_LIMITS, messagesRoute, type MessageLimits } from './routes/messages.js';
 import { planRoute } from './routes/plans.js';
@@ -25,17 +31,43 @@ export interface OrchestratorDeps {
   approvalsTable: string;
   limits?: MessageLimits;
   now?: () => Date;
+  /** AUDIT_TABLE, for GET /v1/plans/{planId}/events. */
+  auditTable?: string;
+  /** The BC web client of this stage (BC_WEB_CLIENT_URL …): record links in plan views; none when absent. */
+  webClient?: WebClientSettings;
+  /** APPROVAL_* variables when absent. */
+  approvalSettings?: ApprovalSettings;
+  /** Step Functions when absent (a cancelled plan's waiting saga is failed through it). */
+  saga?: SagaWaiter;
 }
 
 export function createOrchestrator(deps: OrchestratorDeps): (event: APIGatewayProxyEventV2) => Promise<HttpResponse> {
   const now = deps.now ?? (() => new Date());
+  const approvalDeps = {
+    db: deps.db,
+    tableName: deps.approvalsTable,
+    publisher: deps.publisher,
+    plans: deps.store.plans,
+    now,
+    ...(deps.approvalSettings ? { settings: deps.approvalSettings } : {}),
+    ...(deps.saga ? { saga: deps.saga } : {}),
+  };
+  const approvals = lazyApprovalService(approvalDeps);
+  const approvalRecords = new ApprovalStore(deps.db, deps.approvalsTable);
   return createRouter(
     [
       healthRoute,
       messagesRoute({ store: deps.store, planner: deps.planner, publisher: deps.publisher, now, ...(deps.metrics ? { metrics: deps.metrics } : {}) }, deps.limits ?? DEFAULT_MESSAGE_LIMITS),
-      planRoute(deps.store),
+      planRoute(deps.store, undefined, {
+        approvals: (tenantId, approvalId) => approvalRecords.get(tenantId, approvalId),
+        ...(deps.webClient ? { links: deps.webClient } : {}),
+      }),
+      cancelRoute({ store: deps.store, publisher: deps.publisher, approvals: { close: (...args) => approvals().close(...args), current: (...args) => approvals().current(...args) }, now }),
+      planEventsRoute({ store: deps.store, db: deps.db, ...(deps.auditTable ? { auditTable: deps.auditTable } : {}) }),
+      feedbackRoute({ store: deps.store, publisher: deps.publisher, now }),
+      sessionListRoute(deps.store),
       sessionRoute(deps.store),
-      ...approvalRoutes({ db: deps.db, tableName: deps.approvalsTable, publisher: deps.publisher, plans: deps.store.plans, now }),
+      ...approvalRoutes(approvalDeps, approvals),
     ],
     deps.logger,
   );

@@ -1,6 +1,7 @@
 // Lambda entry for every /v1 route (HTTP API, payload 2.0). Dependencies are built once per cold start.
 import { reusedUntilFailure } from '../core/container/index.js';
-import { positiveIntEnv, requiredEnv } from '../core/config/index.js';
+import { optionalEnv, positiveIntEnv, requiredEnv } from '../core/config/index.js';
+import { webClientSettingsFromEnv } from '../core/record-links/index.js';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { anthropicApiKey } from '../core/claude/index.js';
 import { publisherFromEnv } from '../core/events/index.js';
@@ -17,6 +18,8 @@ const db = createDocumentClient();
 const store = stateStoreFromEnv(db);
 const publisher = publisherFromEnv('orchestrator');
 const approvalsTable = requiredEnv('APPROVALS_TABLE');
+const auditTable = optionalEnv('AUDIT_TABLE');
+const webClient = webClientSettingsFromEnv();
 
 
 const limits = {
@@ -46,7 +49,18 @@ const lazyPlanner: Planner = {
   plan: async (text, context) => (await resolvePlanner()).plan(text, context),
 };
 
-const app = createOrchestrator({ store, planner: lazyPlanner, publisher, logger, metrics, db, approvalsTable, limits });
+const app = createOrchestrator({
+  store,
+  planner: lazyPlanner,
+  publisher,
+  logger,
+  metrics,
+  db,
+  approvalsTable,
+  limits,
+  ...(auditTable ? { auditTable } : {}),
+  ...(webClient ? { webClient } : {}),
+});
 
 export async function handler(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
   return app(event);

@@ -25,6 +25,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: apigw.HttpMethod.GET, path: '/v1/plans/{planId}', authenticated: true },
   { method: apigw.HttpMethod.GET, path: '/v1/approvals', authenticated: true },
   { method: apigw.HttpMethod.POST, path: '/v1/approvals/{approvalId}', authenticated: true },
+  { method: apigw.HttpMethod.DELETE, path: '/v1/plans/{planId}', authenticated: true },
+  { method: apigw.HttpMethod.GET, path: '/v1/plans/{planId}/events', authenticated: true },
+  { method: apigw.HttpMethod.POST, path: '/v1/plans/{planId}/feedback', authenticated: true },
+  { method: apigw.HttpMethod.GET, path: '/v1/sessions', authenticated: true },
   { method: apigw.HttpMethod.GET, path: '/v1/health', authenticated: false },
 ];
 
@@ -52,7 +56,7 @@ export class Api extends Construct {
         config.api.corsAllowOrigins.length > 0
           ? {
               allowOrigins: config.api.corsAllowOrigins,
-              allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST],
+              allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.DELETE],
               allowHeaders: ['authorization', 'content-type'],
               maxAge: Duration.hours(1),
             }

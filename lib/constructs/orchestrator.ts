@@ -32,8 +32,16 @@ export class Orchestrator extends HandlerFunction {
         MAX_BODY_BYTES: String(config.limits.bodyBytes),
         MAX_TEXT_CHARS: String(config.limits.textChars),
         MAX_TASKS_PER_PLAN: String(config.limits.tasksPerPlan),
+        // GET /v1/plans/{planId}/events reads the plan's story; record links point at this stage's BC web client.
+        AUDIT_TABLE: tables.audit.tableName,
+        BC_WEB_CLIENT_URL: config.bc.webClientUrl,
+        BC_TENANT: config.bc.tenant,
+        BC_ENVIRONMENT: config.bc.environment,
+        ...(config.bc.companyName ? { BC_COMPANY_NAME: config.bc.companyName } : {}),
       },
     });
+    // The plan's audit story is read, never written, by the orchestrator.
+    tables.audit.grant(this.function, 'dynamodb:Query');
     this.use(
       stateAccess(tables),
       approvalAccess(config, tables),

@@ -400,6 +400,12 @@ function functionEnvironment(
     // none go to MAIN, as a tenant would configure bc.defaultLocationCode (read by the saga steps).
     env.SAGA_DEFAULT_LOCATION_CODE ??= 'MAIN';
   }
+  if ('BC_WEB_CLIENT_URL' in env) {
+    // Record links point at the local BC sandbox instead of the public web client.
+    env.BC_WEB_CLIENT_URL = local.sandbox.url;
+    env.BC_TENANT = local.sandbox.tenant;
+    env.BC_ENVIRONMENT = local.sandbox.environment;
+  }
   for (const name of PASSED_THROUGH_ENV) {
     const value = process.env[name];
     if (value) env[name] = value;

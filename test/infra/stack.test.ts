@@ -318,11 +318,16 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
     const roleOf = (policy: CfnResource) => referencedId(policy.Properties!.Roles[0]);
     const bcRoles = [logicalIdOf(stack, stack.mcpServer.handler.role), logicalIdOf(stack, stack.saga.steps.role), logicalIdOf(stack, stack.saga.repair.handler.role)];
     const auditRole = logicalIdOf(stack, stack.consumers.audit.handler.role);
+    const orchestratorRole = logicalIdOf(stack, stack.orchestrator.role);
     for (const [id, policy] of Object.entries(policies)) {
       const refs = referencedIds(policy.Properties!.PolicyDocument);
       if (refs.includes(secretId)) expect(bcRoles, id).toContain(roleOf(policy));
-      if (refs.includes(auditId)) expect(roleOf(policy), id).toBe(auditRole);
+      if (refs.includes(auditId)) expect([auditRole, orchestratorRole], id).toContain(roleOf(policy));
     }
+    // The orchestrator reads a plan's story (GET /v1/plans/{planId}/events) and nothing more.
+    const orchestratorPolicy = Object.values(policies).find((p) => roleOf(p) === orchestratorRole)!;
+    const readStatements = orchestratorPolicy.Properties!.PolicyDocument.Statement.filter((s: any) => referencedIds(s.Resource).includes(auditId));
+    expect(readStatements.flatMap((s: any) => [s.Action].flat())).toEqual(['dynamodb:Query']);
     const auditPolicy = Object.values(policies).find((p) => roleOf(p) === auditRole)!;
     const auditStatements = auditPolicy.Properties!.PolicyDocument.Statement.filter((s: any) => referencedIds(s.Resource).includes(auditId));
     expect(auditStatements.flatMap((s: any) => [s.Action].flat()).sort()).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:PutItem']);

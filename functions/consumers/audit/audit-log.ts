@@ -29,7 +29,8 @@ export interface AuditRecord {
 
 export type AuditOutcome = 'recorded' | 'duplicate';
 
-export const auditPlanPk = (tenantId: string, planId: string) => `TENANT#${tenantId}#PLAN#${planId}`;
+import { auditPlanPk } from '../../core/audit/index.js';
+export { auditPlanPk };
 
 export class AuditLog {
   constructor(

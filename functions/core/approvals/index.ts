@@ -40,8 +40,8 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   });
 }
 export { approvalGate, type ApprovalGate, type ApprovalSubject, type WriteOrigin } from './gate.js';
-export { approvalIdForTask, operationHash } from './operation.js';
-export { APPROVAL_STATUSES, approvalKey, approvalStatusKey } from './record.js';
+export { approvalIdForTask, operationHash, sagaApprovalIdForTask } from './operation.js';
+export { APPROVAL_STATUSES, approvalKey, approvalStatusKey, type ApprovalRecord, type ApprovalView } from './record.js';
 export { ApprovalError, type ApprovalRequest, ApprovalService, AUTO_APPROVER, MAX_LISTED } from './service.js';
 export { type ApprovalSettings, approvalSettingsFromEnv, autoApprovalRule, DEFAULT_APPROVAL_SETTINGS } from './settings.js';
 export { APPROVAL_NOT_GRANTED, planWaiterCheck, type SagaApprovalOutput, type SagaWaiter } from './waiters.js';

@@ -35,6 +35,11 @@ export function approvalIdForTask(task: { tenantId: string; planId: string; task
   return `ap-${sha256(JSON.stringify([task.tenantId, task.planId, task.taskId])).slice(0, 32)}`;
 }
 
+/** The approval id of a plan task's purchase-order saga (saga/identity.ts asks under it; the plan view reads it). */
+export function sagaApprovalIdForTask(task: { tenantId: string; planId: string; taskId: string }): string {
+  return `po-${sha256(JSON.stringify([task.tenantId, task.planId, task.taskId])).slice(0, 32)}`;
+}
+
 /** The MCP write tools and the HTTP method each stands for in auto-approve rules (`POST:customers`). */
 const TOOL_METHODS: Record<string, string> = {
   bc_create_entity: 'POST',

@@ -197,6 +197,39 @@ export class ApprovalService {
   }
 
   /**
+   * The caller's own requests in `status` (any role: a requester sees what they wait for), overdue pending
+   * ones expired on the way.
+   */
+  async listOwn(caller: Pick<Decider, 'sub' | 'tenantId'>, status: ApprovalStatus): Promise<ApprovalView[]> {
+    const records = await this.deps.store.listRequestedBy(caller.tenantId, status, caller.sub, MAX_LISTED);
+    const now = this.now();
+    const views: ApprovalView[] = [];
+    for (const record of records) {
+      if (status === 'pending' && isOverdue(record, now)) {
+        await this.expire(record);
+        continue;
+      }
+      views.push(toView(record, now));
+    }
+    return views;
+  }
+
+  /**
+   * Closes a pending approval whose write must no longer run (its plan was cancelled): it becomes `expired`
+   * with `closedReason`, a later grant is refused (ApprovalWaiterGone), and a saga waiting on its token is
+   * failed with APPROVAL_NOT_GRANTED, so its Catch ends the execution before it writes. Undefined when the
+   * approval does not exist or was no longer pending (decided meanwhile: the caller reports it).
+   */
+  async close(tenantId: string, approvalId: string, reason: string): Promise<ApprovalRecord | undefined> {
+    const record = await this.deps.store.get(tenantId, approvalId);
+    if (!record || record.status !== 'pending') return undefined;
+    const closed = await this.deps.store.close(record, 'pending', reason, this.now());
+    if (!closed) return undefined;
+    if (closed.taskToken) await this.deps.saga.fail(closed.taskToken, APPROVAL_NOT_GRANTED, `Approval ${approvalId} was closed: ${reason}; nothing was written.`);
+    return closed;
+  }
+
+  /**
    * Decides a pending approval. The same decision again answers as the first did (and re-tells the waiters,
    * in case the first answer was lost); a contrary one is a conflict; another tenant's id is not found.
    */

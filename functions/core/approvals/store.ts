@@ -77,6 +77,32 @@ export class ApprovalStore {
   }
 
   /**
+   * A tenant's approvals in one status that `requestedBy` asked for, oldest request first, at most `limit`
+   * (filtered in DynamoDB, reading at most MAX_LIST_PAGES pages).
+   */
+  async listRequestedBy(tenantId: string, status: ApprovalStatus, requestedBy: string, limit: number): Promise<ApprovalRecord[]> {
+    const records: ApprovalRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    let pages = 0;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'byStatus',
+          KeyConditionExpression: 'gsi1pk = :pk',
+          FilterExpression: 'requestedBy = :requester',
+          ExpressionAttributeValues: { ':pk': approvalStatusKey(tenantId, status), ':requester': requestedBy },
+          Limit: MAX_LIST_PAGE_ITEMS,
+          ExclusiveStartKey: start,
+        }),
+      );
+      records.push(...(page.Items ?? []).map(fromItem).slice(0, limit - records.length));
+      start = page.LastEvaluatedKey;
+    } while (start && records.length < limit && ++pages < MAX_LIST_PAGES);
+    return records;
+  }
+
+  /**
    * Records a decision if the approval is still pending and, for a person's decision, still within its
    * deadline; an expiry only once the deadline has passed. The updated record, or undefined if it was not
    * pending (or the deadline test failed): the caller re-reads to see why.

@@ -151,6 +151,19 @@ export const eventCatalogue = {
     approvalId: idSchema,
     expiredAt: z.iso.datetime({ offset: true }),
   }),
+  // Closed without a decision because what it would release must not run (its plan was cancelled).
+  'approval:closed': envelopeSchema.extend({
+    taskId: idSchema,
+    approvalId: idSchema,
+    reason: z.string().min(1),
+  }),
+  // A user's rating of a plan's answer (POST /v1/plans/{planId}/feedback), once per user and plan.
+  'plan:feedback': envelopeSchema.extend({
+    feedbackId: idSchema,
+    rating: z.enum(['up', 'down']),
+    comment: z.string().max(1000).optional(),
+    givenBy: z.string().min(1),
+  }),
   'bc:operation:start': envelopeSchema.extend(bcOperationFields),
   'bc:operation:success': envelopeSchema.extend({
     ...bcOperationFields,

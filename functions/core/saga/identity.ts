@@ -2,7 +2,7 @@
 // execution after the task id, so a task has one saga): the tag that lets a retried createOrder find the
 // order it already made, the approval id, and the hash that binds an approval to the exact operation.
 import { createHash } from 'node:crypto';
-import { operationHash } from '../approvals/index.js';
+import { operationHash, sagaApprovalIdForTask } from '../approvals/index.js';
 import { SAGA_TOOL } from '../plan/index.js';
 import type { PurchaseOrderRequest, SagaContext } from './schema.js';
 
@@ -26,8 +26,8 @@ export function orderKeyFor(context: SagaContext): string {
 }
 
 /** The approval id of this saga run: the same on a retried requestApproval. */
-export function approvalIdFor(context: SagaContext): string {
-  return `po-${taskDigest(context).slice(0, 32)}`;
+export function approvalIdFor(context: Pick<SagaContext, 'tenantId' | 'planId' | 'taskId'>): string {
+  return sagaApprovalIdForTask(context);
 }
 
 /** The tool and arguments an approver sees, as the approval record and approval:requested carry them. */

@@ -5,10 +5,12 @@ import { createDocumentClient } from './client.js';
 import { PlanStore } from './plans.js';
 import { ResultNotFoundError, ResultStore } from './results.js';
 import { SessionStore } from './sessions.js';
+import { FeedbackStore } from './feedback.js';
 import type { PlanWithResults, SessionView, TaskWithResult } from './types.js';
 export { PlanStore, PlanConflictError, MAX_TASKS_PER_PLAN, FIRST_SWEEP_SECONDS, type TaskTransitionOptions, type PlanTransitionOptions, type SweepEntry } from './plans.js';
 export { SWEEP_INDEX, SWEEP_SHARDS } from './keys.js';
-export { SessionStore } from './sessions.js';
+export { SessionStore, type SessionPage } from './sessions.js';
+export { FeedbackStore, FEEDBACK_RATINGS, type Feedback, type FeedbackRating } from './feedback.js';
 export { ResultStore, ResultNotFoundError, formatResultRef, parseResultRef, type ResultRef } from './results.js';
 export { createDocumentClient, isConditionalCheckFailed, expiresAt } from './client.js';
 export { isSafeId } from './keys.js';
@@ -17,6 +19,8 @@ export interface StateStore {
   sessions: SessionStore;
   plans: PlanStore;
   results: ResultStore;
+  /** Users' feedback on plans' answers. */
+  feedback: FeedbackStore;
   /** The session with its messages and the status of each plan, or undefined (also for another tenant). */
   readSession(tenantId: string, sessionId: string): Promise<SessionView | undefined>;
   /** The plan with each task's stored result loaded, or undefined. */
@@ -38,6 +42,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     sessions,
     plans,
     results,
+    feedback: new FeedbackStore(db, options.tableName, options.retentionDays),
     async readSession(tenantId, sessionId) {
       const session = await sessions.getSession(tenantId, sessionId);
       if (!session) return undefined;
@@ -69,4 +74,4 @@ export function createStateStore(options: StateStoreOptions): StateStore {
 export function stateStoreFromEnv(db?: DynamoDBDocumentClient): StateStore {
   return createStateStore({ tableName: requiredEnv('STATE_TABLE'), ...(db ? { db } : {}) });
 }
-export { type NewPlan, type NewTask, type PlanWithResults, type SessionView, type StoredPlan, type StoredTask, type TaskWithResult, TERMINAL_PLAN_STATUSES, TERMINAL_TASK_STATUSES } from './types.js';
+export { type NewPlan, type NewTask, type PlanWithResults, type RetryNote, type SessionView, type StoredPlan, type StoredTask, type TaskWithResult, TERMINAL_PLAN_STATUSES, TERMINAL_TASK_STATUSES } from './types.js';

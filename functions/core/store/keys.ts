@@ -12,6 +12,8 @@
 // A plan gets both when created and loses both when it ends (same writes, no extra call), so the index holds
 // only live plans; the shard spreads the index's writes over several partitions.
 
+import { createHash } from 'node:crypto';
+
 const SAFE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 function part(name: string, value: string): string {
@@ -46,3 +48,12 @@ export function sweepShardOf(tenantId: string, planId: string): number {
   for (const char of `${tenantId}/${planId}`) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
   return hash % SWEEP_SHARDS;
 }
+
+//   TENANT#<t>#USER#<user hash>  SESSION#<createdAt>#<s>     a session the user started (GET /v1/sessions)
+//   TENANT#<t>#PLAN#<p>          FEEDBACK#<user hash>        one user's feedback on the plan's answer
+// A subject claim may hold any characters (an e-mail, a pairwise id): keys carry its hash, the items the sub.
+export const userKey = (subject: string) => createHash('sha256').update(subject).digest('hex').slice(0, 32);
+export const userPk = (tenantId: string, subject: string) => `TENANT#${part('tenantId', tenantId)}#USER#${userKey(subject)}`;
+export const USER_SESSION_SK_PREFIX = 'SESSION#';
+export const userSessionSk = (createdAt: string, sessionId: string) => `${USER_SESSION_SK_PREFIX}${createdAt}#${part('sessionId', sessionId)}`;
+export const feedbackSk = (subject: string) => `FEEDBACK#${userKey(subject)}`;

@@ -13,6 +13,7 @@ import {
   type NewPlan,
   type PlanStatus,
   type PlanSummary,
+  type RetryNote,
   type StoredPlan,
   type StoredTask,
   type TaskStatus,
@@ -304,6 +305,18 @@ export class PlanStore {
     u.set(u.name('updatedAt'), at);
     const condition = `${path}.${u.name('status')} = ${u.value(task.status)} AND ${path}.${u.name('updatedAt')} = ${u.value(task.updatedAt)}`;
     return this.update(tenantId, planId, u, condition);
+  }
+
+  /**
+   * Keeps a transient failure's retry notice on the task (the plan view shows it as the task's statusReason)
+   * while the task is still running that attempt; false when it moved on meanwhile.
+   */
+  async noteRetry(tenantId: string, planId: string, taskId: string, note: RetryNote): Promise<boolean> {
+    const u = new UpdateBuilder();
+    const task = `${u.name('tasks')}.${u.name(taskId)}`;
+    u.set(`${task}.${u.name('retry')}`, note);
+    const condition = `${task}.${u.name('status')} = ${u.value('running')} AND ${task}.${u.name('attempt')} = ${u.value(note.attempt)}`;
+    return (await this.update(tenantId, planId, u, condition, 'NONE')).transitioned;
   }
 
   private async update(tenantId: string, planId: string, u: UpdateBuilder, condition: string, returnValues: 'ALL_NEW' | 'NONE' = 'ALL_NEW'): Promise<Transition<StoredPlan>> {

@@ -1,8 +1,14 @@
 // Sessions and their messages: one partition per (tenant, session), messages sorted by time.
-import { GetCommand, PutCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { expiresAt, isConditionalCheckFailed } from './client.js';
-import { MESSAGE_SK_PREFIX, messageSk, SESSION_SK, sessionPk } from './keys.js';
+import { MESSAGE_SK_PREFIX, messageSk, SESSION_SK, sessionPk, USER_SESSION_SK_PREFIX, userPk, userSessionSk } from './keys.js';
 import type { Message, Session } from './types.js';
+
+/** One page of a user's sessions, newest first; `cursor` continues it (opaque to callers). */
+export interface SessionPage {
+  sessions: Session[];
+  cursor?: Record<string, unknown>;
+}
 
 export class SessionStore {
   constructor(
@@ -20,6 +26,13 @@ export class SessionStore {
           TableName: this.tableName,
           Item: { pk: sessionPk(tenantId, sessionId), sk: SESSION_SK, ...session, expiresAt: expiresAt(now, this.retentionDays) },
           ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      // The starter's list of sessions (GET /v1/sessions): written once, by the call that created the session.
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: userPk(tenantId, createdBy), sk: userSessionSk(session.createdAt, sessionId), ...session, expiresAt: expiresAt(now, this.retentionDays) },
         }),
       );
       return { session, created: true };
@@ -84,5 +97,35 @@ export class SessionStore {
       if (options.newest && messages.length >= options.newest) break;
     }
     return options.newest ? messages.slice(0, options.newest).reverse() : messages;
+  }
+
+  /** The sessions `subject` started in the tenant, newest first, `limit` per page. */
+  async listByUser(tenantId: string, subject: string, limit: number, cursor?: Record<string, unknown>): Promise<SessionPage> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': userPk(tenantId, subject), ':prefix': USER_SESSION_SK_PREFIX },
+        ScanIndexForward: false,
+        Limit: limit,
+        ...(cursor ? { ExclusiveStartKey: cursor } : {}),
+      }),
+    );
+    const sessions = (out.Items ?? []).map((item) => {
+      const { tenantId: t, sessionId, createdBy, createdAt } = item as Session;
+      return { tenantId: t, sessionId, createdBy, createdAt };
+    });
+    return { sessions, ...(out.LastEvaluatedKey ? { cursor: out.LastEvaluatedKey } : {}) };
+  }
+
+  /** Whether a page cursor was issued for this user's list (a forged or foreign cursor is refused). */
+  isOwnCursor(tenantId: string, subject: string, cursor: Record<string, unknown>): boolean {
+    const keys = Object.keys(cursor).sort();
+    return (
+      keys.join(',') === 'pk,sk' &&
+      cursor.pk === userPk(tenantId, subject) &&
+      typeof cursor.sk === 'string' &&
+      cursor.sk.startsWith(USER_SESSION_SK_PREFIX)
+    );
   }
 }

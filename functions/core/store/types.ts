@@ -69,6 +69,18 @@ export interface StoredTask extends NewTask {
   completedAt?: string;
   /** How often the plan sweeper re-announced it (a task:created lost with its queue message). */
   redispatches?: number;
+  /** The last transient failure's notice (retry.ts): shown while `attempt` is still the one that failed. */
+  retry?: RetryNote;
+}
+
+/** What a person reads while a task waits for its next attempt (the task:updated retry notice, kept). */
+export interface RetryNote {
+  /** The notice, e.g. "Business Central is unavailable right now; retrying in 2 s (attempt 1 of 3)." */
+  reason: string;
+  /** The attempt that failed. */
+  attempt: number;
+  /** When the queue delivers the task again (ISO). */
+  nextAttemptAt: string;
 }
 
 export interface NewPlan {

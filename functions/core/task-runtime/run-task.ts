@@ -152,11 +152,13 @@ export async function runTask(deps: TaskRunnerDeps, delivery: TaskDelivery): Pro
       throw new RetryLaterError(`retries exhausted: ${failure.error.message}`, 0, { cause: error });
     }
     const delay = backoffDelaySeconds(delivery.receiveCount, deps.backoff ?? DEFAULT_BACKOFF, deps.random);
-    outbox.add('task:updated', {
-      status: 'running',
-      previousStatus: 'running',
-      reason: retryReason(failure.error, delivery.receiveCount, deps.maxReceiveCount, delay),
-    });
+    const reason = retryReason(failure.error, delivery.receiveCount, deps.maxReceiveCount, delay);
+    outbox.add('task:updated', { status: 'running', previousStatus: 'running', reason });
+    // Kept on the task too, so the plan view shows it (statusReason) without reading events.
+    const nextAttemptAt = new Date(now().getTime() + delay * 1000).toISOString();
+    await deps.store.plans
+      .noteRetry(events.tenantId, events.planId, task.id, { reason, attempt: delivery.receiveCount, nextAttemptAt })
+      .catch((cause: unknown) => logger.warn('could not keep the retry notice on the task', { taskId: task.id, error: cause as Error }));
     await outbox.flush();
     throw new RetryLaterError(failure.error.message, delay, { cause: error });
   }

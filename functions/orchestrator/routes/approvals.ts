@@ -22,9 +22,31 @@ export interface ApprovalDeps {
   now?: () => Date;
 }
 
+/**
+ * The orchestrator's one approval service, built on first use so that reading the settings (and a bad
+ * APPROVAL_* value) surfaces on a request that needs approvals, not on every route.
+ */
+export function lazyApprovalService(deps: ApprovalDeps): () => ApprovalService {
+  let built: ApprovalService | undefined;
+  return () =>
+    (built ??= createApprovalService({
+      db: deps.db,
+      tableName: deps.tableName,
+      publisher: deps.publisher,
+      ...(deps.settings ? { settings: deps.settings } : {}),
+      ...(deps.saga ? { saga: deps.saga } : {}),
+      ...(deps.plans ? { waiting: planWaiterCheck(deps.plans) } : {}),
+      ...(deps.now ? { now: deps.now } : {}),
+    }));
+}
+
 const MAX_DECISION_BYTES = 4 * 1024;
 
-const listQuerySchema = z.object({ status: z.enum(APPROVAL_STATUSES).default('pending') });
+const listQuerySchema = z.object({
+  status: z.enum(APPROVAL_STATUSES).default('pending'),
+  // mine=true: the caller's own requests (what they wait for), whatever their role.
+  mine: z.enum(['true', 'false'], { error: "mine must be 'true' or 'false'" }).default('false'),
+});
 const decisionSchema = z.strictObject({
   decision: z.enum(['grant', 'deny'], { error: "decision must be 'grant' or 'deny'" }),
   reason: z.string().trim().min(1, 'reason must not be empty').max(500, 'reason must be at most 500 characters').optional(),
@@ -45,20 +67,8 @@ function toHttpError(error: ApprovalError) {
   }
 }
 
-export function approvalRoutes(deps: ApprovalDeps): Route[] {
-  let built: ApprovalService | undefined;
-  // Built on first use so that reading the settings (and a bad APPROVAL_* value) surfaces on an approvals
-  // request, not on every route of the orchestrator.
-  const service = () =>
-    (built ??= createApprovalService({
-      db: deps.db,
-      tableName: deps.tableName,
-      publisher: deps.publisher,
-      ...(deps.settings ? { settings: deps.settings } : {}),
-      ...(deps.saga ? { saga: deps.saga } : {}),
-      ...(deps.plans ? { waiting: planWaiterCheck(deps.plans) } : {}),
-      ...(deps.now ? { now: deps.now } : {}),
-    }));
+export function approvalRoutes(deps: ApprovalDeps, shared?: () => ApprovalService): Route[] {
+  const service = shared ?? lazyApprovalService(deps);
 
   const list: Route = {
     method: 'GET',
@@ -66,8 +76,8 @@ export function approvalRoutes(deps: ApprovalDeps): Route[] {
     async handle({ event, logger }) {
       const caller = readCaller(event);
       setCorrelation(logger, { tenantId: caller.tenantId });
-      const { status } = validate(listQuerySchema, event.queryStringParameters ?? {}, { what: 'the query' });
-      return json(200, { approvals: await service().list(caller, status) });
+      const { status, mine } = validate(listQuerySchema, event.queryStringParameters ?? {}, { what: 'the query' });
+      return json(200, { approvals: mine === 'true' ? await service().listOwn(caller, status) : await service().list(caller, status) });
     },
   };
 

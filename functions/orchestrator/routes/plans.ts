@@ -2,7 +2,15 @@
 import { json, notFound, pathId, readCaller, type Route } from '../../core/http/index.js';
 import { setCorrelation } from '../../core/observability/index.js';
 import { ResultNotFoundError, type StateStore, type StoredPlan } from '../../core/store/index.js';
+import type { WebClientSettings } from '../../core/record-links/index.js';
+import { linksOf, statusReasonOf, type ApprovalLookup } from './plan-details.js';
 import { planView, type PlanViewInput, type ShownTask } from './views.js';
+
+/** What the view adds beside the stored plan: approvals for waiting tasks, web client settings for links. */
+export interface PlanDetailSources {
+  approvals?: ApprovalLookup;
+  links?: WebClientSettings;
+}
 
 /**
  * Result bytes one plan response carries at most: a Lambda may answer API Gateway with 6 MB, and the rest
@@ -14,7 +22,18 @@ export const MAX_PLAN_RESULT_BYTES = 4 * 1024 * 1024;
  * Loads the tasks' stored results one at a time, keeping those that fit in `budget` bytes: memory stays
  * near the budget plus one result, and the response within what a Lambda may return.
  */
-async function withResults(store: StateStore, plan: StoredPlan, budget: number): Promise<PlanViewInput> {
+async function withResults(store: StateStore, plan: StoredPlan, budget: number, sources: PlanDetailSources = {}): Promise<PlanViewInput> {
+  const shown = await resultsWithin(store, plan, budget);
+  const tasks: ShownTask[] = [];
+  for (const task of shown) {
+    const statusReason = await statusReasonOf(plan, task, sources.approvals);
+    const links = linksOf(sources.links, task, task.result);
+    tasks.push({ ...task, ...(statusReason ? { statusReason } : {}), ...(links.length > 0 ? { links } : {}) });
+  }
+  return { ...plan, tasks };
+}
+
+async function resultsWithin(store: StateStore, plan: StoredPlan, budget: number): Promise<ShownTask[]> {
   let remaining = budget;
   const tasks: ShownTask[] = [];
   for (const task of plan.tasks) {
@@ -41,10 +60,10 @@ async function withResults(store: StateStore, plan: StoredPlan, budget: number):
     remaining -= bytes;
     tasks.push({ ...task, result });
   }
-  return { ...plan, tasks };
+  return tasks;
 }
 
-export function planRoute(store: StateStore, maxResultBytes = MAX_PLAN_RESULT_BYTES): Route {
+export function planRoute(store: StateStore, maxResultBytes = MAX_PLAN_RESULT_BYTES, sources: PlanDetailSources = {}): Route {
   return {
     method: 'GET',
     path: '/v1/plans/{planId}',
@@ -54,7 +73,7 @@ export function planRoute(store: StateStore, maxResultBytes = MAX_PLAN_RESULT_BY
       setCorrelation(logger, { tenantId: caller.tenantId, planId });
       const plan = await store.plans.getPlan(caller.tenantId, planId);
       if (!plan) throw notFound(`no plan ${planId}`);
-      return json(200, planView(await withResults(store, plan, maxResultBytes)));
+      return json(200, planView(await withResults(store, plan, maxResultBytes, sources)));
     },
   };
 }

@@ -256,9 +256,9 @@ describe('reading back', () => {
   it('answers 404 for unknown plans and routes, 405 for a wrong method, 400 for a malformed id', async () => {
     expectError(await handle(httpEvent('GET', '/v1/plans/does-not-exist', { claims: claimsOf('contoso') })), 404, 'NotFound');
     expectError(await handle(httpEvent('GET', '/v1/nothing-here')), 404, 'NotFound');
-    const wrongMethod = await handle(httpEvent('DELETE', '/v1/plans/p1'));
+    const wrongMethod = await handle(httpEvent('PUT', '/v1/plans/p1'));
     expectError(wrongMethod, 405, 'MethodNotAllowed');
-    expect(wrongMethod.headers.allow).toBe('GET');
+    expect(wrongMethod.headers.allow).toBe('GET, DELETE');
     expectError(await handle(httpEvent('GET', '/v1/plans/%23bad', { claims: claimsOf('contoso') })), 400, 'ValidationError');
     // Not percent-encoding at all: the caller's mistake, never a 500.
     expectError(await handle(httpEvent('GET', '/v1/plans/%E0%A4%A', { claims: claimsOf('contoso') })), 400, 'BadRequest');

@@ -27,6 +27,7 @@ describe('event catalogue', () => {
         'agent:started', 'agent:completed', 'agent:error',
         'task:created', 'task:updated', 'task:completed',
         'approval:requested', 'approval:granted', 'approval:denied', 'approval:expired',
+        'approval:closed', 'plan:feedback',
         'bc:operation:start', 'bc:operation:success', 'bc:operation:error',
         'checkpoint:created', 'rollback:initiated', 'rollback:compensation-failed', 'rollback:completed', 'breaker:state-changed',
       ].sort(),
