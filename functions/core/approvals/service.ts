@@ -183,17 +183,7 @@ export class ApprovalService {
     if (!caller.roles.includes(APPROVER_ROLE)) return [];
     // Four eyes: the caller's own pending requests are not theirs to decide, so not listed.
     const hideOwn = status === 'pending' && !this.deps.settings.allowSelfApproval;
-    const records = await this.deps.store.listByStatus(caller.tenantId, status, MAX_LISTED, hideOwn ? caller.sub : undefined);
-    const now = this.now();
-    const views: ApprovalView[] = [];
-    for (const record of records) {
-      if (status === 'pending' && isOverdue(record, now)) {
-        await this.expire(record);
-        continue;
-      }
-      views.push(toView(record, now));
-    }
-    return views;
+    return this.viewsOf(await this.deps.store.listByStatus(caller.tenantId, status, MAX_LISTED, hideOwn ? caller.sub : undefined), status);
   }
 
   /**
@@ -201,7 +191,11 @@ export class ApprovalService {
    * ones expired on the way.
    */
   async listOwn(caller: Pick<Decider, 'sub' | 'tenantId'>, status: ApprovalStatus): Promise<ApprovalView[]> {
-    const records = await this.deps.store.listRequestedBy(caller.tenantId, status, caller.sub, MAX_LISTED);
+    return this.viewsOf(await this.deps.store.listRequestedBy(caller.tenantId, status, caller.sub, MAX_LISTED), status);
+  }
+
+  /** Records as the caller sees them; overdue pending ones are expired on the way, not shown. */
+  private async viewsOf(records: ApprovalRecord[], status: ApprovalStatus): Promise<ApprovalView[]> {
     const now = this.now();
     const views: ApprovalView[] = [];
     for (const record of records) {

@@ -51,36 +51,24 @@ export class ApprovalStore {
    * A tenant's approvals in one status, oldest request first, at most `limit`; without those `excludeRequestedBy`
    * asked for (filtered in DynamoDB, so they do not crowd out the rest), reading at most MAX_LIST_PAGES pages.
    */
-  async listByStatus(tenantId: string, status: ApprovalStatus, limit: number, excludeRequestedBy?: string): Promise<ApprovalRecord[]> {
-    const records: ApprovalRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    let pages = 0;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'byStatus',
-          KeyConditionExpression: 'gsi1pk = :pk',
-          ...(excludeRequestedBy !== undefined ? { FilterExpression: 'requestedBy <> :requester' } : {}),
-          ExpressionAttributeValues: {
-            ':pk': approvalStatusKey(tenantId, status),
-            ...(excludeRequestedBy !== undefined ? { ':requester': excludeRequestedBy } : {}),
-          },
-          Limit: excludeRequestedBy !== undefined ? MAX_LIST_PAGE_ITEMS : limit - records.length,
-          ExclusiveStartKey: start,
-        }),
-      );
-      records.push(...(page.Items ?? []).map(fromItem).slice(0, limit - records.length));
-      start = page.LastEvaluatedKey;
-    } while (start && records.length < limit && ++pages < MAX_LIST_PAGES);
-    return records;
+  listByStatus(tenantId: string, status: ApprovalStatus, limit: number, excludeRequestedBy?: string): Promise<ApprovalRecord[]> {
+    return this.queryByStatus(tenantId, status, limit, excludeRequestedBy === undefined ? undefined : { operator: '<>', requestedBy: excludeRequestedBy });
   }
 
   /**
    * A tenant's approvals in one status that `requestedBy` asked for, oldest request first, at most `limit`
    * (filtered in DynamoDB, reading at most MAX_LIST_PAGES pages).
    */
-  async listRequestedBy(tenantId: string, status: ApprovalStatus, requestedBy: string, limit: number): Promise<ApprovalRecord[]> {
+  listRequestedBy(tenantId: string, status: ApprovalStatus, requestedBy: string, limit: number): Promise<ApprovalRecord[]> {
+    return this.queryByStatus(tenantId, status, limit, { operator: '=', requestedBy });
+  }
+
+  private async queryByStatus(
+    tenantId: string,
+    status: ApprovalStatus,
+    limit: number,
+    requester?: { operator: '=' | '<>'; requestedBy: string },
+  ): Promise<ApprovalRecord[]> {
     const records: ApprovalRecord[] = [];
     let start: Record<string, unknown> | undefined;
     let pages = 0;
@@ -90,9 +78,13 @@ export class ApprovalStore {
           TableName: this.tableName,
           IndexName: 'byStatus',
           KeyConditionExpression: 'gsi1pk = :pk',
-          FilterExpression: 'requestedBy = :requester',
-          ExpressionAttributeValues: { ':pk': approvalStatusKey(tenantId, status), ':requester': requestedBy },
-          Limit: MAX_LIST_PAGE_ITEMS,
+          ...(requester ? { FilterExpression: `requestedBy ${requester.operator} :requester` } : {}),
+          ExpressionAttributeValues: {
+            ':pk': approvalStatusKey(tenantId, status),
+            ...(requester ? { ':requester': requester.requestedBy } : {}),
+          },
+          // A filtered page may hold fewer matches than it read: read whole pages until `limit` matched.
+          Limit: requester ? MAX_LIST_PAGE_ITEMS : limit - records.length,
           ExclusiveStartKey: start,
         }),
       );

@@ -1,19 +1,11 @@
 // JSON $batch: operations run in order; with `Isolation: snapshot` one failure rolls every change back.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startBcSandbox, type BcSandbox } from '../../../../local/bc-sandbox/index.js';
-import { SandboxClient, filter } from './client.js';
+import { describe, expect, it } from 'vitest';
+import type { BcSandbox } from '../../../../local/bc-sandbox/index.js';
+import { SandboxClient, filter, withSandboxClient } from '../../../support/sandbox-client.js';
 
 let sandbox: BcSandbox;
 let client: SandboxClient;
-
-beforeAll(async () => {
-  sandbox = await startBcSandbox();
-  client = await SandboxClient.connect(sandbox);
-});
-beforeEach(() => sandbox.reset());
-afterAll(async () => {
-  await sandbox?.stop();
-});
+withSandboxClient((fixture) => ({ sandbox, client } = fixture), { resetEach: true });
 
 const batch = (requests: unknown[], headers: Record<string, string> = {}) => client.post('$batch', { requests }, headers);
 

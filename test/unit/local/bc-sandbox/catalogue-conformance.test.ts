@@ -8,7 +8,7 @@ import { entitySetNames, findEntitySet } from '../../../../functions/core/bc/ent
 import { startBcSandbox, type BcSandbox } from '../../../../local/bc-sandbox/index.js';
 import { servedEntitySets } from '../../../../local/bc-sandbox/schema.js';
 import { catalogueOf } from '../../../../scripts/gen-bc-entities.js';
-import { SandboxClient } from './client.js';
+import { SandboxClient } from '../../../support/sandbox-client.js';
 
 const reference = JSON.parse(readFileSync(new URL('../../../../reference/bc-api-v2.0-reference.json', import.meta.url), 'utf8'));
 

@@ -3,10 +3,10 @@
 // types, every documented operation answers with its documented status, undocumented ones are refused with BC's
 // code, and every error code the sandbox produces is one BC documents.
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBcSandbox, type BcSandbox } from '../../../../local/bc-sandbox/index.js';
+import { describe, expect, it } from 'vitest';
+import type { BcSandbox } from '../../../../local/bc-sandbox/index.js';
 import { servedEntitySets } from '../../../../local/bc-sandbox/schema.js';
-import { SandboxClient } from './client.js';
+import { SandboxClient, withSandboxClient } from '../../../support/sandbox-client.js';
 
 interface ReferenceEntity {
   entityName: string;
@@ -33,14 +33,7 @@ const typeChecks: Record<string, (v: unknown) => boolean> = {
 
 let sandbox: BcSandbox;
 let client: SandboxClient;
-
-beforeAll(async () => {
-  sandbox = await startBcSandbox();
-  client = await SandboxClient.connect(sandbox);
-});
-afterAll(async () => {
-  await sandbox?.stop();
-});
+withSandboxClient((fixture) => ({ sandbox, client } = fixture));
 
 function collectionPath(entitySet: string): string {
   return entitySet === 'companies' ? 'companies' : client.company(entitySet);

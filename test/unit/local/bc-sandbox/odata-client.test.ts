@@ -7,7 +7,7 @@ import { parse } from '@sap-ux/edmx-parser';
 import type { RawMetadata, RawV4NavigationProperty } from '@sap-ux/vocabularies-types';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startBcSandbox, type BcSandbox } from '../../../../local/bc-sandbox/index.js';
-import { SandboxClient, filter } from './client.js';
+import { SandboxClient, filter } from '../../../support/sandbox-client.js';
 
 let sandbox: BcSandbox;
 let client: SandboxClient;

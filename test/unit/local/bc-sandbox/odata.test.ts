@@ -2,7 +2,7 @@
 // a result.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBcSandbox, type BcSandbox } from '../../../../local/bc-sandbox/index.js';
-import { SandboxClient, filter } from './client.js';
+import { SandboxClient, filter } from '../../../support/sandbox-client.js';
 
 let sandbox: BcSandbox;
 let client: SandboxClient;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadOrCreateJwtKeys, signLocalToken, type JwtIssuerConfig, type LocalJwtKeys } from '../../../../local/cloud/jwt.js';
 import { OnBehalfOfTokenError, onBehalfOfTokenForm, requestOnBehalfOfToken } from '../../../../local/bc-sandbox/obo-token.js';
 import { startBcSandbox, type BcSandbox } from '../../../../local/bc-sandbox/index.js';
-import { SandboxClient } from './client.js';
+import { SandboxClient } from '../../../support/sandbox-client.js';
 
 const ISSUER = 'https://login.microsoftonline.com/local/v2.0';
 const AUDIENCE = 'api://bc-agent';

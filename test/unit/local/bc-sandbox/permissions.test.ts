@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadOrCreateJwtKeys, signLocalToken, type LocalJwtKeys } from '../../../../local/cloud/jwt.js';
 import { startBcSandbox, type BcSandbox, type ChangeLogEntry, type DirectoryConfig } from '../../../../local/bc-sandbox/index.js';
-import { SandboxClient } from './client.js';
+import { SandboxClient } from '../../../support/sandbox-client.js';
 
 const ISSUER = 'http://127.0.0.1/local-issuer';
 const AUDIENCE = 'bc-agent-api';

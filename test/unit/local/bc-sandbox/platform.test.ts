@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startBcSandbox, type BcSandbox } from '../../../../local/bc-sandbox/index.js';
 import { buildSeed } from '../../../../local/bc-sandbox/seed.js';
-import { SandboxClient, filter } from './client.js';
+import { SandboxClient, filter } from '../../../support/sandbox-client.js';
 
 let clock = Date.parse('2026-03-01T12:00:00Z');
 let sandbox: BcSandbox;

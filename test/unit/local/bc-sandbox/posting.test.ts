@@ -2,23 +2,15 @@
 // entries, inventory, G/L entries and partner balances; posted invoices refusing changes; and every refusal
 // (already posted, no lines, no quantity, unknown id, short stock, injected fault, not emulated) leaving the
 // whole data set byte-for-byte unchanged.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OData } from '@odata/client';
-import { startBcSandbox, type BcSandbox } from '../../../../local/bc-sandbox/index.js';
-import { SandboxClient, filter } from './client.js';
+import type { BcSandbox } from '../../../../local/bc-sandbox/index.js';
+import { SandboxClient, filter, withSandboxClient } from '../../../support/sandbox-client.js';
 
 let sandbox: BcSandbox;
 let client: SandboxClient;
 const path = (set: string) => client.company(set);
-
-beforeAll(async () => {
-  sandbox = await startBcSandbox();
-  client = await SandboxClient.connect(sandbox);
-});
-beforeEach(() => sandbox.reset());
-afterAll(async () => {
-  await sandbox?.stop();
-});
+withSandboxClient((fixture) => ({ sandbox, client } = fixture), { resetEach: true });
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const act = (set: string, id: string, action: string) => client.post(path(`${set}(${id})/Microsoft.NAV.${action}`), undefined);

@@ -1,21 +1,13 @@
 // Writes with BC's validation: number series, required fields, references, blocked items and customers,
 // ETags and If-Match, document totals recomputed from lines, cascading deletes, and the bound actions.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startBcSandbox, type BcSandbox } from '../../../../local/bc-sandbox/index.js';
-import { SandboxClient, filter } from './client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { BcSandbox } from '../../../../local/bc-sandbox/index.js';
+import { SandboxClient, filter, withSandboxClient } from '../../../support/sandbox-client.js';
 
 let sandbox: BcSandbox;
 let client: SandboxClient;
 const path = (set: string) => client.company(set);
-
-beforeAll(async () => {
-  sandbox = await startBcSandbox();
-  client = await SandboxClient.connect(sandbox);
-});
-beforeEach(() => sandbox.reset());
-afterAll(async () => {
-  await sandbox?.stop();
-});
+withSandboxClient((fixture) => ({ sandbox, client } = fixture), { resetEach: true });
 
 async function orderableItem(offset = 0): Promise<any> {
   return (await client.list(path('items') + filter("blocked eq false and type eq 'Inventory'", `&$skip=${offset}&$top=1`)))[0];

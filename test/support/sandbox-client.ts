@@ -1,5 +1,6 @@
 // A thin fetch wrapper for the sandbox tests: a bearer token, JSON in and out, paths relative to the API root.
-import type { BcSandbox } from '../../../../local/bc-sandbox/index.js';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { startBcSandbox, type BcSandbox } from '../../local/bc-sandbox/index.js';
 
 export interface TestResponse<T = any> {
   status: number;
@@ -67,4 +68,20 @@ export class SandboxClient {
 /** `?$filter=…` with the expression URL-encoded. */
 export function filter(expression: string, extra = ''): string {
   return `?$filter=${encodeURIComponent(expression)}${extra}`;
+}
+
+/**
+ * Starts a BC sandbox and a client on it before the file's tests (handing both to `use`) and stops it after;
+ * with `resetEach`, every test starts from the seed data.
+ */
+export function withSandboxClient(use: (fixture: { sandbox: BcSandbox; client: SandboxClient }) => void, options: { resetEach?: boolean } = {}): void {
+  let sandbox: BcSandbox | undefined;
+  beforeAll(async () => {
+    sandbox = await startBcSandbox();
+    use({ sandbox, client: await SandboxClient.connect(sandbox) });
+  });
+  if (options.resetEach) beforeEach(() => sandbox?.reset());
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
 }
