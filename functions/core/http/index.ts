@@ -3,6 +3,6 @@ export { parseRoles, readCaller } from './claims.js';
 export { conflict, forbidden, HttpError, notFound, serviceUnavailable, unprocessable } from './errors.js';
 export { parseJsonBody, pathId } from './request.js';
 export { errorResponse, type HttpResponse, json } from './responses.js';
-export { createRouter, type Route } from './router.js';
+export { createRouter, type Route, type RouteContext } from './router.js';
 export { validate } from './validation.js';
 export type { Caller } from './claims.js';

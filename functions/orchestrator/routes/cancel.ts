@@ -1,19 +1,18 @@
 // DELETE /v1/plans/{planId}: cancels what has not started (functions/core/cancel/cancel-plan.ts says how and
 // why in that order). The requester or an approver of the tenant; 404 for another tenant's plan, 409 once ended.
-import { forbidden, HttpError, json, notFound, pathId, readCaller, type Route } from '../../core/http/index.js';
-import { setCorrelation } from '../../core/observability/index.js';
+import { forbidden, HttpError, json, notFound, type Route } from '../../core/http/index.js';
 import { CancelError, cancelPlan, type CancelDeps } from '../../core/cancel/index.js';
 import { statusReasonOf } from './plan-details.js';
 import { planView } from './views.js';
+import { scopeOf } from './scope.js';
 
 export function cancelRoute(deps: Omit<CancelDeps, 'logger'>): Route {
   return {
     method: 'DELETE',
     path: '/v1/plans/{planId}',
-    async handle({ event, params, logger, correlationId }) {
-      const caller = readCaller(event);
-      const planId = pathId(params, 'planId');
-      setCorrelation(logger, { tenantId: caller.tenantId, planId });
+    async handle(context) {
+      const { logger, correlationId } = context;
+      const { caller, id: planId } = scopeOf(context, 'planId');
       try {
         const outcome = await cancelPlan({ ...deps, logger }, caller, planId, correlationId);
         logger.info('plan cancelled', { cancelled: outcome.cancelledTasks.length, closedApprovals: outcome.closedApprovals.length, stillRunning: outcome.stillRunning.length });

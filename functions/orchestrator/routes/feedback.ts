@@ -3,9 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { createEvent, type EventPublisher } from '../../core/events/index.js';
-import { HttpError, json, notFound, parseJsonBody, pathId, readCaller, validate, type Route } from '../../core/http/index.js';
-import { setCorrelation } from '../../core/observability/index.js';
+import { HttpError, json, notFound, parseJsonBody, validate, type Route } from '../../core/http/index.js';
 import { FEEDBACK_RATINGS, TERMINAL_PLAN_STATUSES, type Feedback, type StateStore } from '../../core/store/index.js';
+import { scopeOf } from './scope.js';
 
 const MAX_FEEDBACK_BYTES = 4 * 1024;
 
@@ -24,10 +24,9 @@ export function feedbackRoute(deps: FeedbackDeps): Route {
   return {
     method: 'POST',
     path: '/v1/plans/{planId}/feedback',
-    async handle({ event, params, logger, correlationId }) {
-      const caller = readCaller(event);
-      const planId = pathId(params, 'planId');
-      setCorrelation(logger, { tenantId: caller.tenantId, planId });
+    async handle(context) {
+      const { event, logger, correlationId } = context;
+      const { caller, id: planId } = scopeOf(context, 'planId');
       const body = validate(feedbackSchema, parseJsonBody(event, MAX_FEEDBACK_BYTES), { what: 'the feedback' });
       const plan = await deps.store.plans.getPlan(caller.tenantId, planId);
       if (!plan) throw notFound(`no plan ${planId}`);

@@ -1,8 +1,8 @@
 // POST /v1/sessions/{sessionId}/messages { "text" } → 202 { planId, status, tasks }.
 import * as z from 'zod';
-import { json, parseJsonBody, pathId, readCaller, serviceUnavailable, unprocessable, validate, type Route } from '../../core/http/index.js';
-import { setCorrelation } from '../../core/observability/index.js';
+import { json, parseJsonBody, serviceUnavailable, unprocessable, validate, type Route } from '../../core/http/index.js';
 import { DispatchFailedError, PlanRejectedError, startPlan, type StartPlanDeps } from '../start-plan.js';
+import { scopeOf } from './scope.js';
 
 export interface MessageLimits {
   maxBodyBytes: number;
@@ -22,10 +22,9 @@ export function messagesRoute(deps: Omit<StartPlanDeps, 'logger'>, limits: Messa
   return {
     method: 'POST',
     path: '/v1/sessions/{sessionId}/messages',
-    async handle({ event, params, correlationId, logger }) {
-      const caller = readCaller(event);
-      const sessionId = pathId(params, 'sessionId');
-      setCorrelation(logger, { tenantId: caller.tenantId, sessionId });
+    async handle(context) {
+      const { event, correlationId, logger } = context;
+      const { caller, id: sessionId } = scopeOf(context, 'sessionId');
       const body = validate(messageBodySchema, parseJsonBody(event, limits.maxBodyBytes), { what: 'the message' });
       try {
         const plan = await startPlan(

@@ -2,10 +2,10 @@
 // time. The plan is looked up in the caller's tenant first (404 otherwise); the audit keys carry the tenant too.
 import * as z from 'zod';
 import { AuditStoryReader } from '../../core/audit/index.js';
-import { json, notFound, pathId, readCaller, serviceUnavailable, validate, type Route } from '../../core/http/index.js';
-import { setCorrelation } from '../../core/observability/index.js';
+import { json, notFound, serviceUnavailable, validate, type Route } from '../../core/http/index.js';
 import type { StateStore } from '../../core/store/index.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { scopeOf } from './scope.js';
 
 export const MAX_EVENTS_PAGE = 500;
 
@@ -27,10 +27,9 @@ export function planEventsRoute(deps: PlanEventsDeps): Route {
   return {
     method: 'GET',
     path: '/v1/plans/{planId}/events',
-    async handle({ event, params, logger }) {
-      const caller = readCaller(event);
-      const planId = pathId(params, 'planId');
-      setCorrelation(logger, { tenantId: caller.tenantId, planId });
+    async handle(context) {
+      const { event } = context;
+      const { caller, id: planId } = scopeOf(context, 'planId');
       const query = validate(querySchema, event.queryStringParameters ?? {}, { what: 'the query' });
       if (!reader) throw serviceUnavailable('the audit log is not configured for this API (AUDIT_TABLE)');
       const plan = await deps.store.plans.getPlan(caller.tenantId, planId);

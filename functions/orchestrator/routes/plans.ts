@@ -1,10 +1,10 @@
 // GET /v1/plans/{planId}: the caller's tenant's plan with its tasks and their results.
-import { json, notFound, pathId, readCaller, type Route } from '../../core/http/index.js';
-import { setCorrelation } from '../../core/observability/index.js';
+import { json, notFound, type Route } from '../../core/http/index.js';
 import { ResultNotFoundError, type StateStore, type StoredPlan } from '../../core/store/index.js';
 import type { WebClientSettings } from '../../core/record-links/index.js';
 import { linksOf, statusReasonOf, type ApprovalLookup } from './plan-details.js';
 import { planView, type PlanViewInput, type ShownTask } from './views.js';
+import { scopeOf } from './scope.js';
 
 /** What the view adds beside the stored plan: approvals for waiting tasks, web client settings for links. */
 export interface PlanDetailSources {
@@ -67,10 +67,8 @@ export function planRoute(store: StateStore, maxResultBytes = MAX_PLAN_RESULT_BY
   return {
     method: 'GET',
     path: '/v1/plans/{planId}',
-    async handle({ event, params, logger }) {
-      const caller = readCaller(event);
-      const planId = pathId(params, 'planId');
-      setCorrelation(logger, { tenantId: caller.tenantId, planId });
+    async handle(context) {
+      const { caller, id: planId } = scopeOf(context, 'planId');
       const plan = await store.plans.getPlan(caller.tenantId, planId);
       if (!plan) throw notFound(`no plan ${planId}`);
       return json(200, planView(await withResults(store, plan, maxResultBytes, sources)));
