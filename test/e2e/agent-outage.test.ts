@@ -62,7 +62,7 @@ describe('a BC outage', () => {
       return found.length >= 2 ? found : undefined;
     }, 30_000);
     // In attempt order: the delays are jittered, so attempt 2's may be the shorter one.
-    const attemptOf = (reason?: string) => Number(/\(attempt (\d+) of/.exec(reason)?.[1]);
+    const attemptOf = (reason?: string) => Number(/\(attempt (\d+) of/.exec(reason ?? "")?.[1]);
     expect(reasons.sort((a, b) => attemptOf(a) - attemptOf(b))).toEqual([
       expect.stringMatching(/^Business Central is unavailable right now; retrying in [12] s \(attempt 1 of 3\)\.$/),
       expect.stringMatching(/^Business Central is unavailable right now; retrying in [1-4] s \(attempt 2 of 3\)\.$/),
