@@ -5,12 +5,11 @@ import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
 import { claimMappingOf, type EnvironmentConfig } from '../config.js';
 import { claimMappingToEnv } from '../../functions/core/http/index.js';
-import { logRetentionOf, removalPolicyOf } from './handler-function.js';
 import { acknowledge } from './nag.js';
+import { stageAccessLog } from './access-log.js';
 
 export interface ApiRoute {
   readonly method: apigw.HttpMethod;
@@ -63,33 +62,22 @@ export class Api extends Construct {
           : undefined,
     });
 
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
-      retention: logRetentionOf(config),
-      removalPolicy: removalPolicyOf(config),
+    const accessLog = stageAccessLog(this, config, {
+      status: '$context.status',
+      responseLength: '$context.responseLength',
+      latency: '$context.responseLatency',
+      integrationLatency: '$context.integrationLatency',
+      integrationError: '$context.integrationErrorMessage',
+      authorizerError: '$context.authorizer.error',
+      sub: `$context.authorizer.claims.${claims.subject}`,
+      tenant: `$context.authorizer.claims.${claims.tenant}`,
     });
+    this.accessLogs = accessLog.logGroup;
     this.stage = this.httpApi.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
       throttle: config.api.throttle,
-      accessLogSettings: {
-        destination: new apigw.LogGroupLogDestination(this.accessLogs),
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            ip: '$context.identity.sourceIp',
-            requestTime: '$context.requestTime',
-            routeKey: '$context.routeKey',
-            status: '$context.status',
-            responseLength: '$context.responseLength',
-            latency: '$context.responseLatency',
-            integrationLatency: '$context.integrationLatency',
-            integrationError: '$context.integrationErrorMessage',
-            authorizerError: '$context.authorizer.error',
-            sub: `$context.authorizer.claims.${claims.subject}`,
-            tenant: `$context.authorizer.claims.${claims.tenant}`,
-          }),
-        ),
-      },
+      accessLogSettings: accessLog.settings,
     });
 
     const authorizer = new HttpJwtAuthorizer('Jwt', config.jwt.issuer, {

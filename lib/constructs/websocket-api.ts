@@ -5,7 +5,6 @@
 // task:updated and task:completed) could reach a client swapped; one message group keeps them in publish
 // order. Message format: functions/core/push/message.ts, docs/asyncapi.yaml.
 import { aws_apigatewayv2 as apigw, Duration, Stack } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -19,9 +18,10 @@ import { SESSION_INDEX } from '../../functions/core/push/index.js';
 import { PUSHED_EVENTS } from '../../functions/core/push/index.js';
 import { claimMappingOf, MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT_FACTOR, type EnvironmentConfig } from '../config.js';
 import { EVENT_SOURCE_PREFIX } from './event-bus.js';
-import { HandlerFunction, logRetentionOf, removalPolicyOf } from './handler-function.js';
+import { HandlerFunction, removalPolicyOf } from './handler-function.js';
 import { acknowledge, arnWildcardFinding } from './nag.js';
 import { deadLetterQueue } from './queues.js';
+import { stageAccessLog } from './access-log.js';
 
 /** The stage name: clients connect to `wss://<api>.execute-api.<region>.amazonaws.com/v1?token=<JWT>`. */
 export const WEBSOCKET_STAGE = 'v1';
@@ -105,29 +105,21 @@ export class WebSocketPush extends Construct {
       );
     }
 
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logRetentionOf(config), removalPolicy: removalPolicyOf(config) });
+    // No query string: it carries the caller's token.
+    const accessLog = stageAccessLog(this, config, {
+      eventType: '$context.eventType',
+      connectionId: '$context.connectionId',
+      status: '$context.status',
+      integrationLatency: '$context.integrationLatency',
+      integrationError: '$context.integrationErrorMessage',
+    });
+    this.accessLogs = accessLog.logGroup;
     this.stage = new apigw.WebSocketStage(this, 'Stage', {
       webSocketApi: this.api,
       stageName: WEBSOCKET_STAGE,
       autoDeploy: true,
       throttle: config.api.throttle,
-      accessLogSettings: {
-        destination: new apigw.LogGroupLogDestination(this.accessLogs),
-        // No query string: it carries the caller's token.
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            ip: '$context.identity.sourceIp',
-            requestTime: '$context.requestTime',
-            routeKey: '$context.routeKey',
-            eventType: '$context.eventType',
-            connectionId: '$context.connectionId',
-            status: '$context.status',
-            integrationLatency: '$context.integrationLatency',
-            integrationError: '$context.integrationErrorMessage',
-          }),
-        ),
-      },
+      accessLogSettings: accessLog.settings,
     });
 
     // --- Push: bus → FIFO queue (one group: publish order) → notifier → PostToConnection.

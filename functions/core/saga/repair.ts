@@ -44,13 +44,8 @@ export interface RepairRecord {
 
 export const repairIdOf = (context: Pick<SagaContext, 'tenantId' | 'taskId'>) => `${context.tenantId}#${context.taskId}`;
 
-export interface ParkRequest {
-  context: SagaContext;
-  order: PurchaseOrderRequest;
-  validated?: ValidatedOrder;
-  created?: CreatedOrder;
-  executionId?: string;
-  reason: string;
+/** What a parked rollback starts from: the saga's state as the record keeps it, and what failed. */
+export interface ParkRequest extends Pick<RepairRecord, 'context' | 'order' | 'validated' | 'created' | 'executionId' | 'reason'> {
   /** Compensations known to have failed (the repair runs all of them anyway). */
   failed: readonly string[];
 }
