@@ -2,14 +2,11 @@
 // analytics consumer's namespace and service is one the consumer really emits (real Powertools EMF output, run
 // with the environment the template gives the function) with the same namespace, name, dimension names and
 // values. A query whose dimensions differ in anything shows nothing in CloudWatch and never alarms.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEvent, type DomainEvent, type EventContext } from '../../functions/core/events/index.js';
 import { TASK_TYPES } from '../../functions/core/plan/index.js';
 import { STAGES, type Stage } from '../../lib/config.js';
-import { PROJECT_ROOT } from '../../lib/constructs/handler-function.js';
 import { busEvent } from '../support/bus-event.js';
 import { captureEmf, emittedMetrics } from '../support/emf.js';
 import { alarmQueries, dashboardsOf, identityOf, type QueriedMetric } from './observability-template.js';
@@ -102,10 +99,9 @@ describe.each(STAGES)('metric contract of BcAgent-%s', (stage) => {
   });
 });
 
-// The plan sweeper lives on its own branch until merged; once functions/core/sweeper exists, its real metrics
-// object (with the environment the template gives its function) must hit the StuckPlans alarm.
-const sweeperModule = join(PROJECT_ROOT, 'functions/core/sweeper/index.ts');
-describe.runIf(existsSync(sweeperModule))('metric contract of the plan sweeper', () => {
+// The plan sweeper's real metrics object (with the environment the template gives its function) must hit the
+// StuckPlans alarm.
+describe('metric contract of the plan sweeper', () => {
   it.each(STAGES)('StuckPlansFound matches the StuckPlans alarm of BcAgent-%s', async (stage) => {
     const stack = synthesized.stacks[stage] as unknown as { consumers: Record<string, { handler: { function: never } }> };
     const sweeper = stack.consumers.planSweeper;
@@ -113,8 +109,7 @@ describe.runIf(existsSync(sweeperModule))('metric contract of the plan sweeper',
     const env = environmentOf(stage, logicalIdOf(synthesized.stacks[stage], sweeper!.handler.function));
     Object.assign(process.env, { STAGE: env.STAGE, POWERTOOLS_SERVICE_NAME: env.POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE: env.POWERTOOLS_METRICS_NAMESPACE });
     vi.resetModules();
-    const path = sweeperModule; // a variable: the module may not exist for the typechecker yet
-    const { sweeperMetrics } = (await import(path)) as { sweeperMetrics: () => import('../../functions/core/observability/index.js').Metrics };
+    const { sweeperMetrics } = await import('../../functions/core/sweeper/index.js');
     const { emitMetric, MetricUnit } = await import('../../functions/core/observability/index.js');
     const docs = await captureEmf(() => emitMetric(sweeperMetrics(), 'StuckPlansFound', MetricUnit.Count, 3, {}));
     const alarm = alarmQueries(synthesized.templates[stage]).find((a) => a.logicalId.startsWith('AlarmsStuckPlans'))!;

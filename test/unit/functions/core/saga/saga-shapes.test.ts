@@ -105,7 +105,8 @@ describe.each([
     if (!reservations) expect(reservationCalls).toEqual([]);
   });
 
-  it.runIf(reservations)('stops before writing, and says why, when the tenant lacks the extension the stage expects', async () => {
+  // Only a stage that reserves can expect an extension the tenant lacks: defined for that shape only.
+  if (reservations) it('stops before writing, and says why, when the tenant lacks the extension the stage expects', async () => {
     const input = sagaInput(harness.fixture);
     const before = await bcSnapshot(observer, { reservations: false });
     harness.sandbox.setItemReservationsApi(false);
