@@ -62,7 +62,7 @@ describe('local CloudWatch metrics', () => {
       EndTime: new Date(T0 + 5 * MINUTE),
       MetricDataQueries: stats.map((s, i) => stat(`q${i}`, 'Latency', dims, s)),
     }));
-    const byId = Object.fromEntries(answer.MetricDataResults!.map((r) => [r.Id, r]));
+    const byId = Object.fromEntries(answer.MetricDataResults!.map((r) => [r.Id!, r] as const));
     expect(byId.q0!.Timestamps!.map((t) => t.getTime())).toEqual([T0 + 3 * MINUTE, T0 + MINUTE, T0]);
     expect(byId.q0!.Values).toEqual([7, 100, 55]);
     expect(byId.q1!.Values).toEqual([7, 100, 5.5]);
