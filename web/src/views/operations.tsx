@@ -30,13 +30,17 @@ const COLOURS: Record<string, string> = {
 };
 const colourOf = (series: OperationsSeries) => COLOURS[series.label.split(' ')[0]!] ?? COLOURS[series.id] ?? '#444c5c';
 
-let cssInjected = false;
-function injectCss(): void {
-  if (cssInjected) return;
-  const style = document.createElement('style');
-  style.textContent = `${uPlotCss}\n${pageCss}`;
-  document.head.append(style);
-  cssInjected = true;
+let cssAdopted = false;
+/**
+ * uPlot's stylesheet and the page's, as a constructed stylesheet: the console's CSP (default-src 'self') refuses
+ * inline <style> elements, and adopting a sheet needs no change to index.html or the build's file list.
+ */
+function adoptCss(): void {
+  if (cssAdopted) return;
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(`${uPlotCss}\n${pageCss}`);
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+  cssAdopted = true;
 }
 
 export function Operations({ apiUrl, token, refreshMs = DEFAULT_REFRESH_MS }: { apiUrl: string; token: string; refreshMs?: number }) {
@@ -44,7 +48,7 @@ export function Operations({ apiUrl, token, refreshMs = DEFAULT_REFRESH_MS }: { 
   const [metrics, setMetrics] = useState<OperationsMetrics>();
   const [failure, setFailure] = useState<string>();
   const [updatedAt, setUpdatedAt] = useState<Date>();
-  useEffect(injectCss, []);
+  useEffect(adoptCss, []);
 
   useEffect(() => {
     let stopped = false;
@@ -134,7 +138,7 @@ function Chart({ group, title, unit, metrics }: { group: SeriesGroup; title: str
             stroke: colourOf(s),
             width: 2,
             dash: s.label.endsWith('p95') ? [6, 4] : undefined,
-            points: { show: true, size: 5 },
+            points: { show: true, size: 7 },
             ...(breaker ? { paths: uPlot.paths.stepped!({ align: 1 }), fill: '#c0392b22' } : {}),
           })),
         ],
