@@ -9,6 +9,8 @@ import type { Clock } from '../clock.js';
 export const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** Values kept per series at most; the oldest go first (a runaway emitter cannot exhaust memory). */
 export const MAX_POINTS_PER_SERIES = 100_000;
+/** Series kept at most: an emitter that puts ids in dimension values cannot grow the state without bound. */
+export const MAX_SERIES = 10_000;
 /** CloudWatch's limits of one GetMetricData request. */
 export const MAX_QUERIES = 500;
 export const DEFAULT_MAX_DATAPOINTS = 100_800;
@@ -103,7 +105,8 @@ export class LocalCloudWatch {
   constructor(private readonly options: LocalCloudWatchOptions) {
     this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     if (options.stateFile) {
-      this.snapshot = new JsonSnapshot(options.stateFile, () => this.prune(), 1_000);
+      // Written at most every 5 s while metrics arrive (and on stop): the file holds the whole retention window.
+      this.snapshot = new JsonSnapshot(options.stateFile, () => this.prune(), 5_000);
       for (const series of this.snapshot.load() ?? []) this.series.set(keyOf(series), series);
       this.prune();
     }
@@ -152,7 +155,10 @@ export class LocalCloudWatch {
           const values = (Array.isArray(raw) ? raw : [raw]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
           const unit = typeof metric.Unit === 'string' ? metric.Unit : 'None';
           for (const value of values) {
-            this.put({ namespace: directive.Namespace, metricName: metric.Name, dimensions: dimensions as MetricDimension[] }, timestamp, value, unit);
+            if (!this.put({ namespace: directive.Namespace, metricName: metric.Name, dimensions: dimensions as MetricDimension[] }, timestamp, value, unit)) {
+              this.rejectedRecords += 1;
+              continue;
+            }
             added += 1;
           }
         }
@@ -162,16 +168,19 @@ export class LocalCloudWatch {
     return added;
   }
 
-  private put(identity: MetricIdentity, timestamp: number, value: number, unit: string): void {
+  /** Adds one datapoint; false when it would start a series beyond MAX_SERIES. */
+  private put(identity: MetricIdentity, timestamp: number, value: number, unit: string): boolean {
     const dimensions = sortDimensions(identity.dimensions);
     const key = keyOf({ ...identity, dimensions });
     let series = this.series.get(key);
     if (!series) {
+      if (this.series.size >= MAX_SERIES) return false;
       series = { namespace: identity.namespace, metricName: identity.metricName, dimensions, points: [] };
       this.series.set(key, series);
     }
     series.points.push([timestamp, value, unit]);
     if (series.points.length > MAX_POINTS_PER_SERIES) series.points.splice(0, series.points.length - MAX_POINTS_PER_SERIES);
+    return true;
   }
 
   /** Drops datapoints past retention; returns what is kept (the snapshot's content). */

@@ -20,7 +20,7 @@ const CHARTS: Array<{ group: SeriesGroup; title: string; unit: string }> = [
   { group: 'plans', title: 'Plans per minute by outcome', unit: 'per minute' },
   { group: 'taskDuration', title: 'Task duration p50 / p95', unit: 'ms' },
   { group: 'bcLatency', title: 'BC latency p50 / p95', unit: 'ms' },
-  { group: 'breaker', title: 'Breaker state (worst breaker)', unit: '0 closed · 1 half-open · 2 open' },
+  { group: 'breaker', title: 'Breaker state (worst breaker)', unit: 'state' },
 ];
 
 const COLOURS: Record<string, string> = {
@@ -130,7 +130,7 @@ function Chart({ group, title, unit, metrics }: { group: SeriesGroup; title: str
         width,
         height: 220,
         scales: { x: { time: true }, y: breaker ? { range: [0, 2.2] } : { range: (_u, _min, max) => [0, Math.max(max ?? 1, 1) * 1.1] } },
-        axes: [{}, { label: unit, size: 60, ...(breaker ? { splits: () => [0, 1, 2], values: (_u, ticks) => ticks.map((t) => ['closed', 'half-open', 'open'][t] ?? '') } : {}) }],
+        axes: [{}, { label: unit, size: breaker ? 80 : 60, ...(breaker ? { splits: () => [0, 1, 2], values: (_u, ticks) => ticks.map((t) => ['closed', 'half-open', 'open'][t] ?? '') } : {}) }],
         series: [
           {},
           ...series.map((s) => ({

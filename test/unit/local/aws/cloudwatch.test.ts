@@ -6,7 +6,7 @@ import { recordEventMetrics } from '../../../../functions/consumers/analytics/ev
 import { createEvent, type EventContext } from '../../../../functions/core/events/index.js';
 import { createMetrics } from '../../../../functions/core/observability/index.js';
 import { ManualClock } from '../../../../local/aws/index.js';
-import { statistic } from '../../../../local/aws/cloudwatch/service.js';
+import { MAX_SERIES, statistic } from '../../../../local/aws/cloudwatch/service.js';
 import { busEvent } from '../../../support/bus-event.js';
 import { captureEmf } from '../../../support/emf.js';
 import { startLocalAws } from '../../../support/local-aws.js';
@@ -118,6 +118,14 @@ describe('local CloudWatch metrics', () => {
     const listed = await client.send(new ListMetricsCommand({ Namespace: 'Test', Dimensions: [{ Name: 'outcome', Value: 'failed' }] }));
     expect(listed.Metrics).toHaveLength(1);
     expect(listed.Metrics![0]!.Dimensions!.map((d) => d.Name)).toEqual(['outcome', 'service', 'stage']);
+  });
+
+  it('bounds what a runaway emitter can store: new series past the cap are refused and counted, old ones keep their latest points', async () => {
+    const { aws } = await start();
+    for (let i = 0; i < MAX_SERIES; i++) aws.cloudwatch.ingestEmf(JSON.parse(emf(T0, { Hits: 1 }, { id: `id-${i}` }, 'Count')));
+    expect(aws.cloudwatch.ingestLogLine(emf(T0, { Hits: 1 }, { id: 'one-too-many' }, 'Count'))).toBe(0);
+    expect(aws.cloudwatch.rejectedRecords).toBe(1);
+    expect(aws.cloudwatch.ingestLogLine(emf(T0, { Hits: 1 }, { id: 'id-0' }, 'Count'))).toBe(1);
   });
 
   it('filters by unit when the query names one', async () => {
