@@ -109,6 +109,7 @@ export class BcAgentStack extends Stack {
     };
     const { audit, analytics, planProgress, approvalExpiry, planSweeper } = this.consumers;
 
+    this.orchestrator.readOperationsMetrics(analytics.handler.function);
     this.api = new Api(this, 'Api', { config, orchestrator: this.orchestrator.function });
     // Live progress: a WebSocket API, its connections table, and the notifier that pushes a session's events.
     this.push = new WebSocketPush(this, 'Push', { config, bus });

@@ -13,6 +13,8 @@ import type { WebClientSettings } from '../core/record-links/index.js';
 import { approvalRoutes, lazyApprovalService } from './routes/approvals.js';
 import { cancelRoute } from './routes/cancel.js';
 import { feedbackRoute } from './routes/feedback.js';
+import { metricsRoute } from './routes/metrics.js';
+import { operationsMetricsReaderFromEnv, type OperationsMetricsReader } from '../core/operations-metrics/index.js';
 import { planEventsRoute } from './routes/plan-events.js';
 import { sessionListRoute } from './routes/session-list.js';
 import { healthRoute } from './routes/health.js';
@@ -39,6 +41,8 @@ export interface OrchestratorDeps {
   approvalSettings?: ApprovalSettings;
   /** Step Functions when absent (a cancelled plan's waiting saga is failed through it). */
   saga?: SagaWaiter;
+  /** GET /v1/metrics reads CloudWatch through this (ANALYTICS_METRICS_* variables when absent). */
+  operationsMetrics?: OperationsMetricsReader;
 }
 
 export function createOrchestrator(deps: OrchestratorDeps): (event: APIGatewayProxyEventV2) => Promise<HttpResponse> {
@@ -66,9 +70,16 @@ export function createOrchestrator(deps: OrchestratorDeps): (event: APIGatewayPr
       planEventsRoute({ store: deps.store, db: deps.db, ...(deps.auditTable ? { auditTable: deps.auditTable } : {}) }),
       feedbackRoute({ store: deps.store, publisher: deps.publisher, now }),
       sessionListRoute(deps.store),
+      metricsRoute({ reader: lazyOnce(() => deps.operationsMetrics ?? operationsMetricsReaderFromEnv()), now }),
       sessionRoute(deps.store),
       ...approvalRoutes(approvalDeps, approvals),
     ],
     deps.logger,
   );
+}
+
+/** Builds on the first call and keeps the result (a configuration error surfaces on the route that needs it). */
+function lazyOnce<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
 }

@@ -6,7 +6,10 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { HandlerFunction } from './handler-function.js';
+import { acknowledge } from './nag.js';
+import type { MetricsIdentity } from './observability.js';
 import type { Tables } from './tables.js';
 
 export interface Access {
@@ -81,5 +84,19 @@ export function claudeAccess(config: EnvironmentConfig, secret: secretsmanager.I
       ...(secret ? { ANTHROPIC_SECRET_ARN: secret.secretArn } : {}),
     },
     grant: (handler) => secret?.grantRead(handler.function),
+  };
+}
+
+/**
+ * The analytics consumer's metrics, read back (GET /v1/metrics): ANALYTICS_METRICS_NAMESPACE and
+ * ANALYTICS_METRICS_SERVICE (with the reader's own STAGE, the same stage) name the series; may call GetMetricData.
+ */
+export function operationsMetricsAccess(source: MetricsIdentity): Access {
+  return {
+    environment: { ANALYTICS_METRICS_NAMESPACE: source.namespace, ANALYTICS_METRICS_SERVICE: source.service },
+    grant: (handler) => {
+      handler.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+      acknowledge(handler.role, 'AwsSolutions-IAM5[Resource::*]', 'cloudwatch:GetMetricData supports no resource-level permissions (AWS requires Resource *).');
+    },
   };
 }

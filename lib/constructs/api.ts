@@ -28,6 +28,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: apigw.HttpMethod.GET, path: '/v1/plans/{planId}/events', authenticated: true },
   { method: apigw.HttpMethod.POST, path: '/v1/plans/{planId}/feedback', authenticated: true },
   { method: apigw.HttpMethod.GET, path: '/v1/sessions', authenticated: true },
+  { method: apigw.HttpMethod.GET, path: '/v1/metrics', authenticated: true },
   { method: apigw.HttpMethod.GET, path: '/v1/health', authenticated: false },
 ];
 

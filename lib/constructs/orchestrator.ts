@@ -6,8 +6,10 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
-import { approvalAccess, claudeAccess, eventBusAccess, stateAccess } from './access.js';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { approvalAccess, claudeAccess, eventBusAccess, operationsMetricsAccess, stateAccess } from './access.js';
 import { HandlerFunction } from './handler-function.js';
+import { metricsIdentityOf } from './observability.js';
 import type { PurchaseOrderSaga } from './purchase-order-saga.js';
 import type { Tables } from './tables.js';
 
@@ -49,5 +51,10 @@ export class Orchestrator extends HandlerFunction {
       saga.taskResponseAccess,
       claudeAccess(config, claudeSecret),
     );
+  }
+
+  /** GET /v1/metrics reads the analytics consumer's metrics: their names from its environment, and the grant. */
+  readOperationsMetrics(analytics: lambda.IFunction): this {
+    return this.use(operationsMetricsAccess(metricsIdentityOf(analytics)));
   }
 }

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { systemClock } from './clock.js';
 import { LocalDynamoDb, ttlSweepMsFromEnv } from './dynamodb.js';
 import { createEndpoint } from './endpoint.js';
+import { cloudWatchApi } from './cloudwatch/api.js';
+import { LocalCloudWatch } from './cloudwatch/service.js';
 import { durabilityFromEnv, Journal } from './journal.js';
 import { eventBridgeApi } from './eventbridge/api.js';
 import { LocalEventBridge } from './eventbridge/service.js';
@@ -22,6 +24,7 @@ export { LocalDynamoDb, ttlSweepMsFromEnv, type TableInput } from './dynamodb.js
 export { durabilityFromEnv, Journal, type DurabilityMode, type JournalStats } from './journal.js';
 export { LocalEventBridge } from './eventbridge/service.js';
 export { LocalSecrets } from './secrets.js';
+export { LocalCloudWatch, type MetricIdentity } from './cloudwatch/service.js';
 export { LocalSqs, type ReceiveOptions, type SendOptions, type SqsMessage } from './sqs/service.js';
 export type { MessageAttributeValue } from './sqs/md5.js';
 export { LocalStepFunctions, type ExecutionRecord } from './stepfunctions/service.js';
@@ -42,6 +45,8 @@ export class LocalAws {
     readonly events: LocalEventBridge,
     readonly stepFunctions: LocalStepFunctions,
     readonly secretsManager: LocalSecrets,
+    /** CloudWatch metrics: EMF lines of the functions' output in, GetMetricData out. */
+    readonly cloudwatch: LocalCloudWatch,
     /** SQS, EventBridge and Step Functions state; every change the endpoint acknowledges is on disk first. */
     readonly journal: Journal,
   ) {}
@@ -68,9 +73,10 @@ export class LocalAws {
         putEvents: async (entries) => events.putEvents(entries),
       });
       const secretsManager = new LocalSecrets({ region, accountId, stateFile: join(options.stateDir, 'secrets.json') });
+      const cloudwatch = new LocalCloudWatch({ clock, stateFile: join(options.stateDir, 'cloudwatch-metrics.json') });
       // Every answer of these services waits for the journal: what the caller is told happened is on disk.
       const durable = [sqsApi(sqs), eventBridgeApi(events), stepFunctionsApi(stepFunctions)].map((service) => ({ ...service, commit: () => journal.commit() }));
-      const server = createEndpoint(dynamodb, [...durable, secretsApi(secretsManager)]);
+      const server = createEndpoint(dynamodb, [...durable, secretsApi(secretsManager), cloudWatchApi(cloudwatch)]);
       const host = options.host ?? '127.0.0.1';
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -81,7 +87,7 @@ export class LocalAws {
       });
       const { port } = server.address() as AddressInfo;
       url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-      return new LocalAws(server, url, region, accountId, dynamodb, sqs, events, stepFunctions, secretsManager, journal);
+      return new LocalAws(server, url, region, accountId, dynamodb, sqs, events, stepFunctions, secretsManager, cloudwatch, journal);
     } catch (error) {
       await dynamodb.close();
       await journal.close();
@@ -99,6 +105,7 @@ export class LocalAws {
     await this.stepFunctions.stop();
     await this.journal.close();
     this.secretsManager.flush();
+    this.cloudwatch.flush();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();

@@ -195,7 +195,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       functions,
       environmentOf: (fn) => functionEnvironment(fn, { aws, sandbox, websocket: websocketEnv, extra: options.env ?? {} }),
       defaultConcurrency: options.defaultConcurrency ?? 10,
-      onLog,
+      // As CloudWatch does with a function's log: EMF records on stdout become metrics (GetMetricData).
+      onLog: (name, stream, line) => {
+        if (stream === 'stdout') aws.cloudwatch.ingestLogLine(line);
+        onLog(name, stream, line);
+      },
       onError,
       sendToQueue: (queueArn, body) => void aws.sqs.sendMessage(queueArn, body),
       ...(options.asyncRetryDelaysMs ? { asyncRetryDelaysMs: options.asyncRetryDelaysMs } : {}),

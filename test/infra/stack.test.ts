@@ -32,6 +32,8 @@ const STAR_ONLY_ACTIONS = new Set([
   'xray:PutTelemetryRecords',
   'xray:GetSamplingRules',
   'xray:GetSamplingTargets',
+  // No resource-level permissions: the operations route reads the stage's metrics (GET /v1/metrics).
+  'cloudwatch:GetMetricData',
   'logs:CreateLogDelivery',
   'logs:GetLogDelivery',
   'logs:UpdateLogDelivery',

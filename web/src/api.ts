@@ -147,7 +147,7 @@ export class Api {
   }
 }
 
-async function readJson(response: Response): Promise<unknown> {
+export async function readJson(response: Response): Promise<unknown> {
   const text = await response.text();
   let body: unknown;
   try {

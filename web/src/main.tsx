@@ -6,6 +6,8 @@ import { LiveFeed, type LiveState } from './live.js';
 import { loadSignedIn, saveSignedIn, sessionIdForTab, type SignedIn } from './session.js';
 import { Approvals } from './views/approvals.js';
 import { Chat } from './views/chat.js';
+import { Operations, OPERATIONS_HASH, useLocationHash } from './views/operations.js';
+import { OPERATOR_ROLE } from './operations-api.js';
 import { SignIn } from './views/sign-in.js';
 
 function App() {
@@ -55,6 +57,8 @@ function Console({ config, user, onSignOut }: { config: ConsoleConfig; user: Sig
     };
   }, [live]);
   const approver = user.roles.includes('approver');
+  const operator = user.roles.includes(OPERATOR_ROLE);
+  const operations = useLocationHash() === OPERATIONS_HASH && operator;
   return (
     <div class="console">
       <header class="top">
@@ -66,11 +70,13 @@ function Console({ config, user, onSignOut }: { config: ConsoleConfig; user: Sig
         <span class={`live live-${liveState}`} title={config.wsUrl ?? 'no WebSocket configured: polling'}>
           {config.wsUrl ? `push ${liveState}` : 'polling'}
         </span>
+        {operator && <a class="nav" href={operations ? '#' : OPERATIONS_HASH}>{operations ? 'Chat' : 'Operations'}</a>}
         <button type="button" onClick={onSignOut}>
           Sign out
         </button>
       </header>
-      <div class={approver ? 'panes two' : 'panes'}>
+      {operations && <Operations apiUrl={config.apiUrl} token={user.token} />}
+      <div class={approver ? 'panes two' : 'panes'} hidden={operations}>
         <Chat api={api} live={live} sessionId={sessionId} poll={{ ...(config.pollMs ? { pollMs: config.pollMs } : {}), ...(config.pushPollMs ? { pushPollMs: config.pushPollMs } : {}) }} />
         {approver && <Approvals api={api} />}
       </div>
