@@ -12,7 +12,8 @@ export const DEV_STACK_NAME = 'BcAgent-dev';
 
 /** What decides the template and bundles; the local cloud (local/) is the runtime that reads them, not an input. */
 const SOURCE_DIRS = ['lib', 'functions'];
-const SOURCE_FILES = ['package-lock.json', 'cdk.json', 'tsconfig.json'];
+// package.json: its `sideEffects` shapes what esbuild keeps in each bundle.
+const SOURCE_FILES = ['package.json', 'package-lock.json', 'cdk.json', 'tsconfig.json'];
 
 export interface SynthesizedStack {
   /** The cloud assembly directory (template and `asset.*` directories). */
@@ -100,17 +101,19 @@ async function pruneStale(root: string, current: string): Promise<void> {
 
 async function synthInto(outdir: string): Promise<void> {
   // Loaded on demand: the CDK and the stack are only needed when the cache misses.
-  const [{ App }, { BcAgentStack }, { configFor }, { overridesOf }] = await Promise.all([
+  const [{ App }, { BcAgentStack }, { configFor }, { overridesOf }, { BUNDLE_METAFILE_CONTEXT }] = await Promise.all([
     import('aws-cdk-lib'),
     import('../../lib/stack.js'),
     import('../../lib/config.js'),
     import('../../lib/app.js'),
+    import('../../lib/constructs/handler-function.js'),
   ]);
   const cdkJson = JSON.parse(await readFile(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
   const app = new App({
     outdir,
     // The CLI adds asset metadata by default; the local cloud finds each function's bundle through it.
-    context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true },
+    // Each bundle's metafile lets the bench say what dominates it.
+    context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true, [BUNDLE_METAFILE_CONTEXT]: true },
   });
   new BcAgentStack(app, DEV_STACK_NAME, { config: configFor('dev', overridesOf(app, 'dev')) });
   app.synth();

@@ -340,7 +340,7 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
 });
 
 describe('bundles', () => {
-  it('are minified ES modules with a require shim and a source map', () => {
+  it('are minified ES modules with a require shim and a source map without the sources (no build metadata)', () => {
     const bundles = readdirSync(synthesized.outdir).filter((name) => name.startsWith('asset.'));
     expect(bundles.length).toBeGreaterThanOrEqual(10);
     for (const dir of bundles) {
@@ -349,6 +349,9 @@ describe('bundles', () => {
       const code = readFileSync(join(synthesized.outdir, dir, 'index.mjs'), 'utf8');
       expect(code.startsWith("import { createRequire as __bcAgentCreateRequire } from 'node:module';")).toBe(true);
       expect(code).toMatch(/export\s*\{[^}]*as handler/);
+      const map = JSON.parse(readFileSync(join(synthesized.outdir, dir, 'index.mjs.map'), 'utf8')) as { sources: string[]; sourcesContent?: unknown };
+      expect(map.sources.some((source) => source.includes('functions/'))).toBe(true);
+      expect(map.sourcesContent).toBeUndefined();
     }
   });
 });

@@ -1,8 +1,9 @@
 // The one way Lambda code reaches Claude's Messages API. BaseAnthropic + the Messages resource is the same SDK
 // as the full `Anthropic` client but lets the bundler keep only what is used (~130 KB instead of ~450 KB
-// minified), which matters for cold starts of the planner, the analysis worker and plan progress.
-import { BaseAnthropic } from '@anthropic-ai/sdk/client';
-import { Messages } from '@anthropic-ai/sdk/resources/messages/messages';
+// minified), which matters for cold starts of the planner, the analysis worker and plan progress. The SDK is
+// imported on the first request, not at module init: the orchestrator's routes, the plan sweeper and a
+// deterministic answer (no key) never reach Claude, and a cold start should not pay for it.
+import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 
 export interface MessagesClientConfig {
   apiKey: string;
@@ -29,8 +30,24 @@ export function anthropicConfigFromEnv(apiKey: string, env: Record<string, strin
   return { apiKey, ...(baseURL ? { baseURL } : {}), ...(model ? { model } : {}) };
 }
 
-export function createMessagesClient(config: MessagesClientConfig): Messages {
-  return new Messages(
-    new BaseAnthropic({ apiKey: config.apiKey, baseURL: config.baseURL ?? null, timeout: config.timeoutMs, maxRetries: config.maxRetries }),
-  );
+/** The part of the SDK's Messages resource the features use. */
+export interface MessagesClient {
+  create(body: MessageCreateParamsNonStreaming): Promise<Message>;
+}
+
+export function createMessagesClient(config: MessagesClientConfig): MessagesClient {
+  let messages: Promise<{ create(body: MessageCreateParamsNonStreaming): Promise<Message> }> | undefined;
+  const load = () =>
+    (messages ??= import('./sdk.js').then(
+      ({ createSdkMessages }) => createSdkMessages(config),
+      (error: unknown) => {
+        messages = undefined; // a failed import is tried again by the next request
+        throw error;
+      },
+    ));
+  return {
+    async create(body) {
+      return (await load()).create(body);
+    },
+  };
 }

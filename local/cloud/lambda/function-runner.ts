@@ -52,9 +52,16 @@ export interface InvocationStats {
   durationMs: number;
 }
 
+/** One environment's module init: wall time, and the CPU time of its thread (steady on a busy machine). */
+export interface InitMeasurement {
+  initMs: number;
+  initCpuMs: number;
+}
+
 interface Environment {
   worker: Worker;
   ready: Promise<number>;
+  initCpuMs?: number;
   busy: boolean;
   /** Set when the environment must not be reused (crashed, timed out, init failed). */
   dead: boolean;
@@ -115,6 +122,18 @@ export class FunctionRunner {
     } catch (error) {
       await this.discard(env);
       throw error;
+    }
+  }
+
+  /** Starts a fresh environment only to measure its module init, then ends it (the bench's cold-start figure). */
+  async measureInit(): Promise<InitMeasurement> {
+    if (this.stopped) throw new FunctionError('ServiceException', `${this.options.name} is stopped`);
+    const env = this.spawn();
+    try {
+      const initMs = await env.ready;
+      return { initMs, initCpuMs: env.initCpuMs ?? Number.NaN };
+    } finally {
+      await this.discard(env);
     }
   }
 
@@ -229,8 +248,11 @@ export class FunctionRunner {
     this.pipeLogs(worker.stdout, 'stdout');
     this.pipeLogs(worker.stderr, 'stderr');
     env.ready = new Promise<number>((resolve, reject) => {
-      worker.once('message', (message: { type: string; initMs?: number; error?: FunctionErrorShape }) => {
-        if (message.type === 'ready') resolve(message.initMs ?? 0);
+      worker.once('message', (message: { type: string; initMs?: number; initCpuMs?: number; error?: FunctionErrorShape }) => {
+        if (message.type === 'ready') {
+          env.initCpuMs = message.initCpuMs;
+          resolve(message.initMs ?? 0);
+        }
         else {
           env.dead = true;
           reject(toFunctionError(message.error));

@@ -3,7 +3,7 @@
 // (EventBridge targets) with Lambda's async retries and failure destination.
 import { randomUUID } from 'node:crypto';
 import type { FunctionDefinition } from '../template/model.js';
-import { FunctionError, FunctionRunner, type FunctionLogSink, type InvocationStats } from './function-runner.js';
+import { FunctionError, FunctionRunner, type FunctionLogSink, type InitMeasurement, type InvocationStats } from './function-runner.js';
 
 export interface LocalLambdaOptions {
   functions: readonly FunctionDefinition[];
@@ -59,6 +59,11 @@ export class LocalLambda {
   /** Starts an environment of the function without invoking it; resolves with its module init time. */
   prewarm(ref: string): Promise<number> {
     return this.runnerOf(ref).prewarm();
+  }
+
+  /** Starts a fresh environment of the function only to measure its module init, then ends it. */
+  measureInit(ref: string): Promise<InitMeasurement> {
+    return this.runnerOf(ref).measureInit();
   }
 
   /**

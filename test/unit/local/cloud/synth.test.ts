@@ -30,7 +30,12 @@ describe('synthesis cache key', () => {
     expect(afterFunction).not.toBe(base);
 
     write('package-lock.json', '{"v":2}');
-    expect(await sourceHash(root)).not.toBe(afterFunction);
+    const afterLock = await sourceHash(root);
+    expect(afterLock).not.toBe(afterFunction);
+
+    // package.json's sideEffects decides what esbuild drops from the bundles.
+    write('package.json', '{"sideEffects":false}');
+    expect(await sourceHash(root)).not.toBe(afterLock);
   });
 
   it('finds no latest assembly where nothing was synthesized', async () => {

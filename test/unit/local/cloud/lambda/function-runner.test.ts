@@ -47,6 +47,28 @@ const echo = runner(
 );
 
 describe('FunctionRunner', () => {
+  it('measures a fresh environment’s module init (wall and thread CPU time) and leaves no environment behind', async () => {
+    // The module burns 30 ms of its thread's CPU at import: a figure the measurement must see whatever the load.
+    const slow = runner(
+      'slow-init',
+      `const start = process.threadCpuUsage();
+       while ((process.threadCpuUsage(start).user + process.threadCpuUsage(start).system) / 1000 < 30) {}
+       export const handler = async () => 'ok';`,
+    );
+    for (let i = 0; i < 2; i += 1) {
+      const { initMs, initCpuMs } = await slow.measureInit();
+      expect(initCpuMs).toBeGreaterThanOrEqual(30);
+      expect(initMs).toBeGreaterThanOrEqual(initCpuMs - 5);
+    }
+    // Nothing was kept warm: the next invocation is a cold start of its own.
+    const { result, stats } = await slow.invoke({});
+    expect(result).toBe('ok');
+    expect(stats.initMs).toBeGreaterThan(0);
+
+    const broken = runner('broken-init', `throw new Error('no config');`);
+    await expect(broken.measureInit()).rejects.toMatchObject({ errorType: 'Runtime.ImportModuleError', errorMessage: 'no config' });
+  });
+
   it('runs the bundled handler with its own environment and a Lambda context', async () => {
     const { result, stats } = await echo.invoke({ hello: 'world' }, 'req-1');
     expect(result).toMatchObject({ event: { hello: 'world' }, calls: 1, mark: 'echo', other: null, name: 'echo', id: 'req-1' });
