@@ -6,7 +6,7 @@ import { APIConnectionTimeoutError, APIError, APIUserAbortError, APIConnectionEr
 import type { MessageCreateParamsNonStreaming, Message, TextBlockParam, Tool } from '@anthropic-ai/sdk/resources/messages';
 import { entitySetNames, findEntitySet } from '../bc/index.js';
 import { createMessagesClient, type AnthropicConfig } from '../claude/index.js';
-import { TOOLS, TOOLS_BY_TYPE, TASK_TYPES, validatePlan, DEFAULT_MAX_TASKS } from '../plan/index.js';
+import { TOOLS, TOOLS_BY_TYPE, TASK_TYPES, validatePlan, DEFAULT_MAX_TASKS, VALUE_OPERATORS } from '../plan/index.js';
 import { CREATE_PLAN_TOOL, REPLY_TOOL, planFromToolInput, planToolInputSchema, replyToolInputSchema } from './plan-tool.js';
 import { describeProblems, type PlanContext, type PlanOutcome, type Planner } from './types.js';
 
@@ -62,7 +62,7 @@ Rules for plans:
   through others), e.g. {"$ref": "t1.result.value[0].id"}. Query results look like {"value": [records], "count"?}.
 - Updates and deletes need the record id (a GUID): when the user names a record by number, first query it
   (filter number eq …, select id, top 1) and reference t1.result.value[0].id.
-- Filters are structured: {field, op, value} with op eq ne gt ge lt le contains startswith endswith,
+- Filters are structured: {field, op, value} with op ${VALUE_OPERATORS.join(' ')},
   {field, op: "in", values: [...]}, {"or": [conditions]} and {"and": [conditions or ors]}.
   Business Central allows OR only between conditions on the same field.
 - "count X" is a query with count=true, top=1, select ["id"]; the count comes back as result.count.
