@@ -8,8 +8,8 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
 import type { BatchOperation, BatchResult, ODataQuery, QueryResult } from '../core/bc/index.js';
-import { isBcCorrelationId, withBcCorrelation } from '../core/bc/index.js';
-import { BATCH_METHODS, MCP_TOOLS } from '../core/plan/index.js';
+import { BcError, isBcCorrelationId, withBcCorrelation } from '../core/bc/index.js';
+import { BATCH_METHODS, describePosting, findDocumentAction, isPosted, MCP_TOOLS, POST_DOCUMENT_TOOL, summaryFields, type DocumentAction } from '../core/plan/index.js';
 import { isWritable, type BcMcpServerDeps } from './deps.js';
 import { runInStory, storyContextFrom } from './story-context.js';
 import { toolError, toolErrorFrom, toolSuccess } from './tool-result.js';
@@ -50,6 +50,14 @@ const OUTPUT_SCHEMAS: Record<string, z.ZodRawShape | typeof recordOutput> = {
       }),
     ),
   },
+  [POST_DOCUMENT_TOOL]: {
+    entity: z.string(),
+    action: z.string(),
+    id: z.string(),
+    documentNumber: z.string().describe('The number the document had before posting'),
+    summary: z.string().describe('What was posted, as the approver read it'),
+    posted: recordOutput.describe('The posted document: the same record with its posted number and status, or the posted invoice made from the order'),
+  },
 };
 
 // The arguments each handler receives, as the registry's MCP input schema (already enforced by the SDK) gives them.
@@ -70,6 +78,13 @@ interface RecordToolArgs {
 interface BatchToolArgs {
   operations: { method: BatchOperation['method']; entity: string; id?: string; data?: Record<string, unknown>; etag?: string }[];
   atomic?: boolean;
+  company?: string;
+}
+
+interface PostToolArgs {
+  entity: string;
+  action: string;
+  id: string;
   company?: string;
 }
 
@@ -106,7 +121,57 @@ export function registerBcTools(server: McpServer, deps: BcMcpServerDeps): void 
   };
   const scope = (companyId: string | undefined) => (companyId ? { company: companyId } : {});
 
+  /** The posted document: the same record, or the posted invoice made from the order (found by orderNumber). */
+  const postedDocument = async (spec: DocumentAction, before: Record<string, unknown>, company: string | undefined): Promise<Record<string, unknown> | undefined> => {
+    if (spec.postedAs.kind === 'same record') return bc.get(spec.entity, String(before.id), { ...scope(company), select: summaryFields(spec.entity) });
+    const page = await bc.query(
+      spec.postedAs.entity,
+      { filter: { field: 'orderNumber', op: 'eq', value: String(before.number) }, select: summaryFields(spec.postedAs.entity), top: 1 },
+      { ...scope(company), maxPages: 1 },
+    );
+    return page.value[0];
+  };
+
   const handlers: Record<string, ToolHandler> = {
+    [POST_DOCUMENT_TOOL]: (input, extra) =>
+      guarded(extra, async () => {
+        const args = input as unknown as PostToolArgs;
+        const spec = findDocumentAction(args.entity, args.action);
+        if (!spec) {
+          return toolError({ code: 'BadRequest_MethodNotImplemented', message: `'${args.entity}' has no posting action '${args.action}'`, status: 400, retryable: false });
+        }
+        const refused = refuseWrite(args.entity, extra);
+        if (refused) return refused;
+        // Look before posting: a document already posted (e.g. by an earlier call whose answer was lost) is never
+        // posted again, and an unknown one gets a clear answer instead of BC's bare 404 on the action.
+        let document: Record<string, unknown>;
+        try {
+          document = await bc.get(args.entity, args.id, { ...scope(args.company), select: summaryFields(args.entity) });
+        } catch (error) {
+          if (!(error instanceof BcError) || error.status !== 404) throw error;
+          const hint = spec.postedAs.kind === 'invoice from order' ? ' (posting deletes an order: it may have been posted already)' : '';
+          return toolError({ code: 'NotFound', message: `There is no ${spec.document} with id ${args.id}${hint}; nothing was posted`, status: 404, retryable: false });
+        }
+        if (isPosted(spec, document)) {
+          return toolError({
+            code: 'AlreadyPosted',
+            message: `${spec.document} ${String(document.number)} is already posted (status ${String(document.status)}); nothing was posted`,
+            status: 409,
+            retryable: false,
+          });
+        }
+        await bc.invokeAction(args.entity, args.id, args.action, scope(args.company));
+        const posted = await postedDocument(spec, document, args.company);
+        return toolSuccess({
+          entity: args.entity,
+          action: args.action,
+          id: args.id,
+          documentNumber: String(document.number),
+          summary: describePosting(spec, document),
+          posted: posted ?? {},
+        });
+      }),
+
     bc_query_entity: (input, extra) =>
       guarded(extra, async () => {
         const { entity: entitySet, company: companyId, parentId, nextLink, ...query } = input as unknown as QueryToolArgs;

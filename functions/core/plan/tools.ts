@@ -7,6 +7,7 @@
 import * as z from 'zod';
 import { findEntitySet, entitySetNames, type EntitySetDefinition } from '../bc/index.js';
 import { didYouMean } from './suggest.js';
+import { DOCUMENT_ACTIONS, findDocumentAction, POST_DOCUMENT_TOOL, POSTABLE_ENTITY_SETS, POSTING_ACTIONS } from './document-actions.js';
 import { filterGrammar, orRuleProblem, type ConditionOf, type FilterLiteral, type FilterOf, type FilterOperator } from './filter.js';
 
 /** The tool a plan names to run the purchase-order saga (the write worker hands it to Step Functions). */
@@ -154,6 +155,12 @@ const analyzeInput = <R>(d: ArgumentDialect<R>) => ({
   by: d.field('by').describe('The field to analyse: numbers are summarised, other fields grouped and counted'),
   question: z.string().max(1000).optional().describe('What the person wants to know, in their words'),
 });
+const postInput = <R>(d: ArgumentDialect<R>) => ({
+  entity: z.enum(POSTABLE_ENTITY_SETS).describe('The document set: salesInvoices, salesCreditMemos, purchaseInvoices (post), salesOrders (shipAndInvoice), purchaseOrders (receiveAndInvoice)'),
+  action: z.enum(POSTING_ACTIONS).describe("BC's bound action: post, shipAndInvoice or receiveAndInvoice"),
+  id: d.id.describe('The id (GUID) of the draft document or open order'),
+  company: d.company.optional(),
+});
 const validateInput = <R>(d: ArgumentDialect<R>) => ({ entity: d.entity, data: d.data, company: d.company.optional() });
 
 /** The plan-dialect argument schemas, by tool. */
@@ -165,6 +172,7 @@ export const batchArgsSchema = z.strictObject(batchInput(planDialect));
 export const purchaseOrderSagaArgsSchema = z.strictObject(purchaseOrderSagaInput(planDialect));
 export const analyzeArgsSchema = z.strictObject(analyzeInput(planDialect));
 export const validateArgsSchema = z.strictObject(validateInput(planDialect));
+export const postDocumentArgsSchema = z.strictObject(postInput(planDialect));
 
 export interface ToolCheckProblem {
   code: 'unknown_entity' | 'unknown_field' | 'invalid';
@@ -387,6 +395,32 @@ export const TOOLS: readonly ToolDefinition[] = [
     },
   }),
   define({
+    name: POST_DOCUMENT_TOOL,
+    type: 'write',
+    description:
+      'Post a draft sales invoice, sales credit memo or purchase invoice (action post), ship and invoice a sales order ' +
+      '(shipAndInvoice) or receive and invoice a purchase order (receiveAndInvoice): ledger entries are written and the ' +
+      'document becomes posted. Needs the document id: query it by number first.',
+    args: postDocumentArgsSchema,
+    check: (a, c) => {
+      if (!findDocumentAction(a.entity, a.action)) {
+        c.problems.push({
+          code: 'invalid',
+          message: `'${a.entity}' has no posting action '${a.action}' (${DOCUMENT_ACTIONS.map((d) => `${d.entity}: ${d.action}`).join('; ')})`,
+        });
+      }
+    },
+    mcp: {
+      title: 'Post a Business Central sales or purchase document',
+      description:
+        'Runs the API v2.0 bound action that posts a document: salesInvoices/salesCreditMemos/purchaseInvoices post, ' +
+        'salesOrders shipAndInvoice, purchaseOrders receiveAndInvoice. Checks the document first: an unknown id is ' +
+        'NotFound and a document already posted is AlreadyPosted (nothing is posted twice). Returns the posted document.',
+      inputShape: postInput(mcpDialect),
+      annotations: write(true, false),
+    },
+  }),
+  define({
     name: SAGA_TOOL,
     type: 'write',
     description: 'Create a purchase order for a vendor with lines and reserve the inventory, as one saga that undoes itself on failure.',
@@ -431,3 +465,4 @@ export type BatchArgs = z.infer<typeof batchArgsSchema>;
 export type PurchaseOrderSagaArgs = z.infer<typeof purchaseOrderSagaArgsSchema>;
 export type AnalyzeArgs = z.infer<typeof analyzeArgsSchema>;
 export type ValidateArgs = z.infer<typeof validateArgsSchema>;
+export type PostDocumentArgs = z.infer<typeof postDocumentArgsSchema>;

@@ -6,7 +6,8 @@ import { operationHash, type ApprovalGate, type ApprovalSubject, type WriteOrigi
 import { parseArgs } from './parse-args.js';
 import { validateRecord, type ValidationProblem } from './validation-rules.js';
 import { summarizeWrite } from './write-summary.js';
-import { SAGA_TOOL } from '../plan/index.js';
+import { POST_DOCUMENT_TOOL, SAGA_TOOL, type PostDocumentArgs } from '../plan/index.js';
+import { preparePosting } from './posting.js';
 
 /** Starts the purchase-order saga for a task; a second start for the same task must be harmless. */
 export type SagaStarter = (input: PurchaseOrderSagaInput) => Promise<void>;
@@ -42,7 +43,9 @@ export function writeExecutor(options: WriteOptions): TaskExecutor {
   return async (context) => {
     const { task, events, plan } = context;
     const args = parseArgs<Record<string, unknown>>(task.tool, context.args);
-    const summary = summarizeWrite(task.tool, args);
+    // A posting is described from the document itself (number, partner, amount), read from BC.
+    const posting = task.tool === POST_DOCUMENT_TOOL ? await preparePosting(context, args as PostDocumentArgs) : undefined;
+    const summary = posting?.summary ?? summarizeWrite(task.tool, args);
 
     if (task.tool === SAGA_TOOL) {
       const order = purchaseOrderSchema.safeParse(args);
@@ -69,12 +72,14 @@ export function writeExecutor(options: WriteOptions): TaskExecutor {
     if (approval.status === 'denied' || approval.status === 'expired') {
       throw new PermanentTaskError(approval.status === 'denied' ? 'ApprovalDenied' : 'ApprovalExpired', `Not written: the approval was ${approval.status}${'reason' in approval && approval.reason ? ` (${approval.reason})` : ''}.`);
     }
+    // Nobody is asked to approve posting a document that is unknown or already posted.
+    if (approval.status === 'none' && posting?.refusal) throw posting.refusal;
     if (approval.status === 'none') approval = await options.gate.request(subject);
     if (approval.status !== 'granted') return { kind: 'awaiting_approval', summary: `Waiting for approval: ${summary}` };
 
     // Keyed by the approval and the exact operation: a redelivered message never writes twice.
     const payload = await context.once({ operation: subject.operationHash, approval: approval.approvalId }, () =>
-      context.bc().call(task.tool, args),
+      posting ? posting.run() : context.bc().call(task.tool, args),
     );
     return { kind: 'succeeded', payload };
   };
