@@ -106,4 +106,20 @@ describe('a posting task', () => {
     expect(result.posted).toMatchObject({ id: draft.id, status: 'Open' });
     expect(result.confirmedAfterLostAnswer).toBeUndefined();
   });
+
+  it('BC failing on the action posts nothing; the retry posts once', async () => {
+    const draft = await draftInvoice();
+    sandbox.addFault({ entitySet: 'salesInvoices', method: 'POST', status: 503, retryAfterSeconds: 0 });
+    const { context, posts } = caller();
+    const prepared = await preparePosting(context, { entity: 'salesInvoices', action: 'post', id: draft.id });
+    const failure = await prepared.run().then(() => undefined, (error: unknown) => error);
+    expect(failure).toMatchObject({ name: 'McpToolError', retryable: true });
+    expect((await api.get(api.company(`salesInvoices(${draft.id})`))).body).toMatchObject({ status: 'Draft', number: draft.number });
+    sandbox.clearFaults();
+    // The queue's retry: the same task runs again and posts.
+    const result = (await (await preparePosting(context, { entity: 'salesInvoices', action: 'post', id: draft.id })).run()) as Record<string, any>;
+    expect(result.posted).toMatchObject({ id: draft.id, status: 'Open' });
+    expect(posts).toEqual([draft.id, draft.id]);
+    expect((await rows(`salesInvoices?$filter=${encodeURIComponent(`id eq ${draft.id}`)}`))[0]).toMatchObject({ status: 'Open' });
+  });
 });
