@@ -85,6 +85,7 @@ interface PostToolArgs {
   entity: string;
   action: string;
   id: string;
+  expected?: { number: string; totalAmountIncludingTax: number };
   company?: string;
 }
 
@@ -156,6 +157,15 @@ export function registerBcTools(server: McpServer, deps: BcMcpServerDeps): void 
           return toolError({
             code: 'AlreadyPosted',
             message: `${spec.document} ${String(document.number)} is already posted (status ${String(document.status)}); nothing was posted`,
+            status: 409,
+            retryable: false,
+          });
+        }
+        const { expected } = args;
+        if (expected && (document.number !== expected.number || document.totalAmountIncludingTax !== expected.totalAmountIncludingTax)) {
+          return toolError({
+            code: 'DocumentChanged',
+            message: `${spec.document} ${String(document.number)} is now ${String(document.totalAmountIncludingTax)}, not ${expected.number} at ${expected.totalAmountIncludingTax} as expected; nothing was posted`,
             status: 409,
             retryable: false,
           });

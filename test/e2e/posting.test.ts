@@ -58,12 +58,38 @@ describe('posting through approval', () => {
       `Post sales invoice ${draft!.number} for customer ${draft!.customerNumber} "${draft!.customerName}" (${money(draft!.totalAmountIncludingTax)} ${draft!.currencyCode || 'LCY'}): ` +
         'writes customer ledger and G/L entries and takes the items out of inventory; the draft becomes a posted invoice with a new number.',
     );
-    expect(approval.operation).toEqual({ tool: 'bc_post_document', arguments: { entity: 'salesInvoices', action: 'post', id: draft!.id } });
+    // The approval binds to the document as read: its number and amount travel with the operation.
+    expect(approval.operation).toEqual({
+      tool: 'bc_post_document',
+      arguments: { entity: 'salesInvoices', action: 'post', id: draft!.id, expected: { number: draft!.number, totalAmountIncludingTax: draft!.totalAmountIncludingTax } },
+    });
     expect((await decide(approval.approvalId, 'deny')).status).toBe(200);
     const done = await alice.until(plan.planId, ['succeeded', 'failed'], 45_000);
     expect(done.status).toBe('failed');
     expect(done.tasks[1]!.error?.code).toBe('ApprovalDenied');
     expect(cloud.sandbox.snapshot()).toBe(before);
+  });
+
+  it('a draft changed after the approval was asked for is not posted by that approval', async () => {
+    const [draft] = await rows(`salesInvoices?$filter=${q("status eq 'Draft'")}`);
+    const { plan, approval } = await waitingPost(`post sales invoice ${draft!.number}`);
+    // Someone adds to the invoice while it waits: the approver saw another amount.
+    const [line] = (await sandboxGet(cloud, `salesInvoices(${draft!.id})/salesInvoiceLines`)).value as Record<string, any>[];
+    const token = await cloud.sandbox.getToken();
+    const company = cloud.sandbox.companyIds()[0];
+    const patched = await fetch(`${cloud.sandbox.apiUrl}/companies(${company})/salesInvoices(${draft!.id})/salesInvoiceLines(${line!.id})`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'if-match': '*' },
+      body: JSON.stringify({ quantity: line!.quantity + 1 }),
+    });
+    expect(patched.status, await patched.text()).toBe(200);
+    const before = cloud.sandbox.snapshot();
+    expect((await decide(approval.approvalId, 'grant')).status).toBe(200);
+    const done = await alice.until(plan.planId, ['succeeded', 'failed'], 45_000);
+    expect(done.status).toBe('failed');
+    expect(done.tasks[1]!.error?.message).toContain('different operation');
+    expect(cloud.sandbox.snapshot()).toBe(before);
+    expect((await sandboxGet(cloud, `salesInvoices(${draft!.id})`)).status).toBe('Draft');
   });
 
   it('post sales invoice <number>: the draft is posted as BC posts it', async () => {

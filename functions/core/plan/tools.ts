@@ -159,6 +159,10 @@ const postInput = <R>(d: ArgumentDialect<R>) => ({
   entity: z.enum(POSTABLE_ENTITY_SETS).describe('The document set: salesInvoices, salesCreditMemos, purchaseInvoices (post), salesOrders (shipAndInvoice), purchaseOrders (receiveAndInvoice)'),
   action: z.enum(POSTING_ACTIONS).describe("BC's bound action: post, shipAndInvoice or receiveAndInvoice"),
   id: d.id.describe('The id (GUID) of the draft document or open order'),
+  expected: z
+    .strictObject({ number: z.string().min(1).max(20), totalAmountIncludingTax: z.number() })
+    .optional()
+    .describe('The document as the approver saw it: posting is refused (DocumentChanged) when BC has it otherwise'),
   company: d.company.optional(),
 });
 const validateInput = <R>(d: ArgumentDialect<R>) => ({ entity: d.entity, data: d.data, company: d.company.optional() });

@@ -9,9 +9,14 @@ import { PermanentTaskError, type TaskExecutor } from '../task-runtime/index.js'
 type ExecutionContext = Parameters<TaskExecutor>[0];
 
 export interface PreparedPosting {
+  /**
+   * The arguments to approve and send: the task's, with the document as read (`expected`: number and amount), so
+   * an approval binds to that document and a document changed since no longer matches it.
+   */
+  arguments: Record<string, unknown>;
   /** What will be posted, for the approval. */
   summary: string;
-  /** Why the document cannot be posted (unknown, already posted), when it was read in that state. */
+  /** Why the document cannot be posted (unknown, already posted), when it was read in that state: the task ends. */
   refusal?: PermanentTaskError;
   /** Posts it (at most once: see above); the tool's result. */
   run(): Promise<unknown>;
@@ -55,9 +60,17 @@ export async function preparePosting(context: ExecutionContext, args: PostDocume
       ? new PermanentTaskError('AlreadyPosted', `${capitalised(spec.document)} ${String(document.number)} is already posted (status ${String(document.status)}); nothing was posted.`)
       : undefined;
 
+  const operation: Record<string, unknown> = {
+    ...args,
+    id,
+    ...(document && typeof document.totalAmountIncludingTax === 'number'
+      ? { expected: { number: String(document.number), totalAmountIncludingTax: document.totalAmountIncludingTax } }
+      : {}),
+  };
+
   const post = async (): Promise<unknown> => {
     try {
-      return await bc.call(POST_DOCUMENT_TOOL, { ...args, id });
+      return await bc.call(POST_DOCUMENT_TOOL, operation);
     } catch (error) {
       if (error instanceof McpToolError && error.code === 'AlreadyPosted') {
         throw new PermanentTaskError('AlreadyPosted', `${error.message} (posted after this task read it)`);
@@ -67,6 +80,7 @@ export async function preparePosting(context: ExecutionContext, args: PostDocume
   };
 
   return {
+    arguments: operation,
     summary,
     ...(refusal ? { refusal } : {}),
     run: async () => {

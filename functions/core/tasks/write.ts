@@ -46,6 +46,8 @@ export function writeExecutor(options: WriteOptions): TaskExecutor {
     // A posting is described from the document itself (number, partner, amount), read from BC.
     const posting = task.tool === POST_DOCUMENT_TOOL ? await preparePosting(context, args as PostDocumentArgs) : undefined;
     const summary = posting?.summary ?? summarizeWrite(task.tool, args);
+    // Nothing is asked or run for a document that is unknown or no longer a draft (posting twice is never right).
+    if (posting?.refusal) throw posting.refusal;
 
     if (task.tool === SAGA_TOOL) {
       const order = purchaseOrderSchema.safeParse(args);
@@ -64,16 +66,14 @@ export function writeExecutor(options: WriteOptions): TaskExecutor {
       taskId: task.id,
       requestedBy: plan.createdBy,
       tool: task.tool,
-      arguments: args,
-      operationHash: operationHash(events.tenantId, task.tool, args),
+      arguments: posting?.arguments ?? args,
+      operationHash: operationHash(events.tenantId, task.tool, posting?.arguments ?? args),
       summary,
     };
     let approval = await options.gate.decisionFor(subject);
     if (approval.status === 'denied' || approval.status === 'expired') {
       throw new PermanentTaskError(approval.status === 'denied' ? 'ApprovalDenied' : 'ApprovalExpired', `Not written: the approval was ${approval.status}${'reason' in approval && approval.reason ? ` (${approval.reason})` : ''}.`);
     }
-    // Nobody is asked to approve posting a document that is unknown or already posted.
-    if (approval.status === 'none' && posting?.refusal) throw posting.refusal;
     if (approval.status === 'none') approval = await options.gate.request(subject);
     if (approval.status !== 'granted') return { kind: 'awaiting_approval', summary: `Waiting for approval: ${summary}` };
 

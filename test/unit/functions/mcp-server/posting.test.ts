@@ -97,6 +97,13 @@ describe('bc_post_document', () => {
     const [order] = await rows('salesOrders?$top=1');
     const notWritable = await client.callTool({ name: 'bc_post_document', arguments: { entity: 'salesOrders', action: 'shipAndInvoice', id: order!.id } });
     expect(errorOf(notWritable)).toMatchObject({ code: 'BadRequest_MethodNotAllowed', status: 405 });
+    // The document differs from what the caller expected (e.g. what the approver saw).
+    const [draft] = await rows(`salesInvoices?$filter=${encodeURIComponent("status eq 'Draft'")}`);
+    const changed = await client.callTool({
+      name: 'bc_post_document',
+      arguments: { entity: 'salesInvoices', action: 'post', id: draft!.id, expected: { number: draft!.number, totalAmountIncludingTax: draft!.totalAmountIncludingTax + 1 } },
+    });
+    expect(errorOf(changed)).toMatchObject({ code: 'DocumentChanged', status: 409 });
     expect(sandbox.snapshot()).toBe(snapshot);
     // A draft purchase invoice without lines: BC's own refusal, passed on.
     const created = (await api.post(api.company('purchaseInvoices'), { vendorNumber: (await rows('vendors?$top=1'))[0]!.number })).body;
