@@ -32,6 +32,10 @@ Writable through this server: ${writableText}.
 - \`bc_delete_entity { entity, id, etag? }\` returns \`{ deleted: true, entity, id }\`.
 - \`bc_batch_operation { operations: [{ method, entity, id?, data?, etag? }], atomic? }\` runs them in one
   \`$batch\`; \`atomic: true\` (at most 100 operations) rolls everything back when one fails.
+- \`bc_post_document { entity, action, id }\` posts a document through BC's bound action: \`salesInvoices\`,
+  \`salesCreditMemos\`, \`purchaseInvoices\` \`post\`; \`salesOrders\` \`shipAndInvoice\`; \`purchaseOrders\`
+  \`receiveAndInvoice\`. It reads the document first (NotFound, AlreadyPosted: nothing is posted twice) and returns
+  \`{ documentNumber, summary, posted }\`, the posted document with its new number.
 
 ## Filters
 A filter is structured, never a string, so values cannot change its meaning:

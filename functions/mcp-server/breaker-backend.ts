@@ -23,6 +23,8 @@ export function withCircuitBreaker(bc: BcBackend, breaker: Breaker): BcBackend {
     delete: (...args) => breaker.execute(() => bc.delete(...args)),
     batch: (...args) => breaker.execute(() => bc.batch(...args)),
     metadata: () => breaker.execute(() => bc.metadata()),
+    get: (...args) => breaker.execute(() => bc.get(...args)),
+    invokeAction: (...args) => breaker.execute(() => bc.invokeAction(...args)),
   };
 }
 

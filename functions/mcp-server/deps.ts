@@ -5,7 +5,7 @@ import type { BcClient } from '../core/bc/index.js';
 import { isEntitySet } from '../core/bc/index.js';
 import type { EntitySchemaCache } from './entity-schemas.js';
 
-export type BcBackend = Pick<BcClient, 'companies' | 'query' | 'continueQuery' | 'create' | 'update' | 'delete' | 'batch' | 'metadata'>;
+export type BcBackend = Pick<BcClient, 'companies' | 'query' | 'continueQuery' | 'create' | 'update' | 'delete' | 'batch' | 'metadata' | 'get' | 'invokeAction'>;
 
 /** Entity sets the write tools may change: every set (`'*'`) or the listed ones (empty: read-only server). */
 export type WritableEntitySets = ReadonlySet<string> | '*';

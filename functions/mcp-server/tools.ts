@@ -1,111 +1,95 @@
-// The five BC tools. Each one validates its input with zod (entity restricted to the catalogue), refuses
-// writes to entity sets this server does not allow, calls the BC client once, and returns structured
-// content; every failure becomes an `isError` result with BC's code (see tool-result.ts).
+// The BC tools on the MCP server. Names, descriptions, input schemas and annotations come from the tool registry
+// (functions/core/plan/tools.ts), which the plan schema and the planners read too; this module adds what only the
+// server has: output schemas and handlers. Each handler refuses writes to entity sets this server does not allow,
+// calls the BC client, and returns structured content; every failure becomes an `isError` result with BC's code
+// (see tool-result.ts).
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
-import type { BatchOperation, BatchResult, QueryResult } from '../core/bc/index.js';
-import { isBcCorrelationId, withBcCorrelation } from '../core/bc/index.js';
-import { entitySetNames } from '../core/bc/index.js';
+import type { BatchOperation, BatchResult, ODataQuery, QueryResult } from '../core/bc/index.js';
+import { BcError, isBcCorrelationId, withBcCorrelation } from '../core/bc/index.js';
+import { BATCH_METHODS, describePosting, findDocumentAction, isPosted, MCP_TOOLS, POST_DOCUMENT_TOOL, summaryFields, type DocumentAction } from '../core/plan/index.js';
 import { isWritable, type BcMcpServerDeps } from './deps.js';
-import { orderBySchema, structuredFilterSchema } from './query-schema.js';
 import { runInStory, storyContextFrom } from './story-context.js';
 import { toolError, toolErrorFrom, toolSuccess } from './tool-result.js';
 
-/** Largest page a single tool call asks BC for; paging continues through `skip` or `nextLink`. */
-export const MAX_TOP = 1000;
-/** Operations one bc_batch_operation call accepts (BC takes 100 per `$batch`; the client splits non-atomic ones). */
-export const MAX_TOOL_BATCH_OPERATIONS = 500;
-
-// The code BC answers for a URL naming an entity set it does not have; carried in the validation message
-// because the SDK reports input-schema failures as plain-text tool errors.
-const UNKNOWN_ENTITY_CODE = 'BadRequest_ResourceNotFound';
-
-const entity = z
-  .enum(entitySetNames as [string, ...string[]], {
-    error: (issue) =>
-      `${UNKNOWN_ENTITY_CODE}: unknown entity set ${JSON.stringify(issue.input)}. Known: ${entitySetNames.join(', ')}`,
-  })
-  .describe('Entity set name, e.g. customers, vendors, items, salesOrders, purchaseOrders');
-const company = z
-  .string()
-  .min(1)
-  .max(64)
-  .optional()
-  .describe('Company id (GUID) or name; defaults to the company this server is configured for');
-const recordId = z.string().min(1).max(64).describe('The record id (GUID)');
-const etag = z.string().min(1).max(512).optional().describe("The record's @odata.etag; the last one read is used when omitted");
 // Values are JSON (z.json): its JSON schema says so, where z.unknown() gives the untyped `{}` that strict
 // schema linters (MCP Inspector --strict) flag.
 const record = z.record(z.string(), z.json());
 const recordOutput = z.object({ id: z.string().optional(), '@odata.etag': z.string().optional() }).catchall(z.json());
 
-const queryInput = {
-  entity,
-  filter: structuredFilterSchema.optional(),
-  select: z.array(z.string().min(1).max(128)).max(100).optional().describe('Properties to return'),
-  expand: z.array(z.string().min(1).max(128)).max(10).optional().describe('Navigation properties to include, e.g. salesOrderLines'),
-  orderby: orderBySchema.optional(),
-  top: z.number().int().min(1).max(MAX_TOP).optional().describe(`Records to return (at most ${MAX_TOP})`),
-  skip: z.number().int().min(0).optional().describe('Records to skip (for paging)'),
-  count: z.boolean().optional().describe('Also return the total number of matching records'),
-  parentId: recordId.optional().describe('For lines (salesOrderLines, purchaseOrderLines): only the lines of this document'),
-  nextLink: z
-    .string()
-    .min(1)
-    .max(4096)
-    .optional()
-    .describe('The nextLink of an earlier page of the same entity set: returns the next page (give no other query options)'),
-  company,
-};
-const queryOutput = {
-  value: z.array(record),
-  count: z.number().int().optional(),
-  nextLink: z.string().optional(),
-};
-
-const batchMethod = z.enum(['GET', 'POST', 'PATCH', 'DELETE']);
-const batchInput = {
-  operations: z
-    .array(
-      z.strictObject({
-        method: batchMethod,
-        entity,
-        id: recordId.optional(),
-        data: record.optional(),
-        etag,
-      }),
-    )
-    .min(1)
-    .max(MAX_TOOL_BATCH_OPERATIONS),
-  atomic: z.boolean().optional().describe('All or nothing (at most 100 operations): any failure rolls every change back'),
-  company,
-};
 const batchErrorOutput = z.object({
   code: z.string(),
   message: z.string(),
   status: z.number().optional(),
   correlationId: z.string().optional(),
 });
-const batchOutput = {
-  atomic: z.boolean(),
-  succeeded: z.number().int(),
-  failed: z.number().int(),
-  results: z.array(
-    z.object({
-      index: z.number().int(),
-      method: batchMethod,
-      entity: z.string(),
-      id: z.string().optional(),
-      status: z.number().int(),
-      ok: z.boolean(),
-      body: record.optional(),
-      error: batchErrorOutput.optional(),
-      rolledBack: z.boolean().optional(),
-    }),
-  ),
+
+/** What each BC tool answers with (structuredContent), by tool name. */
+const OUTPUT_SCHEMAS: Record<string, z.ZodRawShape | typeof recordOutput> = {
+  bc_query_entity: { value: z.array(record), count: z.number().int().optional(), nextLink: z.string().optional() },
+  bc_create_entity: recordOutput,
+  bc_update_entity: recordOutput,
+  bc_delete_entity: { deleted: z.literal(true), entity: z.string(), id: z.string() },
+  bc_batch_operation: {
+    atomic: z.boolean(),
+    succeeded: z.number().int(),
+    failed: z.number().int(),
+    results: z.array(
+      z.object({
+        index: z.number().int(),
+        method: z.enum(BATCH_METHODS),
+        entity: z.string(),
+        id: z.string().optional(),
+        status: z.number().int(),
+        ok: z.boolean(),
+        body: record.optional(),
+        error: batchErrorOutput.optional(),
+        rolledBack: z.boolean().optional(),
+      }),
+    ),
+  },
+  [POST_DOCUMENT_TOOL]: {
+    entity: z.string(),
+    action: z.string(),
+    id: z.string(),
+    documentNumber: z.string().describe('The number the document had before posting'),
+    summary: z.string().describe('What was posted, as the approver read it'),
+    posted: recordOutput.describe('The posted document: the same record with its posted number and status, or the posted invoice made from the order'),
+  },
 };
+
+// The arguments each handler receives, as the registry's MCP input schema (already enforced by the SDK) gives them.
+interface QueryToolArgs extends ODataQuery {
+  entity: string;
+  parentId?: string;
+  nextLink?: string;
+  company?: string;
+}
+interface RecordToolArgs {
+  entity: string;
+  id: string;
+  data: Record<string, unknown>;
+  etag?: string;
+  parentId?: string;
+  company?: string;
+}
+interface BatchToolArgs {
+  operations: { method: BatchOperation['method']; entity: string; id?: string; data?: Record<string, unknown>; etag?: string }[];
+  atomic?: boolean;
+  company?: string;
+}
+
+interface PostToolArgs {
+  entity: string;
+  action: string;
+  id: string;
+  expected?: { number: string; totalAmountIncludingTax: number };
+  company?: string;
+}
+
+type ToolHandler = (args: Record<string, unknown>, extra: { authInfo?: AuthInfo; _meta?: Record<string, unknown> }) => Promise<CallToolResult>;
 
 export function registerBcTools(server: McpServer, deps: BcMcpServerDeps): void {
   const { bc, writableEntitySets } = deps;
@@ -138,21 +122,69 @@ export function registerBcTools(server: McpServer, deps: BcMcpServerDeps): void 
   };
   const scope = (companyId: string | undefined) => (companyId ? { company: companyId } : {});
 
-  server.registerTool(
-    'bc_query_entity',
-    {
-      title: 'Query Business Central records',
-      description:
-        'Reads records of one entity set with a structured filter, $select, $expand, $orderby, $top and $skip. ' +
-        'Returns one page: { value, count?, nextLink? }; pass nextLink back for the next page. ' +
-        'Field names come from bc://schemas/{entitySet}.',
-      inputSchema: queryInput,
-      outputSchema: queryOutput,
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-    },
-    (args, extra) =>
+  /** The posted document: the same record, or the posted invoice made from the order (found by orderNumber). */
+  const postedDocument = async (spec: DocumentAction, before: Record<string, unknown>, company: string | undefined): Promise<Record<string, unknown> | undefined> => {
+    if (spec.postedAs.kind === 'same record') return bc.get(spec.entity, String(before.id), { ...scope(company), select: summaryFields(spec.entity) });
+    const page = await bc.query(
+      spec.postedAs.entity,
+      { filter: { field: 'orderNumber', op: 'eq', value: String(before.number) }, select: summaryFields(spec.postedAs.entity), top: 1 },
+      { ...scope(company), maxPages: 1 },
+    );
+    return page.value[0];
+  };
+
+  const handlers: Record<string, ToolHandler> = {
+    [POST_DOCUMENT_TOOL]: (input, extra) =>
       guarded(extra, async () => {
-        const { entity: entitySet, company: companyId, parentId, nextLink, ...query } = args;
+        const args = input as unknown as PostToolArgs;
+        const spec = findDocumentAction(args.entity, args.action);
+        if (!spec) {
+          return toolError({ code: 'BadRequest_MethodNotImplemented', message: `'${args.entity}' has no posting action '${args.action}'`, status: 400, retryable: false });
+        }
+        const refused = refuseWrite(args.entity, extra);
+        if (refused) return refused;
+        // Look before posting: a document already posted (e.g. by an earlier call whose answer was lost) is never
+        // posted again, and an unknown one gets a clear answer instead of BC's bare 404 on the action.
+        let document: Record<string, unknown>;
+        try {
+          document = await bc.get(args.entity, args.id, { ...scope(args.company), select: summaryFields(args.entity) });
+        } catch (error) {
+          if (!(error instanceof BcError) || error.status !== 404) throw error;
+          const hint = spec.postedAs.kind === 'invoice from order' ? ' (posting deletes an order: it may have been posted already)' : '';
+          return toolError({ code: 'NotFound', message: `There is no ${spec.document} with id ${args.id}${hint}; nothing was posted`, status: 404, retryable: false });
+        }
+        if (isPosted(spec, document)) {
+          return toolError({
+            code: 'AlreadyPosted',
+            message: `${spec.document} ${String(document.number)} is already posted (status ${String(document.status)}); nothing was posted`,
+            status: 409,
+            retryable: false,
+          });
+        }
+        const { expected } = args;
+        if (expected && (document.number !== expected.number || document.totalAmountIncludingTax !== expected.totalAmountIncludingTax)) {
+          return toolError({
+            code: 'DocumentChanged',
+            message: `${spec.document} ${String(document.number)} is now ${String(document.totalAmountIncludingTax)}, not ${expected.number} at ${expected.totalAmountIncludingTax} as expected; nothing was posted`,
+            status: 409,
+            retryable: false,
+          });
+        }
+        await bc.invokeAction(args.entity, args.id, args.action, scope(args.company));
+        const posted = await postedDocument(spec, document, args.company);
+        return toolSuccess({
+          entity: args.entity,
+          action: args.action,
+          id: args.id,
+          documentNumber: String(document.number),
+          summary: describePosting(spec, document),
+          posted: posted ?? {},
+        });
+      }),
+
+    bc_query_entity: (input, extra) =>
+      guarded(extra, async () => {
+        const { entity: entitySet, company: companyId, parentId, nextLink, ...query } = input as unknown as QueryToolArgs;
         let page: QueryResult;
         if (nextLink !== undefined) {
           const extra = Object.keys(query).filter((k) => query[k as keyof typeof query] !== undefined);
@@ -174,26 +206,10 @@ export function registerBcTools(server: McpServer, deps: BcMcpServerDeps): void 
           ...(page.nextLink !== undefined ? { nextLink: page.nextLink } : {}),
         });
       }),
-  );
 
-  server.registerTool(
-    'bc_create_entity',
-    {
-      title: 'Create a Business Central record',
-      description:
-        'Creates one record in an entity set and returns it (with its id and @odata.etag). ' +
-        'Document lines take the parent document id as parentId.',
-      inputSchema: {
-        entity,
-        data: record.describe('Property values; read-only properties are refused'),
-        parentId: recordId.optional().describe('For lines (salesOrderLines, purchaseOrderLines): the document id'),
-        company,
-      },
-      outputSchema: recordOutput,
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-    },
-    (args, extra) =>
+    bc_create_entity: (input, extra) =>
       guarded(extra, async () => {
+        const args = input as unknown as RecordToolArgs;
         const refused = refuseWrite(args.entity, extra);
         if (refused) return refused;
         const created = await bc.create(args.entity, args.data, {
@@ -202,21 +218,10 @@ export function registerBcTools(server: McpServer, deps: BcMcpServerDeps): void 
         });
         return toolSuccess(created);
       }),
-  );
 
-  server.registerTool(
-    'bc_update_entity',
-    {
-      title: 'Update a Business Central record',
-      description:
-        "Changes properties of one record (PATCH with If-Match). A stale etag fails with Request_EntityChanged: " +
-        're-read the record and retry; nothing is overwritten.',
-      inputSchema: { entity, id: recordId, data: record, etag, company },
-      outputSchema: recordOutput,
-      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
-    },
-    (args, extra) =>
+    bc_update_entity: (input, extra) =>
       guarded(extra, async () => {
+        const args = input as unknown as RecordToolArgs;
         const refused = refuseWrite(args.entity, extra);
         if (refused) return refused;
         const updated = await bc.update(args.entity, args.id, args.data, {
@@ -225,39 +230,19 @@ export function registerBcTools(server: McpServer, deps: BcMcpServerDeps): void 
         });
         return toolSuccess(updated);
       }),
-  );
 
-  server.registerTool(
-    'bc_delete_entity',
-    {
-      title: 'Delete a Business Central record',
-      description: 'Deletes one record (DELETE with If-Match).',
-      inputSchema: { entity, id: recordId, etag, company },
-      outputSchema: { deleted: z.literal(true), entity: z.string(), id: z.string() },
-      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
-    },
-    (args, extra) =>
+    bc_delete_entity: (input, extra) =>
       guarded(extra, async () => {
+        const args = input as unknown as RecordToolArgs;
         const refused = refuseWrite(args.entity, extra);
         if (refused) return refused;
         await bc.delete(args.entity, args.id, { ...scope(args.company), ...(args.etag ? { etag: args.etag } : {}) });
         return toolSuccess({ deleted: true, entity: args.entity, id: args.id });
       }),
-  );
 
-  server.registerTool(
-    'bc_batch_operation',
-    {
-      title: 'Run several Business Central operations in one $batch',
-      description:
-        'Runs GET/POST/PATCH/DELETE operations in one JSON $batch. atomic: all-or-nothing (Isolation: snapshot). ' +
-        'Returns one result per operation, in order.',
-      inputSchema: batchInput,
-      outputSchema: batchOutput,
-      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-    },
-    (args, extra) =>
+    bc_batch_operation: (input, extra) =>
       guarded(extra, async () => {
+        const args = input as unknown as BatchToolArgs;
         for (const op of args.operations) {
           const refused = op.method === 'GET' ? undefined : refuseWrite(op.entity, extra);
           if (refused) return refused;
@@ -287,7 +272,19 @@ export function registerBcTools(server: McpServer, deps: BcMcpServerDeps): void 
         }
         return toolSuccess(summary);
       }),
-  );
+  };
+
+  for (const tool of MCP_TOOLS) {
+    const handler = handlers[tool.name];
+    const outputSchema = OUTPUT_SCHEMAS[tool.name];
+    // A registry entry without its handler is a defect: fail at start-up, not on the first call.
+    if (!handler || !outputSchema) throw new Error(`the MCP server has no handler or output schema for tool '${tool.name}'`);
+    server.registerTool(
+      tool.name,
+      { title: tool.mcp.title, description: tool.mcp.description, inputSchema: tool.mcp.inputShape, outputSchema, annotations: tool.mcp.annotations },
+      (args, extra) => handler(args, extra),
+    );
+  }
 }
 
 function batchSummary(results: BatchResult[], atomic: boolean) {

@@ -5,11 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planToolCall, replyToolCall, startFakeAnthropic, textAnswer, type CapturedRequest, type FakeAnthropic } from '../support/fake-anthropic.js';
 import type { TestCloud } from '../support/local-cloud.js';
 import { Chat, sandboxGet, startAgentCloud } from '../support/chat.js';
+import { eventually } from '../support/local-cloud.js';
+import { call } from '../support/security.js';
 
 let fake: FakeAnthropic;
 let cloud: TestCloud;
 let chat: Chat;
 let vendorNumber: string;
+let draftInvoice: { id: string; number: string; customerNumber: string; customerName: string };
 
 const query = (id: string, description: string, args: Record<string, unknown>, dependsOn: string[] = []) => ({ id, type: 'query', description, tool: 'bc_query_entity', arguments: args, dependsOn });
 
@@ -21,6 +24,15 @@ function planFor(message: string) {
   }
   if (message.includes('five customers and five vendors')) {
     return { summary: 'Five customers and five vendors', tasks: [query('t1', 'List customers', { entity: 'customers', top: 5 }), query('t2', 'List vendors', { entity: 'vendors', top: 5 })] };
+  }
+  if (message.includes('post the draft invoice')) {
+    return {
+      summary: 'Post the draft sales invoice',
+      tasks: [
+        query('t1', 'Find the invoice', { entity: 'salesInvoices', filter: { field: 'number', op: 'eq', value: draftInvoice.number }, select: ['id'], top: 1 }),
+        { id: 't2', type: 'write', description: 'Post it', tool: 'bc_post_document', dependsOn: ['t1'], arguments: { entity: 'salesInvoices', action: 'post', id: { $ref: 't1.result.value[0].id' } } },
+      ],
+    };
   }
   if (message.includes('balance')) {
     return {
@@ -52,6 +64,7 @@ beforeAll(async () => {
   cloud = await startAgentCloud({ env: { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url } });
   chat = await Chat.open(cloud);
   vendorNumber = ((await sandboxGet(cloud, 'vendors?$top=1')).value as { number: string }[])[0]!.number;
+  draftInvoice = (await sandboxGet(cloud, `salesInvoices?$filter=${encodeURIComponent("status eq 'Draft'")}`)).value[0];
 });
 afterAll(async () => {
   await cloud?.stop();
@@ -88,6 +101,25 @@ describe('the agent, Claude planner', () => {
     const analysis = plan.tasks[1]!.result;
     expect(analysis).toMatchObject({ records: 1, narrator: 'claude', summary: { kind: 'numeric', count: 1 } });
     expect(analysis.text).toBe(`Claude on vendors: the total balance is ${analysis.summary.sum}.`);
+  });
+
+  it('plans a posting step whose approval names the document, and a denial posts nothing', async () => {
+    const before = cloud.sandbox.snapshot();
+    const plan = await chat.ask('please post the draft invoice', ['awaiting_approval', 'failed', 'succeeded'], 45_000);
+    expect(plan.status, JSON.stringify(plan)).toBe('awaiting_approval');
+    expect(plan.tasks[1]).toMatchObject({ tool: 'bc_post_document', status: 'awaiting_approval' });
+    // The plan tool Claude was offered has the posting tool, from the same registry as the MCP server's.
+    const planRequest = fake.requests.find((r) => Array.isArray(r.body.tools) && r.body.tools.length > 0)!;
+    expect(JSON.stringify(planRequest.body.tools)).toContain('"const":"bc_post_document"');
+    const approver = await cloud.token({ sub: 'carol', tenant: 'local', roles: ['approver'] });
+    const approval = await eventually('the posting approval', async () => {
+      const listed = await call(cloud, 'GET', '/v1/approvals?status=pending', { token: approver });
+      return (listed.body.approvals as { approvalId: string; planId: string; summary: string }[]).find((a) => a.planId === plan.planId);
+    });
+    expect(approval.summary).toMatch(new RegExp(`^Post sales invoice ${draftInvoice.number} for customer ${draftInvoice.customerNumber} "${draftInvoice.customerName}" \\([\\d,]+\\.\\d\\d [A-Z]{3}\\): writes customer ledger and G/L entries`));
+    expect((await call(cloud, 'POST', `/v1/approvals/${approval.approvalId}`, { token: approver, body: JSON.stringify({ decision: 'deny' }) })).status).toBe(200);
+    expect((await chat.until(plan.planId, ['failed', 'succeeded'], 45_000)).status).toBe('failed');
+    expect(cloud.sandbox.snapshot()).toBe(before);
   });
 
   it('answers nonsense with a helpful reply', async () => {

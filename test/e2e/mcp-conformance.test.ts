@@ -102,7 +102,7 @@ describe('MCP Inspector CLI 2.12.0 with --header only', () => {
     const { code, stdout, stderr } = await inspector(reader, '--method', 'tools/list', '--strict');
     expect(code, stderr).toBe(0);
     const { tools } = JSON.parse(stdout) as { tools: { name: string; inputSchema: unknown }[] };
-    expect(tools.map((t) => t.name).sort()).toEqual(['bc_batch_operation', 'bc_create_entity', 'bc_delete_entity', 'bc_query_entity', 'bc_update_entity']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['bc_batch_operation', 'bc_create_entity', 'bc_delete_entity', 'bc_post_document', 'bc_query_entity', 'bc_update_entity']);
     expect(stderr).not.toMatch(/Warning|Error|Schema portability/);
     // The untyped `{}` the linter flags (what z.unknown() produced) is gone from every schema.
     expect(stdout).not.toMatch(/"additionalProperties":\s*\{\s*\}/);

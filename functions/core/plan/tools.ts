@@ -1,9 +1,14 @@
-// The tools a plan task may name, the task type each belongs to, their argument schemas, and the checks of
-// entity-set and field names against the BC catalogue. Whatever a planner (or a model) produces is data:
-// only these tools can run, and only with arguments that pass these schemas and checks.
+// The tool registry: every tool a plan task may name, as data — its name, task type, title, description, MCP
+// annotations, and its input written once against a dialect. The plan schema and both planners read it with the
+// plan dialect (values may be `$ref`s to earlier results), Claude's strict `create_plan` schema with the model
+// dialect (the same, with a non-recursive filter), and the MCP server with the MCP dialect (literal values; the
+// server adds its output schemas and handlers, functions/mcp-server/tools.ts). Whatever a planner (or a model)
+// produces is data: only these tools can run, and only with arguments that pass these schemas and checks.
 import * as z from 'zod';
 import { findEntitySet, entitySetNames, type EntitySetDefinition } from '../bc/index.js';
 import { didYouMean } from './suggest.js';
+import { DOCUMENT_ACTIONS, findDocumentAction, POST_DOCUMENT_TOOL, POSTABLE_ENTITY_SETS, POSTING_ACTIONS } from './document-actions.js';
+import { filterGrammar, orRuleProblem, type ConditionOf, type FilterLiteral, type FilterOf, type FilterOperator } from './filter.js';
 
 /** The tool a plan names to run the purchase-order saga (the write worker hands it to Step Functions). */
 export const SAGA_TOOL = 'saga_purchase_order';
@@ -11,8 +16,18 @@ export const SAGA_TOOL = 'saga_purchase_order';
 export const TASK_TYPES = ['query', 'write', 'analysis', 'validation'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
 
-export const COMPARISON_OPERATORS = ['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'contains', 'startswith', 'endswith'] as const;
-export type FilterOperator = (typeof COMPARISON_OPERATORS)[number] | 'in';
+export type { FilterOperator };
+
+/** Largest page a single query asks BC for; paging continues through `skip` or `nextLink`. */
+export const MAX_TOP = 1000;
+/** Operations one bc_batch_operation call accepts on the MCP server (BC takes 100 per `$batch`; the client splits non-atomic ones). */
+export const MAX_TOOL_BATCH_OPERATIONS = 500;
+/** Operations one plan task's batch may hold. */
+const MAX_PLAN_BATCH_OPERATIONS = 100;
+
+// The code BC answers for a URL naming an entity set it does not have; the MCP dialect carries it in the
+// validation message because the SDK reports input-schema failures as plain-text tool errors.
+const UNKNOWN_ENTITY_CODE = 'BadRequest_ResourceNotFound';
 
 export const refSchema = z.strictObject({ $ref: z.string().min(1).max(256) }).describe('A reference to a result of a task this task depends on, e.g. {"$ref":"t1.result.value[0].id"}');
 /** A value that may also be given as a reference to an earlier task's result. */
@@ -20,127 +35,174 @@ const refOr = <T extends z.ZodType>(schema: T) => z.union([refSchema, schema]);
 
 const scalar = z.union([z.string().max(2048), z.number(), z.boolean(), z.null()]);
 const name = (what: string) => z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, `${what} must be a plain name`);
-const entityArg = name('entity').describe('Entity set name, e.g. customers, vendors, items, purchaseOrders');
-const company = z.string().min(1).max(64).optional().describe('Company id or name; the default company when absent');
-const guidOrRef = refOr(z.guid().describe('The record id (GUID)'));
 
-const literal = z.union([z.string().max(2048), z.number(), z.boolean(), z.null()]);
-const comparisonSchema = z.strictObject({
-  field: name('field'),
-  op: z.enum(COMPARISON_OPERATORS),
-  value: refOr(literal),
-  caseInsensitive: z.boolean().optional().describe('Compare text case-insensitively'),
-});
-const inListSchema = z.strictObject({
-  field: name('field'),
-  op: z.literal('in'),
-  values: z.array(refOr(z.union([z.string().max(2048), z.number()]))).min(1).max(100),
-});
-export type FilterCondition = z.infer<typeof comparisonSchema> | z.infer<typeof inListSchema>;
-/** The MCP tool's structured filter (functions/core/bc/odata.ts ODataFilter), with `$ref`s allowed as values. */
-export type Filter = FilterCondition | { and: Filter[] } | { or: Filter[] } | { not: Filter };
-export const filterSchema: z.ZodType<Filter> = z.lazy(() =>
-  z.union([
-    comparisonSchema,
-    inListSchema,
-    z.strictObject({ and: z.array(filterSchema).min(1).max(100) }),
-    z.strictObject({ or: z.array(filterSchema).min(1).max(100) }),
-    z.strictObject({ not: filterSchema }),
-  ]),
-);
-/**
- * The same filter without recursion, for the strict tool schema Claude fills in (strict tool use accepts no
- * recursive schemas): a condition, an OR of conditions, or an AND of conditions and ORs of conditions.
- */
-const conditionSchema = z.union([comparisonSchema, inListSchema]);
-const orSchema = z.strictObject({ or: z.array(conditionSchema).min(1).max(100) });
-export const flatFilterSchema = z
-  .union([conditionSchema, orSchema, z.strictObject({ and: z.array(z.union([conditionSchema, orSchema])).min(1).max(100) })])
-  .describe("A condition {field, op, value}, {field, op:'in', values:[…]}, {or:[conditions on one field]} or {and:[…]}");
+export type Ref = z.infer<typeof refSchema>;
 
-const dataSchema = z.record(name('field'), z.union([refSchema, scalar])).describe('Field name → value');
+/** How a tool's input is spelled for one audience; R is what a value may be instead of a literal. */
+export interface ArgumentDialect<R> {
+  /** plan: task arguments; model: what Claude fills in (strict tool use); mcp: the MCP server's input schemas. */
+  readonly audience: 'plan' | 'model' | 'mcp';
+  /** A value that a plan may give as a `$ref` (identity on the MCP server). */
+  ref<T extends z.ZodType>(schema: T): z.ZodType<z.output<T> | R>;
+  entity: z.ZodType<string>;
+  /** A field or navigation-property name. */
+  field(what: string): z.ZodType<string>;
+  id: z.ZodType<string | R>;
+  etag: z.ZodType<string | R>;
+  company: z.ZodType<string>;
+  /** Field → value of a record to write. */
+  data: z.ZodType<Record<string, unknown>>;
+  filter: z.ZodType<FilterOf<FilterLiteral | R>>;
+}
 
-export const queryArgsSchema = z.strictObject({
-  entity: entityArg,
-  filter: filterSchema.optional(),
-  select: z.array(name('select field')).max(100).optional(),
-  expand: z.array(name('navigation property')).max(10).optional(),
-  orderby: z
-    .array(z.strictObject({ field: name('orderby field'), direction: z.enum(['asc', 'desc']).default('asc') }))
-    .max(10)
-    .optional(),
-  top: z.int().min(1).max(1000).optional(),
-  skip: z.int().min(0).max(1_000_000).optional(),
+const planFilter = filterGrammar<Ref>({ field: name('field'), value: refOr });
+const planEntity = name('entity').describe('Entity set name, e.g. customers, vendors, items, purchaseOrders');
+const planDialect: ArgumentDialect<Ref> = {
+  audience: 'plan',
+  ref: refOr,
+  entity: planEntity,
+  field: name,
+  id: refOr(z.guid().describe('The record id (GUID)')),
+  etag: refOr(z.string().max(512)),
+  company: z.string().min(1).max(64).describe('Company id or name; the default company when absent'),
+  data: z.record(name('field'), z.union([refSchema, scalar])).describe('Field name → value'),
+  filter: planFilter.filter,
+};
+const modelDialect: ArgumentDialect<Ref> = { ...planDialect, audience: 'model', filter: planFilter.flat };
+
+const mcpField = z.string().min(1).max(128).describe('A property of the entity set (see bc://schemas/{entitySet})');
+export const mcpDialect: ArgumentDialect<never> = {
+  audience: 'mcp',
+  ref: <T extends z.ZodType>(schema: T) => schema as z.ZodType<z.output<T>>,
+  entity: z
+    .enum(entitySetNames as [string, ...string[]], {
+      error: (issue) => `${UNKNOWN_ENTITY_CODE}: unknown entity set ${JSON.stringify(issue.input)}. Known: ${entitySetNames.join(', ')}`,
+    })
+    .describe('Entity set name, e.g. customers, vendors, items, salesOrders, purchaseOrders'),
+  field: () => mcpField,
+  id: z.string().min(1).max(64).describe('The record id (GUID)'),
+  etag: z.string().min(1).max(512).describe("The record's @odata.etag; the last one read is used when omitted"),
+  company: z.string().min(1).max(64).describe('Company id (GUID) or name; defaults to the company this server is configured for'),
+  // Values are JSON (z.json): its JSON schema says so, where z.unknown() gives the untyped `{}` that strict
+  // schema linters (MCP Inspector --strict) flag.
+  data: z.record(z.string(), z.json()).describe('Property values; read-only properties are refused'),
+  filter: filterGrammar({ field: mcpField, value: (literal) => literal }).filter,
+};
+
+export type Filter = FilterOf<FilterLiteral | Ref>;
+export type FilterCondition = ConditionOf<FilterLiteral | Ref>;
+
+const orderby = <R>(d: ArgumentDialect<R>) =>
+  z.array(z.strictObject({ field: d.field('orderby field'), direction: z.enum(['asc', 'desc']).default('asc') })).max(10);
+
+const queryInput = <R>(d: ArgumentDialect<R>) => ({
+  entity: d.entity,
+  filter: d.filter.optional(),
+  select: z.array(d.field('select field')).max(100).optional().describe('Properties to return'),
+  expand: z.array(d.field('navigation property')).max(10).optional().describe('Navigation properties to include, e.g. salesOrderLines'),
+  orderby: orderby(d).optional(),
+  top: z.int().min(1).max(MAX_TOP).optional().describe(`Records to return (at most ${MAX_TOP})`),
+  skip: (d.audience === 'mcp' ? z.int().min(0) : z.int().min(0).max(1_000_000)).optional().describe('Records to skip (for paging)'),
   count: z.boolean().optional().describe('Also return the total number of matching records'),
-  parentId: guidOrRef.optional().describe('For lines (salesOrderLines, purchaseOrderLines): the document id'),
-  company,
+  parentId: d.id.optional().describe('For lines (salesOrderLines, purchaseOrderLines): only the lines of this document'),
+  // Paging by link is for MCP clients that hold a page; a plan reads what it needs with top and skip.
+  ...(d.audience === 'mcp'
+    ? {
+        nextLink: z
+          .string()
+          .min(1)
+          .max(4096)
+          .optional()
+          .describe('The nextLink of an earlier page of the same entity set: returns the next page (give no other query options)'),
+      }
+    : {}),
+  company: d.company.optional(),
 });
-export const createArgsSchema = z.strictObject({ entity: entityArg, data: dataSchema, company });
-export const updateArgsSchema = z.strictObject({
-  entity: entityArg,
-  id: guidOrRef,
-  data: dataSchema,
-  etag: refOr(z.string().max(200)).optional(),
-  company,
+const createInput = <R>(d: ArgumentDialect<R>) => ({
+  entity: d.entity,
+  data: d.data,
+  ...(d.audience === 'mcp' ? { parentId: d.id.optional().describe('For lines (salesOrderLines, purchaseOrderLines): the document id') } : {}),
+  company: d.company.optional(),
 });
-export const deleteArgsSchema = z.strictObject({
-  entity: entityArg,
-  id: guidOrRef,
-  etag: refOr(z.string().max(200)).optional(),
-  company,
-});
-export const batchArgsSchema = z.strictObject({
+const updateInput = <R>(d: ArgumentDialect<R>) => ({ entity: d.entity, id: d.id, data: d.data, etag: d.etag.optional(), company: d.company.optional() });
+const deleteInput = <R>(d: ArgumentDialect<R>) => ({ entity: d.entity, id: d.id, etag: d.etag.optional(), company: d.company.optional() });
+export const BATCH_METHODS = ['GET', 'POST', 'PATCH', 'DELETE'] as const;
+const batchInput = <R>(d: ArgumentDialect<R>) => ({
   operations: z
-    .array(
-      z.strictObject({
-        method: z.enum(['GET', 'POST', 'PATCH', 'DELETE']),
-        entity: entityArg,
-        id: guidOrRef.optional(),
-        data: dataSchema.optional(),
-        etag: refOr(z.string().max(512)).optional(),
-      }),
-    )
+    .array(z.strictObject({ method: z.enum(BATCH_METHODS), entity: d.entity, id: d.id.optional(), data: d.data.optional(), etag: d.etag.optional() }))
     .min(1)
-    .max(100),
-  atomic: z.boolean().optional(),
-  company,
+    .max(d.audience === 'mcp' ? MAX_TOOL_BATCH_OPERATIONS : MAX_PLAN_BATCH_OPERATIONS),
+  atomic: z.boolean().optional().describe('All or nothing (at most 100 operations): any failure rolls every change back'),
+  company: d.company.optional(),
 });
-export const purchaseOrderSagaArgsSchema = z.strictObject({
-  vendorNumber: refOr(z.string().min(1).max(20)),
+const purchaseOrderSagaInput = <R>(d: ArgumentDialect<R>) => ({
+  vendorNumber: d.ref(z.string().min(1).max(20)),
   lines: z
     .array(
       z.strictObject({
-        itemNumber: refOr(z.string().min(1).max(20)),
-        quantity: refOr(z.number().positive().max(1_000_000)),
-        locationCode: refOr(z.string().min(1).max(10)).optional(),
+        itemNumber: d.ref(z.string().min(1).max(20)),
+        quantity: d.ref(z.number().positive().max(1_000_000)),
+        locationCode: d.ref(z.string().min(1).max(10)).optional(),
       }),
     )
     .min(1)
     .max(100),
-  company,
+  company: d.company.optional(),
 });
-export const analyzeArgsSchema = z.strictObject({
+const analyzeInput = <R>(d: ArgumentDialect<R>) => ({
   source: refSchema.describe('The result to analyse, e.g. {"$ref":"t1.result"}'),
-  entity: entityArg.describe('The entity set the source records belong to'),
-  by: name('by').describe('The field to analyse: numbers are summarised, other fields grouped and counted'),
+  entity: d.entity.describe('The entity set the source records belong to'),
+  by: d.field('by').describe('The field to analyse: numbers are summarised, other fields grouped and counted'),
   question: z.string().max(1000).optional().describe('What the person wants to know, in their words'),
 });
-export const validateArgsSchema = z.strictObject({ entity: entityArg, data: dataSchema, company });
+const postInput = <R>(d: ArgumentDialect<R>) => ({
+  entity: z.enum(POSTABLE_ENTITY_SETS).describe('The document set: salesInvoices, salesCreditMemos, purchaseInvoices (post), salesOrders (shipAndInvoice), purchaseOrders (receiveAndInvoice)'),
+  action: z.enum(POSTING_ACTIONS).describe("BC's bound action: post, shipAndInvoice or receiveAndInvoice"),
+  id: d.id.describe('The id (GUID) of the draft document or open order'),
+  expected: z
+    .strictObject({ number: z.string().min(1).max(20), totalAmountIncludingTax: z.number() })
+    .optional()
+    .describe('The document as the approver saw it: posting is refused (DocumentChanged) when BC has it otherwise'),
+  company: d.company.optional(),
+});
+const validateInput = <R>(d: ArgumentDialect<R>) => ({ entity: d.entity, data: d.data, company: d.company.optional() });
+
+/** The plan-dialect argument schemas, by tool. */
+export const queryArgsSchema = z.strictObject(queryInput(planDialect));
+export const createArgsSchema = z.strictObject(createInput(planDialect));
+export const updateArgsSchema = z.strictObject(updateInput(planDialect));
+export const deleteArgsSchema = z.strictObject(deleteInput(planDialect));
+export const batchArgsSchema = z.strictObject(batchInput(planDialect));
+export const purchaseOrderSagaArgsSchema = z.strictObject(purchaseOrderSagaInput(planDialect));
+export const analyzeArgsSchema = z.strictObject(analyzeInput(planDialect));
+export const validateArgsSchema = z.strictObject(validateInput(planDialect));
+export const postDocumentArgsSchema = z.strictObject(postInput(planDialect));
 
 export interface ToolCheckProblem {
   code: 'unknown_entity' | 'unknown_field' | 'invalid';
   message: string;
 }
 
+/** MCP tool annotations (the SDK's ToolAnnotations): hints a client shows or uses to decide on repeating a call. */
+export interface ToolAnnotations {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
 export interface ToolDefinition {
   name: string;
   type: TaskType;
+  /** What the tool does, for the planners' prompt and the MCP listing. */
   description: string;
   args: z.ZodType;
   /** A strict-tool-use-compatible (non-recursive) subset of `args`, for the schema Claude fills in. */
   modelArgs: z.ZodType;
   /** Names checked against the catalogue; runs on arguments that passed `args`. */
   check: (args: never) => ToolCheckProblem[];
+  /** Set for the tools the BC MCP server offers: its listing entry (the server adds output schema and handler). */
+  mcp?: { title: string; description: string; inputShape: Record<string, z.ZodType>; annotations: ToolAnnotations };
 }
 
 // ---- catalogue checks, shared by the tools ----
@@ -193,100 +255,200 @@ class Checker {
     if ('and' in filter) return filter.and.forEach((f) => this.filter(definition, f, depth + 1));
     if ('not' in filter) return this.filter(definition, filter.not, depth + 1);
     if ('or' in filter) {
-      const leaves = conditionsOf(filter);
-      const fields = [...new Set(leaves.map((c) => c?.field))];
-      if (leaves.includes(undefined) || fields.length > 1) {
-        this.problems.push({
-          code: 'invalid',
-          message: `Business Central allows 'or' only between conditions on one field (got ${leaves.includes(undefined) ? "an 'and' or 'not' inside an 'or'" : fields.join(', ')})`,
-        });
-      }
+      const problem = orRuleProblem(filter);
+      if (problem) this.problems.push({ code: 'invalid', message: problem });
       return filter.or.forEach((f) => this.filter(definition, f, depth + 1));
     }
     this.field(definition, filter.field, 'filter');
   }
 }
 
-/** The conditions under an `or` (through nested ors); undefined marks an `and`/`not` found there. */
-function conditionsOf(filter: Filter): (FilterCondition | undefined)[] {
-  if ('or' in filter) return filter.or.flatMap(conditionsOf);
-  if ('and' in filter || 'not' in filter) return [undefined];
-  return [filter];
+interface ToolSpec<S extends z.ZodType> {
+  name: string;
+  type: TaskType;
+  description: string;
+  args: S;
+  check: (args: z.infer<S>, c: Checker) => void;
+  modelArgs?: z.ZodType;
+  mcp?: ToolDefinition['mcp'];
 }
 
-function define<S extends z.ZodType>(
-  name: string,
-  type: TaskType,
-  description: string,
-  args: S,
-  check: (args: z.infer<S>, c: Checker) => void,
-  modelArgs: z.ZodType = args,
-): ToolDefinition {
+function define<S extends z.ZodType>(spec: ToolSpec<S>): ToolDefinition {
   return {
-    name,
-    type,
-    description,
-    args,
-    modelArgs,
+    name: spec.name,
+    type: spec.type,
+    description: spec.description,
+    args: spec.args,
+    modelArgs: spec.modelArgs ?? spec.args,
     check: ((parsed: z.infer<S>) => {
       const checker = new Checker();
-      check(parsed, checker);
+      spec.check(parsed, checker);
       return checker.problems;
     }) as (args: never) => ToolCheckProblem[],
+    ...(spec.mcp ? { mcp: spec.mcp } : {}),
   };
 }
 
+const READ: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
+const write = (destructive: boolean, idempotent: boolean): ToolAnnotations => ({
+  readOnlyHint: false,
+  destructiveHint: destructive,
+  idempotentHint: idempotent,
+  openWorldHint: true,
+});
+
 export const TOOLS: readonly ToolDefinition[] = [
-  define('bc_query_entity', 'query', 'Read records of an entity set (OData-like filter, select, expand, orderby, top, skip, count).', queryArgsSchema, (a, c) => {
-    const definition = c.entity(a.entity, 'GET list');
-    c.filter(definition, a.filter);
-    for (const f of a.select ?? []) c.field(definition, f, 'select');
-    for (const o of a.orderby ?? []) c.field(definition, o.field, 'orderby');
-    for (const e of a.expand ?? []) {
-      if (definition && !definition.navigationProperties.some((n) => n.name === e)) {
+  define({
+    name: 'bc_query_entity',
+    type: 'query',
+    description: 'Read records of an entity set (OData-like filter, select, expand, orderby, top, skip, count).',
+    args: queryArgsSchema,
+    modelArgs: z.strictObject(queryInput(modelDialect)),
+    check: (a, c) => {
+      const definition = c.entity(a.entity, 'GET list');
+      c.filter(definition, a.filter);
+      for (const f of a.select ?? []) c.field(definition, f, 'select');
+      for (const o of a.orderby ?? []) c.field(definition, o.field, 'orderby');
+      for (const e of a.expand ?? []) {
+        if (definition && !definition.navigationProperties.some((n) => n.name === e)) {
+          c.problems.push({
+            code: 'unknown_field',
+            message: `unknown navigation property '${e}' in expand of '${a.entity}'.${didYouMean(e, definition.navigationProperties.map((n) => n.name))}`,
+          });
+        }
+      }
+    },
+    mcp: {
+      title: 'Query Business Central records',
+      description:
+        'Reads records of one entity set with a structured filter, $select, $expand, $orderby, $top and $skip. ' +
+        'Returns one page: { value, count?, nextLink? }; pass nextLink back for the next page. ' +
+        'Field names come from bc://schemas/{entitySet}.',
+      inputShape: queryInput(mcpDialect),
+      annotations: READ,
+    },
+  }),
+  define({
+    name: 'bc_create_entity',
+    type: 'write',
+    description: 'Create one record.',
+    args: createArgsSchema,
+    check: (a, c) => c.data(c.entity(a.entity, 'POST'), a.data, true),
+    mcp: {
+      title: 'Create a Business Central record',
+      description:
+        'Creates one record in an entity set and returns it (with its id and @odata.etag). ' +
+        'Document lines take the parent document id as parentId.',
+      inputShape: createInput(mcpDialect),
+      annotations: write(false, false),
+    },
+  }),
+  define({
+    name: 'bc_update_entity',
+    type: 'write',
+    description: 'Change fields of one record, by id.',
+    args: updateArgsSchema,
+    check: (a, c) => c.data(c.entity(a.entity, 'PATCH'), a.data, true),
+    mcp: {
+      title: 'Update a Business Central record',
+      description:
+        'Changes properties of one record (PATCH with If-Match). A stale etag fails with Request_EntityChanged: ' +
+        're-read the record and retry; nothing is overwritten.',
+      inputShape: updateInput(mcpDialect),
+      annotations: write(true, true),
+    },
+  }),
+  define({
+    name: 'bc_delete_entity',
+    type: 'write',
+    description: 'Delete one record, by id.',
+    args: deleteArgsSchema,
+    check: (a, c) => void c.entity(a.entity, 'DELETE'),
+    mcp: {
+      title: 'Delete a Business Central record',
+      description: 'Deletes one record (DELETE with If-Match).',
+      inputShape: deleteInput(mcpDialect),
+      annotations: write(true, true),
+    },
+  }),
+  define({
+    name: 'bc_batch_operation',
+    type: 'write',
+    description: 'Several writes in one $batch (atomic=true: all or nothing).',
+    args: batchArgsSchema,
+    check: (a, c) => {
+      const operationOf = { GET: 'GET by id', POST: 'POST', PATCH: 'PATCH', DELETE: 'DELETE' } as const;
+      a.operations.forEach((op, i) => {
+        const definition = c.entity(op.entity, operationOf[op.method]);
+        if (op.data) c.data(definition, op.data, true);
+        if (op.method !== 'POST' && op.id === undefined) {
+          c.problems.push({ code: 'invalid', message: `operations[${i}]: ${op.method} needs an id` });
+        }
+        if ((op.method === 'POST' || op.method === 'PATCH') && op.data === undefined) {
+          c.problems.push({ code: 'invalid', message: `operations[${i}]: ${op.method} needs data` });
+        }
+      });
+    },
+    mcp: {
+      title: 'Run several Business Central operations in one $batch',
+      description:
+        'Runs GET/POST/PATCH/DELETE operations in one JSON $batch. atomic: all-or-nothing (Isolation: snapshot). ' +
+        'Returns one result per operation, in order.',
+      inputShape: batchInput(mcpDialect),
+      annotations: write(true, false),
+    },
+  }),
+  define({
+    name: POST_DOCUMENT_TOOL,
+    type: 'write',
+    description:
+      'Post a draft sales invoice, sales credit memo or purchase invoice (action post), ship and invoice a sales order ' +
+      '(shipAndInvoice) or receive and invoice a purchase order (receiveAndInvoice): ledger entries are written and the ' +
+      'document becomes posted. Needs the document id: query it by number first.',
+    args: postDocumentArgsSchema,
+    check: (a, c) => {
+      if (!findDocumentAction(a.entity, a.action)) {
         c.problems.push({
-          code: 'unknown_field',
-          message: `unknown navigation property '${e}' in expand of '${a.entity}'.${didYouMean(e, definition.navigationProperties.map((n) => n.name))}`,
+          code: 'invalid',
+          message: `'${a.entity}' has no posting action '${a.action}' (${DOCUMENT_ACTIONS.map((d) => `${d.entity}: ${d.action}`).join('; ')})`,
         });
       }
-    }
-  }, queryArgsSchema.extend({ filter: flatFilterSchema.optional() })),
-  define('bc_create_entity', 'write', 'Create one record.', createArgsSchema, (a, c) => {
-    c.data(c.entity(a.entity, 'POST'), a.data, true);
+    },
+    mcp: {
+      title: 'Post a Business Central sales or purchase document',
+      description:
+        'Runs the API v2.0 bound action that posts a document: salesInvoices/salesCreditMemos/purchaseInvoices post, ' +
+        'salesOrders shipAndInvoice, purchaseOrders receiveAndInvoice. Checks the document first: an unknown id is ' +
+        'NotFound and a document already posted is AlreadyPosted (nothing is posted twice). Returns the posted document.',
+      inputShape: postInput(mcpDialect),
+      annotations: write(true, false),
+    },
   }),
-  define('bc_update_entity', 'write', 'Change fields of one record, by id.', updateArgsSchema, (a, c) => {
-    c.data(c.entity(a.entity, 'PATCH'), a.data, true);
+  define({
+    name: SAGA_TOOL,
+    type: 'write',
+    description: 'Create a purchase order for a vendor with lines and reserve the inventory, as one saga that undoes itself on failure.',
+    args: purchaseOrderSagaArgsSchema,
+    check: () => undefined,
   }),
-  define('bc_delete_entity', 'write', 'Delete one record, by id.', deleteArgsSchema, (a, c) => {
-    c.entity(a.entity, 'DELETE');
+  define({
+    name: 'analyze',
+    type: 'analysis',
+    description: 'Summarise the records of an earlier query by one field.',
+    args: analyzeArgsSchema,
+    check: (a, c) => c.field(c.entity(a.entity), a.by, 'analyze by'),
   }),
-  define('bc_batch_operation', 'write', 'Several writes in one $batch (atomic=true: all or nothing).', batchArgsSchema, (a, c) => {
-    const operationOf = { GET: 'GET by id', POST: 'POST', PATCH: 'PATCH', DELETE: 'DELETE' } as const;
-    a.operations.forEach((op, i) => {
-      const definition = c.entity(op.entity, operationOf[op.method]);
-      if (op.data) c.data(definition, op.data, true);
-      if (op.method !== 'POST' && op.id === undefined) {
-        c.problems.push({ code: 'invalid', message: `operations[${i}]: ${op.method} needs an id` });
-      }
-      if ((op.method === 'POST' || op.method === 'PATCH') && op.data === undefined) {
-        c.problems.push({ code: 'invalid', message: `operations[${i}]: ${op.method} needs data` });
-      }
-    });
-  }),
-  define(
-    SAGA_TOOL,
-    'write',
-    'Create a purchase order for a vendor with lines and reserve the inventory, as one saga that undoes itself on failure.',
-    purchaseOrderSagaArgsSchema,
-    () => undefined,
-  ),
-  define('analyze', 'analysis', 'Summarise the records of an earlier query by one field.', analyzeArgsSchema, (a, c) => {
-    c.field(c.entity(a.entity), a.by, 'analyze by');
-  }),
-  define('validate_entity', 'validation', "Check data against an entity set's schema and business rules, without writing.", validateArgsSchema, (a, c) => {
-    c.data(c.entity(a.entity), a.data, false);
+  define({
+    name: 'validate_entity',
+    type: 'validation',
+    description: "Check data against an entity set's schema and business rules, without writing.",
+    args: validateArgsSchema,
+    check: (a, c) => c.data(c.entity(a.entity), a.data, false),
   }),
 ];
+
+/** The tools the BC MCP server offers, in registry order. */
+export const MCP_TOOLS = TOOLS.filter((t): t is ToolDefinition & { mcp: NonNullable<ToolDefinition['mcp']> } => t.mcp !== undefined);
 
 const toolsByName = new Map(TOOLS.map((t) => [t.name, t]));
 
@@ -307,3 +469,4 @@ export type BatchArgs = z.infer<typeof batchArgsSchema>;
 export type PurchaseOrderSagaArgs = z.infer<typeof purchaseOrderSagaArgsSchema>;
 export type AnalyzeArgs = z.infer<typeof analyzeArgsSchema>;
 export type ValidateArgs = z.infer<typeof validateArgsSchema>;
+export type PostDocumentArgs = z.infer<typeof postDocumentArgsSchema>;

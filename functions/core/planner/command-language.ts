@@ -3,7 +3,7 @@
 // typo gets a "did you mean" instead of a plan that fails later. Nothing is evaluated.
 import { entitySetNames, findEntitySet, type EntityProperty, type EntitySetDefinition } from '../bc/index.js';
 import { isGuid } from '../bc/index.js';
-import { didYouMean } from '../plan/index.js';
+import { didYouMean, DOCUMENT_ACTIONS, type DocumentAction, VALUE_OPERATORS } from '../plan/index.js';
 import type { Filter, FilterCondition, FilterOperator } from '../plan/index.js';
 
 export class CommandSyntaxError extends Error {
@@ -112,7 +112,8 @@ export type CommandBody =
   | { kind: 'delete'; entity: string; key: RecordKey }
   | { kind: 'purchase_order'; vendorNumber: string; lines: { itemNumber: string; quantity: number; locationCode?: string }[] }
   | { kind: 'analyze'; entity: string; by: string; where?: Filter }
-  | { kind: 'validate'; entity: string; data: Record<string, Literal> };
+  | { kind: 'validate'; entity: string; data: Record<string, Literal> }
+  | { kind: 'post'; entity: DocumentAction['entity']; action: DocumentAction['action']; key: RecordKey };
 /** A command and its own words, as typed. */
 export type Command = CommandBody & { text: string };
 
@@ -133,7 +134,10 @@ const entityPhrases: Map<string, string> = (() => {
 })();
 const MAX_PHRASE_WORDS = Math.max(...[...entityPhrases.keys()].map((p) => p.split(' ').length));
 
-const OPERATORS: readonly FilterOperator[] = ['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'contains', 'startswith', 'endswith', 'in'];
+const OPERATORS: readonly FilterOperator[] = [...VALUE_OPERATORS, 'in'];
+/** The first words of the posting commands (`post`, `ship and invoice`, `receive and invoice`). */
+const POSTING_VERBS = new Set(DOCUMENT_ACTIONS.map((a) => a.command.split(' ')[0]!));
+const VERBS = ['list', 'get', 'count', 'create', 'update', 'delete', 'analyze', 'validate', ...POSTING_VERBS];
 const SYMBOL_HINTS: Record<string, string> = { '=': 'eq', '==': 'eq', '!=': 'ne', '<>': 'ne', '>': 'gt', '>=': 'ge', '<': 'lt', '<=': 'le' };
 /** Words that end a value or a clause, so they are never read as bare text. */
 const RESERVED = new Set(['then', 'and', 'or', 'where', 'top', 'skip', 'orderby', 'order', 'select', 'set', 'by']);
@@ -176,7 +180,7 @@ class Parser {
   private command(): Command {
     const start = this.peek().position;
     const verb = this.peek();
-    if (verb.kind !== 'word') throw this.error(`expected a command (list, get, count, create, update, delete, analyze, validate), got ${this.describe(verb)}`);
+    if (verb.kind !== 'word') throw this.error(`expected a command (${VERBS.join(', ')}), got ${this.describe(verb)}`);
     this.index++;
     const command = this.commandBody(verb.text.toLowerCase(), verb);
     const end = this.tokens[this.index - 1]!;
@@ -230,11 +234,27 @@ class Parser {
         return { kind: 'validate', entity: entity.entitySet, data: this.assignments(entity, false) };
       }
       default:
-        throw new CommandSyntaxError(
-          `'${verbToken.text}' is not a command.${didYouMean(verb, ['list', 'get', 'count', 'create', 'update', 'delete', 'analyze', 'validate'])}`,
-          verbToken.position,
-        );
+        if (POSTING_VERBS.has(verb)) return this.posting(verb, verbToken);
+        throw new CommandSyntaxError(`'${verbToken.text}' is not a command.${didYouMean(verb, VERBS)}`, verbToken.position);
     }
+  }
+
+  // post sales invoice S-INV1004 · ship and invoice sales order S-ORD101001 · receive and invoice purchase order 106001
+  private posting(verb: string, verbToken: Token): CommandBody {
+    const candidates = DOCUMENT_ACTIONS.filter((a) => a.command.split(' ')[0] === verb);
+    const rest = candidates[0]!.command.split(' ').slice(1);
+    for (const word of rest) this.expectWord(word, `'${candidates[0]!.command}'`);
+    const entity = this.entitySet();
+    const action = candidates.find((a) => a.entity === entity.entitySet);
+    if (!action) {
+      const other = DOCUMENT_ACTIONS.find((a) => a.entity === entity.entitySet);
+      throw new CommandSyntaxError(
+        `'${candidates[0]!.command}' applies to ${candidates.map((a) => `${a.document}s`).join(', ')}, not ${entity.entitySet}` +
+          (other ? ` (a ${other.document} is posted with '${other.command} ${other.document} <number>')` : ''),
+        verbToken.position,
+      );
+    }
+    return { kind: 'post', entity: action.entity, action: action.action, key: this.recordKey(entity) };
   }
 
   // create purchase order for vendor 20000: 5 x 1896-S, 2 x 1900-S at EAST

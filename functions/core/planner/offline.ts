@@ -1,7 +1,7 @@
 // The offline planner: the command language (command-language.ts) turned into a plan, deterministically.
 // Anything it cannot read becomes a reply that says why and what it understands; it never throws.
 import { findEntitySet } from '../bc/index.js';
-import { validatePlan, type FilterCondition, type PlanInput, type QueryArgs, SAGA_TOOL } from '../plan/index.js';
+import { POST_DOCUMENT_TOOL, validatePlan, type FilterCondition, type PlanInput, type QueryArgs, SAGA_TOOL } from '../plan/index.js';
 import { CommandSyntaxError, keyFieldOf, parseProgram, type Command, type RecordKey } from './command-language.js';
 import { describeProblems, type PlanContext, type PlanOutcome, type Planner } from './types.js';
 
@@ -17,6 +17,8 @@ export const COMMAND_HELP = [
   '  delete <entity> <number>               validate <entity> field=\'value\' …',
   '  create purchase order for vendor <number>: <qty> x <item>, …',
   '  analyze <set> by <field> [where …]',
+  '  post sales invoice|sales credit memo|purchase invoice <number>',
+  '  ship and invoice sales order <number>   receive and invoice purchase order <number>',
   "Join commands with ';' to run them side by side, or with 'then' to run them one after another.",
   'Examples:',
   "  list customers where city eq 'Atlanta' top 5",
@@ -24,6 +26,7 @@ export const COMMAND_HELP = [
   '  get vendor 20000 then analyze vendors by balance',
   "  update customer 10000 set phoneNumber='555-0100'",
   '  create purchase order for vendor 20000: 5 x 1896-S, 2 x 1900-S',
+  '  post sales invoice S-INV1004',
 ].join('\n');
 
 type TaskInput = PlanInput['tasks'][number];
@@ -147,6 +150,11 @@ class PlanBuilder {
           entity: command.entity,
           by: command.by,
         });
+        return { tasks: this.tasks, last: id };
+      }
+      case 'post': {
+        const { id: recordId, dependsOn } = this.recordId(command.entity, command.key, after);
+        const id = this.task('write', POST_DOCUMENT_TOOL, description, dependsOn, { entity: command.entity, action: command.action, id: recordId });
         return { tasks: this.tasks, last: id };
       }
       case 'validate': {

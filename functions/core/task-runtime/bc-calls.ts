@@ -19,6 +19,7 @@ const METHOD_OF: Record<string, string> = {
   bc_update_entity: 'PATCH',
   bc_delete_entity: 'DELETE',
   bc_batch_operation: 'POST',
+  bc_post_document: 'POST',
 };
 
 export function createBcCaller(mcp: McpClient, outbox: Outbox, now: () => number = Date.now): BcCaller {

@@ -8,3 +8,4 @@ export { validationExecutor } from './validation.js';
 export { validateRecord } from './validation-rules.js';
 export { writeExecutor, type PurchaseOrderSagaInput } from './write.js';
 export { summarizeWrite } from './write-summary.js';
+export { preparePosting, type PreparedPosting } from './posting.js';

@@ -6,7 +6,8 @@ import { operationHash, type ApprovalGate, type ApprovalSubject, type WriteOrigi
 import { parseArgs } from './parse-args.js';
 import { validateRecord, type ValidationProblem } from './validation-rules.js';
 import { summarizeWrite } from './write-summary.js';
-import { SAGA_TOOL } from '../plan/index.js';
+import { POST_DOCUMENT_TOOL, SAGA_TOOL, type PostDocumentArgs } from '../plan/index.js';
+import { preparePosting } from './posting.js';
 
 /** Starts the purchase-order saga for a task; a second start for the same task must be harmless. */
 export type SagaStarter = (input: PurchaseOrderSagaInput) => Promise<void>;
@@ -42,7 +43,11 @@ export function writeExecutor(options: WriteOptions): TaskExecutor {
   return async (context) => {
     const { task, events, plan } = context;
     const args = parseArgs<Record<string, unknown>>(task.tool, context.args);
-    const summary = summarizeWrite(task.tool, args);
+    // A posting is described from the document itself (number, partner, amount), read from BC.
+    const posting = task.tool === POST_DOCUMENT_TOOL ? await preparePosting(context, args as PostDocumentArgs) : undefined;
+    const summary = posting?.summary ?? summarizeWrite(task.tool, args);
+    // Nothing is asked or run for a document that is unknown or no longer a draft (posting twice is never right).
+    if (posting?.refusal) throw posting.refusal;
 
     if (task.tool === SAGA_TOOL) {
       const order = purchaseOrderSchema.safeParse(args);
@@ -61,8 +66,8 @@ export function writeExecutor(options: WriteOptions): TaskExecutor {
       taskId: task.id,
       requestedBy: plan.createdBy,
       tool: task.tool,
-      arguments: args,
-      operationHash: operationHash(events.tenantId, task.tool, args),
+      arguments: posting?.arguments ?? args,
+      operationHash: operationHash(events.tenantId, task.tool, posting?.arguments ?? args),
       summary,
     };
     let approval = await options.gate.decisionFor(subject);
@@ -74,7 +79,7 @@ export function writeExecutor(options: WriteOptions): TaskExecutor {
 
     // Keyed by the approval and the exact operation: a redelivered message never writes twice.
     const payload = await context.once({ operation: subject.operationHash, approval: approval.approvalId }, () =>
-      context.bc().call(task.tool, args),
+      posting ? posting.run() : context.bc().call(task.tool, args),
     );
     return { kind: 'succeeded', payload };
   };

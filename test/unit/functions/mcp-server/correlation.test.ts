@@ -117,6 +117,8 @@ describe('over any transport (stdio-like): the id in `_meta`', () => {
       delete: (...args) => client.delete(...args),
       batch: (...args) => client.batch(...args),
       metadata: () => client.metadata(),
+      get: (...args) => client.get(...args),
+      invokeAction: (...args) => client.invokeAction(...args),
     };
     const server = createBcMcpServer({ bc: gated, writableEntitySets: new Set() });
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

@@ -11,7 +11,7 @@ import { bcEnv, bearerAuthorize, errorOf, resourceText, structured } from '../..
 const TOKEN = 'test-bearer-token';
 /** The tokens the test's function URL knows: a writer of the server's tenant (the sandbox's `local`). */
 const authorize = bearerAuthorize({ [TOKEN]: { sub: 'http-test', tenant: 'local', roles: ['mcp-writer'] } });
-const TOOLS = ['bc_batch_operation', 'bc_create_entity', 'bc_delete_entity', 'bc_query_entity', 'bc_update_entity'];
+const TOOLS = ['bc_batch_operation', 'bc_create_entity', 'bc_delete_entity', 'bc_post_document', 'bc_query_entity', 'bc_update_entity'];
 
 let sandbox: BcSandbox;
 let functionUrl: FunctionUrlServer;
@@ -51,7 +51,7 @@ beforeEach(() => {
 const query = async (args: Record<string, unknown>) => client.callTool({ name: 'bc_query_entity', arguments: args });
 
 describe('listings', () => {
-  it('lists the five tools with schemas and hints', async () => {
+  it('lists the six tools with schemas and hints', async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
     const byName = Object.fromEntries(tools.map((t) => [t.name, t]));

@@ -41,6 +41,7 @@ describe('bc-mcp over stdio', () => {
       'bc_batch_operation',
       'bc_create_entity',
       'bc_delete_entity',
+      'bc_post_document',
       'bc_query_entity',
       'bc_update_entity',
     ]);

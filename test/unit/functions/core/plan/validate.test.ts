@@ -79,7 +79,7 @@ describe('validatePlan', () => {
   it('documents the tools allowed per task type', () => {
     expect(TOOLS_BY_TYPE).toEqual({
       query: ['bc_query_entity'],
-      write: ['bc_create_entity', 'bc_update_entity', 'bc_delete_entity', 'bc_batch_operation', 'saga_purchase_order'],
+      write: ['bc_create_entity', 'bc_update_entity', 'bc_delete_entity', 'bc_batch_operation', 'bc_post_document', 'saga_purchase_order'],
       analysis: ['analyze'],
       validation: ['validate_entity'],
     });

@@ -78,7 +78,7 @@ describe('Claude planner through the real SDK', () => {
     const tool = body.tools.find((t: { name: string }) => t.name === 'create_plan');
     expect(tool).toMatchObject({ strict: true, input_schema: { type: 'object', additionalProperties: false, required: ['summary', 'tasks'] } });
     const toolNames = tool.input_schema.properties.tasks.items.anyOf.map((v: any) => v.properties.tool.const);
-    expect(toolNames).toEqual(['bc_query_entity', 'bc_create_entity', 'bc_update_entity', 'bc_delete_entity', 'bc_batch_operation', 'saga_purchase_order', 'analyze', 'validate_entity']);
+    expect(toolNames).toEqual(['bc_query_entity', 'bc_create_entity', 'bc_update_entity', 'bc_delete_entity', 'bc_batch_operation', 'bc_post_document', 'saga_purchase_order', 'analyze', 'validate_entity']);
     // strict tool use: every object closed
     const objects: any[] = [];
     (function walk(node: any) {

@@ -219,3 +219,31 @@ describe('offline planner: clear replies for mistakes', () => {
     ]);
   });
 });
+
+describe('offline planner: posting commands (issue 10)', () => {
+  it('post sales invoice <number>: find the draft, then a posting write that references its id', () => {
+    const { plan: p, levels } = plan('post sales invoice S-INV1004');
+    expect(p.tasks.map((t) => [t.type, t.tool, t.arguments])).toEqual([
+      ['query', 'bc_query_entity', { entity: 'salesInvoices', filter: { field: 'number', op: 'eq', value: 'S-INV1004' }, select: ['id', 'number'], top: 1 }],
+      ['write', 'bc_post_document', { entity: 'salesInvoices', action: 'post', id: { $ref: 't1.result.value[0].id' } }],
+    ]);
+    expect(levels).toEqual([['t1'], ['t2']]);
+  });
+
+  it('every posting phrase maps to its BC action; by id there is no lookup', () => {
+    expect(args('ship and invoice sales order S-ORD101001', 1)).toMatchObject({ entity: 'salesOrders', action: 'shipAndInvoice' });
+    expect(args('receive and invoice purchase order 106001', 1)).toMatchObject({ entity: 'purchaseOrders', action: 'receiveAndInvoice' });
+    expect(args('post purchase invoice 107001', 1)).toMatchObject({ entity: 'purchaseInvoices', action: 'post' });
+    expect(args('post sales credit memo 1001', 1)).toMatchObject({ entity: 'salesCreditMemos', action: 'post' });
+    const id = '5e0c5d2a-1111-4a4a-8a8a-000000000001';
+    expect(plan(`post sales invoice ${id}`).plan.tasks).toEqual([expect.objectContaining({ tool: 'bc_post_document', arguments: { entity: 'salesInvoices', action: 'post', id } })]);
+  });
+
+  it('says what can be posted instead of guessing', () => {
+    expect(reply('post sales order 101001')).toContain("'post' applies to sales invoices, sales credit memos, purchase invoices, not salesOrders (a sales order is posted with 'ship and invoice sales order <number>')");
+    expect(reply('post customer 10000')).toContain("'post' applies to sales invoices");
+    expect(reply('receive purchase order 106001')).toContain("expected 'receive and invoice', got 'purchase'");
+    expect(reply('pots sales invoice 1')).toContain("Did you mean 'post'");
+    expect(reply('')).toContain('post sales invoice|sales credit memo|purchase invoice <number>');
+  });
+});
