@@ -3,7 +3,7 @@
 // so EventBridge retries and then the target's DLQ keeps the event.
 import type { EventBridgeEvent } from 'aws-lambda';
 import { setCorrelation, type CorrelationKeys } from '../observability/index.js';
-import { lambdaRuntime, type LambdaHandler, type RuntimeOptions } from './invocation.js';
+import { lambdaRuntime, type InvocationContext, type LambdaHandler, type RuntimeOptions } from './invocation.js';
 
 export type BusEvent = EventBridgeEvent<string, unknown>;
 
@@ -27,9 +27,12 @@ export interface ScheduleRuntimeOptions extends RuntimeOptions {
   report: string;
 }
 
+/** A scheduled handler: the event is optional, so an operator or a test can run a sweep without one. */
+export type ScheduledHandler<R> = (event?: unknown, context?: InvocationContext) => Promise<R>;
+
 /** A sweep on an EventBridge schedule: the scheduled event carries nothing it reads. */
-export function scheduleRuntime<R extends object>(options: ScheduleRuntimeOptions, sweep: () => Promise<R>): LambdaHandler<unknown, R> {
-  return lambdaRuntime(options, async () => {
+export function scheduleRuntime<R extends object>(options: ScheduleRuntimeOptions, sweep: () => Promise<R>): ScheduledHandler<R> {
+  return lambdaRuntime<unknown, R>(options, async () => {
     const started = Date.now();
     const result = await sweep();
     options.logger.info(options.report, { ...result, durationMs: Date.now() - started });

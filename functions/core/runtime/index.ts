@@ -3,7 +3,7 @@
 // event and the core (docs/internals.md, "Handler runtimes").
 export { lambdaRuntime, runInvocation, type InvocationContext, type LambdaHandler, type RuntimeOptions } from './invocation.js';
 export { sqsRuntime, sqsBatchRuntime } from './sqs.js';
-export { eventRuntime, scheduleRuntime, correlationOf, type BusEvent, type ScheduleRuntimeOptions } from './events.js';
+export { eventRuntime, scheduleRuntime, correlationOf, type BusEvent, type ScheduledHandler, type ScheduleRuntimeOptions } from './events.js';
 export { stepRuntime, type StepTask } from './step.js';
 export { httpRuntime } from './http.js';
 export { webSocketRuntime } from './websocket.js';
