@@ -4,8 +4,8 @@
 // waits in its .waitForTaskToken step until an approver decides; a grant runs it (the order exists once). A
 // denial or an expiry ends either with nothing written; the requester cannot approve their own write (403);
 // another tenant's approver gets 404; a second, contrary decision is refused and changes nothing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Chat, sandboxGet, startAgentCloud } from '../support/chat.js';
+import { describe, expect, it } from 'vitest';
+import { Chat, sandboxGet, withAgentCloud } from '../support/chat.js';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { approvalKey } from '../../functions/core/approvals/index.js';
 import { eventually, type TestCloud } from '../support/local-cloud.js';
@@ -15,8 +15,8 @@ let cloud: TestCloud;
 let alice: Chat;
 let tokens: { carol: string; aliceApprover: string; mallory: string };
 
-beforeAll(async () => {
-  cloud = await startAgentCloud();
+withAgentCloud(async (started) => {
+  cloud = started;
   alice = await Chat.open(cloud, 'local', 'alice');
   tokens = {
     carol: await cloud.token({ sub: 'carol', tenant: 'local', roles: ['approver'] }),
@@ -24,9 +24,6 @@ beforeAll(async () => {
     aliceApprover: await cloud.token({ sub: 'alice', tenant: 'local', roles: ['approver'] }),
     mallory: await cloud.token({ sub: 'mallory', tenant: 'elsewhere', roles: ['approver'] }),
   };
-});
-afterAll(async () => {
-  await cloud?.stop();
 });
 
 interface ListedApproval {

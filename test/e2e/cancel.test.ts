@@ -2,8 +2,8 @@
 // approval and a single write waiting for its approval are cancelled; their approvals are closed (a later grant
 // is refused), the saga ends without writing, and the BC sandbox is as before (no write request reached it).
 // The plan's story (GET /v1/plans/{id}/events) and a query's record links are read from the same cloud.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Chat, sandboxGet, startAgentCloud } from '../support/chat.js';
+import { describe, expect, it } from 'vitest';
+import { Chat, sandboxGet, withAgentCloud } from '../support/chat.js';
 import { eventually, type TestCloud } from '../support/local-cloud.js';
 import { bcWrites, call } from '../support/security.js';
 
@@ -11,17 +11,14 @@ let cloud: TestCloud;
 let alice: Chat;
 let tokens: { alice: string; carol: string; dave: string };
 
-beforeAll(async () => {
-  cloud = await startAgentCloud();
+withAgentCloud(async (started) => {
+  cloud = started;
   alice = await Chat.open(cloud, 'local', 'alice');
   tokens = {
     alice: await cloud.token({ sub: 'alice', tenant: 'local' }),
     carol: await cloud.token({ sub: 'carol', tenant: 'local', roles: ['approver'] }),
     dave: await cloud.token({ sub: 'dave', tenant: 'local' }),
   };
-});
-afterAll(async () => {
-  await cloud?.stop();
 });
 
 interface StoryEvent {
