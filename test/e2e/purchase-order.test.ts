@@ -46,8 +46,7 @@ describe('a purchase order through the chat', () => {
     cloud.sandbox.resetStats();
 
     const text = `create purchase order for vendor ${vendor.number}: ${wanted.map((w) => `${w.quantity} x ${w.item.number}`).join(', ')}`;
-    const waiting = await alice.ask(text, ['awaiting_approval', 'failed', 'succeeded'], 45_000);
-    expect(waiting.status, JSON.stringify(waiting)).toBe('awaiting_approval');
+    const waiting = await alice.askForApproval(text);
     expect(waiting.tasks).toHaveLength(1);
     expect(waiting.tasks[0]).toMatchObject({ tool: 'saga_purchase_order', status: 'awaiting_approval' });
     // Nothing reached BC but reads.

@@ -82,6 +82,13 @@ export class Chat {
     if (status !== 202) throw new Error(`POST message: ${status} ${JSON.stringify(body)}`);
     return this.until(body.planId, statuses, timeoutMs);
   }
+
+  /** Sends a write and waits for its plan to wait for a person's approval; fails with the plan otherwise. */
+  async askForApproval(text: string, timeoutMs = 45_000): Promise<PlanView> {
+    const plan = await this.ask(text, ['awaiting_approval', 'failed', 'succeeded'], timeoutMs);
+    if (plan.status !== 'awaiting_approval') throw new Error(`expected '${text}' to wait for approval: ${JSON.stringify(plan)}`);
+    return plan;
+  }
 }
 
 /** Reads straight from the BC sandbox (OData), to compare the agent's answers with the truth. */
