@@ -5,7 +5,7 @@
 // which the BC client forwards to BC and every log line of the request carries.
 import { reusedUntilFailure } from '../core/container/index.js';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { currentBcCorrelationId, withBcCorrelation } from '../core/bc/index.js';
+import { currentBcCorrelationId, withBcCorrelation, withLambdaDeadline } from '../core/bc/index.js';
 import { BC_PRIORITY_HEADER, withBcPriority } from '../core/capacity/index.js';
 import { publisherFromEnv } from '../core/events/index.js';
 import { CORRELATION_HEADER, correlationIdFrom, createLogger } from '../core/observability/index.js';
@@ -55,7 +55,7 @@ const containerState = reusedUntilFailure(buildContainer);
 
 // The HTTP runtime bounds BC calls by the invocation's deadline: a tool error the caller can act on, not a
 // killed invocation.
-export const handler = httpRuntime({ logger }, async (event): Promise<APIGatewayProxyStructuredResultV2> => {
+export const handler = httpRuntime({ logger, deadline: withLambdaDeadline }, async (event): Promise<APIGatewayProxyStructuredResultV2> => {
   // Passed per log line rather than appended to the shared logger: requests may overlap in one process.
   const correlationId = correlationIdFrom(event.headers?.[CORRELATION_HEADER]);
   return withBcCorrelation(correlationId, async () => {

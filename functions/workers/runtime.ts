@@ -7,6 +7,7 @@ import { publisherFromEnv } from '../core/events/index.js';
 import { createOnce, createTaskRecordHandler, type TaskExecutor, type TaskWorkerOptions } from '../core/task-runtime/index.js';
 import type { McpClient } from '../core/mcp/index.js';
 import { createLogger } from '../core/observability/index.js';
+import { createSqsBatchHandler } from '../core/queue/index.js';
 import { sqsBatchRuntime, type LambdaHandler } from '../core/runtime/index.js';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createDocumentClient, stateStoreFromEnv } from '../core/store/index.js';
@@ -39,5 +40,5 @@ export function createWorkerHandler(definition: WorkerDefinition): LambdaHandler
     },
     definition.options,
   );
-  return sqsBatchRuntime({ logger, once }, recordHandler);
+  return sqsBatchRuntime({ logger, once }, createSqsBatchHandler(recordHandler, { logger }));
 }

@@ -4,7 +4,6 @@
 // the one its context gives.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import { withLambdaDeadline } from '../bc/index.js';
 import { resetCorrelation } from '../observability/index.js';
 
 /**
@@ -19,6 +18,12 @@ export interface RuntimeOptions {
   logger: Logger;
   /** A Once whose records must outlive the invocation: Powertools Idempotency reads the remaining time from the context. */
   once?: { registerLambdaContext(context: Context): void };
+  /**
+   * For handlers that call BC: functions/core/bc's `withLambdaDeadline`, so BC calls end before Lambda's
+   * timeout would kill the invocation. Passed in rather than imported here, so that handlers that never call
+   * BC do not bundle the BC package.
+   */
+  deadline?: <T>(context: InvocationContext | undefined, work: () => Promise<T>) => Promise<T>;
 }
 
 /** A handler as Lambda calls it. */
@@ -27,14 +32,14 @@ export type LambdaHandler<E, R> = (event: E, context?: InvocationContext) => Pro
 /**
  * Runs `work` as one invocation: correlation keys of the previous one removed, the Lambda context on every log
  * line (Powertools' `addContext`, what its `injectLambdaContext` middleware does) and given to the Once, and
- * BC calls bounded by the context's remaining time (functions/core/bc/deadline.ts).
+ * with a `deadline`, BC calls bounded by the context's remaining time (functions/core/bc/deadline.ts).
  */
 export function runInvocation<R>(options: RuntimeOptions, context: InvocationContext | undefined, work: () => Promise<R>): Promise<R> {
   resetCorrelation(options.logger);
   // Only a real context names the request and the function: a test's partial one would log undefined fields.
   if (typeof context?.awsRequestId === 'string') options.logger.addContext(context as Context);
   if (typeof context?.getRemainingTimeInMillis === 'function') options.once?.registerLambdaContext(context as Context);
-  return withLambdaDeadline(context, work);
+  return options.deadline ? options.deadline(context, work) : work();
 }
 
 /** A handler of any kind: `handle` does the translation between the event and the core, the runtime the chores. */

@@ -1,7 +1,7 @@
-// The SQS runtime: workers (partial batch responses with backoff, functions/core/queue) and consumers that
-// answer for the whole batch (the FIFO notifier).
+// The SQS runtime: workers (partial batch responses with backoff) and consumers that answer for the whole
+// batch (the FIFO notifier). The batch itself is functions/core/queue's createSqsBatchHandler, built by the
+// worker and passed in, so that only SQS handlers' bundles carry the SQS client and Powertools batch.
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createSqsBatchHandler, type RecordHandler } from '../queue/index.js';
 import { lambdaRuntime, type LambdaHandler, type RuntimeOptions } from './invocation.js';
 
 /** A handler of SQS batches that decides the batch response itself. */
@@ -10,12 +10,11 @@ export function sqsRuntime<R extends SQSBatchResponse>(options: RuntimeOptions, 
 }
 
 /**
- * A handler of SQS batches record by record: each record succeeds or fails on its own (Lambda's partial batch
- * response; a RetryLaterError sets the message's backoff), and a batch with failures is logged once.
+ * A handler of SQS batches record by record (`batch`: each record succeeds or fails on its own, Lambda's
+ * partial batch response), logging a batch with failures once.
  */
-export function sqsBatchRuntime(options: RuntimeOptions, record: RecordHandler): LambdaHandler<SQSEvent, SQSBatchResponse> {
+export function sqsBatchRuntime(options: RuntimeOptions, batch: (event: SQSEvent) => Promise<SQSBatchResponse>): LambdaHandler<SQSEvent, SQSBatchResponse> {
   const { logger } = options;
-  const batch = createSqsBatchHandler(record, { logger });
   return sqsRuntime(options, async (event) => {
     const response = await batch(event);
     if (response.batchItemFailures.length > 0) {

@@ -5,6 +5,7 @@
 import { reusedUntilFailure } from '../../core/container/index.js';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod';
+import { withLambdaDeadline } from '../../core/bc/index.js';
 import { createLogger } from '../../core/observability/index.js';
 import { stepRuntime, type InvocationContext } from '../../core/runtime/index.js';
 import { invalidInputError, runSagaStep, sagaContextSchema, sagaDepsFromEnv, SAGA_STEPS, withSagaContext, type PurchaseOrderSagaDeps } from '../../core/saga/index.js';
@@ -23,7 +24,7 @@ export type SagaStepHandler = (event: unknown, context?: InvocationContext) => P
 export function createStepHandler(loadDeps: () => Promise<PurchaseOrderSagaDeps>, logger: Logger): SagaStepHandler {
   const deps = reusedUntilFailure(loadDeps);
   return stepRuntime(
-    { logger },
+    { logger, deadline: withLambdaDeadline },
     {
       parse: (event) => {
         const request = requestSchema.safeParse(event);

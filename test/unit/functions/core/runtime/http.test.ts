@@ -2,7 +2,7 @@
 // context on the logger, BC calls within its deadline).
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { currentBcDeadline } from '../../../../../functions/core/bc/index.js';
+import { currentBcDeadline, withLambdaDeadline } from '../../../../../functions/core/bc/index.js';
 import { createLogger, setCorrelation } from '../../../../../functions/core/observability/index.js';
 import { httpRuntime, webSocketRuntime } from '../../../../../functions/core/runtime/index.js';
 import { captureLogLines, lambdaContext } from '../../../../support/log-lines.js';
@@ -12,7 +12,7 @@ const request = (path: string) => ({ rawPath: path, headers: {} }) as unknown as
 describe('httpRuntime', () => {
   it("answers each request in its own invocation: no earlier request's keys, the deadline its context's", async () => {
     const logger = createLogger('runtime-test');
-    const handler = httpRuntime({ logger }, async (event) => {
+    const handler = httpRuntime({ logger, deadline: withLambdaDeadline }, async (event) => {
       if (event.rawPath === '/v1/plans/p1') setCorrelation(logger, { planId: 'p1' });
       logger.info('request');
       return { statusCode: 200, body: String(currentBcDeadline() ?? 'none') };

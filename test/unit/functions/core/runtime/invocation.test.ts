@@ -2,7 +2,7 @@
 // the next, the log lines name the invocation's request, the Once and the BC deadline take the context's time.
 import { describe, expect, it, vi } from 'vitest';
 import type { Context } from 'aws-lambda';
-import { currentBcDeadline } from '../../../../../functions/core/bc/index.js';
+import { currentBcDeadline, withLambdaDeadline } from '../../../../../functions/core/bc/index.js';
 import { createLogger, setCorrelation } from '../../../../../functions/core/observability/index.js';
 import { lambdaRuntime } from '../../../../../functions/core/runtime/index.js';
 import { captureLogLines, lambdaContext } from '../../../../support/log-lines.js';
@@ -43,7 +43,7 @@ describe('lambdaRuntime', () => {
   it("bounds BC calls by the context's remaining time and gives the context to the Once, once per invocation", async () => {
     const registered: Context[] = [];
     const once = { registerLambdaContext: vi.fn((context: Context) => void registered.push(context)) };
-    const handler = lambdaRuntime({ logger: createLogger('runtime-test'), once }, async () => currentBcDeadline());
+    const handler = lambdaRuntime({ logger: createLogger('runtime-test'), once, deadline: withLambdaDeadline }, async () => currentBcDeadline());
     const context = lambdaContext('req-1', 20_000);
     const before = Date.now();
     const deadline = await handler({}, context);
@@ -54,6 +54,10 @@ describe('lambdaRuntime', () => {
     // Without a context (a test, an in-process call) there is no deadline and nothing to register.
     expect(await handler({})).toBeUndefined();
     expect(once.registerLambdaContext).toHaveBeenCalledTimes(1);
+
+    // A handler that never calls BC sets no deadline.
+    const withoutBc = lambdaRuntime({ logger: createLogger('runtime-test') }, async () => currentBcDeadline());
+    expect(await withoutBc({}, context)).toBeUndefined();
   });
 
   it('lets the work’s error out as it was thrown', async () => {

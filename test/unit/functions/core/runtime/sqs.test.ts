@@ -3,6 +3,7 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { createLogger, setCorrelation } from '../../../../../functions/core/observability/index.js';
+import { createSqsBatchHandler } from '../../../../../functions/core/queue/index.js';
 import { sqsBatchRuntime, sqsRuntime } from '../../../../../functions/core/runtime/index.js';
 import { captureLogLines, lambdaContext } from '../../../../support/log-lines.js';
 
@@ -14,10 +15,14 @@ describe('sqsBatchRuntime', () => {
   it('reports the failed records only, logs the batch once, and registers the context once per batch', async () => {
     const logger = createLogger('runtime-test');
     const once = { registerLambdaContext: vi.fn() };
-    const handler = sqsBatchRuntime({ logger, once }, async (r) => {
-      if (r.body === 'bad') throw new Error('cannot');
-      setCorrelation(logger, { taskId: r.messageId });
-    });
+    const records = createSqsBatchHandler(
+      async (r) => {
+        if (r.body === 'bad') throw new Error('cannot');
+        setCorrelation(logger, { taskId: r.messageId });
+      },
+      { logger },
+    );
+    const handler = sqsBatchRuntime({ logger, once }, records);
     const { result, lines } = await captureLogLines(() => handler(batchOf(record('m1', 'good'), record('m2', 'bad'), record('m3', 'good')), lambdaContext('req-1')));
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm2' }] });
     expect(lines.filter((l) => l.message === 'batch had failures')).toEqual([expect.objectContaining({ failed: 1, records: 3, function_request_id: 'req-1' })]);
@@ -32,7 +37,7 @@ describe('sqsBatchRuntime', () => {
   });
 
   it('answers an empty list when every record succeeds, and logs nothing about the batch', async () => {
-    const handler = sqsBatchRuntime({ logger: createLogger('runtime-test') }, async () => undefined);
+    const handler = sqsBatchRuntime({ logger: createLogger('runtime-test') }, createSqsBatchHandler(async () => undefined));
     const { result, lines } = await captureLogLines(() => handler(batchOf(record('m1', 'a'), record('m2', 'b'))));
     expect(result).toEqual({ batchItemFailures: [] });
     expect(lines).toEqual([]);

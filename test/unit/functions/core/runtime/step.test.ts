@@ -1,7 +1,7 @@
 // The saga-step runtime: bad input fails before the step runs, with the error name the state machine catches;
 // the outcome is logged with the step and its correlation keys; an error leaves with its name unchanged.
 import { describe, expect, it, vi } from 'vitest';
-import { currentBcDeadline } from '../../../../../functions/core/bc/index.js';
+import { currentBcDeadline, withLambdaDeadline } from '../../../../../functions/core/bc/index.js';
 import { createLogger } from '../../../../../functions/core/observability/index.js';
 import { stepRuntime } from '../../../../../functions/core/runtime/index.js';
 import { captureLogLines, lambdaContext } from '../../../../support/log-lines.js';
@@ -17,7 +17,7 @@ type Request = { step: string; planId?: string; fail?: boolean };
 
 function handlerFor(run: (request: Request) => Promise<unknown>) {
   return stepRuntime(
-    { logger: createLogger('runtime-test') },
+    { logger: createLogger('runtime-test'), deadline: withLambdaDeadline },
     {
       parse: (event) => {
         const request = event as Request;
