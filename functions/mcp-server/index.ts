@@ -4,11 +4,12 @@
 // a pooled McpServer. Each request runs in its caller's correlation id (x-correlation-id, minted when absent),
 // which the BC client forwards to BC and every log line of the request carries.
 import { reusedUntilFailure } from '../core/container/index.js';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { currentBcCorrelationId, withBcCorrelation, withLambdaDeadline } from '../core/bc/index.js';
 import { BC_PRIORITY_HEADER, withBcPriority } from '../core/capacity/index.js';
 import { publisherFromEnv } from '../core/events/index.js';
 import { CORRELATION_HEADER, correlationIdFrom, createLogger } from '../core/observability/index.js';
+import { httpRuntime } from '../core/runtime/index.js';
 import { loadMcpHttpAccess, writeRefusal, type McpHttpAccess } from './access.js';
 import { bcBreakerFromEnv, withCircuitBreaker } from './breaker-backend.js';
 import { createServerBcClient, loadMcpServerConfig } from './config.js';
@@ -52,7 +53,9 @@ async function buildContainer(): Promise<Container> {
 /** Config, secret, client and servers once per container; a failure is not cached, so the next request retries. */
 const containerState = reusedUntilFailure(buildContainer);
 
-export async function handler(event: APIGatewayProxyEventV2, context?: { getRemainingTimeInMillis(): number }): Promise<APIGatewayProxyStructuredResultV2> {
+// The HTTP runtime bounds BC calls by the invocation's deadline: a tool error the caller can act on, not a
+// killed invocation.
+export const handler = httpRuntime({ logger, deadline: withLambdaDeadline }, async (event): Promise<APIGatewayProxyStructuredResultV2> => {
   // Passed per log line rather than appended to the shared logger: requests may overlap in one process.
   const correlationId = correlationIdFrom(event.headers?.[CORRELATION_HEADER]);
   return withBcCorrelation(correlationId, async () => {
@@ -68,10 +71,9 @@ export async function handler(event: APIGatewayProxyEventV2, context?: { getRema
         body: JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'MCP server is not configured' }, id: null }),
       };
     }
-    // BC calls end before Lambda's timeout: a tool error the caller can act on, not a killed invocation.
     // The caller's lane (x-bc-priority) orders its BC calls in the capacity governor.
-    const result = await withBcPriority(event.headers?.[BC_PRIORITY_HEADER], () => withLambdaDeadline(context, () => handleMcpEvent(event, servers, access)));
+    const result = await withBcPriority(event.headers?.[BC_PRIORITY_HEADER], () => handleMcpEvent(event, servers, access));
     if ((result.statusCode ?? 200) >= 500) logger.warn('MCP request failed', { correlationId, statusCode: result.statusCode });
     return result;
   });
-}
+});

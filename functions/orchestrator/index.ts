@@ -2,11 +2,10 @@
 import { reusedUntilFailure } from '../core/container/index.js';
 import { optionalEnv, positiveIntEnv, requiredEnv } from '../core/config/index.js';
 import { webClientSettingsFromEnv } from '../core/record-links/index.js';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { anthropicApiKey } from '../core/claude/index.js';
 import { publisherFromEnv } from '../core/events/index.js';
-import type { HttpResponse } from '../core/http/index.js';
 import { createLogger, createMetrics } from '../core/observability/index.js';
+import { httpRuntime } from '../core/runtime/index.js';
 import type { Planner } from '../core/planner/index.js';
 import { createDocumentClient, stateStoreFromEnv } from '../core/store/index.js';
 import { createOrchestrator } from './app.js';
@@ -62,6 +61,4 @@ const app = createOrchestrator({
   ...(webClient ? { webClient } : {}),
 });
 
-export async function handler(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
-  return app(event);
-}
+export const handler = httpRuntime({ logger }, (event) => app(event));

@@ -1,10 +1,11 @@
 // The WebSocket API's routes ($connect checks the JWT from ?token=, $disconnect, subscribe, $default): one
 // function, like the orchestrator for the HTTP API. Logic in functions/core/push.
 import { positiveIntEnv, requiredEnv } from '../core/config/index.js';
-import { createLogger, resetCorrelation } from '../core/observability/index.js';
+import { createLogger } from '../core/observability/index.js';
 import { createTokenVerifier, tokenSettingsFromEnv } from '../core/push/index.js';
 import { ConnectionStore } from '../core/push/index.js';
-import { handleWebSocketEvent, type WebSocketEvent, type WebSocketResult } from '../core/push/index.js';
+import { handleWebSocketEvent, type WebSocketEvent } from '../core/push/index.js';
+import { webSocketRuntime } from '../core/runtime/index.js';
 import { createDocumentClient } from '../core/store/index.js';
 
 const logger = createLogger();
@@ -15,7 +16,4 @@ const deps = {
   maxSubscriptions: positiveIntEnv('MAX_SUBSCRIPTIONS_PER_CONNECTION', 10),
 };
 
-export async function handler(event: WebSocketEvent): Promise<WebSocketResult> {
-  resetCorrelation(logger);
-  return handleWebSocketEvent(deps, event);
-}
+export const handler = webSocketRuntime({ logger }, (event: WebSocketEvent) => handleWebSocketEvent(deps, event));

@@ -1,14 +1,15 @@
 // What every worker Lambda builds once per container from its environment (docs/internals.md): the state
 // store, the publisher, the per-task Once, the MCP client when the worker reaches BC (passed in by those
-// workers only, so the others' bundles carry no MCP SDK), and the SQS batch handler with partial failures and
-// backoff.
+// workers only, so the others' bundles carry no MCP SDK); the SQS batch runtime does the rest (partial
+// failures, backoff, the per-invocation chores).
 import { positiveIntEnv, requiredEnv } from '../core/config/index.js';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { publisherFromEnv } from '../core/events/index.js';
 import { createOnce, createTaskRecordHandler, type TaskExecutor, type TaskWorkerOptions } from '../core/task-runtime/index.js';
 import type { McpClient } from '../core/mcp/index.js';
-import { createLogger, resetCorrelation } from '../core/observability/index.js';
+import { createLogger } from '../core/observability/index.js';
 import { createSqsBatchHandler } from '../core/queue/index.js';
+import { sqsBatchRuntime, type LambdaHandler } from '../core/runtime/index.js';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createDocumentClient, stateStoreFromEnv } from '../core/store/index.js';
 import { type TaskType } from '../core/events/index.js';
 
@@ -24,7 +25,7 @@ export interface WorkerDefinition {
   options?: TaskWorkerOptions;
 }
 
-export function createWorkerHandler(definition: WorkerDefinition): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
+export function createWorkerHandler(definition: WorkerDefinition): LambdaHandler<SQSEvent, SQSBatchResponse> {
   const logger = createLogger();
   const once = createOnce({ tableName: requiredEnv('IDEMPOTENCY_TABLE'), keyPrefix: 'bc-agent-task', expiresAfterSeconds: TASK_ONCE_SECONDS });
   const recordHandler = createTaskRecordHandler(
@@ -39,14 +40,5 @@ export function createWorkerHandler(definition: WorkerDefinition): (event: SQSEv
     },
     definition.options,
   );
-  const batch = createSqsBatchHandler(recordHandler, { logger });
-  return async (event, context) => {
-    resetCorrelation(logger);
-    once.registerLambdaContext(context);
-    const response = await batch(event);
-    if (response.batchItemFailures.length > 0) {
-      logger.info('batch had failures', { failed: response.batchItemFailures.length, records: event.Records.length });
-    }
-    return response;
-  };
+  return sqsBatchRuntime({ logger, once }, createSqsBatchHandler(recordHandler, { logger }));
 }

@@ -1,10 +1,10 @@
 // The same scenarios through the Claude planner: the real @anthropic-ai/sdk in the functions talks to a local
 // server that speaks the Messages API (ANTHROPIC_BASE_URL), which answers the planner with the plan tool call
 // and the answer writer with text built from the data it was sent.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planToolCall, replyToolCall, startFakeAnthropic, textAnswer, type CapturedRequest, type FakeAnthropic } from '../support/fake-anthropic.js';
+import { describe, expect, it } from 'vitest';
+import { planToolCall, replyToolCall, textAnswer, type CapturedRequest, type FakeAnthropic } from '../support/fake-anthropic.js';
 import type { TestCloud } from '../support/local-cloud.js';
-import { Chat, sandboxGet, startAgentCloud } from '../support/chat.js';
+import { Chat, sandboxGet, withClaudeAgentCloud } from '../support/chat.js';
 import { eventually } from '../support/local-cloud.js';
 import { call } from '../support/security.js';
 
@@ -59,16 +59,12 @@ function respond(request: CapturedRequest) {
   return textAnswer(`Claude: ${data.deterministicSummary}`);
 }
 
-beforeAll(async () => {
-  fake = await startFakeAnthropic({ apiKey: 'test-key', respond });
-  cloud = await startAgentCloud({ env: { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url } });
+withClaudeAgentCloud({ apiKey: 'test-key', respond }, async (started, claude) => {
+  cloud = started;
+  fake = claude;
   chat = await Chat.open(cloud);
   vendorNumber = ((await sandboxGet(cloud, 'vendors?$top=1')).value as { number: string }[])[0]!.number;
   draftInvoice = (await sandboxGet(cloud, `salesInvoices?$filter=${encodeURIComponent("status eq 'Draft'")}`)).value[0];
-});
-afterAll(async () => {
-  await cloud?.stop();
-  await fake?.stop();
 });
 
 describe('the agent, Claude planner', () => {

@@ -1,6 +1,6 @@
 // The agent end to end on the local cloud with the offline planner, through the HTTP API as a chat front-end
 // would: answers are compared with the BC sandbox's own data and request counts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -8,17 +8,14 @@ import { createEvent, taskCreatedFields, type EventContext } from '../../functio
 import { createStateStore } from '../../functions/core/store/index.js';
 import { busEvent } from '../support/bus-event.js';
 import { eventually, type TestCloud } from '../support/local-cloud.js';
-import { Chat, logicalId, resourceName, sandboxGet, startAgentCloud } from '../support/chat.js';
+import { Chat, logicalId, resourceName, sandboxGet, withAgentCloud } from '../support/chat.js';
 
 let cloud: TestCloud;
 let chat: Chat;
 
-beforeAll(async () => {
-  cloud = await startAgentCloud();
+withAgentCloud(async (started) => {
+  cloud = started;
   chat = await Chat.open(cloud);
-});
-afterAll(async () => {
-  await cloud?.stop();
 });
 
 const strip = (rows: Record<string, unknown>[]) => rows.map(({ '@odata.etag': _etag, ...row }) => row);

@@ -1,27 +1,26 @@
 // A Business Central outage on the local cloud: the task is retried with backoff through the visibility
 // timeout, then dead-lettered and marked failed; `npm run dlq` lists, shows and redrives the message, and the
 // redriven message does not run the finished task again.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { runDlqCommand } from '../../scripts/dlq.js';
 import type { QueueInfo } from '../../functions/core/queue/index.js';
 import { eventually, type TestCloud } from '../support/local-cloud.js';
-import { Chat, resourceName, startAgentCloud } from '../support/chat.js';
+import { Chat, resourceName, withAgentCloud } from '../support/chat.js';
 
 let cloud: TestCloud;
 let chat: Chat;
 let sqs: SQSClient;
 
-beforeAll(async () => {
-  cloud = await startAgentCloud();
+withAgentCloud(async (started) => {
+  cloud = started;
   chat = await Chat.open(cloud);
   sqs = new SQSClient(cloud.clientConfig);
 });
 afterAll(async () => {
   sqs?.destroy();
-  await cloud?.stop();
 });
 
 async function dlq(...argv: string[]): Promise<any> {

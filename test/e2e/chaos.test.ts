@@ -1,25 +1,22 @@
 // The chaos campaign's harness (scripts/chaos) on the in-process test cloud: the time limits it reads from the
 // synthesized template, its BC snapshot and diff (what a write changes, what a succeeded saga explains), and one
 // cheap scenario end to end (BC answering 503 to everything). `npm run chaos` runs the whole campaign.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readAssembly } from '../../local/cloud/synth.js';
 import { formatReport, runScenario, summaryLine } from '../../scripts/chaos/campaign.js';
 import { diffSnapshots, SandboxClient, takeSnapshot, unexplained } from '../../scripts/chaos/bc.js';
 import type { ChaosCloud } from '../../scripts/chaos/cloud.js';
 import { bcUnavailable } from '../../scripts/chaos/scenarios/bc-unavailable.js';
 import { timingsFrom, type ChaosTimings } from '../../scripts/chaos/timings.js';
-import { startAgentCloud } from '../support/chat.js';
+import { withAgentCloud } from '../support/chat.js';
 import { testAssemblyDir, type TestCloud } from '../support/local-cloud.js';
 
 let cloud: TestCloud;
 let timings: ChaosTimings;
 
-beforeAll(async () => {
-  cloud = await startAgentCloud();
+withAgentCloud(async (started) => {
+  cloud = started;
   timings = timingsFrom((await readAssembly(testAssemblyDir())).template, {});
-});
-afterAll(async () => {
-  await cloud?.stop();
 });
 
 /** A write straight to the sandbox (as if something outside the plans had done it). */

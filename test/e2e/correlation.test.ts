@@ -4,19 +4,16 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Chat, resourceName, sandboxGet, startAgentCloud } from '../support/chat.js';
+import { expect, it } from 'vitest';
+import { Chat, resourceName, sandboxGet, withAgentCloud } from '../support/chat.js';
 import { eventually, type TestCloud } from '../support/local-cloud.js';
 
 let cloud: TestCloud;
 let token: string;
 
-beforeAll(async () => {
-  cloud = await startAgentCloud();
+withAgentCloud(async (started) => {
+  cloud = started;
   token = await cloud.token({ sub: 'alice', tenant: 'local' });
-});
-afterAll(async () => {
-  await cloud?.stop();
 });
 
 it('one correlation id finds the message’s API call, its BC request and its audit trail', async () => {

@@ -4,17 +4,14 @@
 // one is planned and answered, an app-role approver decides with one, and a token that carries only `tenant`
 // is a 401 that says which claim is missing.
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { claimMappingToEnv, ENTRA_CLAIMS } from '../../functions/core/http/claim-mapping.js';
-import { eventually, startTestCloud, type TestCloud } from '../support/local-cloud.js';
+import { eventually, withTestCloud, type TestCloud } from '../support/local-cloud.js';
 
 let cloud: TestCloud;
-beforeAll(async () => {
-  cloud = await startTestCloud({ env: claimMappingToEnv(ENTRA_CLAIMS) });
-}, 120_000);
-afterAll(async () => {
-  await cloud?.stop();
-});
+withTestCloud(async (started) => {
+  cloud = started;
+}, { env: claimMappingToEnv(ENTRA_CLAIMS) });
 
 const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const api = (path: string, token: string, body?: unknown) =>

@@ -11,18 +11,14 @@ import { join } from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { generateKeyPair, SignJWT } from 'jose';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/cloud/config.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, NodeSha256, startTestCloud, type TestCloud } from '../support/local-cloud.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, NodeSha256, startTestCloud, withTestCloud, type TestCloud } from '../support/local-cloud.js';
 
 let cloud: TestCloud;
 
 
-beforeAll(async () => {
-  cloud = await startTestCloud();
-});
-
-afterAll(async () => {
-  await cloud?.stop();
+withTestCloud(async (started) => {
+  cloud = started;
 });
 
 const resourceNames = (type: string): string[] =>

@@ -12,8 +12,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { discoverOAuthProtectedResourceMetadata, extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { checkResourceAllowed } from '@modelcontextprotocol/sdk/shared/auth-utils.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCloud, type TestCloud } from '../support/local-cloud.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { withTestCloud, type TestCloud } from '../support/local-cloud.js';
 import { startBearerProxy, type BearerProxy } from '../support/bearer-proxy.js';
 
 const require = createRequire(import.meta.url);
@@ -29,8 +29,11 @@ let writer: string;
 let proxy: BearerProxy;
 let scratch: string;
 
-beforeAll(async () => {
-  cloud = await startTestCloud();
+afterAll(async () => {
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+withTestCloud(async (started) => {
+  cloud = started;
   mcpUrl = cloud.urls.mcp;
   reader = await cloud.token({ sub: 'alice', tenant: 'local' });
   writer = await cloud.token({ sub: 'bob', tenant: 'local', roles: ['mcp-writer'] });
@@ -38,11 +41,8 @@ beforeAll(async () => {
   // The Inspector keeps a catalog and secrets under HOME: a throwaway one, so nothing of the machine's is read.
   scratch = await mkdtemp(join(tmpdir(), 'mcp-conformance-'));
 });
-
 afterAll(async () => {
   await proxy?.stop();
-  await cloud?.stop();
-  if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
 /** Runs a Node CLI (the pinned Node: both tools need 22+) and returns its exit code and output, never throwing. */

@@ -11,8 +11,8 @@
 // test/e2e/approvals.test.ts covers the approval rules around a saga (four eyes, other tenants, deny, expiry,
 // a contrary decision) with one line at an explicit location and counts orders only; this file checks what
 // the order in BC holds, with several lines and the default location.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Chat, sandboxGet, startAgentCloud } from '../support/chat.js';
+import { describe, expect, it } from 'vitest';
+import { Chat, sandboxGet, withAgentCloud } from '../support/chat.js';
 import { call } from '../support/security.js';
 import { eventually, type TestCloud } from '../support/local-cloud.js';
 
@@ -22,13 +22,10 @@ let cloud: TestCloud;
 let alice: Chat;
 let approverToken: string;
 
-beforeAll(async () => {
-  cloud = await startAgentCloud();
+withAgentCloud(async (started) => {
+  cloud = started;
   alice = await Chat.open(cloud, 'local', 'alice');
   approverToken = await cloud.token({ sub: 'carol', tenant: 'local', roles: ['approver'] });
-});
-afterAll(async () => {
-  await cloud?.stop();
 });
 
 
@@ -49,8 +46,7 @@ describe('a purchase order through the chat', () => {
     cloud.sandbox.resetStats();
 
     const text = `create purchase order for vendor ${vendor.number}: ${wanted.map((w) => `${w.quantity} x ${w.item.number}`).join(', ')}`;
-    const waiting = await alice.ask(text, ['awaiting_approval', 'failed', 'succeeded'], 45_000);
-    expect(waiting.status, JSON.stringify(waiting)).toBe('awaiting_approval');
+    const waiting = await alice.askForApproval(text);
     expect(waiting.tasks).toHaveLength(1);
     expect(waiting.tasks[0]).toMatchObject({ tool: 'saga_purchase_order', status: 'awaiting_approval' });
     // Nothing reached BC but reads.

@@ -3,11 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createEvent } from '../../functions/core/events/index.js';
 import { ConnectionStore } from '../../functions/core/push/connections.js';
 import { createDocumentClient } from '../../functions/core/store/index.js';
-import { Chat, resourceName, sandboxGet, startAgentCloud } from '../support/chat.js';
+import { Chat, resourceName, sandboxGet, withAgentCloud } from '../support/chat.js';
 import { eventually, type TestCloud } from '../support/local-cloud.js';
 import { ConnectRefusedError, PushClient } from '../support/push-client.js';
 
@@ -16,14 +16,13 @@ let connections: ConnectionStore;
 let bus: EventBridgeClient;
 const clients: PushClient[] = [];
 
-beforeAll(async () => {
-  cloud = await startAgentCloud();
+withAgentCloud(async (started) => {
+  cloud = started;
   connections = new ConnectionStore(createDocumentClient(new DynamoDBClient(cloud.clientConfig)), resourceName(cloud, 'AWS::DynamoDB::Table', 'PushConnections'));
   bus = new EventBridgeClient(cloud.clientConfig);
 });
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.close()));
-  await cloud?.stop();
 });
 
 async function connect(tenant: string, sub = 'alice'): Promise<PushClient> {

@@ -6,12 +6,12 @@
 // the normal lane is still full when the high task arrives. The order is read from the task:completed events
 // the worker published (their occurredAt), as the audit table recorded them.
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../functions/consumers/audit/audit-log.js';
-import { planToolCall, replyToolCall, startFakeAnthropic, textAnswer, type CapturedRequest, type FakeAnthropic } from '../support/fake-anthropic.js';
+import { planToolCall, replyToolCall, textAnswer, type CapturedRequest, type FakeAnthropic } from '../support/fake-anthropic.js';
 import { eventually, type TestCloud } from '../support/local-cloud.js';
 import { documentClient } from '../support/security.js';
-import { Chat, resourceName, startAgentCloud } from '../support/chat.js';
+import { Chat, resourceName, withClaudeAgentCloud } from '../support/chat.js';
 
 const NORMAL_TASKS = 100;
 /** The orchestrator's default cap on tasks per plan: the backlog arrives as several users' messages. */
@@ -54,16 +54,14 @@ let fake: FakeAnthropic;
 let cloud: TestCloud;
 let chat: Chat;
 
-beforeAll(async () => {
-  fake = await startFakeAnthropic({ apiKey: 'test-key', respond });
-  cloud = await startAgentCloud({ env: { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url } });
+withClaudeAgentCloud({ apiKey: 'test-key', respond }, async (started, claude) => {
+  cloud = started;
+  fake = claude;
   chat = await Chat.open(cloud);
 });
 afterAll(async () => {
   // Undo the latency so whatever is still in flight ends quickly, then stop.
   if (cloud) await fetch(`${cloud.sandbox.url}/_admin/faults`, { method: 'DELETE' }).catch(() => undefined);
-  await cloud?.stop();
-  await fake?.stop();
 });
 
 /** Messages waiting (visible) in a queue of the stack, by the start of its logical id. */

@@ -1,22 +1,19 @@
 // The security suite on the local cloud, through the HTTP API (issue 6): every route but health refuses
 // missing, expired and forged tokens with 401 (and so does the MCP server's URL); another tenant's sessions, plans and approvals are 404 on
 // every route (never 403, which would say they exist); oversized and malformed bodies are 413 / 400.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { API_ROUTES } from '../../lib/constructs/api.js';
 import { ApprovalService, ApprovalStore, DEFAULT_APPROVAL_SETTINGS, approvalIdForTask } from '../../functions/core/approvals/index.js';
-import { eventually, startTestCloud, type TestCloud } from '../support/local-cloud.js';
+import { eventually, withTestCloud, type TestCloud } from '../support/local-cloud.js';
 import { recordingBus, recordingSaga, writeRequest } from '../support/approvals.js';
 import { badTokens, call, documentClient, tableName } from '../support/security.js';
 
 let cloud: TestCloud;
 let tokens: Record<string, string>;
 
-beforeAll(async () => {
-  cloud = await startTestCloud();
+withTestCloud(async (started) => {
+  cloud = started;
   tokens = await badTokens(cloud);
-});
-afterAll(async () => {
-  await cloud?.stop();
 });
 
 /** A concrete path for a route template. */

@@ -2,9 +2,9 @@
 // literal, and names (entity sets, fields) that are not in the BC catalogue are refused, both through the
 // planner (a message to the HTTP API) and through the MCP tools called directly. The BC sandbox evaluates
 // the OData it receives, so a literal that escaped its quotes would match records here.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createMcpClient, McpToolError, type McpClient } from '../../functions/core/mcp/index.js';
-import { Chat, sandboxGet, startAgentCloud } from '../support/chat.js';
+import { Chat, sandboxGet, withAgentCloud } from '../support/chat.js';
 import type { TestCloud } from '../support/local-cloud.js';
 import { bcWrites } from '../support/security.js';
 
@@ -13,8 +13,8 @@ let mcp: McpClient;
 let chat: Chat;
 let totalCustomers: number;
 
-beforeAll(async () => {
-  cloud = await startAgentCloud();
+withAgentCloud(async (started) => {
+  cloud = started;
   const token = await cloud.token({ sub: 'alice', tenant: 'local' });
   mcp = createMcpClient({ url: cloud.urls.mcp, auth: { type: 'bearer', token } });
   chat = await Chat.open(cloud);
@@ -22,7 +22,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await mcp?.close();
-  await cloud?.stop();
 });
 
 /** Literals that would match every customer if their quotes or parentheses leaked into the OData. */

@@ -3,10 +3,10 @@
 // the Messages API, playing a model that obeys whatever it reads): the analysis is text and nothing else.
 // Then the hijacked model plans the deletions outright: they are only writes waiting for a person, and
 // nothing reaches BC.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createOfflinePlanner } from '../../functions/core/planner/offline.js';
-import { Chat, sandboxGet, startAgentCloud } from '../support/chat.js';
-import { messageResponse, planToolCall, startFakeAnthropic, type CapturedRequest, type FakeAnthropic, type FakeReply } from '../support/fake-anthropic.js';
+import { Chat, sandboxGet, withClaudeAgentCloud } from '../support/chat.js';
+import { messageResponse, planToolCall, type CapturedRequest, type FakeAnthropic, type FakeReply } from '../support/fake-anthropic.js';
 import { eventually, type TestCloud } from '../support/local-cloud.js';
 import { bcWrites } from '../support/security.js';
 
@@ -52,9 +52,9 @@ async function obedientModel(request: CapturedRequest): Promise<FakeReply> {
   return planToolCall(outcome.plan);
 }
 
-beforeAll(async () => {
-  claude = await startFakeAnthropic({ respond: obedientModel });
-  cloud = await startAgentCloud({ env: { ANTHROPIC_API_KEY: 'sk-test-injection', ANTHROPIC_BASE_URL: claude.url } });
+withClaudeAgentCloud({ apiKey: 'sk-test-injection', respond: obedientModel }, async (started, fake) => {
+  cloud = started;
+  claude = fake;
   chat = await Chat.open(cloud);
   // The hostile record, as any BC user could have typed it.
   const token = await cloud.sandbox.getToken();
@@ -67,10 +67,6 @@ beforeAll(async () => {
   expect(created.status).toBe(201);
   victims = ((await sandboxGet(cloud, 'customers?$top=3&$select=id')).value as { id: string }[]).map((c) => c.id);
   cloud.sandbox.resetStats();
-});
-afterAll(async () => {
-  await cloud?.stop();
-  await claude?.stop();
 });
 
 describe('instructions hidden in BC data', () => {

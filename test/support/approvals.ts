@@ -11,10 +11,11 @@ export interface RecordingBus extends EventPublisher {
   clear(): void;
 }
 
-export function recordingBus(): RecordingBus {
+/** A publisher that keeps what it is given (as source `source`). */
+export function recordingBus(source = 'bc-agent.test'): RecordingBus {
   const events: DomainEvent[] = [];
   return {
-    source: 'bc-agent.test',
+    source,
     events,
     async publish(batch) {
       events.push(...batch);

@@ -1,6 +1,8 @@
 // A chat front-end's view of the local cloud: post a message, poll GET /v1/plans/{id} until it settles; and
 // the BC sandbox's own answers to compare with.
-import { eventually, startTestCloud, type TestCloud, type TestCloudOptions } from './local-cloud.js';
+import { afterAll, beforeAll } from 'vitest';
+import { startFakeAnthropic, type FakeAnthropic, type FakeAnthropicOptions } from './fake-anthropic.js';
+import { eventually, startTestCloud, withTestCloud, type CloudOptionsSource, type TestCloud, type TestCloudOptions } from './local-cloud.js';
 
 /**
  * The stack's default writable sets include the custom itemReservations API, which the MCP server's config
@@ -10,6 +12,26 @@ const WRITABLE_SETS = 'customers,vendors,items,salesOrders,salesOrderLines,purch
 
 export function startAgentCloud(options: TestCloudOptions = {}): Promise<TestCloud> {
   return startTestCloud({ ...options, env: { BC_WRITABLE_ENTITY_SETS: WRITABLE_SETS, ...options.env } });
+}
+
+/** The test file's agent cloud (see withTestCloud). */
+export function withAgentCloud(ready: (cloud: TestCloud) => Promise<void> | void, options: CloudOptionsSource = {}): void {
+  withTestCloud(ready, options, startAgentCloud);
+}
+
+/**
+ * The test file's agent cloud with Claude as planner and writer: a fake Messages API (./fake-anthropic.ts),
+ * started before the cloud and stopped after it, whose key and URL the functions are given.
+ */
+export function withClaudeAgentCloud(fake: FakeAnthropicOptions & { apiKey: string }, ready: (cloud: TestCloud, claude: FakeAnthropic) => Promise<void> | void): void {
+  let claude: FakeAnthropic | undefined;
+  beforeAll(async () => {
+    claude = await startFakeAnthropic(fake);
+  });
+  afterAll(async () => {
+    await claude?.stop();
+  });
+  withAgentCloud((cloud) => ready(cloud, claude!), () => ({ env: { ANTHROPIC_API_KEY: fake.apiKey, ANTHROPIC_BASE_URL: claude!.url } }));
 }
 
 export interface PlanView {
@@ -59,6 +81,13 @@ export class Chat {
     const { status, body } = await this.send(text);
     if (status !== 202) throw new Error(`POST message: ${status} ${JSON.stringify(body)}`);
     return this.until(body.planId, statuses, timeoutMs);
+  }
+
+  /** Sends a write and waits for its plan to wait for a person's approval; fails with the plan otherwise. */
+  async askForApproval(text: string, timeoutMs = 45_000): Promise<PlanView> {
+    const plan = await this.ask(text, ['awaiting_approval', 'failed', 'succeeded'], timeoutMs);
+    if (plan.status !== 'awaiting_approval') throw new Error(`expected '${text}' to wait for approval: ${JSON.stringify(plan)}`);
+    return plan;
   }
 }
 

@@ -34,46 +34,29 @@ const hashOnly = (TableName: string, key: string): CreateTableCommandInput => ({
   KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
 });
 
+/** A pk/sk table with one global secondary index over two string attributes. */
+const pkSkIndexed = (TableName: string, IndexName: string, [hash, range]: [string, string], Projection: NonNullable<CreateTableCommandInput['GlobalSecondaryIndexes']>[number]['Projection']): CreateTableCommandInput => {
+  const table = pkSk(TableName);
+  return {
+    ...table,
+    AttributeDefinitions: [...(table.AttributeDefinitions ?? []), { AttributeName: hash, AttributeType: 'S' }, { AttributeName: range, AttributeType: 'S' }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName,
+        KeySchema: [
+          { AttributeName: hash, KeyType: 'HASH' },
+          { AttributeName: range, KeyType: 'RANGE' },
+        ],
+        Projection,
+      },
+    ],
+  };
+};
+
 /** The tables as docs/internals.md defines them. */
 export const TABLE_DEFINITIONS: CreateTableCommandInput[] = [
-  {
-    ...pkSk(TEST_TABLES.STATE_TABLE),
-    AttributeDefinitions: [
-      { AttributeName: 'pk', AttributeType: 'S' },
-      { AttributeName: 'sk', AttributeType: 'S' },
-      { AttributeName: 'sweepPk', AttributeType: 'S' },
-      { AttributeName: 'sweepAt', AttributeType: 'S' },
-    ],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: 'bySweepAt',
-        KeySchema: [
-          { AttributeName: 'sweepPk', KeyType: 'HASH' },
-          { AttributeName: 'sweepAt', KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['tenantId', 'planId'] },
-      },
-    ],
-  },
-  {
-    ...pkSk(TEST_TABLES.APPROVALS_TABLE),
-    AttributeDefinitions: [
-      { AttributeName: 'pk', AttributeType: 'S' },
-      { AttributeName: 'sk', AttributeType: 'S' },
-      { AttributeName: 'gsi1pk', AttributeType: 'S' },
-      { AttributeName: 'gsi1sk', AttributeType: 'S' },
-    ],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: 'byStatus',
-        KeySchema: [
-          { AttributeName: 'gsi1pk', KeyType: 'HASH' },
-          { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      },
-    ],
-  },
+  pkSkIndexed(TEST_TABLES.STATE_TABLE, 'bySweepAt', ['sweepPk', 'sweepAt'], { ProjectionType: 'INCLUDE', NonKeyAttributes: ['tenantId', 'planId'] }),
+  pkSkIndexed(TEST_TABLES.APPROVALS_TABLE, 'byStatus', ['gsi1pk', 'gsi1sk'], { ProjectionType: 'ALL' }),
   hashOnly(TEST_TABLES.BREAKERS_TABLE, 'pk'),
   hashOnly(TEST_TABLES.IDEMPOTENCY_TABLE, 'id'),
   pkSk(TEST_TABLES.AUDIT_TABLE),

@@ -11,7 +11,7 @@ import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../local/cloud/cloud.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/cloud/config.js';
 import { formatFunctionLog } from '../../local/cloud/start.js';
@@ -85,6 +85,25 @@ export async function startTestCloud(options: TestCloudOptions = {}): Promise<Te
       if (ownsStateDir) await rm(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A file's cloud options, or a function that gives them when the cloud starts (e.g. a fake model's URL). */
+export type CloudOptionsSource = TestCloudOptions | (() => TestCloudOptions);
+
+/**
+ * The test file's cloud: started before its tests, `ready` run on it (open chats, mint tokens, make clients),
+ * stopped after them, also when the start-up failed half-way. Another afterAll of the file registered after
+ * this call runs before the cloud stops (vitest runs afterAll hooks in reverse).
+ */
+export function withTestCloud(ready: (cloud: TestCloud) => Promise<void> | void, options: CloudOptionsSource = {}, start: (options: TestCloudOptions) => Promise<TestCloud> = startTestCloud): void {
+  let cloud: TestCloud | undefined;
+  beforeAll(async () => {
+    cloud = await start(typeof options === 'function' ? options() : options);
+    await ready(cloud);
+  });
+  afterAll(async () => {
+    await cloud?.stop();
+  });
 }
 
 /** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs` with `what`. */

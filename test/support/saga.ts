@@ -2,9 +2,9 @@
 // (snapshot), a plan holding the saga's task, and a publisher that records instead of sending.
 import type { PurchaseOrderSagaInput } from '../../functions/core/tasks/index.js';
 import { BcClient, itemReservationsApi } from '../../functions/core/bc/index.js';
-import type { DomainEvent, EventPublisher } from '../../functions/core/events/index.js';
 import type { PlanStore } from '../../functions/core/store/index.js';
 import type { BcSandbox } from '../../local/bc-sandbox/index.js';
+import { recordingBus, type RecordingBus } from './approvals.js';
 
 export const TENANT = 'local';
 
@@ -108,18 +108,7 @@ export async function sagaFootprint(bc: BcClient, orderKey: string, { reservatio
   return { orders, lines, reservations };
 }
 
-export interface RecordingPublisher extends EventPublisher {
-  events: DomainEvent[];
-}
+export type RecordingPublisher = RecordingBus;
 
-export function recordingPublisher(): RecordingPublisher {
-  const events: DomainEvent[] = [];
-  return {
-    source: 'bc-agent.saga',
-    events,
-    async publish(batch) {
-      events.push(...batch);
-      return { published: batch.length, failed: [], putEventsCalls: 1 };
-    },
-  };
-}
+/** The saga's publisher, recording what it announces. */
+export const recordingPublisher = (): RecordingPublisher => recordingBus('bc-agent.saga');

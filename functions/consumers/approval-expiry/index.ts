@@ -5,14 +5,10 @@
 import { createApprovalService } from '../../core/approvals/index.js';
 import { publisherFromEnv } from '../../core/events/index.js';
 import { createLogger } from '../../core/observability/index.js';
+import { scheduleRuntime } from '../../core/runtime/index.js';
 
 const logger = createLogger('approval-expiry');
 const publisher = publisherFromEnv('approvals');
 const approvals = createApprovalService({ publisher });
 
-export async function handler(): Promise<{ expired: number }> {
-  const started = Date.now();
-  const expired = await approvals.expireOverdue();
-  logger.info('approval sweep', { expired, durationMs: Date.now() - started });
-  return { expired };
-}
+export const handler = scheduleRuntime({ logger, report: 'approval sweep' }, async () => ({ expired: await approvals.expireOverdue() }));

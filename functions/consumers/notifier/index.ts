@@ -1,11 +1,12 @@
 // The notifier (SQS FIFO batch from the bus's push rule): posts each session's events to its WebSocket
 // subscribers, in order. Logic in functions/core/push/notifier.ts.
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createLogger, resetCorrelation } from '../../core/observability/index.js';
+import type { SQSBatchResponse } from 'aws-lambda';
+import { createLogger } from '../../core/observability/index.js';
 import { ConnectionStore } from '../../core/push/index.js';
 import { createPoster } from '../../core/push/index.js';
 import { notifySubscribers, type BusEvent, type NotifyResult } from '../../core/push/index.js';
 import { requiredEnv } from '../../core/config/index.js';
+import { sqsRuntime } from '../../core/runtime/index.js';
 import { createDocumentClient } from '../../core/store/index.js';
 
 const logger = createLogger();
@@ -16,8 +17,7 @@ const deps = {
 };
 
 /** A failure to read subscriptions throws: the whole batch comes back, in order (FIFO). */
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse & { result: NotifyResult }> {
-  resetCorrelation(logger);
+export const handler = sqsRuntime({ logger }, async (event): Promise<SQSBatchResponse & { result: NotifyResult }> => {
   const busEvents = event.Records.map((record): BusEvent => {
     try {
       return JSON.parse(record.body) as BusEvent;
@@ -29,4 +29,4 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse & { res
   const result = await notifySubscribers(deps, busEvents);
   if (result.events > 0) logger.info('pushed', { ...result });
   return { batchItemFailures: [], result };
-}
+});

@@ -1,11 +1,11 @@
 // The plan-progress consumer (EventBridge target): task results, level dispatch, plan status and answer.
 import { requiredEnv } from '../../core/config/index.js';
-import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { isEventName, parseEventDetail, publisherFromEnv } from '../../core/events/index.js';
 import { claudeWriterFromEnv } from '../../core/claude/index.js';
 import { createOnce } from '../../core/task-runtime/index.js';
 import { handlePlanEvent, PROGRESS_ONCE, type ProgressResult } from '../../core/progress/index.js';
-import { createLogger, resetCorrelation, setCorrelation } from '../../core/observability/index.js';
+import { createLogger } from '../../core/observability/index.js';
+import { eventRuntime } from '../../core/runtime/index.js';
 import { createDocumentClient, stateStoreFromEnv } from '../../core/store/index.js';
 
 const logger = createLogger();
@@ -21,18 +21,14 @@ const deps = {
 };
 
 /** Returns what it did (EventBridge ignores it; a synchronous invoke sees it). */
-export async function handler(event: EventBridgeEvent<string, unknown>, context: Context): Promise<ProgressResult> {
-  resetCorrelation(logger);
-  once.registerLambdaContext(context);
+export const handler = eventRuntime({ logger, once }, async (event): Promise<ProgressResult> => {
   const name = event['detail-type'];
   if (!isEventName(name)) {
     logger.warn('not a catalogue event; ignored', { detailType: name });
     return { dispatched: 0 };
   }
-  const detail = parseEventDetail(name, event.detail);
-  setCorrelation(logger, { correlationId: detail.correlationId, planId: detail.planId, taskId: detail.taskId, tenantId: detail.tenantId });
   // Errors propagate: EventBridge/Lambda retry the event, then it lands in the consumer's DLQ.
-  const result = await handlePlanEvent(deps, name, detail);
+  const result = await handlePlanEvent(deps, name, parseEventDetail(name, event.detail));
   if (result.dispatched > 0) logger.info('dispatched the next level', { tasks: result.dispatched });
   return result;
-}
+});

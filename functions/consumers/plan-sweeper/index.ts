@@ -1,15 +1,15 @@
 // Scheduled sweep (EventBridge schedule, every minute): drives every plan whose progress stalled to a final
 // state (functions/core/sweeper) and emits StuckPlansFound, the number of plans it had to act on.
 import { requiredEnv } from '../../core/config/index.js';
-import type { Context } from 'aws-lambda';
 import { publisherFromEnv } from '../../core/events/index.js';
 import { claudeWriterFromEnv } from '../../core/claude/index.js';
 import { createOnce } from '../../core/task-runtime/index.js';
 import { PROGRESS_ONCE } from '../../core/progress/index.js';
 import { sagaExecutionLookup } from '../../core/tasks/index.js';
 import { createLogger } from '../../core/observability/index.js';
+import { scheduleRuntime } from '../../core/runtime/index.js';
 import { createDocumentClient, stateStoreFromEnv } from '../../core/store/index.js';
-import { sweeperMetrics, sweepPlans, sweeperSettingsFromEnv, type SweepReport } from '../../core/sweeper/index.js';
+import { sweeperMetrics, sweepPlans, sweeperSettingsFromEnv } from '../../core/sweeper/index.js';
 
 const logger = createLogger('plan-sweeper');
 const metrics = sweeperMetrics();
@@ -28,10 +28,7 @@ const deps = {
   ...(writer ? { writer } : {}),
 };
 
-export async function handler(_event: unknown, context: Context): Promise<Pick<SweepReport, 'examined' | 'stuck'>> {
-  once.registerLambdaContext(context);
-  const started = Date.now();
-  const report = await sweepPlans(deps);
-  logger.info('plan sweep', { examined: report.examined, stuck: report.stuck, durationMs: Date.now() - started });
-  return { examined: report.examined, stuck: report.stuck };
-}
+export const handler = scheduleRuntime({ logger, once, report: 'plan sweep' }, async () => {
+  const { examined, stuck } = await sweepPlans(deps);
+  return { examined, stuck };
+});

@@ -8,6 +8,7 @@ import { reusedUntilFailure } from '../../core/container/index.js';
 import { positiveIntEnv, requiredEnv } from '../../core/config/index.js';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createLogger } from '../../core/observability/index.js';
+import { scheduleRuntime } from '../../core/runtime/index.js';
 import { parkAbandonedExecutions } from '../../core/saga/index.js';
 import { repairDue, sagaDepsFromEnv } from '../../core/saga/index.js';
 import { SAGA_FAIL_ERRORS } from '../../core/saga/index.js';
@@ -16,7 +17,7 @@ const logger = createLogger('saga-repair');
 const loadDeps = reusedUntilFailure(() => sagaDepsFromEnv(process.env, logger));
 const sfn = new SFNClient({});
 
-export async function handler(): Promise<{ examined: number; parked: number; repaired: number; failed: number }> {
+export const handler = scheduleRuntime({ logger, report: 'saga repair sweep' }, async () => {
   const loaded = await loadDeps();
   const env = process.env;
   const abandoned = await parkAbandonedExecutions({
@@ -39,12 +40,10 @@ export async function handler(): Promise<{ examined: number; parked: number; rep
     positiveIntEnv('SAGA_REPAIR_BATCH', 25, env),
   );
   for (const o of outcomes.filter((o) => o.outcome === 'failed')) logger.warn('repair attempt failed', { repairId: o.repairId, error: o.error });
-  const summary = {
+  return {
     examined: abandoned.examined,
     parked: abandoned.parked.length,
     repaired: outcomes.filter((o) => o.outcome === 'repaired').length,
     failed: outcomes.filter((o) => o.outcome === 'failed').length,
   };
-  logger.info('saga repair sweep', summary);
-  return summary;
-}
+});

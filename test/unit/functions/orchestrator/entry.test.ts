@@ -1,31 +1,20 @@
 // The deployed entry (functions/orchestrator/index.ts) configured only through its environment, as CDK and
 // the local cloud configure it: service endpoints from the standard AWS_ENDPOINT_URL_* variables.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startDynamo, type TestDynamo } from '../../../support/dynamo.js';
-import { startPutEventsSink, type PutEventsSink } from '../../../support/put-events-sink.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { TestDynamo } from '../../../support/dynamo.js';
+import { withEntryEnvironment } from '../../../support/handler-entry.js';
+import type { PutEventsSink } from '../../../support/put-events-sink.js';
 import { httpEvent, jsonBody } from '../../../support/http-event.js';
 
 let dynamo: TestDynamo;
 let sink: PutEventsSink;
 let handler: (typeof import('../../../../functions/orchestrator/index.js'))['handler'];
 
-beforeAll(async () => {
-  dynamo = await startDynamo();
-  sink = await startPutEventsSink();
-  Object.assign(process.env, dynamo.env, {
-    AWS_ENDPOINT_URL_EVENTBRIDGE: sink.endpoint,
-    EVENT_BUS_NAME: 'bc-agent-test',
-    MAX_BODY_BYTES: '1024',
-    MAX_TEXT_CHARS: '100',
-    LOG_LEVEL: 'SILENT',
-  });
+withEntryEnvironment({ MAX_BODY_BYTES: '1024', MAX_TEXT_CHARS: '100' }, async (environment) => {
+  ({ dynamo, sink } = environment);
   delete process.env.ANTHROPIC_API_KEY;
   delete process.env.ANTHROPIC_SECRET_ARN;
   ({ handler } = await import('../../../../functions/orchestrator/index.js'));
-});
-afterAll(async () => {
-  await sink.stop();
-  await dynamo.stop();
 });
 
 describe('orchestrator entry', () => {

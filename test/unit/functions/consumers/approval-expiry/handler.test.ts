@@ -1,24 +1,19 @@
 // The scheduled expiry sweep's entry (functions/consumers/approval-expiry), configured only through its
 // environment as CDK would configure it: it expires what is overdue in every tenant and announces it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApprovalService, ApprovalStore, DEFAULT_APPROVAL_SETTINGS } from '../../../../../functions/core/approvals/index.js';
-import { startDynamo, type TestDynamo } from '../../../../support/dynamo.js';
-import { startPutEventsSink, type PutEventsSink } from '../../../../support/put-events-sink.js';
+import type { TestDynamo } from '../../../../support/dynamo.js';
+import { withEntryEnvironment } from '../../../../support/handler-entry.js';
+import type { PutEventsSink } from '../../../../support/put-events-sink.js';
 import { recordingBus, recordingSaga, testClock, writeRequest } from '../../../../support/approvals.js';
 
 let dynamo: TestDynamo;
 let sink: PutEventsSink;
 let handler: (typeof import('../../../../../functions/consumers/approval-expiry/index.js'))['handler'];
 
-beforeAll(async () => {
-  dynamo = await startDynamo();
-  sink = await startPutEventsSink();
-  Object.assign(process.env, dynamo.env, { AWS_ENDPOINT_URL_EVENTBRIDGE: sink.endpoint, EVENT_BUS_NAME: 'bc-agent-test', LOG_LEVEL: 'SILENT' });
+withEntryEnvironment({}, async (environment) => {
+  ({ dynamo, sink } = environment);
   ({ handler } = await import('../../../../../functions/consumers/approval-expiry/index.js'));
-});
-afterAll(async () => {
-  await sink?.stop();
-  await dynamo?.stop();
 });
 
 describe('approval expiry sweep', () => {
