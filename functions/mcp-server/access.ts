@@ -5,6 +5,7 @@
 // (RFC 9728) naming the stage's token issuer.
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { BC_PRIORITY_HEADER } from '../core/capacity/index.js';
 import { readCaller } from '../core/http/index.js';
 
 /** The role a bearer token needs for the write tools (read tools need only a valid token of the tenant). */
@@ -83,6 +84,15 @@ export function callerOf(event: APIGatewayProxyEventV2, access: McpHttpAccess): 
 export function authInfoOf(caller: McpCaller, event: APIGatewayProxyEventV2): AuthInfo {
   const token = /^Bearer\s+(\S+)$/i.exec(event.headers?.authorization ?? '')?.[1] ?? '';
   return { token, clientId: caller.principal, scopes: caller.mayWrite ? ['read', 'write'] : ['read'], extra: { caller } };
+}
+
+/**
+ * The BC priority the caller's requests run at. Only an IAM-signed caller (a worker, which takes the lane from
+ * the task) may ask for the high lane with `x-bc-priority`; a bearer-token client (a desktop MCP client) always
+ * runs at normal priority, so it cannot push its work ahead of interactive chat tasks by setting a header.
+ */
+export function bcPriorityOf(caller: McpCaller, event: APIGatewayProxyEventV2): string | undefined {
+  return caller.via === 'iam' ? event.headers?.[BC_PRIORITY_HEADER] : 'normal';
 }
 
 /** Why the caller may not use a write tool, or undefined when it may. No authInfo: stdio, the operator's own process. */

@@ -4,12 +4,14 @@
 // the server does not advertise list-change notifications either (server.ts).
 // Before the transport: the protected resource metadata (RFC 9728) and the caller check (access.ts). In the
 // transport: the SDK's DNS-rebinding protection, with the function URL's own host and origin as the only ones
-// allowed (plus MCP_ALLOWED_ORIGINS for browser clients).
+// allowed (plus MCP_ALLOWED_ORIGINS for browser clients). The request's BC priority is the caller's lane.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { withBcPriority } from '../core/capacity/index.js';
 import {
   authInfoOf,
+  bcPriorityOf,
   bearerChallenge,
   callerOf,
   PROTECTED_RESOURCE_METADATA_PATH,
@@ -113,7 +115,10 @@ export async function handleMcpEvent(
   let reusable = false;
   try {
     await server.connect(transport);
-    const response = await transport.handleRequest(requestFromEvent(event), { authInfo: authInfoOf(check.caller, event) });
+    // The caller's lane orders its BC calls in the capacity governor (access.ts says whose lane is believed).
+    const response = await withBcPriority(bcPriorityOf(check.caller, event), () =>
+      transport.handleRequest(requestFromEvent(event), { authInfo: authInfoOf(check.caller, event) }),
+    );
     const result = await resultFromResponse(response);
     reusable = true;
     return result;

@@ -6,7 +6,6 @@
 import { reusedUntilFailure } from '../core/container/index.js';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { currentBcCorrelationId, withBcCorrelation, withLambdaDeadline } from '../core/bc/index.js';
-import { BC_PRIORITY_HEADER, withBcPriority } from '../core/capacity/index.js';
 import { publisherFromEnv } from '../core/events/index.js';
 import { CORRELATION_HEADER, correlationIdFrom, createLogger } from '../core/observability/index.js';
 import { httpRuntime } from '../core/runtime/index.js';
@@ -71,8 +70,7 @@ export const handler = httpRuntime({ logger, deadline: withLambdaDeadline }, asy
         body: JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'MCP server is not configured' }, id: null }),
       };
     }
-    // The caller's lane (x-bc-priority) orders its BC calls in the capacity governor.
-    const result = await withBcPriority(event.headers?.[BC_PRIORITY_HEADER], () => handleMcpEvent(event, servers, access));
+    const result = await handleMcpEvent(event, servers, access);
     if ((result.statusCode ?? 200) >= 500) logger.warn('MCP request failed', { correlationId, statusCode: result.statusCode });
     return result;
   });

@@ -6,7 +6,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBcSandbox, type BcSandbox } from '../../../../local/bc-sandbox/index.js';
 import { serveFunctionUrl, type FunctionUrlServer } from '../../../../local/cloud/function-url.js';
-import { loadMcpHttpAccess } from '../../../../functions/mcp-server/access.js';
+import { bcPriorityOf, loadMcpHttpAccess } from '../../../../functions/mcp-server/access.js';
 import { bcEnv, errorOf, structured, tokenIdentity } from '../../../support/mcp.js';
 
 let sandbox: BcSandbox;
@@ -115,5 +115,16 @@ describe('configuration', () => {
       tenant: 'u',
       allowedOrigins: ['http://a.example', 'https://b.example:8443'],
     });
+  });
+});
+
+describe('the BC priority of an MCP request', () => {
+  const event = (priority: string) => ({ headers: { 'x-bc-priority': priority } }) as unknown as Parameters<typeof bcPriorityOf>[1];
+  it('is the lane an IAM-signed worker states', () => {
+    expect(bcPriorityOf({ via: 'iam', principal: 'worker', mayWrite: true }, event('high'))).toBe('high');
+    expect(bcPriorityOf({ via: 'iam', principal: 'worker', mayWrite: true }, event('normal'))).toBe('normal');
+  });
+  it('is normal for a bearer-token client, whatever header it sends', () => {
+    expect(bcPriorityOf({ via: 'token', principal: 'bob', mayWrite: true }, event('high'))).toBe('normal');
   });
 });
