@@ -1,7 +1,7 @@
 // The web console: sign in, chat with the agent and watch its plans run, decide approvals.
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { Api, loadConfig, type ConsoleConfig } from './api.js';
+import { Api, isSignInCallback, loadConfig, type ConsoleConfig } from './api.js';
 import { LiveFeed, type LiveState } from './live.js';
 import { loadSignedIn, saveSignedIn, sessionIdForTab, type SignedIn } from './session.js';
 import { Approvals } from './views/approvals.js';
@@ -12,9 +12,27 @@ function App() {
   const [config, setConfig] = useState<ConsoleConfig>();
   const [failure, setFailure] = useState<string>();
   const [user, setUser] = useState<SignedIn | undefined>(() => loadSignedIn());
+  const [signInError, setSignInError] = useState<string>();
 
   useEffect(() => {
-    loadConfig().then(setConfig, (error: unknown) => setFailure((error as Error).message));
+    loadConfig().then(
+      async (loaded) => {
+        // Back from the issuer's sign-in page: finish the code exchange before showing anything. The OIDC
+        // client is loaded only when needed (its own chunk), so dev-token sign-in does not carry it.
+        if (loaded.oidc && isSignInCallback(window.location.search)) {
+          try {
+            const { completeSignIn, oidcManager } = await import('./oidc.js');
+            const signedIn = await completeSignIn(oidcManager(loaded)!);
+            saveSignedIn(signedIn);
+            setUser(signedIn);
+          } catch (error) {
+            setSignInError(`sign-in with the issuer failed: ${(error as Error).message}`);
+          }
+        }
+        setConfig(loaded);
+      },
+      (error: unknown) => setFailure((error as Error).message),
+    );
   }, []);
 
   if (failure) return <p class="error" role="alert">The console could not load its configuration: {failure}</p>;
@@ -23,6 +41,7 @@ function App() {
     return (
       <SignIn
         config={config}
+        {...(signInError ? { initialError: signInError } : {})}
         onSignedIn={(signedIn) => {
           saveSignedIn(signedIn);
           setUser(signedIn);
@@ -36,6 +55,7 @@ function App() {
       user={user}
       onSignOut={() => {
         saveSignedIn(undefined);
+        if (config.oidc) void import('./oidc.js').then(({ oidcManager }) => oidcManager(config)?.removeUser());
         setUser(undefined);
       }}
     />
