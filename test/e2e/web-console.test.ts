@@ -218,12 +218,21 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
   it('a plan waiting for approval is cancelled from the requester\'s console: the approval closes for the approver, the card says cancelled, and BC is untouched', async () => {
     const displayName = `Console Cancelled ${Date.now()}`;
     const before = cloud.sandbox.snapshot();
-    const requester = await signIn('kim');
+    // The requester's page runs on a clock the test can move, to watch the countdown without waiting minutes.
+    const requester = await signIn('kim', { prepare: (context) => context.clock.install() });
     const plan = await send(requester, `create customer displayName='${displayName}'`);
     const waiting = plan.getByLabel('waiting for approval');
     await waiting.waitFor();
     const approvalId = (await waiting.getAttribute('data-approval-id'))!;
     expect(approvalId).toBeTruthy();
+    // The requester's card counts down on its own.
+    await poll(() => waiting.locator('.expiry').textContent()).toMatch(/^expires in \d+ min$/);
+    const minutesOnCard = async () => Number(/^expires in (\d+) min$/.exec((await waiting.locator('.expiry').textContent()) ?? '')?.[1] ?? NaN);
+    const minutesLeft = await minutesOnCard();
+    await requester.clock.fastForward('03:00');
+    // Three minutes later on the page's clock (a fourth when real time crossed a rounding boundary meanwhile).
+    await poll(minutesOnCard).toBeLessThanOrEqual(minutesLeft - 3);
+    expect(await minutesOnCard()).toBeGreaterThanOrEqual(minutesLeft - 4);
 
     const approver = await signIn('leo', { approver: true });
     const card = approver.locator(`article.approval[data-approval-id="${approvalId}"]`);

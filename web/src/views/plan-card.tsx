@@ -93,7 +93,7 @@ export function PlanCard({ api, live, initial, pollMs = POLL_MS, pushPollMs = PO
       ))}
       {plan.status === 'cancelled' && <CancelledCard plan={plan} cancellation={cancellation} />}
       {plan.response && <Answer text={plan.response} />}
-      {plan.error && (
+      {plan.error && plan.status !== 'cancelled' && (
         <p class="error" role="alert">
           {plan.error.code}: {plan.error.message}
         </p>
