@@ -282,7 +282,23 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
     page.on('request', (request) => {
       if (request.url().endsWith('/_local/oidc/token')) tokenRequests.push(request.postData() ?? '');
     });
+
+    // First, an exchange whose PKCE verifier was tampered with on the way: the issuer refuses it, the console
+    // says so and stays signed out, and the code has left the address bar.
+    await context.route('**/_local/oidc/token', async (route) => {
+      const form = new URLSearchParams(route.request().postData() ?? '');
+      form.set('code_verifier', 'x'.repeat(43));
+      await route.continue({ postData: form.toString() });
+    });
     await page.goto(cloud.urls.console!);
+    await page.getByRole('button', { name: 'Sign in with your identity provider' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await poll(() => page.getByRole('alert').textContent()).toContain('code_verifier does not match the code_challenge');
+    expect(await page.getByLabel('signed in as').count()).toBe(0);
+    expect(new URL(page.url()).search).toBe('');
+    await context.unroute('**/_local/oidc/token');
+    tokenRequests.length = 0;
+
     await page.getByRole('button', { name: 'Sign in with your identity provider' }).click();
     await page.waitForURL(/\/_local\/oidc\/authorize\?/);
     const authorizeUrl = new URL(page.url());
@@ -308,6 +324,40 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
     const token = await cloud.token({ sub: 'oscar', tenant: 'local' });
     const sessions = (await (await fetch(`${cloud.urls.api}/v1/sessions`, { headers: { authorization: `Bearer ${token}` } })).json()) as { sessions: Array<{ sessionId: string }> };
     expect(sessions.sessions.map((session) => session.sessionId)).toContain(sessionId);
+  }, TEST_TIMEOUT_MS);
+
+  it('a cancel that comes too late (the plan ended meanwhile) is told on the card, and the card catches up', async () => {
+    const displayName = `Console Late Cancel ${Date.now()}`;
+    const requester = await signIn('nina');
+    const plan = await send(requester, `create customer displayName='${displayName}'`);
+    const waiting = plan.getByLabel('waiting for approval');
+    await waiting.waitFor();
+    const approvalId = (await waiting.getAttribute('data-approval-id'))!;
+    const planId = (await plan.getAttribute('data-plan-id'))!;
+    // The page stops seeing the plan change while an approver denies it through the API and the plan ends.
+    let frozen = true;
+    await requester.context().route(`**/v1/plans/${planId}`, (route) => (frozen && route.request().method() === 'GET' ? route.abort() : route.fallback()));
+    const approverToken = await cloud.token({ sub: 'omar', tenant: 'local', roles: ['approver'] });
+    const denied = await fetch(`${cloud.urls.api}/v1/approvals/${approvalId}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${approverToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ decision: 'deny' }),
+    });
+    expect(denied.status).toBe(200);
+    const requesterToken = await cloud.token({ sub: 'nina', tenant: 'local' });
+    await eventually('the plan to end', async () => {
+      const response = await fetch(`${cloud.urls.api}/v1/plans/${planId}`, { headers: { authorization: `Bearer ${requesterToken}` } });
+      return ['failed', 'cancelled'].includes(((await response.json()) as { status: string }).status) ? true : undefined;
+    }, UI_TIMEOUT_MS);
+    expect(await plan.getAttribute('data-status')).toBe('awaiting_approval');
+
+    frozen = false;
+    await plan.getByRole('button', { name: 'Cancel plan' }).click();
+    await poll(() => plan.getByRole('alert').first().textContent()).toContain('could not cancel');
+    expect(await plan.getByRole('alert').first().textContent()).toMatch(/ended|PlanEnded/i);
+    await poll(() => plan.getAttribute('data-status')).toMatch(/^(failed|cancelled)$/);
+    expect(await plan.getByRole('button', { name: 'Cancel plan' }).count()).toBe(0);
+    expect(await bcCustomers(displayName)).toHaveLength(0);
   }, TEST_TIMEOUT_MS);
 
   it('an approver who decides an approval someone else has just granted is told so on the card, and BC is written once', async () => {
