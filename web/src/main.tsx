@@ -69,6 +69,8 @@ function Console({ config, user, onSignOut }: { config: ConsoleConfig; user: Sig
   const [liveState, setLiveState] = useState<LiveState>(live.state);
   useEffect(() => {
     const off = live.onState(setLiveState);
+    // The socket may have opened between the render and this effect (effects run after paint): catch up.
+    setLiveState(live.state);
     return () => {
       off();
       live.close();

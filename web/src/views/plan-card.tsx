@@ -23,7 +23,12 @@ export function PlanCard({ api, live, initial, pollMs = POLL_MS, pushPollMs = PO
   const [cancellation, setCancellation] = useState<CancelledPlan['cancellation']>();
   const [cancelError, setCancelError] = useState<string>();
 
-  useEffect(() => live.onState((state) => setLiveOpen(state === 'open')), [live]);
+  useEffect(() => {
+    const off = live.onState((state) => setLiveOpen(state === 'open'));
+    // A change between the render and this effect would otherwise be missed.
+    setLiveOpen(live.state === 'open');
+    return off;
+  }, [live]);
   useEffect(
     () =>
       live.onEvent((event) => {
