@@ -104,6 +104,20 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
     expect(await page.getByLabel('message', { exact: true }).count()).toBe(0);
   }, TEST_TIMEOUT_MS);
 
+  it('a token the API refuses (expired, or not its issuer\'s) ends the sign-in with a message instead of failing every request', async () => {
+    const page = await signIn('pat');
+    // The tab's token is replaced by one signed with another key: the API answers 401 from now on.
+    await page.evaluate(() => {
+      const stored = JSON.parse(sessionStorage.getItem('bc-agent.signed-in')!) as { token: string };
+      const [header, payload] = stored.token.split('.');
+      sessionStorage.setItem('bc-agent.signed-in', JSON.stringify({ ...stored, token: `${header}.${payload}.${'A'.repeat(342)}` }));
+    });
+    await page.reload();
+    await poll(() => page.getByRole('alert').textContent()).toContain('The API no longer accepts your sign-in');
+    expect(await page.getByLabel('message', { exact: true }).count()).toBe(0);
+    expect(await page.evaluate(() => sessionStorage.getItem('bc-agent.signed-in'))).toBeNull();
+  }, TEST_TIMEOUT_MS);
+
   it('answers `count customers` in place: the task lights up and the answer appears without a reload', async () => {
     const page = await signIn('alice');
     // A marker on the window survives only if the page is never reloaded or navigated away.

@@ -152,6 +152,8 @@ export class Api {
   constructor(
     private readonly baseUrl: string,
     private readonly token: string,
+    /** Called when the API answers 401: the token is expired or not trusted. */
+    private readonly onUnauthorized?: () => void,
   ) {}
 
   sendMessage(sessionId: string, text: string): Promise<Plan> {
@@ -207,6 +209,7 @@ export class Api {
       headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
+    if (response.status === 401) this.onUnauthorized?.();
     return readJson(response);
   }
 }

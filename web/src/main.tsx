@@ -44,6 +44,7 @@ function App() {
         {...(signInError ? { initialError: signInError } : {})}
         onSignedIn={(signedIn) => {
           saveSignedIn(signedIn);
+          setSignInError(undefined);
           setUser(signedIn);
         }}
       />
@@ -53,18 +54,24 @@ function App() {
     <Console
       config={config}
       user={user}
-      onSignOut={() => {
+      onSignOut={(reason?: string) => {
         saveSignedIn(undefined);
         if (config.oidc) void import('./oidc.js').then(({ oidcManager }) => oidcManager(config)?.removeUser());
+        setSignInError(reason);
         setUser(undefined);
       }}
     />
   );
 }
 
-function Console({ config, user, onSignOut }: { config: ConsoleConfig; user: SignedIn; onSignOut(): void }) {
+function Console({ config, user, onSignOut }: { config: ConsoleConfig; user: SignedIn; onSignOut(reason?: string): void }) {
   const sessionId = useMemo(() => sessionIdForTab(), []);
-  const api = useMemo(() => new Api(config.apiUrl, user.token), [config.apiUrl, user.token]);
+  // A token the API no longer accepts (expired, or signed by a key it does not trust) ends the sign-in.
+  const api = useMemo(
+    () => new Api(config.apiUrl, user.token, () => onSignOut('The API no longer accepts your sign-in (it expired or was refused); sign in again.')),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [config.apiUrl, user.token],
+  );
   const live = useMemo(() => new LiveFeed(config.wsUrl, user.token, sessionId), [config.wsUrl, user.token, sessionId]);
   const [liveState, setLiveState] = useState<LiveState>(live.state);
   useEffect(() => {
@@ -88,7 +95,7 @@ function Console({ config, user, onSignOut }: { config: ConsoleConfig; user: Sig
         <span class={`live live-${liveState}`} title={config.wsUrl ?? 'no WebSocket configured: polling'}>
           {config.wsUrl ? `push ${liveState}` : 'polling'}
         </span>
-        <button type="button" onClick={onSignOut}>
+        <button type="button" onClick={() => onSignOut()}>
           Sign out
         </button>
       </header>
