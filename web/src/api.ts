@@ -129,12 +129,6 @@ export interface DevToken {
   expiresAt: string;
 }
 
-/** Whether this page load is the issuer sending the browser back to the console (a code or an error, with the state). */
-export function isSignInCallback(search: string): boolean {
-  const params = new URLSearchParams(search);
-  return params.has('state') && (params.has('code') || params.has('error'));
-}
-
 export async function loadConfig(): Promise<ConsoleConfig> {
   const response = await fetch('config.json', { cache: 'no-store' });
   // A deployment without a config.json: the API is on this origin and sign-in takes a token from the issuer.

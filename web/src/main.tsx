@@ -1,9 +1,9 @@
 // The web console: sign in, chat with the agent and watch its plans run, decide approvals.
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { Api, isSignInCallback, loadConfig, type ConsoleConfig } from './api.js';
+import { Api, loadConfig, type ConsoleConfig } from './api.js';
 import { LiveFeed, type LiveState } from './live.js';
-import { loadSignedIn, saveSignedIn, sessionIdForTab, type SignedIn } from './session.js';
+import { isSignInCallback, loadSignedIn, saveSignedIn, sessionIdForTab, type SignedIn } from './session.js';
 import { Approvals } from './views/approvals.js';
 import { Chat } from './views/chat.js';
 import { SignIn } from './views/sign-in.js';
