@@ -50,6 +50,12 @@ const environmentSchema = z.object({
     /** Who issues the tokens; unset: `entra` for an Entra ID issuer (login.microsoftonline.com), else `generic`. */
     provider: z.enum(['entra', 'generic']).optional(),
     /**
+     * The web console's OIDC client at the issuer (a public client: authorization code + PKCE, redirect URI the
+     * console's URL) and the scope whose access token the API accepts, e.g. `openid api://bc-agent/access`.
+     * Unset: the console takes a pasted token.
+     */
+    console: z.object({ clientId: z.string().min(1), scope: z.string().regex(/(^| )openid( |$)/, 'jwt.console.scope must include openid').optional() }).optional(),
+    /**
      * Which claims carry the tenant, subject and roles; each unset one follows the provider (Entra: `tid`, `oid`,
      * `roles`; generic, the local token command: `tenant`, `sub`, `roles`).
      */

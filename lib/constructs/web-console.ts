@@ -1,8 +1,8 @@
 // The web console per stage: the built single-page app (web/, `npm run build:web`) in a private S3 bucket
 // behind CloudFront (origin access control, so only the distribution reads it), with the HTTP API as a second
 // origin under /v1/*: the console calls the API on its own origin, so no CORS is needed. `/config.json` is
-// answered at the edge by a CloudFront Function with the stage's issuer and audience (what the local cloud
-// serves as /config.json), so the same build runs on every stage.
+// answered at the edge by a CloudFront Function with the stage's issuer, audience and the console's OIDC
+// client (what the local cloud serves as /config.json), so the same build runs on every stage.
 import { aws_cloudfront as cloudfront, aws_cloudfront_origins as origins, aws_iam as iam, aws_s3 as s3, Duration, Fn, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { Construct } from 'constructs';
@@ -64,6 +64,8 @@ export class WebConsole extends Construct {
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,
       devTokens: false,
+      // Sign-in through the issuer (authorization code + PKCE) when the stage names the console's client.
+      ...(config.jwt.console ? { oidc: { clientId: config.jwt.console.clientId, scope: config.jwt.console.scope ?? 'openid' } } : {}),
     };
     const configFunction = new cloudfront.Function(this, 'ConfigJson', {
       comment: `bc-agent ${config.stage}: the console's /config.json`,

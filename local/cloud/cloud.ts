@@ -22,6 +22,7 @@ import { createWebConsoleHandler, type WebConsoleHandler } from './web-console.j
 import { LocalLambda } from './lambda/local-lambda.js';
 import { SqsEventSource } from './lambda/sqs-event-source.js';
 import { localJwks } from './websocket-api/jwks.js';
+import { createLocalOidcProvider, DISCOVERY_PATH, LOCAL_CONSOLE_CLIENT_ID } from './oidc.js';
 import { readWebSocketApi } from './websocket-api/model.js';
 import { startWebSocketServer, type LocalWebSocketServer } from './websocket-api/server.js';
 import { readAssembly, synthesizeDevStack } from './synth.js';
@@ -274,8 +275,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       const { dir, wsUrl = websocketApi ? `${websocketServer.wsUrl}/${websocketApi.stage}` : undefined } = options.webConsole;
       consoleHandler = createWebConsoleHandler({
         dir,
-        config: () => ({ apiUrl: '', ...(wsUrl ? { wsUrl } : {}), issuer: jwtConfig.issuer, audience: jwtConfig.audience, devTokens: true }),
+        config: () => ({
+          apiUrl: '',
+          ...(wsUrl ? { wsUrl } : {}),
+          issuer: jwtConfig.issuer,
+          audience: jwtConfig.audience,
+          devTokens: true,
+          // The local issuer's discovery document is on this port, not at the issuer's (unserved) URL.
+          oidc: { clientId: LOCAL_CONSOLE_CLIENT_ID, scope: 'openid', metadataUrl: DISCOVERY_PATH },
+        }),
         signToken: (request) => signLocalToken(jwtKeys, jwtConfig, request),
+        oidc: createLocalOidcProvider({ keys: jwtKeys, jwtConfig: () => jwtConfig }),
       });
     }
     const functionUrl = functionUrlOf(stack);

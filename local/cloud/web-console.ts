@@ -1,12 +1,14 @@
 // The web console on the local cloud: the built single-page app (web/, built by web/build.ts) served on the
 // HTTP API's port beside /v1, as CloudFront serves it beside the API when deployed (lib/constructs/
 // web-console.ts), plus two things only a local cloud has: `/config.json` naming the API, the WebSocket URL
-// and the issuer, and `POST /_local/token`, which signs a dev token the way `npm run token` does.
+// and the issuer, and `POST /_local/token`, which signs a dev token the way `npm run token` does; and, to
+// sign in through OIDC as on a stage, the local issuer's OIDC provider under /_local/oidc/ (oidc.ts).
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import type { LocalTokenRequest } from './jwt.js';
+import type { LocalOidcHandler } from './oidc.js';
 
 /** What `/config.json` tells the console; the deployed console reads the same shape (README, "Web console"). */
 export interface ConsoleConfig {
@@ -19,6 +21,8 @@ export interface ConsoleConfig {
   audience: readonly string[];
   /** Whether `POST /_local/token` signs dev tokens (local cloud only). */
   devTokens: boolean;
+  /** Sign-in through the issuer (authorization code + PKCE): the console's client id, scope, and discovery URL when not under the issuer. */
+  oidc?: { clientId: string; scope?: string; metadataUrl?: string };
 }
 
 export interface WebConsoleOptions {
@@ -27,6 +31,8 @@ export interface WebConsoleOptions {
   config(): ConsoleConfig;
   /** Signs a dev token; without it `/_local/token` is not served. */
   signToken?(request: LocalTokenRequest): Promise<string>;
+  /** The local OIDC provider (oidc.ts), answering under /_local/oidc/. */
+  oidc?: LocalOidcHandler;
 }
 
 /** Answers a request when it is the console's; false leaves it to the HTTP API. */
@@ -60,6 +66,7 @@ export function createWebConsoleHandler(options: WebConsoleOptions): WebConsoleH
     const method = (req.method ?? 'GET').toUpperCase();
     const path = decodePath((req.url ?? '/').split('?')[0]!);
     if (path === undefined || path.startsWith('/v1/') || path === '/v1') return false;
+    if (options.oidc && (await options.oidc(req, res))) return true;
     if (path === '/_local/token' && options.signToken) {
       if (method !== 'POST') return sendJson(res, 405, { error: { code: 'MethodNotAllowed', message: 'POST a JSON body { sub, tenant, roles? }' } }, { allow: 'POST' });
       return issueToken(req, res, options.signToken);

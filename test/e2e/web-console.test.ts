@@ -1,7 +1,9 @@
 // The web console in a real browser (Chromium driven by playwright-core) against the whole local cloud: a
-// requester signs in, asks, and watches the answer arrive without a reload; a write waits on the requester's
-// page until an approver, signed in in a second browser context, grants it (or denies it), and the
-// requester's page follows. Screenshots go to .local/screenshots/ for review.
+// requester signs in (with a dev token, or through the local issuer's OIDC sign-in: code + PKCE), asks, and
+// watches the answer arrive without a reload; a write waits on the requester's page until an approver, signed
+// in in a second browser context, grants it (or denies it), and the requester's page follows; a plan waiting
+// for approval is cancelled from the console and nothing reaches BC; a plan's timeline tells its story.
+// Screenshots go to .local/screenshots/ for review.
 import { once } from 'node:events';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -63,7 +65,7 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
     await page.getByLabel('User', { exact: true }).fill(sub);
     await page.getByLabel('Tenant', { exact: true }).fill('local');
     if (options.approver) await page.getByLabel('approver', { exact: true }).check();
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await poll(() => page.getByLabel('signed in as').textContent()).toContain(`${sub} @ local`);
     return page;
   }
@@ -97,9 +99,23 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
     await page.goto(cloud.urls.console!);
     await poll(() => page.getByLabel('Issuer').textContent()).toContain(cloud.jwtConfig.issuer);
     await page.getByLabel('User', { exact: true }).fill('not a user name!');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await poll(() => page.getByRole('alert').textContent()).toContain('sub: letters, digits');
     expect(await page.getByLabel('message', { exact: true }).count()).toBe(0);
+  }, TEST_TIMEOUT_MS);
+
+  it('a token the API refuses (expired, or not its issuer\'s) ends the sign-in with a message instead of failing every request', async () => {
+    const page = await signIn('pat');
+    // The tab's token is replaced by one signed with another key: the API answers 401 from now on.
+    await page.evaluate(() => {
+      const stored = JSON.parse(sessionStorage.getItem('bc-agent.signed-in')!) as { token: string };
+      const [header, payload] = stored.token.split('.');
+      sessionStorage.setItem('bc-agent.signed-in', JSON.stringify({ ...stored, token: `${header}.${payload}.${'A'.repeat(342)}` }));
+    });
+    await page.reload();
+    await poll(() => page.getByRole('alert').textContent()).toContain('The API no longer accepts your sign-in');
+    expect(await page.getByLabel('message', { exact: true }).count()).toBe(0);
+    expect(await page.evaluate(() => sessionStorage.getItem('bc-agent.signed-in'))).toBeNull();
   }, TEST_TIMEOUT_MS);
 
   it('answers `count customers` in place: the task lights up and the answer appears without a reload', async () => {
@@ -132,6 +148,22 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
     expect(await plan.locator('details.rows').count()).toBe(0);
     await page.screenshot({ path: join(SCREENSHOTS, 'console-chat.png'), fullPage: true });
 
+    // The plan's timeline, from its card: the audit story from planning to the answer, the task named.
+    await plan.getByRole('button', { name: 'Timeline' }).click();
+    const timeline = plan.getByLabel('timeline');
+    await poll(() => timeline.locator('li[data-event="agent:completed"]').count()).toBe(1);
+    const names = await timeline.locator('li').evaluateAll((items) => items.map((item) => item.getAttribute('data-event')));
+    expect(names.indexOf('agent:started')).toBeGreaterThanOrEqual(0);
+    expect(names.indexOf('task:completed')).toBeGreaterThan(names.indexOf('task:created'));
+    expect(names.indexOf('agent:completed')).toBeGreaterThan(names.indexOf('task:completed'));
+    expect(await timeline.locator('li[data-event="task:completed"] .event-task').textContent()).toBe('t1');
+    expect(await timeline.locator('li[data-event="agent:completed"] .event-text').textContent()).toContain('plan succeeded');
+    expect(await timeline.locator('li time').first().textContent()).toMatch(/^\d\d:\d\d:\d\d\.\d{3}$/);
+    await plan.screenshot({ path: join(SCREENSHOTS, 'console-timeline.png') });
+    await plan.getByRole('button', { name: 'Hide timeline' }).click();
+    // A finished plan offers no cancel.
+    expect(await plan.getByRole('button', { name: 'Cancel plan' }).count()).toBe(0);
+
     // A reload keeps the conversation: both messages come back with their answers, read from the session.
     await page.reload();
     await poll(() => page.locator('article.plan[data-status="succeeded"]').count()).toBe(2);
@@ -148,6 +180,13 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
     await waiting.waitFor();
     await poll(() => plan.getAttribute('data-status')).toBe('awaiting_approval');
     expect(await bcCustomers(displayName)).toHaveLength(0);
+    // The requester's own card: who it waits for, the approval's summary, id and a countdown to its expiry
+    // (the task's statusReason), without a reload.
+    expect(await waiting.locator('h3').textContent()).toBe('Waiting for approval by an approver');
+    await poll(() => waiting.locator('.expiry').textContent()).toMatch(/^expires in \d+ (min|s)$/);
+    expect(await waiting.textContent()).toContain(displayName);
+    const waitingApprovalId = await waiting.getAttribute('data-approval-id');
+    expect(waitingApprovalId).toBeTruthy();
     await requester.screenshot({ path: join(SCREENSHOTS, 'console-requester-waiting.png'), fullPage: true });
 
     const approver = await signIn('dave', { approver: true });
@@ -156,6 +195,8 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
     await card.waitFor();
     expect(await card.textContent()).toContain('carol');
     expect(await card.textContent()).toContain(planId);
+    // The requester's card and the approver's name the same approval.
+    expect(await card.getAttribute('data-approval-id')).toBe(waitingApprovalId);
     expect(await card.locator('.expiry').textContent()).toMatch(/expires in \d+ (min|s)/);
     expect(await card.locator('h3').textContent()).toContain('<img src=x onerror=pwned=1>');
     expect(await approver.locator('img').count()).toBe(0);
@@ -185,6 +226,151 @@ describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped:
 
     await poll(() => plan.getAttribute('data-status')).toMatch(/^(failed|cancelled)$/);
     expect(await plan.getByLabel('waiting for approval').count()).toBe(0);
+    expect(await bcCustomers(displayName)).toHaveLength(0);
+  }, TEST_TIMEOUT_MS);
+
+  it('a plan waiting for approval is cancelled from the requester\'s console: the approval closes for the approver, the card says cancelled, and BC is untouched', async () => {
+    const displayName = `Console Cancelled ${Date.now()}`;
+    const before = cloud.sandbox.snapshot();
+    // The requester's page runs on a clock the test can move, to watch the countdown without waiting minutes.
+    const requester = await signIn('kim', { prepare: (context) => context.clock.install() });
+    const plan = await send(requester, `create customer displayName='${displayName}'`);
+    const waiting = plan.getByLabel('waiting for approval');
+    await waiting.waitFor();
+    const approvalId = (await waiting.getAttribute('data-approval-id'))!;
+    expect(approvalId).toBeTruthy();
+    // The requester's card counts down on its own.
+    await poll(() => waiting.locator('.expiry').textContent()).toMatch(/^expires in \d+ min$/);
+    const minutesOnCard = async () => Number(/^expires in (\d+) min$/.exec((await waiting.locator('.expiry').textContent()) ?? '')?.[1] ?? NaN);
+    const minutesLeft = await minutesOnCard();
+    await requester.clock.fastForward('03:00');
+    // Three minutes later on the page's clock (a fourth when real time crossed a rounding boundary meanwhile).
+    await poll(minutesOnCard).toBeLessThanOrEqual(minutesLeft - 3);
+    expect(await minutesOnCard()).toBeGreaterThanOrEqual(minutesLeft - 4);
+
+    const approver = await signIn('leo', { approver: true });
+    const card = approver.locator(`article.approval[data-approval-id="${approvalId}"]`);
+    await card.waitFor();
+
+    await plan.getByRole('button', { name: 'Cancel plan' }).click();
+    await poll(() => plan.getAttribute('data-status')).toBe('cancelled');
+    const cancelled = plan.getByLabel('cancelled');
+    await cancelled.waitFor();
+    expect(await cancelled.locator('h3').textContent()).toBe('Cancelled by kim');
+    expect(await cancelled.textContent()).toContain(`approval closed: ${approvalId}`);
+    await waiting.waitFor({ state: 'detached' });
+    expect(await plan.locator('.task[data-task-id="t1"]').getAttribute('data-status')).toBe('cancelled');
+    expect(await plan.getByRole('button', { name: 'Cancel plan' }).count()).toBe(0);
+
+    // The approver's list drops it on its next refresh; a grant sent anyway (an API client) is refused.
+    await card.waitFor({ state: 'detached' });
+    const approverToken = await cloud.token({ sub: 'leo', tenant: 'local', roles: ['approver'] });
+    const lateGrant = await fetch(`${cloud.urls.api}/v1/approvals/${approvalId}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${approverToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ decision: 'grant' }),
+    });
+    expect(lateGrant.status).toBe(409);
+    await approver.screenshot({ path: join(SCREENSHOTS, 'console-approver-after-cancel.png'), fullPage: true });
+
+    // The timeline tells it: requested, closed, the plan cancelled.
+    await plan.getByRole('button', { name: 'Timeline' }).click();
+    const timeline = plan.getByLabel('timeline');
+    await poll(() => timeline.locator('li[data-event="agent:completed"]').count()).toBe(1);
+    expect(await timeline.locator('li[data-event="approval:requested"] .event-text').textContent()).toContain('approval requested by kim');
+    expect(await timeline.locator('li[data-event="approval:closed"]').count()).toBe(1);
+    expect(await timeline.locator('li[data-event="agent:completed"] .event-text').textContent()).toContain('plan cancelled');
+    await requester.screenshot({ path: join(SCREENSHOTS, 'console-cancelled.png'), fullPage: true });
+
+    // Nothing was written to BC: the sandbox's whole data set is as before the message.
+    expect(await bcCustomers(displayName)).toHaveLength(0);
+    expect(cloud.sandbox.snapshot()).toBe(before);
+  }, TEST_TIMEOUT_MS);
+
+  it('signs in through the issuer (OIDC authorization code + PKCE on the local issuer\'s pick-a-user page) and sends a message', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT_MS);
+    const tokenRequests: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith('/_local/oidc/token')) tokenRequests.push(request.postData() ?? '');
+    });
+
+    // First, an exchange whose PKCE verifier was tampered with on the way: the issuer refuses it, the console
+    // says so and stays signed out, and the code has left the address bar.
+    await context.route('**/_local/oidc/token', async (route) => {
+      const form = new URLSearchParams(route.request().postData() ?? '');
+      form.set('code_verifier', 'x'.repeat(43));
+      await route.continue({ postData: form.toString() });
+    });
+    await page.goto(cloud.urls.console!);
+    await page.getByRole('button', { name: 'Sign in with your identity provider' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await poll(() => page.getByRole('alert').textContent()).toContain('code_verifier does not match the code_challenge');
+    expect(await page.getByLabel('signed in as').count()).toBe(0);
+    expect(new URL(page.url()).search).toBe('');
+    await context.unroute('**/_local/oidc/token');
+    tokenRequests.length = 0;
+
+    await page.getByRole('button', { name: 'Sign in with your identity provider' }).click();
+    await page.waitForURL(/\/_local\/oidc\/authorize\?/);
+    const authorizeUrl = new URL(page.url());
+    expect(authorizeUrl.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorizeUrl.searchParams.get('client_id')).toBe('bc-agent-console');
+    await page.getByLabel('User', { exact: true }).fill('oscar');
+    await page.getByLabel('Tenant', { exact: true }).fill('local');
+    await page.screenshot({ path: join(SCREENSHOTS, 'console-oidc-sign-in.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Continue' }).click();
+
+    await poll(() => page.getByLabel('signed in as').textContent()).toContain('oscar @ local');
+    // The code went back with its PKCE verifier, and left the address bar.
+    expect(tokenRequests).toHaveLength(1);
+    expect(new URLSearchParams(tokenRequests[0]).get('code_verifier')).toMatch(/^[A-Za-z0-9._~-]{43,128}$/);
+    expect(new URL(page.url()).search).toBe('');
+
+    const plan = await send(page, 'count customers');
+    await poll(() => plan.getAttribute('data-status')).toBe('succeeded');
+    await plan.locator('.answer').waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'console-oidc-chat.png'), fullPage: true });
+    // The session is oscar's: the API read the subject from the issuer's access token.
+    const sessionId = await page.evaluate(() => sessionStorage.getItem('bc-agent.session'));
+    const token = await cloud.token({ sub: 'oscar', tenant: 'local' });
+    const sessions = (await (await fetch(`${cloud.urls.api}/v1/sessions`, { headers: { authorization: `Bearer ${token}` } })).json()) as { sessions: Array<{ sessionId: string }> };
+    expect(sessions.sessions.map((session) => session.sessionId)).toContain(sessionId);
+  }, TEST_TIMEOUT_MS);
+
+  it('a cancel that comes too late (the plan ended meanwhile) is told on the card, and the card catches up', async () => {
+    const displayName = `Console Late Cancel ${Date.now()}`;
+    const requester = await signIn('nina');
+    const plan = await send(requester, `create customer displayName='${displayName}'`);
+    const waiting = plan.getByLabel('waiting for approval');
+    await waiting.waitFor();
+    const approvalId = (await waiting.getAttribute('data-approval-id'))!;
+    const planId = (await plan.getAttribute('data-plan-id'))!;
+    // The page stops seeing the plan change while an approver denies it through the API and the plan ends.
+    let frozen = true;
+    await requester.context().route(`**/v1/plans/${planId}`, (route) => (frozen && route.request().method() === 'GET' ? route.abort() : route.fallback()));
+    const approverToken = await cloud.token({ sub: 'omar', tenant: 'local', roles: ['approver'] });
+    const denied = await fetch(`${cloud.urls.api}/v1/approvals/${approvalId}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${approverToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ decision: 'deny' }),
+    });
+    expect(denied.status).toBe(200);
+    const requesterToken = await cloud.token({ sub: 'nina', tenant: 'local' });
+    await eventually('the plan to end', async () => {
+      const response = await fetch(`${cloud.urls.api}/v1/plans/${planId}`, { headers: { authorization: `Bearer ${requesterToken}` } });
+      return ['failed', 'cancelled'].includes(((await response.json()) as { status: string }).status) ? true : undefined;
+    }, UI_TIMEOUT_MS);
+    expect(await plan.getAttribute('data-status')).toBe('awaiting_approval');
+
+    frozen = false;
+    await plan.getByRole('button', { name: 'Cancel plan' }).click();
+    await poll(() => plan.getByRole('alert').first().textContent()).toContain('could not cancel');
+    expect(await plan.getByRole('alert').first().textContent()).toMatch(/ended|PlanEnded/i);
+    await poll(() => plan.getAttribute('data-status')).toMatch(/^(failed|cancelled)$/);
+    expect(await plan.getByRole('button', { name: 'Cancel plan' }).count()).toBe(0);
     expect(await bcCustomers(displayName)).toHaveLength(0);
   }, TEST_TIMEOUT_MS);
 

@@ -12,10 +12,11 @@ import { WebConsole } from '../../lib/constructs/web-console.js';
 
 const ISSUER = 'https://login.example.com/tenant/v2.0';
 
-function webConsoleStack(wsUrl?: string): { stack: Stack; template: Template } {
+function webConsoleStack(wsUrl?: string, consoleClient?: { clientId: string; scope?: string }): { stack: Stack; template: Template } {
   const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'WebConsoleTest', { env: { region: 'eu-west-1', account: '111111111111' } });
   const httpApi = new apigw.HttpApi(stack, 'HttpApi');
-  new WebConsole(stack, 'WebConsole', { config: configFor('staging', { jwt: { issuer: ISSUER, audience: ['api://bc-agent'] } }), httpApi, ...(wsUrl ? { wsUrl } : {}) });
+  const jwt = { issuer: ISSUER, audience: ['api://bc-agent'], ...(consoleClient ? { console: consoleClient } : {}) };
+  new WebConsole(stack, 'WebConsole', { config: configFor('staging', { jwt }), httpApi, ...(wsUrl ? { wsUrl } : {}) });
   return { stack, template: Template.fromStack(stack) };
 }
 
@@ -90,6 +91,17 @@ describe('WebConsole', () => {
     const code = only(withWs.findResources('AWS::CloudFront::Function')).Properties.FunctionCode as string;
     const handler = new Function(`${code}; return handler;`)() as (event: unknown) => { body: { data: string } };
     expect(JSON.parse(handler({}).body.data).wsUrl).toBe('wss://ws.example.com/live');
+  });
+
+  it("gives the console the stage's OIDC client for sign-in through the issuer (code + PKCE), when the stage names one", () => {
+    const withClient = webConsoleStack(undefined, { clientId: '0b8e-console', scope: 'openid api://bc-agent/access' }).template;
+    const code = only(withClient.findResources('AWS::CloudFront::Function')).Properties.FunctionCode as string;
+    const handler = new Function(`${code}; return handler;`)() as (event: unknown) => { body: { data: string } };
+    expect(JSON.parse(handler({}).body.data)).toMatchObject({ issuer: ISSUER, oidc: { clientId: '0b8e-console', scope: 'openid api://bc-agent/access' } });
+    // The default scope is the one OIDC requires.
+    const defaultScope = only(webConsoleStack(undefined, { clientId: 'c' }).template.findResources('AWS::CloudFront::Function')).Properties.FunctionCode as string;
+    expect(JSON.parse((new Function(`${defaultScope}; return handler;`)() as (event: unknown) => { body: { data: string } })({}).body.data).oidc).toEqual({ clientId: 'c', scope: 'openid' });
+    expect(() => configFor('staging', { jwt: { issuer: ISSUER, audience: ['a'], console: { clientId: 'c', scope: 'api://x/y' } } })).toThrow(/must include openid/);
   });
 
   it('leaves no cdk-nag AwsSolutions finding unacknowledged', () => {

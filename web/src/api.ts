@@ -9,9 +9,21 @@ export interface ConsoleConfig {
   audience?: string[];
   /** Whether the local cloud signs dev tokens at POST /_local/token. */
   devTokens?: boolean;
+  /**
+   * Sign-in through the stage's OIDC issuer (authorization code + PKCE): the console's client id, the scope
+   * whose access token the API accepts, and, where the issuer's discovery document is not at
+   * `<issuer>/.well-known/openid-configuration` (the local cloud's), where it is.
+   */
+  oidc?: OidcConfig;
   /** How often an unfinished plan is refetched without push (default 700 ms) and, as a safety net, with it (5 s). */
   pollMs?: number;
   pushPollMs?: number;
+}
+
+export interface OidcConfig {
+  clientId: string;
+  scope?: string;
+  metadataUrl?: string;
 }
 
 export type PlanStatus = 'planning' | 'running' | 'awaiting_approval' | 'succeeded' | 'failed' | 'cancelled';
@@ -32,9 +44,15 @@ export interface Task {
   result?: unknown;
   resultOmitted?: { bytes: number; reason: string };
   error?: ErrorInfo;
-  /** Why the task is where it is (retrying, waiting for an approval), where the API gives it. */
-  statusReason?: unknown;
+  /** Why the task is where it is (retrying, waiting for an approval, cancelled with its plan). */
+  statusReason?: StatusReason;
 }
+
+/** docs/openapi.json `StatusReason`. */
+export type StatusReason =
+  | { kind: 'retrying'; message: string; attempt: number; nextAttemptAt: string }
+  | { kind: 'awaiting_approval'; message: string; approval: { approvalId: string; summary: string; status: Approval['status']; expiresAt: string; requestedBy: string } }
+  | { kind: 'cancelled'; message: string };
 
 export interface Plan {
   planId: string;
@@ -60,6 +78,27 @@ export interface Approval {
   expiresAt: string;
   decidedBy?: string;
   reason?: string;
+}
+
+/** DELETE /v1/plans/{id}: the plan as cancelled, and what the cancellation did. */
+export interface CancelledPlan extends Plan {
+  cancellation: {
+    cancelledBy: string;
+    cancelledTasks: Array<{ taskId: string; previousStatus: TaskStatus }>;
+    closedApprovals: Array<{ approvalId: string; taskId: string }>;
+    stillRunning: Array<{ taskId: string; reason: string }>;
+  };
+}
+
+/** One entry of GET /v1/plans/{id}/events: an event as the audit log keeps it. */
+export interface PlanEvent {
+  eventId: string;
+  name: string;
+  source: string;
+  occurredAt: string;
+  taskId?: string;
+  correlationId?: string;
+  detail: Record<string, unknown>;
 }
 
 /** GET /v1/sessions/{id}: what the tab's session said so far. */
@@ -107,6 +146,8 @@ export class Api {
   constructor(
     private readonly baseUrl: string,
     private readonly token: string,
+    /** Called when the API answers 401: the token is expired or not trusted. */
+    private readonly onUnauthorized?: () => void,
   ) {}
 
   sendMessage(sessionId: string, text: string): Promise<Plan> {
@@ -127,6 +168,25 @@ export class Api {
     return this.call('GET', `/v1/plans/${encodeURIComponent(planId)}`) as Promise<Plan>;
   }
 
+  /** Cancels what has not started; a pending approval is closed (DELETE /v1/plans/{id}). */
+  cancelPlan(planId: string): Promise<CancelledPlan> {
+    return this.call('DELETE', `/v1/plans/${encodeURIComponent(planId)}`) as Promise<CancelledPlan>;
+  }
+
+  /** The plan's whole story, oldest first: every page of GET /v1/plans/{id}/events, up to `maxPages`. */
+  async planEvents(planId: string, maxPages = 10): Promise<{ events: PlanEvent[]; more: boolean }> {
+    const events: PlanEvent[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < maxPages; page++) {
+      const query = `limit=500${after ? `&after=${encodeURIComponent(after)}` : ''}`;
+      const body = (await this.call('GET', `/v1/plans/${encodeURIComponent(planId)}/events?${query}`)) as { events: PlanEvent[]; next?: string };
+      events.push(...body.events);
+      if (!body.next) return { events, more: false };
+      after = body.next;
+    }
+    return { events, more: true };
+  }
+
   /** Approvals the caller may decide (approvers); with `mine`, the caller's own requests where the API offers that. */
   async listApprovals(status: Approval['status'], mine = false): Promise<Approval[]> {
     const body = (await this.call('GET', `/v1/approvals?status=${status}${mine ? '&mine=true' : ''}`)) as { approvals: Approval[] };
@@ -143,6 +203,7 @@ export class Api {
       headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
+    if (response.status === 401) this.onUnauthorized?.();
     return readJson(response);
   }
 }

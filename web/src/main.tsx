@@ -3,7 +3,7 @@ import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Api, loadConfig, type ConsoleConfig } from './api.js';
 import { LiveFeed, type LiveState } from './live.js';
-import { loadSignedIn, saveSignedIn, sessionIdForTab, type SignedIn } from './session.js';
+import { isSignInCallback, loadSignedIn, saveSignedIn, sessionIdForTab, type SignedIn } from './session.js';
 import { Approvals } from './views/approvals.js';
 import { Chat } from './views/chat.js';
 import { Operations, OPERATIONS_HASH, useLocationHash } from './views/operations.js';
@@ -14,9 +14,27 @@ function App() {
   const [config, setConfig] = useState<ConsoleConfig>();
   const [failure, setFailure] = useState<string>();
   const [user, setUser] = useState<SignedIn | undefined>(() => loadSignedIn());
+  const [signInError, setSignInError] = useState<string>();
 
   useEffect(() => {
-    loadConfig().then(setConfig, (error: unknown) => setFailure((error as Error).message));
+    loadConfig().then(
+      async (loaded) => {
+        // Back from the issuer's sign-in page: finish the code exchange before showing anything. The OIDC
+        // client is loaded only when needed (its own chunk), so dev-token sign-in does not carry it.
+        if (loaded.oidc && isSignInCallback(window.location.search)) {
+          try {
+            const { completeSignIn, oidcManager } = await import('./oidc.js');
+            const signedIn = await completeSignIn(oidcManager(loaded)!);
+            saveSignedIn(signedIn);
+            setUser(signedIn);
+          } catch (error) {
+            setSignInError(`sign-in with the issuer failed: ${(error as Error).message}`);
+          }
+        }
+        setConfig(loaded);
+      },
+      (error: unknown) => setFailure((error as Error).message),
+    );
   }, []);
 
   if (failure) return <p class="error" role="alert">The console could not load its configuration: {failure}</p>;
@@ -25,8 +43,10 @@ function App() {
     return (
       <SignIn
         config={config}
+        {...(signInError ? { initialError: signInError } : {})}
         onSignedIn={(signedIn) => {
           saveSignedIn(signedIn);
+          setSignInError(undefined);
           setUser(signedIn);
         }}
       />
@@ -36,21 +56,30 @@ function App() {
     <Console
       config={config}
       user={user}
-      onSignOut={() => {
+      onSignOut={(reason?: string) => {
         saveSignedIn(undefined);
+        if (config.oidc) void import('./oidc.js').then(({ oidcManager }) => oidcManager(config)?.removeUser());
+        setSignInError(reason);
         setUser(undefined);
       }}
     />
   );
 }
 
-function Console({ config, user, onSignOut }: { config: ConsoleConfig; user: SignedIn; onSignOut(): void }) {
+function Console({ config, user, onSignOut }: { config: ConsoleConfig; user: SignedIn; onSignOut(reason?: string): void }) {
   const sessionId = useMemo(() => sessionIdForTab(), []);
-  const api = useMemo(() => new Api(config.apiUrl, user.token), [config.apiUrl, user.token]);
+  // A token the API no longer accepts (expired, or signed by a key it does not trust) ends the sign-in.
+  const api = useMemo(
+    () => new Api(config.apiUrl, user.token, () => onSignOut('The API no longer accepts your sign-in (it expired or was refused); sign in again.')),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [config.apiUrl, user.token],
+  );
   const live = useMemo(() => new LiveFeed(config.wsUrl, user.token, sessionId), [config.wsUrl, user.token, sessionId]);
   const [liveState, setLiveState] = useState<LiveState>(live.state);
   useEffect(() => {
     const off = live.onState(setLiveState);
+    // The socket may have opened between the render and this effect (effects run after paint): catch up.
+    setLiveState(live.state);
     return () => {
       off();
       live.close();
@@ -71,7 +100,7 @@ function Console({ config, user, onSignOut }: { config: ConsoleConfig; user: Sig
           {config.wsUrl ? `push ${liveState}` : 'polling'}
         </span>
         {operator && <a class="nav" href={operations ? '#' : OPERATIONS_HASH}>{operations ? 'Chat' : 'Operations'}</a>}
-        <button type="button" onClick={onSignOut}>
+        <button type="button" onClick={() => onSignOut()}>
           Sign out
         </button>
       </header>

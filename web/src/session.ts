@@ -50,6 +50,12 @@ export function signedInFromToken(token: string): SignedIn {
   return { token: token.trim(), sub, tenant, roles, ...(typeof claims.exp === 'number' ? { expiresAt: new Date(claims.exp * 1000).toISOString() } : {}) };
 }
 
+/** Whether this page load is the issuer sending the browser back to the console (a code or an error, with the state). */
+export function isSignInCallback(search: string): boolean {
+  const params = new URLSearchParams(search);
+  return params.has('state') && (params.has('code') || params.has('error'));
+}
+
 /** A chat session id per tab: the API's id pattern (letters, digits, . _ : -). */
 export function sessionIdForTab(): string {
   const existing = sessionStorage.getItem('bc-agent.session');

@@ -2,10 +2,11 @@
 // table, and for a write waiting on a person, the requester's waiting card. Refetched by polling and on
 // every pushed event about the plan.
 import { useEffect, useState } from 'preact/hooks';
-import { TERMINAL_PLAN_STATUSES, type Api, type Approval, type Plan, type Task } from '../api.js';
+import { TERMINAL_PLAN_STATUSES, type Api, type Approval, type CancelledPlan, type Plan, type Task } from '../api.js';
 import { useNow, usePolling } from '../hooks.js';
 import type { LiveFeed } from '../live.js';
 import { answerBlocks, cellText, columnsOf, expiresIn, isCountOnly, resultRows, taskLevels } from '../plan-graph.js';
+import { Timeline } from './timeline.js';
 
 /** Without push, a plan is polled this often; with the WebSocket open, polling is only a safety net. */
 export const POLL_MS = 700;
@@ -17,8 +18,17 @@ export function PlanCard({ api, live, initial, pollMs = POLL_MS, pushPollMs = PO
   const [error, setError] = useState<string>();
   const [liveOpen, setLiveOpen] = useState(live.state === 'open');
   const [pushed, setPushed] = useState(0);
+  const [showTimeline, setShowTimeline] = useState(false);
+  const [cancelling, setCancelling] = useState(false);
+  const [cancellation, setCancellation] = useState<CancelledPlan['cancellation']>();
+  const [cancelError, setCancelError] = useState<string>();
 
-  useEffect(() => live.onState((state) => setLiveOpen(state === 'open')), [live]);
+  useEffect(() => {
+    const off = live.onState((state) => setLiveOpen(state === 'open'));
+    // A change between the render and this effect would otherwise be missed.
+    setLiveOpen(live.state === 'open');
+    return off;
+  }, [live]);
   useEffect(
     () =>
       live.onEvent((event) => {
@@ -44,19 +54,51 @@ export function PlanCard({ api, live, initial, pollMs = POLL_MS, pushPollMs = PO
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [pushed]);
 
+  const cancel = async () => {
+    setCancelling(true);
+    setCancelError(undefined);
+    try {
+      const cancelled = await api.cancelPlan(plan.planId);
+      setCancellation(cancelled.cancellation);
+      setPlan(cancelled);
+    } catch (failure) {
+      setCancelError((failure as Error).message);
+      void refetch().catch(() => undefined);
+    } finally {
+      setCancelling(false);
+    }
+  };
+
   const waiting = plan.tasks.filter((task) => task.status === 'awaiting_approval');
+  const cancellable = !TERMINAL_PLAN_STATUSES.has(plan.status);
   return (
     <article class="plan" data-plan-id={plan.planId} data-status={plan.status} aria-label={`plan ${plan.planId}`}>
       <header>
         <span class={`badge status-${plan.status}`}>{plan.status.replace('_', ' ')}</span>
         {plan.summary && <span class="summary">{plan.summary}</span>}
+        <span class="plan-actions">
+          <button type="button" aria-expanded={showTimeline} onClick={() => setShowTimeline((shown) => !shown)}>
+            {showTimeline ? 'Hide timeline' : 'Timeline'}
+          </button>
+          {cancellable && (
+            <button type="button" class="deny" disabled={cancelling} onClick={cancel}>
+              Cancel plan
+            </button>
+          )}
+        </span>
       </header>
+      {cancelError && (
+        <p class="error" role="alert">
+          could not cancel: {cancelError}
+        </p>
+      )}
       <TaskGraph tasks={plan.tasks} />
       {waiting.map((task) => (
         <WaitingCard key={task.id} api={api} plan={plan} task={task} />
       ))}
+      {plan.status === 'cancelled' && <CancelledCard plan={plan} cancellation={cancellation} />}
       {plan.response && <Answer text={plan.response} />}
-      {plan.error && (
+      {plan.error && plan.status !== 'cancelled' && (
         <p class="error" role="alert">
           {plan.error.code}: {plan.error.message}
         </p>
@@ -65,6 +107,7 @@ export function PlanCard({ api, live, initial, pollMs = POLL_MS, pushPollMs = PO
         <TaskResult key={task.id} task={task} />
       ))}
       {error && <p class="error">could not refresh: {error}</p>}
+      {showTimeline && <Timeline api={api} planId={plan.planId} version={`${plan.status}|${plan.updatedAt ?? ''}|${pushed}`} />}
     </article>
   );
 }
@@ -81,6 +124,7 @@ function TaskGraph({ tasks }: { tasks: Task[] }) {
               <b>{task.id}</b> {task.type}
               {task.tool ? ` · ${task.tool}` : ''} <i>{task.status.replace('_', ' ')}</i>
               {task.error && <em class="task-error"> {task.error.message}</em>}
+              {task.statusReason?.kind === 'retrying' && <em class="retry"> {task.statusReason.message}</em>}
             </span>
           ))}
         </li>
@@ -161,30 +205,32 @@ function TaskResult({ task }: { task: Task }) {
 }
 
 /**
- * The requester's side of an approval: the write waits for an approver. The expiry shows when the API tells
- * it (the task's statusReason, or the caller's own approvals where `GET /v1/approvals?mine=true` lists them).
+ * The requester's side of an approval: the write waits for an approver, with the approval's summary and a
+ * live countdown to its expiry, from the task's statusReason (or, where the plan gives none, the caller's own
+ * pending approvals, GET /v1/approvals?mine=true). The plan card's refetch on each pushed event keeps it current.
  */
 function WaitingCard({ api, plan, task }: { api: Api; plan: Plan; task: Task }) {
   const now = useNow();
-  const [approval, setApproval] = useState<Pick<Approval, 'approvalId' | 'summary' | 'expiresAt'>>();
+  const fromReason = task.statusReason?.kind === 'awaiting_approval' ? task.statusReason.approval : undefined;
+  const [own, setOwn] = useState<Pick<Approval, 'approvalId' | 'summary' | 'expiresAt'>>();
   useEffect(() => {
-    const fromReason = approvalOfReason(task.statusReason);
-    if (fromReason) return setApproval(fromReason);
+    if (fromReason) return;
     let cancelled = false;
     api
       .listApprovals('pending', true)
       .then((approvals) => {
-        const own = approvals.find((a) => a.planId === plan.planId && a.taskId === task.id);
-        if (!cancelled && own) setApproval(own);
+        const mine = approvals.find((a) => a.planId === plan.planId && a.taskId === task.id);
+        if (!cancelled && mine) setOwn(mine);
       })
       .catch(() => undefined);
     return () => {
       cancelled = true;
     };
-  }, [api, plan.planId, task.id, task.statusReason]);
+  }, [api, plan.planId, task.id, fromReason?.approvalId]);
+  const approval = fromReason ?? own;
   return (
-    <section class="card waiting" aria-label="waiting for approval" data-task-id={task.id}>
-      <h3>Waiting for an approver</h3>
+    <section class="card waiting" aria-label="waiting for approval" data-task-id={task.id} data-approval-id={approval?.approvalId}>
+      <h3>Waiting for approval by an approver</h3>
       <p>{approval?.summary ?? task.description ?? plan.summary ?? `${task.type} ${task.tool ?? ''}`}</p>
       {approval?.expiresAt && <p class="expiry">{expiresIn(approval.expiresAt, now)}</p>}
       {approval?.approvalId && <p class="hint">approval {approval.approvalId}</p>}
@@ -192,9 +238,25 @@ function WaitingCard({ api, plan, task }: { api: Api; plan: Plan; task: Task }) 
   );
 }
 
-function approvalOfReason(reason: unknown): Pick<Approval, 'approvalId' | 'summary' | 'expiresAt'> | undefined {
-  if (typeof reason !== 'object' || reason === null) return undefined;
-  const candidate = ((reason as { approval?: unknown }).approval ?? reason) as Partial<Approval>;
-  if (typeof candidate.expiresAt !== 'string') return undefined;
-  return { approvalId: String(candidate.approvalId ?? ''), summary: String(candidate.summary ?? ''), expiresAt: candidate.expiresAt };
+/** A cancelled plan: what was stopped, which approvals were closed, and what still finishes. */
+function CancelledCard({ plan, cancellation }: { plan: Plan; cancellation: CancelledPlan['cancellation'] | undefined }) {
+  const reasons = plan.tasks.filter((task) => task.statusReason?.kind === 'cancelled');
+  return (
+    <section class="card cancelled" aria-label="cancelled">
+      <h3>Cancelled{cancellation ? ` by ${cancellation.cancelledBy}` : ''}</h3>
+      {reasons.map((task) => (
+        <p key={task.id}>
+          {task.id}: {task.statusReason!.message}
+        </p>
+      ))}
+      {cancellation && cancellation.closedApprovals.length > 0 && (
+        <p class="hint">approval{cancellation.closedApprovals.length === 1 ? '' : 's'} closed: {cancellation.closedApprovals.map((a) => a.approvalId).join(', ')}</p>
+      )}
+      {cancellation?.stillRunning.map((task) => (
+        <p key={task.taskId} class="hint">
+          {task.taskId} still finishes: {task.reason}
+        </p>
+      ))}
+    </section>
+  );
 }

@@ -1,15 +1,16 @@
-// Sign-in: on the local cloud, as any dev user (the local cloud signs the token); on a deployed stage, with
-// an access token from the stage's OIDC issuer (shown here), pasted in.
+// Sign-in: through the stage's OIDC issuer (authorization code + PKCE, oidc.ts) where config.json names the
+// console's client id; on the local cloud also as any dev user (the local cloud signs the token); else with
+// an access token from the issuer, pasted in.
 import { useState } from 'preact/hooks';
 import { requestDevToken, type ConsoleConfig } from '../api.js';
 import { signedInFromToken, type SignedIn } from '../session.js';
 
-export function SignIn({ config, onSignedIn }: { config: ConsoleConfig; onSignedIn(user: SignedIn): void }) {
+export function SignIn({ config, onSignedIn, initialError }: { config: ConsoleConfig; onSignedIn(user: SignedIn): void; initialError?: string }) {
   const [sub, setSub] = useState('alice');
   const [tenant, setTenant] = useState('local');
   const [approver, setApprover] = useState(false);
   const [pasted, setPasted] = useState('');
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<string | undefined>(initialError);
   const [busy, setBusy] = useState(false);
 
   const devSignIn = async (event: Event) => {
@@ -35,9 +36,29 @@ export function SignIn({ config, onSignedIn }: { config: ConsoleConfig; onSigned
     }
   };
 
+  const issuerSignIn = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      // Leaves the page for the issuer's sign-in; the console finishes when the issuer redirects back.
+      const { oidcManager } = await import('../oidc.js');
+      await oidcManager(config)!.signinRedirect();
+    } catch (failure) {
+      setError(`the issuer could not be reached: ${(failure as Error).message}`);
+      setBusy(false);
+    }
+  };
+
   return (
     <main class="sign-in">
       <h1>Business Central agent</h1>
+      {config.oidc && (
+        <section class="oidc" aria-label="Sign in with the identity provider">
+          <button type="button" class="primary" disabled={busy} onClick={issuerSignIn}>
+            Sign in with your identity provider
+          </button>
+        </section>
+      )}
       {config.devTokens ? (
         <form onSubmit={devSignIn} aria-label="Sign in as a local user">
           <h2>Sign in as a local user</h2>
@@ -55,7 +76,7 @@ export function SignIn({ config, onSignedIn }: { config: ConsoleConfig; onSigned
             Sign in
           </button>
         </form>
-      ) : (
+      ) : config.oidc ? null : (
         <form onSubmit={tokenSignIn} aria-label="Sign in with a token">
           <h2>Sign in with your identity provider</h2>
           <p class="hint">Paste an access token issued for this API.</p>
