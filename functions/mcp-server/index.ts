@@ -5,7 +5,7 @@
 // which the BC client forwards to BC and every log line of the request carries.
 import { reusedUntilFailure } from '../core/container/index.js';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { currentBcCorrelationId, withBcCorrelation, withLambdaDeadline } from '../core/bc/index.js';
+import { BC_USER_TOKEN_HEADER, currentBcCorrelationId, withBcCorrelation, withBcUserToken, withLambdaDeadline } from '../core/bc/index.js';
 import { BC_PRIORITY_HEADER, withBcPriority } from '../core/capacity/index.js';
 import { publisherFromEnv } from '../core/events/index.js';
 import { CORRELATION_HEADER, correlationIdFrom, createLogger } from '../core/observability/index.js';
@@ -70,7 +70,7 @@ export async function handler(event: APIGatewayProxyEventV2, context?: { getRema
     }
     // BC calls end before Lambda's timeout: a tool error the caller can act on, not a killed invocation.
     // The caller's lane (x-bc-priority) orders its BC calls in the capacity governor.
-    const result = await withBcPriority(event.headers?.[BC_PRIORITY_HEADER], () => withLambdaDeadline(context, () => handleMcpEvent(event, servers, access)));
+    const result = await withBcUserToken(event.headers?.[BC_USER_TOKEN_HEADER], () => withBcPriority(event.headers?.[BC_PRIORITY_HEADER], () => withLambdaDeadline(context, () => handleMcpEvent(event, servers, access))));
     if ((result.statusCode ?? 200) >= 500) logger.warn('MCP request failed', { correlationId, statusCode: result.statusCode });
     return result;
   });

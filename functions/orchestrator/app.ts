@@ -19,6 +19,13 @@ import { healthRoute } from './routes/health.js';
 import { DEFAULT_MESSAGE_LIMITS, messagesRoute, type MessageLimits } from './routes/messages.js';
 import { planRoute } from './routes/plans.js';
 import { sessionRoute } from './routes/sessions.js';
+import { delegationFromEnv } from './delegation.js';
+import type { BcDelegationPort } from './start-plan.js';
+
+function delegationOf(deps: OrchestratorDeps): { delegation?: BcDelegationPort } {
+  const delegation = deps.delegation === undefined ? delegationFromEnv() : deps.delegation;
+  return delegation ? { delegation } : {};
+}
 
 export interface OrchestratorDeps {
   store: StateStore;
@@ -39,6 +46,8 @@ export interface OrchestratorDeps {
   approvalSettings?: ApprovalSettings;
   /** Step Functions when absent (a cancelled plan's waiting saga is failed through it). */
   saga?: SagaWaiter;
+  /** Per-user BC access; from BC_ACCESS (./delegation.ts) when absent, none when the stage calls BC as the app. */
+  delegation?: BcDelegationPort | null;
 }
 
 export function createOrchestrator(deps: OrchestratorDeps): (event: APIGatewayProxyEventV2) => Promise<HttpResponse> {
@@ -57,7 +66,7 @@ export function createOrchestrator(deps: OrchestratorDeps): (event: APIGatewayPr
   return createRouter(
     [
       healthRoute,
-      messagesRoute({ store: deps.store, planner: deps.planner, publisher: deps.publisher, now, ...(deps.metrics ? { metrics: deps.metrics } : {}) }, deps.limits ?? DEFAULT_MESSAGE_LIMITS),
+      messagesRoute({ store: deps.store, planner: deps.planner, publisher: deps.publisher, now, ...(deps.metrics ? { metrics: deps.metrics } : {}), ...delegationOf(deps) }, deps.limits ?? DEFAULT_MESSAGE_LIMITS),
       planRoute(deps.store, undefined, {
         approvals: (tenantId, approvalId) => approvalRecords.get(tenantId, approvalId),
         ...(deps.webClient ? { links: deps.webClient } : {}),

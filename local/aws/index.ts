@@ -9,6 +9,7 @@ import { durabilityFromEnv, Journal } from './journal.js';
 import { eventBridgeApi } from './eventbridge/api.js';
 import { LocalEventBridge } from './eventbridge/service.js';
 import { LocalSecrets, secretsApi } from './secrets.js';
+import { LocalKms, kmsApi } from './kms.js';
 import { sqsApi } from './sqs/api.js';
 import { LocalSqs } from './sqs/service.js';
 import { stepFunctionsApi } from './stepfunctions/api.js';
@@ -22,6 +23,7 @@ export { LocalDynamoDb, ttlSweepMsFromEnv, type TableInput } from './dynamodb.js
 export { durabilityFromEnv, Journal, type DurabilityMode, type JournalStats } from './journal.js';
 export { LocalEventBridge } from './eventbridge/service.js';
 export { LocalSecrets } from './secrets.js';
+export { LocalKms } from './kms.js';
 export { LocalSqs, type ReceiveOptions, type SendOptions, type SqsMessage } from './sqs/service.js';
 export type { MessageAttributeValue } from './sqs/md5.js';
 export { LocalStepFunctions, type ExecutionRecord } from './stepfunctions/service.js';
@@ -44,6 +46,7 @@ export class LocalAws {
     readonly secretsManager: LocalSecrets,
     /** SQS, EventBridge and Step Functions state; every change the endpoint acknowledges is on disk first. */
     readonly journal: Journal,
+    readonly kms: LocalKms,
   ) {}
 
   static async start(options: LocalAwsOptions): Promise<LocalAws> {
@@ -70,7 +73,8 @@ export class LocalAws {
       const secretsManager = new LocalSecrets({ region, accountId, stateFile: join(options.stateDir, 'secrets.json') });
       // Every answer of these services waits for the journal: what the caller is told happened is on disk.
       const durable = [sqsApi(sqs), eventBridgeApi(events), stepFunctionsApi(stepFunctions)].map((service) => ({ ...service, commit: () => journal.commit() }));
-      const server = createEndpoint(dynamodb, [...durable, secretsApi(secretsManager)]);
+      const kms = new LocalKms({ region, accountId, stateFile: join(options.stateDir, 'kms.json') });
+      const server = createEndpoint(dynamodb, [...durable, secretsApi(secretsManager), kmsApi(kms)]);
       const host = options.host ?? '127.0.0.1';
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -81,7 +85,7 @@ export class LocalAws {
       });
       const { port } = server.address() as AddressInfo;
       url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-      return new LocalAws(server, url, region, accountId, dynamodb, sqs, events, stepFunctions, secretsManager, journal);
+      return new LocalAws(server, url, region, accountId, dynamodb, sqs, events, stepFunctions, secretsManager, journal, kms);
     } catch (error) {
       await dynamodb.close();
       await journal.close();
@@ -99,6 +103,7 @@ export class LocalAws {
     await this.stepFunctions.stop();
     await this.journal.close();
     this.secretsManager.flush();
+    this.kms.flush();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
