@@ -42,9 +42,14 @@ export class BcDelegation extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       timeToLiveAttribute: 'expiresAt',
+      // The stage's data policy, as for every table (lib/constructs/tables.ts).
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: config.retention.pointInTimeRecovery },
       removalPolicy: removalPolicyOf(config),
+      deletionProtection: config.retention.removalPolicy === 'retain',
     });
-    acknowledge(this.table, 'AwsSolutions-DDB3', 'Sealed grants live for hours and are re-created by the next message; restoring old ones would revive revoked access.');
+    if (!config.retention.pointInTimeRecovery) {
+      acknowledge(this.table, 'AwsSolutions-DDB3', `Stage ${config.stage} holds disposable data; sealed grants live for hours and the next message makes a new one.`);
+    }
 
     const mode = { BC_ACCESS: config.bc.access };
     const delegation = {
