@@ -11,7 +11,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Directory, type BcPrincipal } from './directory.js';
 import { userAssertionVerifier, type AssertionCheck, type UserAssertionTrust } from './on-behalf-of.js';
 
-export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+import { JWT_BEARER_GRANT } from '../../functions/core/bc/index.js';
 /** The delegated scope BC's API grants (the token response names it, as Entra does for a `.default` request). */
 export const BC_DELEGATED_SCOPE = 'https://api.businesscentral.dynamics.com/Financials.ReadWrite.All';
 
