@@ -1,8 +1,7 @@
 // POST /v1/sessions/{sessionId}/messages { "text" } → 202 { planId, status, tasks }.
 import * as z from 'zod';
-import { json, parseJsonBody, serviceUnavailable, unprocessable, validate, type Route } from '../../core/http/index.js';
+import { HttpError, json, parseJsonBody, serviceUnavailable, unprocessable, validate, type Route } from '../../core/http/index.js';
 import { DelegationRefusedError, DispatchFailedError, PlanRejectedError, startPlan, type StartPlanDeps } from '../start-plan.js';
-import { HttpError } from '../../core/http/index.js';
 import { scopeOf } from './scope.js';
 
 export interface MessageLimits {
