@@ -91,6 +91,14 @@ const environmentSchema = z.object({
     writableEntitySets: z.array(
       z.string().refine((name) => name === '*' || isEntitySet(name), { message: 'must be * or an entity set of the BC catalogue' }),
     ),
+    /**
+     * Whose rights BC applies (BC_ACCESS): `app`, every call acts as the app registration (client credentials);
+     * `delegated`, every call of a plan acts as the person who sent the message (on-behalf-of, README "Per-user
+     * BC access"), so BC's permission sets and change log apply to them.
+     */
+    access: z.enum(['app', 'delegated']),
+    /** How long a person's sealed delegated grant is kept after their message; must outlast approvals.ttlMinutes. */
+    delegationTtlHours: positiveInt,
   }),
   claude: z.object({
     model: z.string().min(1),
@@ -218,6 +226,10 @@ function defaults(stage: Stage): EnvironmentConfig {
       webClientUrl: 'https://businesscentral.dynamics.com',
       writableEntitySets: ['customers', 'vendors', 'items', 'salesOrders', 'salesOrderLines', 'purchaseOrders',
         'purchaseOrderLines'],
+      // Real stages act as the person; dev stays app-only so any `npm run token` subject works against the local
+      // sandbox (whose directory knows alice, bob and carol) — `BC_ACCESS=delegated npm start` tries per-user access.
+      access: stage === 'dev' ? 'app' : 'delegated',
+      delegationTtlHours: 24,
     },
     claude: { model: 'claude-sonnet-4-5' },
     breaker: { threshold: 5, windowSeconds: 60, openSeconds: 60 },
@@ -298,6 +310,9 @@ export function configFor(stage: Stage, overrides: ConfigOverrides = {}): Enviro
   }
   if (stage === 'prod' && config.approvals.allowSelfApproval) {
     throw new Error(`Invalid configuration for stage 'prod': approvals.allowSelfApproval must be false in prod`);
+  }
+  if (config.bc.delegationTtlHours * 60 <= config.approvals.ttlMinutes) {
+    throw new Error(`Invalid configuration for stage '${stage}': bc.delegationTtlHours (${config.bc.delegationTtlHours} h) must outlast approvals.ttlMinutes (${config.approvals.ttlMinutes} min), or an approved write finds its requester's BC grant gone`);
   }
   const longestWorker = Math.max(...Object.values(config.workers).map((w) => w.timeoutSeconds));
   if (config.sweeper.runningSeconds < 2 * longestWorker) {

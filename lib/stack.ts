@@ -9,6 +9,7 @@ import { claudeSecretOf } from './constructs/access.js';
 import { Api } from './constructs/api.js';
 import { WebConsole } from './constructs/web-console.js';
 import { BusinessCentralAccess } from './constructs/business-central.js';
+import { BcDelegation } from './constructs/bc-delegation.js';
 import {
   AnalyticsConsumer,
   ApprovalExpiry,
@@ -23,7 +24,7 @@ import { Observability } from './constructs/observability.js';
 import { Orchestrator } from './constructs/orchestrator.js';
 import { PurchaseOrderSaga } from './constructs/purchase-order-saga.js';
 import { Tables } from './constructs/tables.js';
-import { WorkerQueue } from './constructs/worker-queue.js';
+import { reachesBc, WorkerQueue } from './constructs/worker-queue.js';
 import { WebSocketPush } from './constructs/websocket-api.js';
 import { bcCapacityAccess } from './constructs/bc-capacity.js';
 
@@ -36,6 +37,7 @@ export class BcAgentStack extends Stack {
   readonly tables: Tables;
   readonly backbone: EventBackbone;
   readonly businessCentral: BusinessCentralAccess;
+  readonly bcDelegation: BcDelegation;
   readonly mcpServer: McpServer;
   readonly saga: PurchaseOrderSaga;
   readonly orchestrator: Orchestrator;
@@ -98,6 +100,13 @@ export class BcAgentStack extends Stack {
         }),
       ]),
     ) as Record<WorkerType, WorkerQueue>;
+
+    // Per-user BC access (config.bc.access): the orchestrator seals each caller's delegated grant, the workers
+    // that reach BC redeem it and pass the person's token to the MCP server.
+    this.bcDelegation = new BcDelegation(this, 'BcDelegation', { config, businessCentral });
+    this.orchestrator.use(this.bcDelegation.sealing);
+    for (const worker of Object.values(this.workers)) if (reachesBc(worker.type)) worker.handler.use(this.bcDelegation.redeeming);
+    this.mcpServer.handler.use(this.bcDelegation.mode);
 
     // --- Consumers.
     this.consumers = {

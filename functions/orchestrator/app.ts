@@ -21,6 +21,13 @@ import { healthRoute } from './routes/health.js';
 import { DEFAULT_MESSAGE_LIMITS, messagesRoute, type MessageLimits } from './routes/messages.js';
 import { planRoute } from './routes/plans.js';
 import { sessionRoute } from './routes/sessions.js';
+import { delegationFromEnv } from './delegation.js';
+import type { BcDelegationPort } from './start-plan.js';
+
+function delegationOf(deps: OrchestratorDeps): { delegation?: BcDelegationPort } {
+  const delegation = deps.delegation === undefined ? delegationFromEnv() : deps.delegation;
+  return delegation ? { delegation } : {};
+}
 
 export interface OrchestratorDeps {
   store: StateStore;
@@ -43,6 +50,8 @@ export interface OrchestratorDeps {
   saga?: SagaWaiter;
   /** GET /v1/metrics reads CloudWatch through this (ANALYTICS_METRICS_* variables when absent). */
   operationsMetrics?: OperationsMetricsReader;
+  /** Per-user BC access; from BC_ACCESS (./delegation.ts) when absent, none when the stage calls BC as the app. */
+  delegation?: BcDelegationPort | null;
 }
 
 export function createOrchestrator(deps: OrchestratorDeps): (event: APIGatewayProxyEventV2) => Promise<HttpResponse> {
@@ -61,7 +70,7 @@ export function createOrchestrator(deps: OrchestratorDeps): (event: APIGatewayPr
   return createRouter(
     [
       healthRoute,
-      messagesRoute({ store: deps.store, planner: deps.planner, publisher: deps.publisher, now, ...(deps.metrics ? { metrics: deps.metrics } : {}) }, deps.limits ?? DEFAULT_MESSAGE_LIMITS),
+      messagesRoute({ store: deps.store, planner: deps.planner, publisher: deps.publisher, now, ...(deps.metrics ? { metrics: deps.metrics } : {}), ...delegationOf(deps) }, deps.limits ?? DEFAULT_MESSAGE_LIMITS),
       planRoute(deps.store, undefined, {
         approvals: (tenantId, approvalId) => approvalRecords.get(tenantId, approvalId),
         ...(deps.webClient ? { links: deps.webClient } : {}),

@@ -21,6 +21,29 @@ export interface StartPlanDeps {
   /** Plans started and planning latency (EMF); optional so core tests need not capture them. */
   metrics?: Metrics;
   now?: () => Date;
+  /**
+   * Per-user BC access (BC_ACCESS=delegated): stores the caller's delegated BC grant for the plan's tasks, from
+   * their API token, before anything of the plan is stored. Absent: BC is called as the app.
+   */
+  delegation?: BcDelegationPort;
+}
+
+/** What start-plan needs of functions/core/bc's BcDelegation (./delegation.ts); refusals are DelegationRefusedError. */
+export interface BcDelegationPort {
+  accept(tenantId: string, userId: string, assertion: string): Promise<unknown>;
+}
+
+/** BC would not act for the caller (the on-behalf-of exchange was refused); nothing has been written. */
+export class DelegationRefusedError extends Error {
+  override readonly name = 'DelegationRefusedError';
+  constructor(
+    readonly code: string,
+    message: string,
+    /** The identity provider could not answer: trying again may work. */
+    readonly transient: boolean,
+  ) {
+    super(message);
+  }
 }
 
 export interface StartPlanInput {
@@ -29,6 +52,8 @@ export interface StartPlanInput {
   userId: string;
   text: string;
   correlationId: string;
+  /** The caller's bearer token, the on-behalf-of assertion; used at once and never stored. */
+  userAssertion?: string;
 }
 
 /** The planner produced a plan that must not run; nothing has been written. */
@@ -94,11 +119,18 @@ async function abandonPlan(deps: StartPlanDeps, plan: StoredPlan, code: string, 
   for (const task of plan.tasks) await deps.store.plans.transitionTask(plan.tenantId, plan.planId, task.id, 'cancelled');
 }
 
+async function delegate(delegation: BcDelegationPort, input: StartPlanInput): Promise<void> {
+  if (!input.userAssertion) throw new DelegationRefusedError('BcSignInRequired', 'Business Central is called on your behalf here, and the request carried no bearer token to act with.', false);
+  await delegation.accept(input.tenantId, input.userId, input.userAssertion);
+}
+
 export async function startPlan(deps: StartPlanDeps, input: StartPlanInput): Promise<StoredPlan> {
   const now = deps.now ?? (() => new Date());
   const planningStarted = Date.now();
   const decision = await decide(deps, input);
   const planningMs = Date.now() - planningStarted;
+  // A plan that will call BC needs the caller's delegated grant first: refused, nothing of the plan is stored.
+  if (decision.kind === 'run' && deps.delegation) await delegate(deps.delegation, input);
 
   const planId = randomUUID();
   const messageId = randomUUID();

@@ -6,9 +6,9 @@ import {
 import { AwsError, handleJsonRequest, readBody, sendError, sendJson, type JsonService } from './protocol.js';
 import { handleSqsQueryRequest, sendQueryError } from './sqs/query.js';
 
-const SERVED = 'DynamoDB, SQS, EventBridge, Step Functions, Secrets Manager, CloudWatch metrics';
+const SERVED = 'DynamoDB, SQS, EventBridge, Step Functions, Secrets Manager, CloudWatch metrics, KMS';
 /** SigV4 signing names of the services served here. */
-const SERVED_SIGNING_NAMES = new Set(['dynamodb', 'sqs', 'events', 'states', 'secretsmanager', 'monitoring']);
+const SERVED_SIGNING_NAMES = new Set(['dynamodb', 'sqs', 'events', 'states', 'secretsmanager', 'monitoring', 'kms']);
 
 /**
  * The one HTTP endpoint every SDK client points at (AWS_ENDPOINT_URL): routes by `X-Amz-Target` to

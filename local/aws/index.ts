@@ -11,6 +11,7 @@ import { durabilityFromEnv, Journal } from './journal.js';
 import { eventBridgeApi } from './eventbridge/api.js';
 import { LocalEventBridge } from './eventbridge/service.js';
 import { LocalSecrets, secretsApi } from './secrets.js';
+import { LocalKms, kmsApi } from './kms.js';
 import { sqsApi } from './sqs/api.js';
 import { LocalSqs } from './sqs/service.js';
 import { stepFunctionsApi } from './stepfunctions/api.js';
@@ -25,6 +26,7 @@ export { durabilityFromEnv, Journal, type DurabilityMode, type JournalStats } fr
 export { LocalEventBridge } from './eventbridge/service.js';
 export { LocalSecrets } from './secrets.js';
 export { LocalCloudWatch, type MetricIdentity } from './cloudwatch/service.js';
+export { LocalKms } from './kms.js';
 export { LocalSqs, type ReceiveOptions, type SendOptions, type SqsMessage } from './sqs/service.js';
 export type { MessageAttributeValue } from './sqs/md5.js';
 export { LocalStepFunctions, type ExecutionRecord } from './stepfunctions/service.js';
@@ -49,6 +51,7 @@ export class LocalAws {
     readonly cloudwatch: LocalCloudWatch,
     /** SQS, EventBridge and Step Functions state; every change the endpoint acknowledges is on disk first. */
     readonly journal: Journal,
+    readonly kms: LocalKms,
   ) {}
 
   static async start(options: LocalAwsOptions): Promise<LocalAws> {
@@ -76,7 +79,8 @@ export class LocalAws {
       const cloudwatch = new LocalCloudWatch({ clock, stateFile: join(options.stateDir, 'cloudwatch-metrics.json') });
       // Every answer of these services waits for the journal: what the caller is told happened is on disk.
       const durable = [sqsApi(sqs), eventBridgeApi(events), stepFunctionsApi(stepFunctions)].map((service) => ({ ...service, commit: () => journal.commit() }));
-      const server = createEndpoint(dynamodb, [...durable, secretsApi(secretsManager), cloudWatchApi(cloudwatch)]);
+      const kms = new LocalKms({ region, accountId, stateFile: join(options.stateDir, 'kms.json') });
+      const server = createEndpoint(dynamodb, [...durable, secretsApi(secretsManager), cloudWatchApi(cloudwatch), kmsApi(kms)]);
       const host = options.host ?? '127.0.0.1';
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -87,7 +91,7 @@ export class LocalAws {
       });
       const { port } = server.address() as AddressInfo;
       url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-      return new LocalAws(server, url, region, accountId, dynamodb, sqs, events, stepFunctions, secretsManager, cloudwatch, journal);
+      return new LocalAws(server, url, region, accountId, dynamodb, sqs, events, stepFunctions, secretsManager, cloudwatch, journal, kms);
     } catch (error) {
       await dynamodb.close();
       await journal.close();
@@ -106,6 +110,7 @@ export class LocalAws {
     await this.journal.close();
     this.secretsManager.flush();
     this.cloudwatch.flush();
+    this.kms.flush();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();

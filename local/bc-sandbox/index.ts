@@ -3,7 +3,7 @@
 // itemReservations custom API, BC's rate limit, fault injection and a deterministic seed.
 import type { AddressInfo } from 'node:net';
 import { BcApi } from './api.js';
-import { requestOnBehalfOfToken } from './obo-token.js';
+import { requestOnBehalfOfToken } from '../../functions/core/bc/index.js';
 import { TokenIssuer } from './auth.js';
 import { FaultInjector, validateFaultRule, type FaultRule, type FaultRuleInput } from './faults.js';
 import { SlidingWindowLimiter, defaultRateLimit, type RateLimitConfig } from './rate-limit.js';
@@ -20,7 +20,8 @@ import type { ChangeLogEntry } from './change-log.js';
 export type { FaultRule, FaultRuleInput, RateLimitConfig, RequestStats, LoggedRequest, ConcurrencyConfig, ConcurrencyStats };
 export type { BcPrincipal, BcUserConfig, ChangeLogEntry, DirectoryConfig, PermissionSetConfig, UserAssertionTrust };
 export { defaultDirectory };
-export { requestOnBehalfOfToken, OnBehalfOfTokenError, type OnBehalfOfTokenRequest, type OnBehalfOfToken } from './obo-token.js';
+// The client side of the grants is product code (functions/core/bc); re-exported for the tests that drive the sandbox.
+export { requestOnBehalfOfToken, redeemRefreshToken, OnBehalfOfTokenError, type OnBehalfOfTokenRequest, type OnBehalfOfToken } from '../../functions/core/bc/index.js';
 
 export interface BcSandboxOptions {
   /** Port to listen on; 0 (default) picks a free one. */
@@ -35,6 +36,8 @@ export interface BcSandboxOptions {
   clientId?: string;
   clientSecret?: string;
   tokenTtlSeconds?: number;
+  /** Lifetime of refresh tokens from delegated grants (default 90 days, Entra's inactivity limit). */
+  refreshTokenTtlSeconds?: number;
   /** Requests per principal per window; BC online's documented limit by default (6000 per 5 minutes). */
   rateLimit?: Partial<RateLimitConfig>;
   /** Requests processed at once / queued per environment; BC online's documented 5 and 95 by default. */
@@ -79,6 +82,8 @@ export interface BcSandbox {
   getToken(): Promise<string>;
   /** Exchanges a user's access token for a BC token acting as that user (the on-behalf-of grant). */
   getUserToken(assertion: string): Promise<string>;
+  /** Graph's revokeSignInSessions: the user's refresh tokens stop working; also POST /_admin/users/{user}/revokeSignInSessions. */
+  revokeSignInSessions(user: string): boolean;
   /** Trusts an issuer's user tokens for the on-behalf-of grant (e.g. once the local cloud knows its authorizer). */
   trustUserAssertions(trust: UserAssertionTrust): void;
   /** BC's change log of API writes, oldest first; also GET /_admin/changes. */
@@ -113,7 +118,7 @@ export async function startBcSandbox(options: BcSandboxOptions = {}): Promise<Bc
   const clientSecret = options.clientSecret ?? 'local-secret';
   const store = new Store(buildSeed, options.stateFile);
   const directory = new Directory(options.directory ?? defaultDirectory);
-  const tokens = new TokenIssuer({ tenant, clientId, clientSecret, tokenTtlSeconds: options.tokenTtlSeconds ?? 3600, now }, directory, options.userAssertions);
+  const tokens = new TokenIssuer({ tenant, clientId, clientSecret, tokenTtlSeconds: options.tokenTtlSeconds ?? 3600, ...(options.refreshTokenTtlSeconds ? { refreshTokenTtlSeconds: options.refreshTokenTtlSeconds } : {}), now }, directory, options.userAssertions);
   const limiter = new SlidingWindowLimiter({ ...defaultRateLimit, ...options.rateLimit }, now);
   const faults = new FaultInjector();
   const concurrency = new ConcurrencyGate({ ...defaultConcurrency, ...options.concurrency });
@@ -157,6 +162,7 @@ export async function startBcSandbox(options: BcSandboxOptions = {}): Promise<Bc
     async getUserToken(assertion) {
       return (await requestOnBehalfOfToken({ tokenUrl, clientId, clientSecret, assertion })).accessToken;
     },
+    revokeSignInSessions: (user) => tokens.revokeSignInSessions(user),
     trustUserAssertions: (trust) => tokens.trust(trust),
     changes: () => store.changes().map((entry) => ({ ...entry })),
     directory: () => directory.config(),

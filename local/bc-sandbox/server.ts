@@ -143,8 +143,17 @@ export function createSandboxServer(parts: ServerParts): { server: Server; hung:
         parts.requests.clear();
         res.writeHead(204).end();
         return;
-      default:
+      default: {
+        // Graph's revokeSignInSessions: the user's refresh tokens stop working (the user by object id or user name).
+        const revoke = req.method === 'POST' ? /^\/_admin\/users\/([^/]+)\/revokeSignInSessions$/.exec(url.pathname) : null;
+        if (revoke) {
+          const user = decodeURIComponent(revoke[1]!);
+          if (parts.tokens.revokeSignInSessions(user)) sendJson(res, 200, { value: true });
+          else sendJson(res, 404, { error: { code: 'Request_ResourceNotFound', message: `No user '${user}' in the directory` } });
+          return;
+        }
         sendJson(res, 404, { error: { code: 'BadRequest_ResourceNotFound', message: `No admin route ${route}` } });
+      }
     }
   }
 

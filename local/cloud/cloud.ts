@@ -94,7 +94,7 @@ const LOCAL_IAM_IDENTITY = {
   userId: `${LOCAL_CREDENTIALS.accessKeyId}:local-function`,
 };
 /** Claude settings that reach every function from the environment of `npm start` (§10). */
-const PASSED_THROUGH_ENV = ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_MODEL', 'SAGA_DEFAULT_LOCATION_CODE', 'BC_GOVERNOR'];
+const PASSED_THROUGH_ENV = ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_MODEL', 'SAGA_DEFAULT_LOCATION_CODE', 'BC_GOVERNOR', 'BC_ACCESS'];
 
 export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
   const stateDir = resolve(options.stateDir);
@@ -191,6 +191,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     };
     const bcSecretArns = new Set(functions.map((fn) => fn.environment[BC_CREDENTIALS_ENV]).filter((arn): arn is string => Boolean(arn)));
     await putSecrets(readSecrets(stack), aws, bcSecretArns, sandbox);
+    // The template's KMS keys (e.g. the one that seals delegated BC grants) exist under the ids their Refs resolve to.
+    for (const [logicalId, resource] of stack.resourcesOfType('AWS::KMS::Key')) {
+      aws.kms.createKey(String((resource.Properties as { Description?: unknown } | undefined)?.Description ?? logicalId), String(stack.getAtt(logicalId, 'Arn')));
+    }
 
     lambda = new LocalLambda({
       functions,

@@ -175,7 +175,7 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
 
   it('keeps data in prod and staging (RETAIN, PITR, deletion protection) and drops it in dev', () => {
     const tables = Object.values(resourcesOf(template(stage), 'AWS::DynamoDB::Table'));
-    expect(tables).toHaveLength(6); // + the WebSocket connections table
+    expect(tables).toHaveLength(7); // + the WebSocket connections table and the delegated BC grants
     for (const table of tables) {
       expect(table.Properties!.BillingMode).toBe('PAY_PER_REQUEST');
       expect(table.Properties!.SSESpecification?.SSEEnabled).toBe(true);
@@ -319,6 +319,8 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
     const auditId = logicalIdOf(stack, stack.tables.audit);
     const roleOf = (policy: CfnResource) => referencedId(policy.Properties!.Roles[0]);
     const bcRoles = [logicalIdOf(stack, stack.mcpServer.handler.role), logicalIdOf(stack, stack.saga.steps.role), logicalIdOf(stack, stack.saga.repair.handler.role)];
+    // Per-user BC access: the orchestrator (on-behalf-of) and the workers that reach BC (refresh) are clients too.
+    bcRoles.push(logicalIdOf(stack, stack.orchestrator.role), logicalIdOf(stack, stack.workers.query.handler.role), logicalIdOf(stack, stack.workers.write.handler.role));
     const auditRole = logicalIdOf(stack, stack.consumers.audit.handler.role);
     const orchestratorRole = logicalIdOf(stack, stack.orchestrator.role);
     for (const [id, policy] of Object.entries(policies)) {

@@ -11,7 +11,7 @@ import {
 } from './batch.js';
 import { findCustomApi, type CustomApiPath } from './custom-apis.js';
 import { findEntitySet, type EntitySetDefinition } from './entities.js';
-import { BcConflictError, BcError, BcServerError, invalidRequest } from './errors.js';
+import { BcAuthError, BcConflictError, BcError, BcServerError, invalidRequest } from './errors.js';
 import { EtagCache } from './etag-cache.js';
 import { buildQueryOptions, encodeQueryOptions, type ODataQuery } from './odata.js';
 import { DEFAULT_RETRY_POLICY, realSleep, type RetryPolicy, type Sleep } from './retry.js';
@@ -25,6 +25,7 @@ import {
   type EntitySchema,
 } from './schema.js';
 import { TokenProvider } from './token.js';
+import { BC_USER_TOKEN_HEADER, currentBcUserToken } from './user-token.js';
 import { send, type BcRequestInfo, type HttpRequest, type HttpResponse, type TransportGovernor, type TransportOptions } from './transport.js';
 import { governorFromEnv } from '../capacity/index.js';
 
@@ -200,6 +201,16 @@ export class BcClient {
   // ---- HTTP plumbing -------------------------------------------------------------------------------
 
   private authorizer(): (refresh: boolean) => Promise<string> {
+    // A person's delegated token (on-behalf-of, user-token.ts) replaces the app's: BC then applies their rights.
+    const userToken = currentBcUserToken();
+    if (userToken) {
+      return async (refresh) => {
+        if ('malformed' in userToken) throw new BcAuthError(`The ${BC_USER_TOKEN_HEADER} header does not hold a bearer token`, { kind: 'auth', status: 401, code: 'Authentication_InvalidCredentials' });
+        // Only its holder can renew it; BC's 401 goes back to the caller as an auth error.
+        if (refresh) throw new BcAuthError('Business Central refused the delegated access token (401): it expired or was revoked', { kind: 'auth', status: 401, code: 'Authentication_InvalidCredentials' });
+        return userToken.token;
+      };
+    }
     let last: string | undefined;
     return async (refresh) => {
       last = await this.tokens.token(refresh, last);

@@ -39,6 +39,23 @@ export const loadBcCredentialsFromSecretsManager: BcCredentialsLoader = async (s
   }
 };
 
+/** The app registration's credentials: the secret BC_CREDENTIALS_SECRET_ARN names, else BC_CLIENT_ID / BC_CLIENT_SECRET. */
+export async function loadBcCredentials(env: Env = process.env, loadCredentials: BcCredentialsLoader = loadBcCredentialsFromSecretsManager): Promise<BcCredentials> {
+  const secretArn = optionalEnv('BC_CREDENTIALS_SECRET_ARN', env);
+  if (secretArn) return loadCredentials(secretArn);
+  const clientId = optionalEnv('BC_CLIENT_ID', env);
+  const clientSecret = optionalEnv('BC_CLIENT_SECRET', env);
+  if (!clientId || !clientSecret) {
+    throw new Error('BC credentials missing: set BC_CREDENTIALS_SECRET_ARN, or BC_CLIENT_ID and BC_CLIENT_SECRET');
+  }
+  return { clientId, clientSecret };
+}
+
+/** BC's token endpoint: BC_TOKEN_URL, else Entra ID's for BC_TENANT. */
+export function bcTokenUrl(env: Env = process.env): string {
+  return optionalEnv('BC_TOKEN_URL', env) ?? `https://login.microsoftonline.com/${requiredEnv('BC_TENANT', env)}/oauth2/v2.0/token`;
+}
+
 /**
  * BcClientConfig from BC_API_BASE_URL, BC_TENANT, BC_ENVIRONMENT, optional BC_COMPANY_ID and BC_TOKEN_URL,
  * and the credentials (secret first, then the plain variables).
@@ -50,18 +67,7 @@ export async function loadBcClientConfig(
   const baseUrl = requiredEnv('BC_API_BASE_URL', env);
   const tenant = requiredEnv('BC_TENANT', env);
   const environment = requiredEnv('BC_ENVIRONMENT', env);
-  const secretArn = optionalEnv('BC_CREDENTIALS_SECRET_ARN', env);
-  let credentials: BcCredentials;
-  if (secretArn) {
-    credentials = await loadCredentials(secretArn);
-  } else {
-    const clientId = optionalEnv('BC_CLIENT_ID', env);
-    const clientSecret = optionalEnv('BC_CLIENT_SECRET', env);
-    if (!clientId || !clientSecret) {
-      throw new Error('BC credentials missing: set BC_CREDENTIALS_SECRET_ARN, or BC_CLIENT_ID and BC_CLIENT_SECRET');
-    }
-    credentials = { clientId, clientSecret };
-  }
+  const credentials = await loadBcCredentials(env, loadCredentials);
   const companyId = optionalEnv('BC_COMPANY_ID', env);
   const tokenUrl = optionalEnv('BC_TOKEN_URL', env);
   return {

@@ -29,3 +29,21 @@ export { withBcDeadline, currentBcDeadline, withLambdaDeadline } from './deadlin
 export { bcErrorCodes, type EntityProperty, type EntitySetDefinition, entitySetNames, findEntitySet, getEntitySet, isEntitySet } from './entities.js';
 export { type BcCredentialsLoader, loadBcClientConfig, loadBcCredentialsFromSecretsManager } from './env.js';
 export { isGuid } from './schema.js';
+export { loadBcCredentials, bcTokenUrl } from './env.js';
+export {
+  BC_DEFAULT_SCOPE,
+  JWT_BEARER_GRANT,
+  OnBehalfOfTokenError,
+  onBehalfOfTokenForm,
+  refreshTokenForm,
+  requestOnBehalfOfToken,
+  redeemRefreshToken,
+  type OnBehalfOfToken,
+  type OnBehalfOfTokenRequest,
+  type RefreshTokenRequest,
+} from './entra-token.js';
+export { kmsEnvelope, type Envelope, type SealedSecret, type EncryptionContext } from './envelope.js';
+export { dynamoDelegationStore, type DelegationStore, type StoredDelegation } from './delegation-store.js';
+export { BcDelegation, BcDelegationError, DelegatedTokens, type DelegationClient } from './delegated-access.js';
+export { bcAccessMode, bcDelegationFromEnv, delegatedTokensFromEnv, DEFAULT_DELEGATION_TTL_SECONDS, type BcAccessMode } from './access-env.js';
+export { BC_USER_TOKEN_HEADER, withBcUserToken, currentBcUserToken } from './user-token.js';

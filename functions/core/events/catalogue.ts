@@ -68,6 +68,8 @@ const bcOperationFields = {
   operation: z.string().min(1),
   entitySet: z.string().optional(),
   method: z.string().optional(),
+  /** Per-user BC access: the person whose BC rights the call used, and who approved it (an approved write). */
+  actingFor: z.object({ userId: z.string().min(1), access: z.literal('delegated'), approvedBy: z.string().min(1).optional() }).optional(),
 };
 
 const breakerStateSchema = z.enum(['closed', 'open', 'half-open']);

@@ -29,6 +29,8 @@ export interface CallOptions {
   /** The story the call belongs to; tool calls carry it in `_meta` so the server's events join that story. */
   context?: StoryContext;
   timeoutMs?: number;
+  /** Extra HTTP headers of this call's requests (e.g. the person's BC token under delegated access); never logged. */
+  headers?: Record<string, string>;
 }
 
 export interface McpClient {
@@ -51,14 +53,15 @@ export function createMcpClient(options: McpClientOptions): McpClient {
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new Error(`timeoutMs must be a positive integer, got ${timeoutMs}`);
 
   // The correlation id of the call in progress, read by fetch without threading it through the SDK.
-  const callContext = new AsyncLocalStorage<{ correlationId?: string }>();
+  const callContext = new AsyncLocalStorage<{ correlationId?: string; headers?: Record<string, string> }>();
   const signedFetch = authorizedFetch(options.auth, options.fetch ?? fetch);
   const fetchWithCorrelation: FetchLike = (input, init) => {
-    const correlationId = callContext.getStore()?.correlationId;
+    const { correlationId, headers: extra } = callContext.getStore() ?? {};
     // High-priority work says so, for the BC capacity governor in the server; normal work sends nothing.
     const high = currentBcPriority() === 'high';
-    if (!correlationId && !high) return signedFetch(input, init);
+    if (!correlationId && !high && !extra) return signedFetch(input, init);
     const headers = new Headers(init?.headers ?? {});
+    for (const [name, value] of Object.entries(extra ?? {})) headers.set(name, value);
     if (correlationId) headers.set(CORRELATION_HEADER, correlationId);
     if (high) headers.set(BC_PRIORITY_HEADER, 'high');
     return signedFetch(input, { ...init, headers });
@@ -88,7 +91,7 @@ export function createMcpClient(options: McpClientOptions): McpClient {
   /** Runs one request with its timeout and correlation id; protocol failures become McpTransportError. */
   const run = <T>(call: CallOptions | undefined, work: (client: Client, timeout: number) => Promise<T>): Promise<T> => {
     const correlationId = call?.correlationId ?? call?.context?.correlationId;
-    return callContext.run({ ...(correlationId ? { correlationId } : {}) }, async () => {
+    return callContext.run({ ...(correlationId ? { correlationId } : {}), ...(call?.headers ? { headers: call.headers } : {}) }, async () => {
       const client = await connected();
       const timeout = call?.timeoutMs ?? timeoutMs;
       try {

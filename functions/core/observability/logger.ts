@@ -3,7 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 
 /** Keys whose values are never written to a log line, whatever their nesting depth. */
 const SECRET_KEY =
-  /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[-_]?key|client[-_]?secret|secret|password|passwd|token|access[-_]?token|refresh[-_]?token|id[-_]?token|bearer|private[-_]?key|anthropic[-_]?api[-_]?key)$/i;
+  /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[-_]?key|client[-_]?secret|secret|password|passwd|token|access[-_]?token|refresh[-_]?token|id[-_]?token|bearer|private[-_]?key|anthropic[-_]?api[-_]?key|x-bc-user-token)$/i;
 
 export const REDACTED = '[REDACTED]';
 

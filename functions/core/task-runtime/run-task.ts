@@ -67,6 +67,8 @@ export interface TaskDelivery {
   dispatchedAt: string;
   /** A write resumed after its approval: it may start from awaiting_approval. */
   resume?: boolean;
+  /** Who granted the approval a resumed write runs under (recorded with its BC calls). */
+  approvedBy?: string;
 }
 
 /** Statuses a delivery may (re)start the task from. */
@@ -111,7 +113,8 @@ export async function runTask(deps: TaskRunnerDeps, delivery: TaskDelivery): Pro
     logger,
     bc: () => {
       if (!deps.mcp) throw new Error(`the ${task.type} worker has no MCP client (MCP_SERVER_URL)`);
-      return (caller ??= createBcCaller(deps.mcp, outbox));
+      // Under per-user access (BC_ACCESS=delegated) the calls act as the plan's requester.
+      return (caller ??= createBcCaller(deps.mcp, outbox, { actor: { tenantId: events.tenantId, userId: plan.createdBy, ...(delivery.approvedBy ? { approvedBy: delivery.approvedBy } : {}) } }));
     },
     once: (operation, work) =>
       deps.once.run({ task: `${events.tenantId}/${events.planId}/${task.id}`, ...operation }, async () => payloadOf(await work())),

@@ -64,6 +64,7 @@ export function createTaskRecordHandler(deps: TaskRunnerDeps, options: TaskWorke
         receiveCount,
         dispatchedAt: stored.updatedAt,
         resume: true,
+        approvedBy: detail.decidedBy,
       }));
     }
     deps.logger.debug('message ignored', { name: message.name });

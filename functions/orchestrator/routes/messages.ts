@@ -1,7 +1,7 @@
 // POST /v1/sessions/{sessionId}/messages { "text" } → 202 { planId, status, tasks }.
 import * as z from 'zod';
-import { json, parseJsonBody, serviceUnavailable, unprocessable, validate, type Route } from '../../core/http/index.js';
-import { DispatchFailedError, PlanRejectedError, startPlan, type StartPlanDeps } from '../start-plan.js';
+import { HttpError, json, parseJsonBody, serviceUnavailable, unprocessable, validate, type Route } from '../../core/http/index.js';
+import { DelegationRefusedError, DispatchFailedError, PlanRejectedError, startPlan, type StartPlanDeps } from '../start-plan.js';
 import { scopeOf } from './scope.js';
 
 export interface MessageLimits {
@@ -29,7 +29,7 @@ export function messagesRoute(deps: Omit<StartPlanDeps, 'logger'>, limits: Messa
       try {
         const plan = await startPlan(
           { ...deps, logger },
-          { tenantId: caller.tenantId, sessionId, userId: caller.sub, text: body.text, correlationId },
+          { tenantId: caller.tenantId, sessionId, userId: caller.sub, text: body.text, correlationId, ...bearerOf(event.headers) },
         );
         return json(202, {
           planId: plan.planId,
@@ -44,8 +44,17 @@ export function messagesRoute(deps: Omit<StartPlanDeps, 'logger'>, limits: Messa
           throw unprocessable('InvalidPlan', error.message, { problems: error.problems });
         }
         if (error instanceof DispatchFailedError) throw serviceUnavailable(error.message);
+        if (error instanceof DelegationRefusedError) {
+          throw error.transient ? serviceUnavailable(error.message) : new HttpError(403, error.code, error.message);
+        }
         throw error;
       }
     },
   };
+}
+
+/** The caller's own access token (the on-behalf-of assertion under BC_ACCESS=delegated); only passed on, never kept. */
+function bearerOf(headers: Record<string, string | undefined> | undefined): { userAssertion?: string } {
+  const match = /^Bearer\s+(\S+)$/i.exec(headers?.authorization ?? headers?.Authorization ?? '');
+  return match ? { userAssertion: match[1]! } : {};
 }

@@ -170,6 +170,12 @@ export class LocalStack implements IntrinsicContext {
         const arn = this.arn('secretsmanager', `secret:${name}-${suffix}`);
         return { ref: arn, attributes: { Id: arn } };
       }
+      case 'AWS::KMS::Key': {
+        // A key's id is a UUID; derived from the logical id so that restarts find the same key (and its data).
+        const hex = createHash('sha256').update(`${this.stackName}/${logicalId}`).digest('hex');
+        const keyId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+        return { ref: keyId, attributes: { Arn: this.arn('kms', `key/${keyId}`), KeyId: keyId } };
+      }
       case 'AWS::IAM::Role': {
         const name = this.nameOf(logicalId, resource, 'RoleName', 64);
         return { ref: name, attributes: { Arn: this.arn('iam', `role/${name}`, { region: '' }), RoleId: `AROA${logicalId.slice(0, 16).toUpperCase()}` } };

@@ -53,7 +53,7 @@ describe('services the local cloud does not emulate', () => {
     // A request signed for another service (here S3's REST API) is named in the answer.
     const s3 = await fetch(`${local.aws.url}/bucket?list-type=2`, { headers: { authorization: signedFor('s3') } });
     expect(s3.status).toBe(400);
-    expect(((await s3.json()) as { message: string }).message).toBe('Service s3 is not emulated by the local cloud (it serves DynamoDB, SQS, EventBridge, Step Functions, Secrets Manager, CloudWatch metrics)');
+    expect(((await s3.json()) as { message: string }).message).toBe('Service s3 is not emulated by the local cloud (it serves DynamoDB, SQS, EventBridge, Step Functions, Secrets Manager, CloudWatch metrics, KMS)');
   });
 
   it.skipIf(!existsSync(AWS_CLI_V2))(`aws-cli prints the plain message for lambda and logs commands (skipped when ${AWS_CLI_V2} is absent)`, async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { exportJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadOrCreateJwtKeys, signLocalToken, type JwtIssuerConfig, type LocalJwtKeys } from '../../../../local/cloud/jwt.js';
-import { OnBehalfOfTokenError, onBehalfOfTokenForm, requestOnBehalfOfToken } from '../../../../local/bc-sandbox/obo-token.js';
+import { OnBehalfOfTokenError, onBehalfOfTokenForm, requestOnBehalfOfToken } from '../../../../functions/core/bc/index.js';
 import { startBcSandbox, type BcSandbox } from '../../../../local/bc-sandbox/index.js';
 import { SandboxClient } from '../../../support/sandbox-client.js';
 
