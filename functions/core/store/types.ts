@@ -62,7 +62,9 @@ export interface StoredTask extends NewTask {
   status: TaskStatus;
   attempt: number;
   updatedAt: string;
-  /** Reference of the stored result (results live beside the plan, never inside it). */
+  /** A small result, kept on the task (plans.ts INLINE_RESULT_BYTES). */
+  result?: unknown;
+  /** Reference of a larger result, stored beside the plan. */
   resultRef?: string;
   error?: ErrorInfo;
   startedAt?: string;

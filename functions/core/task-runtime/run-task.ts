@@ -6,7 +6,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { inlineOrStored, type DispatchedTask, type ErrorInfo, type EventContext, type EventPublisher, type ResultPayload } from '../events/index.js';
 import type { McpClient } from '../mcp/index.js';
 import { backoffDelaySeconds, DEFAULT_BACKOFF, RetryLaterError, type BackoffPolicy } from '../queue/index.js';
-import { TERMINAL_PLAN_STATUSES, TERMINAL_TASK_STATUSES, type StateStore, type StoredPlan } from '../store/index.js';
+import { type StateStore, type StoredPlan } from '../store/index.js';
 import { type TaskStatus, type TaskType } from '../events/index.js';
 import { argumentsFromTransport } from './arguments.js';
 import { createBcCaller, type BcCaller } from './bc-calls.js';
@@ -77,27 +77,22 @@ export async function runTask(deps: TaskRunnerDeps, delivery: TaskDelivery): Pro
   const { task, events } = delivery;
   const now = deps.now ?? (() => new Date());
   const logger = deps.logger;
-  const plan = await deps.store.plans.getPlan(events.tenantId, events.planId);
-  const stored = plan?.tasks.find((t) => t.id === task.id);
-  if (!plan || !stored) {
-    logger.warn('task not found; the message is dropped', { planId: events.planId, taskId: task.id });
-    return;
-  }
-  const from = delivery.resume ? RESUMABLE_FROM : RUNNABLE_FROM;
-  if (TERMINAL_PLAN_STATUSES.includes(plan.status) || !from.includes(stored.status)) {
-    // A duplicate, a redelivery of a finished task, or a task cancelled meanwhile: nothing to do.
-    logger.info('task is not runnable; the message is acknowledged', { taskId: task.id, status: stored.status, planStatus: plan.status });
-    return;
-  }
   const executor = deps.executors[task.type];
   if (!executor) throw new Error(`this worker does not run ${task.type} tasks`);
 
-  const outbox = new Outbox(deps.publisher, events);
-  const running = await deps.store.plans.transitionTask(events.tenantId, events.planId, task.id, 'running', { from, attempt: delivery.receiveCount });
-  if (!running.transitioned) {
-    logger.info('task changed status meanwhile; the message is acknowledged', { taskId: task.id });
+  // No read first: one conditional write starts the task if it is runnable and its plan live, and returns the
+  // plan as it was, so the previous status is known.
+  const from = delivery.resume ? RESUMABLE_FROM : RUNNABLE_FROM;
+  const running = await deps.store.plans.startTask(events.tenantId, events.planId, task.id, from, delivery.receiveCount, now());
+  const before = running.record;
+  const stored = before?.tasks.find((t) => t.id === task.id);
+  if (!running.transitioned || !before || !stored) {
+    // A duplicate, a redelivery of a finished task, a task cancelled meanwhile, or one that does not exist.
+    logger.info('task is not runnable; the message is acknowledged', { planId: events.planId, taskId: task.id });
     return;
   }
+  const plan: StoredPlan = { ...before, tasks: before.tasks.map((t) => (t.id === task.id ? { ...t, status: 'running', attempt: delivery.receiveCount } : t)) };
+  const outbox = new Outbox(deps.publisher, events);
   if (stored.status !== 'running') outbox.add('task:updated', { status: 'running', previousStatus: stored.status });
 
   const payloadOf = (result: unknown) => inlineOrStored(result, (value) => deps.store.results.put(events.tenantId, events.planId, task.id, value));
@@ -105,7 +100,7 @@ export async function runTask(deps: TaskRunnerDeps, delivery: TaskDelivery): Pro
   const context: ExecutionContext = {
     task,
     args: task.arguments,
-    plan: running.record ?? plan,
+    plan,
     events,
     outbox,
     logger,
