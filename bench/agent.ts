@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient, createStateStore, type StateStore } from '../functions/core/store/index.js';
+import { AUDIT_BATCH } from '../lib/constructs/consumers.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalCloud, PROJECT_ROOT, startLocalCloud, synthesizeDevStack } from '../local/cloud/index.js';
 
 /** BENCH_TRACE=1 is for reading the calls: it skips the latency runs. */
@@ -137,8 +138,11 @@ function session(cloud: LocalCloud, token: string, store: StateStore): Session {
   };
 }
 
-/** Waits until no AWS call has been made for `quietMs` (the audit and analytics consumers finish after the answer). */
-async function settle(proxy: CountingProxy, quietMs = 750, limitMs = 15_000): Promise<void> {
+/**
+ * Waits until no AWS call has been made for `quietMs` (the audit and analytics consumers finish after the
+ * answer): longer than the audit queue's batching window, so a message's audit writes are counted with it.
+ */
+async function settle(proxy: CountingProxy, quietMs = AUDIT_BATCH.windowSeconds * 1000 + 750, limitMs = 20_000): Promise<void> {
   const deadline = Date.now() + limitMs;
   let last = -1;
   while (Date.now() < deadline) {
