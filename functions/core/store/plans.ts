@@ -259,20 +259,34 @@ export class PlanStore {
 
   /**
    * A worker starts a task without reading the plan first: one conditional write moves it to running (from
-   * one of `from`, while the plan is live) and returns the plan as it was before, so the caller knows the
-   * task's previous status. Untransitioned: unknown, not runnable, or its plan ended.
+   * one of `from`, while the plan is live) and takes the task's run lease until `leaseUntil`, and returns the
+   * plan as it was before, so the caller knows the task's previous status. A task already running is taken
+   * over only once its lease has lapsed (its worker died, or gave it back for a retry: noteRetry), so two
+   * deliveries of one task never run it at the same time. Untransitioned: unknown, not runnable, being run,
+   * or its plan ended.
    */
-  async startTask(tenantId: string, planId: string, taskId: string, from: readonly TaskStatus[], attempt: number, now = new Date()): Promise<Transition<StoredPlan>> {
+  async startTask(
+    tenantId: string,
+    planId: string,
+    taskId: string,
+    from: readonly TaskStatus[],
+    attempt: number,
+    leaseUntil: Date,
+    now = new Date(),
+  ): Promise<Transition<StoredPlan>> {
     const u = new UpdateBuilder();
     const task = `${u.name('tasks')}.${u.name(taskId)}`;
     const status = `${task}.${u.name('status')}`;
+    const lease = `${task}.${u.name('leaseUntil')}`;
     const at = now.toISOString();
     u.set(status, 'running');
     u.set(`${task}.${u.name('updatedAt')}`, at);
     u.set(u.name('updatedAt'), at);
     u.set(`${task}.${u.name('startedAt')}`, at, true);
     u.set(`${task}.${u.name('attempt')}`, attempt);
-    const condition = `${u.in(status, from)} AND NOT (${u.in(u.name('status'), TERMINAL_PLAN_STATUSES)})`;
+    u.set(lease, leaseUntil.toISOString());
+    const free = `(${status} <> ${u.value('running')} OR attribute_not_exists(${lease}) OR ${lease} < ${u.value(at)})`;
+    const condition = `${u.in(status, from)} AND ${free} AND NOT (${u.in(u.name('status'), TERMINAL_PLAN_STATUSES)})`;
     return this.update(tenantId, planId, u, condition, 'ALL_OLD');
   }
 
@@ -402,12 +416,14 @@ export class PlanStore {
 
   /**
    * Keeps a transient failure's retry notice on the task (the plan view shows it as the task's statusReason)
-   * while the task is still running that attempt; false when it moved on meanwhile.
+   * while the task is still running that attempt, and gives its run lease back so the retry may start it;
+   * false when it moved on meanwhile.
    */
   async noteRetry(tenantId: string, planId: string, taskId: string, note: RetryNote): Promise<boolean> {
     const u = new UpdateBuilder();
     const task = `${u.name('tasks')}.${u.name(taskId)}`;
     u.set(`${task}.${u.name('retry')}`, note);
+    u.remove(`${task}.${u.name('leaseUntil')}`);
     const condition = `${task}.${u.name('status')} = ${u.value('running')} AND ${task}.${u.name('attempt')} = ${u.value(note.attempt)}`;
     return (await this.update(tenantId, planId, u, condition, 'NONE')).transitioned;
   }

@@ -71,6 +71,8 @@ export interface StoredTask extends NewTask {
   completedAt?: string;
   /** How often the plan sweeper re-announced it (a task:created lost with its queue message). */
   redispatches?: number;
+  /** While running: until when the delivery that started it holds it (PlanStore.startTask). */
+  leaseUntil?: string;
   /** The last transient failure's notice (retry.ts): shown while `attempt` is still the one that failed. */
   retry?: RetryNote;
 }

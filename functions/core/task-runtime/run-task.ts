@@ -52,6 +52,12 @@ export interface TaskRunnerDeps {
   mcp?: McpClient;
   /** SQS's maxReceiveCount of the queue (MAX_RECEIVE_COUNT): the attempt that is the last. */
   maxReceiveCount: number;
+  /**
+   * How long a delivery holds the task it started (default DEFAULT_TASK_LEASE_SECONDS): no other delivery
+   * starts it meanwhile. At most the worker's timeout, so a redelivery after a crash (the queue's visibility
+   * timeout is 6× that) finds it lapsed.
+   */
+  leaseSeconds?: number;
   backoff?: BackoffPolicy;
   random?: () => number;
   now?: () => Date;
@@ -69,6 +75,9 @@ export interface TaskDelivery {
   resume?: boolean;
 }
 
+/** The query and write workers' timeout (lib/config.ts): a run cannot outlast it. */
+export const DEFAULT_TASK_LEASE_SECONDS = 60;
+
 /** Statuses a delivery may (re)start the task from. */
 const RUNNABLE_FROM: readonly TaskStatus[] = ['dispatched', 'running'];
 const RESUMABLE_FROM: readonly TaskStatus[] = ['dispatched', 'running', 'awaiting_approval'];
@@ -80,14 +89,16 @@ export async function runTask(deps: TaskRunnerDeps, delivery: TaskDelivery): Pro
   const executor = deps.executors[task.type];
   if (!executor) throw new Error(`this worker does not run ${task.type} tasks`);
 
-  // No read first: one conditional write starts the task if it is runnable and its plan live, and returns the
-  // plan as it was, so the previous status is known.
+  // No read first: one conditional write starts the task if it is runnable, not being run by another delivery
+  // and its plan live, and returns the plan as it was, so the previous status is known.
   const from = delivery.resume ? RESUMABLE_FROM : RUNNABLE_FROM;
-  const running = await deps.store.plans.startTask(events.tenantId, events.planId, task.id, from, delivery.receiveCount, now());
+  const startedAt = now();
+  const leaseUntil = new Date(startedAt.getTime() + (deps.leaseSeconds ?? DEFAULT_TASK_LEASE_SECONDS) * 1000);
+  const running = await deps.store.plans.startTask(events.tenantId, events.planId, task.id, from, delivery.receiveCount, leaseUntil, startedAt);
   const before = running.record;
   const stored = before?.tasks.find((t) => t.id === task.id);
   if (!running.transitioned || !before || !stored) {
-    // A duplicate, a redelivery of a finished task, a task cancelled meanwhile, or one that does not exist.
+    // A duplicate (the task is being run, or has ended), a task cancelled meanwhile, or one that does not exist.
     logger.info('task is not runnable; the message is acknowledged', { planId: events.planId, taskId: task.id });
     return;
   }
