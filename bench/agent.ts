@@ -9,9 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient, createStateStore, type StateStore } from '../functions/core/store/index.js';
+import { AUDIT_BATCH } from '../lib/constructs/consumers.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalCloud, PROJECT_ROOT, startLocalCloud, synthesizeDevStack } from '../local/cloud/index.js';
 
-const LATENCY_RUNS = 20;
+/** BENCH_TRACE=1 is for reading the calls: it skips the latency runs. */
+const LATENCY_RUNS = process.env.BENCH_TRACE === '1' ? 0 : 20;
 /** Standard sets only: the stack's default list names the custom itemReservations API the MCP config refuses. */
 const WRITABLE_SETS = 'customers,vendors,items,salesOrders,salesOrderLines,purchaseOrders,purchaseOrderLines';
 
@@ -19,6 +21,8 @@ interface CountingProxy {
   url: string;
   target: string;
   counts: Map<string, number>;
+  /** With BENCH_TRACE=1: one line per call (the calling function, the operation, its table and key). */
+  trace: string[];
   total(): number;
   reset(): void;
   stop(): Promise<void>;
@@ -36,14 +40,36 @@ function serviceOf(target: string | undefined): string {
   return prefix.toLowerCase();
 }
 
+const TRACE = process.env.BENCH_TRACE === '1';
+
+/** The table, key and expressions of a DynamoDB request (or the entries of a PutEvents), for the trace. */
+function describe(text: string): string {
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    const table = typeof body.TableName === 'string' ? body.TableName.replace(/^[^-]*-[^-]*-/, '').slice(0, 28) : '';
+    const key = body.Key ?? (body.Item as Record<string, unknown> | undefined);
+    const keyText = key ? JSON.stringify(Object.fromEntries(Object.entries(key).filter(([k]) => ['pk', 'sk', 'id'].includes(k)))) : '';
+    const entries = Array.isArray(body.Entries) ? (body.Entries as { DetailType?: string }[]).map((e) => e.DetailType).join(',') : '';
+    const items = body.RequestItems ? Object.entries(body.RequestItems as Record<string, unknown[] | { Keys: unknown[] }>).map(([t, v]) => `${t.slice(0, 28)}×${Array.isArray(v) ? v.length : v.Keys.length}`).join(',') : '';
+    const expr = [body.UpdateExpression, body.ConditionExpression, body.KeyConditionExpression].filter(Boolean).join(' | ').slice(0, 90);
+    return [table, keyText, entries, items, expr].filter(Boolean).join(' ');
+  } catch {
+    return '';
+  }
+}
+
 async function startCountingProxy(): Promise<CountingProxy> {
   const counts = new Map<string, number>();
   const proxy: CountingProxy = {
     url: '',
     target: '',
     counts,
+    trace: [],
     total: () => [...counts.values()].reduce((a, b) => a + b, 0),
-    reset: () => counts.clear(),
+    reset: () => {
+      counts.clear();
+      proxy.trace.length = 0;
+    },
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
   const server: Server = createServer((req, res) => {
@@ -59,7 +85,17 @@ async function startCountingProxy(): Promise<CountingProxy> {
       },
     );
     forward.on('error', () => res.writeHead(502).end());
-    req.pipe(forward);
+    if (!TRACE) {
+      req.pipe(forward);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      proxy.trace.push(`${String(req.headers['user-agent'] ?? '').match(/app\/(\S+)/)?.[1] ?? '?'} ${key} ${describe(body.toString('utf8'))}`);
+      forward.end(body);
+    });
   });
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -102,8 +138,11 @@ function session(cloud: LocalCloud, token: string, store: StateStore): Session {
   };
 }
 
-/** Waits until no AWS call has been made for `quietMs` (the audit and analytics consumers finish after the answer). */
-async function settle(proxy: CountingProxy, quietMs = 750, limitMs = 15_000): Promise<void> {
+/**
+ * Waits until no AWS call has been made for `quietMs` (the audit and analytics consumers finish after the
+ * answer): longer than the audit queue's batching window, so a message's audit writes are counted with it.
+ */
+async function settle(proxy: CountingProxy, quietMs = AUDIT_BATCH.windowSeconds * 1000 + 750, limitMs = 20_000): Promise<void> {
   const deadline = Date.now() + limitMs;
   let last = -1;
   while (Date.now() < deadline) {
@@ -160,6 +199,7 @@ export async function run(): Promise<void> {
       const plan = await chat.waitQuietly(await chat.send(text));
       await settle(proxy);
       console.log(`  ${label}: ${plan.status}, ${byService(proxy.counts)}`);
+      if (TRACE) for (const line of proxy.trace) console.log(`      ${line}`);
     }
 
     const latencies: number[] = [];
@@ -170,7 +210,7 @@ export async function run(): Promise<void> {
       latencies.push(performance.now() - started);
     }
     latencies.sort((a, b) => a - b);
-    console.log(
+    if (latencies.length > 0) console.log(
       `count customers end to end (POST → answer via GET, polled every 20 ms), ${LATENCY_RUNS} runs: ` +
         `p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms, max ${latencies.at(-1)!.toFixed(0)} ms`,
     );

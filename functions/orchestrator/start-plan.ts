@@ -7,7 +7,7 @@ import { createEvent, taskCreatedFields, type DomainEvent, type EventContext, ty
 import { validatePlan, type Plan, type PlanProblem } from '../core/plan/index.js';
 import { emitMetric, MetricUnit, type Metrics } from '../core/observability/index.js';
 import type { Planner } from '../core/planner/index.js';
-import { MAX_TASKS_PER_PLAN, type NewTask, type StateStore, type StoredPlan } from '../core/store/index.js';
+import { MAX_TASKS_PER_PLAN, type Message, type NewTask, type StateStore, type StoredPlan } from '../core/store/index.js';
 import { type TaskStatus } from '../core/events/index.js';
 
 /** Turns of the session the planner sees, newest last. */
@@ -74,11 +74,8 @@ type Decision =
   | { kind: 'reply'; text: string }
   | { kind: 'failed'; reason: string };
 
-async function decide(deps: StartPlanDeps, input: StartPlanInput): Promise<Decision> {
-  const history = (await deps.store.sessions.listMessages(input.tenantId, input.sessionId, { newest: HISTORY_TURNS })).map(({ role, text }) => ({
-    role,
-    text,
-  }));
+async function decide(deps: StartPlanDeps, input: StartPlanInput, messages: Message[]): Promise<Decision> {
+  const history = messages.map(({ role, text }) => ({ role, text }));
   let outcome;
   try {
     outcome = await deps.planner.plan(input.text, { tenantId: input.tenantId, sessionId: input.sessionId, history });
@@ -126,8 +123,10 @@ async function delegate(delegation: BcDelegationPort, input: StartPlanInput): Pr
 
 export async function startPlan(deps: StartPlanDeps, input: StartPlanInput): Promise<StoredPlan> {
   const now = deps.now ?? (() => new Date());
+  // One read: whether the session exists, and the history the planner sees.
+  const opened = await deps.store.sessions.openSession(input.tenantId, input.sessionId, HISTORY_TURNS);
   const planningStarted = Date.now();
-  const decision = await decide(deps, input);
+  const decision = await decide(deps, input, opened.messages);
   const planningMs = Date.now() - planningStarted;
   // A plan that will call BC needs the caller's delegated grant first: refused, nothing of the plan is stored.
   if (decision.kind === 'run' && deps.delegation) await delegate(deps.delegation, input);
@@ -148,7 +147,7 @@ export async function startPlan(deps: StartPlanDeps, input: StartPlanInput): Pro
   // The first level is dispatched with the plan itself: a reader never sees a running plan with nothing moving.
   const initialTaskStatus: Record<string, TaskStatus> = Object.fromEntries((levels[0] ?? []).map((id) => [id, 'dispatched']));
 
-  await deps.store.sessions.ensureSession(input.tenantId, input.sessionId, input.userId, now());
+  if (!opened.session) await deps.store.sessions.ensureSession(input.tenantId, input.sessionId, input.userId, now());
   // The plan before the message that points at it: a failure between the two never leaves a message whose
   // plan does not exist. A plan whose message could not be stored is failed before anything is published.
   const plan = await deps.store.plans.createPlan(

@@ -4,7 +4,7 @@
 // failures, backoff, the per-invocation chores).
 import { positiveIntEnv, requiredEnv } from '../core/config/index.js';
 import { publisherFromEnv } from '../core/events/index.js';
-import { createOnce, createTaskRecordHandler, type TaskExecutor, type TaskWorkerOptions } from '../core/task-runtime/index.js';
+import { createOnce, createTaskRecordHandler, DEFAULT_TASK_LEASE_SECONDS, type TaskExecutor, type TaskWorkerOptions } from '../core/task-runtime/index.js';
 import type { McpClient } from '../core/mcp/index.js';
 import { createLogger } from '../core/observability/index.js';
 import { createSqsBatchHandler } from '../core/queue/index.js';
@@ -37,6 +37,8 @@ export function createWorkerHandler(definition: WorkerDefinition): LambdaHandler
       executors: { [definition.type]: definition.executor },
       ...(definition.mcp ? { mcp: definition.mcp() } : {}),
       maxReceiveCount: positiveIntEnv('MAX_RECEIVE_COUNT', 3),
+      // The function's timeout (set by the WorkerQueue construct): a run cannot outlast it.
+      leaseSeconds: positiveIntEnv('TASK_LEASE_SECONDS', DEFAULT_TASK_LEASE_SECONDS),
     },
     definition.options,
   );

@@ -3,11 +3,16 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../config.js';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { VISIBILITY_TIMEOUT_FACTOR, type EnvironmentConfig } from '../config.js';
 import { approvalAccess, claudeAccess, eventBusAccess, idempotencyAccess, stateAccess } from './access.js';
 import { EVENT_SOURCE_PREFIX } from './event-bus.js';
 import { EventConsumer } from './event-consumer.js';
+import { HandlerFunction } from './handler-function.js';
+import { deadLetterQueue, workQueue } from './queues.js';
 import type { PurchaseOrderSaga } from './purchase-order-saga.js';
 import type { Tables } from './tables.js';
 
@@ -34,17 +39,54 @@ export interface SagaConsumerProps extends TableConsumerProps {
   readonly saga: PurchaseOrderSaga;
 }
 
-/** The audit log of every agent event. */
-export class AuditConsumer extends EventConsumer {
+/** Events the audit queue hands its consumer at once, and how long it gathers them (architecture §4). */
+export const AUDIT_BATCH = { size: 100, windowSeconds: 2, maxConcurrency: 2 } as const;
+
+/**
+ * The audit log of every agent event. The rule delivers to a queue rather than to the function, so the
+ * consumer writes a batch of events (up to AUDIT_BATCH.size, gathered for up to AUDIT_BATCH.windowSeconds)
+ * with a few BatchWriteItem calls instead of one PutItem per event; what it cannot write comes back from the
+ * queue, then goes to the DLQ, which also takes what EventBridge could not deliver.
+ */
+export class AuditConsumer extends Construct {
+  readonly handler: HandlerFunction;
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly rules: events.Rule[] = [];
+
   constructor(scope: Construct, id: string, { config, bus, tables }: TableConsumerProps) {
-    super(scope, id, {
+    super(scope, id);
+    const timeout = Duration.seconds(config.consumers.timeoutSeconds);
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', config, 'events for consumers/audit');
+    this.queue = workQueue(this, 'Queue', { visibilityTimeout: Duration.seconds(timeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR), deadLetterQueue: this.deadLetterQueue });
+    this.handler = new HandlerFunction(this, 'Handler', {
       config,
-      bus,
       handlerPath: 'consumers/audit',
       description: `bc-agent ${config.stage}: audit log of every event`,
-      patterns: { AllAgentEvents: { source: events.Match.prefix(EVENT_SOURCE_PREFIX) } },
+      timeout,
       environment: { AUDIT_TABLE: tables.audit.tableName, AUDIT_RETENTION_DAYS: String(config.retention.auditDays) },
     });
+    this.handler.function.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: AUDIT_BATCH.size,
+        maxBatchingWindow: Duration.seconds(AUDIT_BATCH.windowSeconds),
+        reportBatchItemFailures: true,
+        maxConcurrency: AUDIT_BATCH.maxConcurrency,
+      }),
+    );
+    const rule = new events.Rule(this, 'AllAgentEvents', {
+      eventBus: bus,
+      description: 'consumers/audit: AllAgentEvents',
+      eventPattern: { source: events.Match.prefix(EVENT_SOURCE_PREFIX) },
+    });
+    rule.addTarget(
+      new targets.SqsQueue(this.queue, {
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: config.consumers.retryAttempts,
+        maxEventAge: Duration.seconds(config.consumers.maxEventAgeSeconds),
+      }),
+    );
+    this.rules.push(rule);
     // The audit log is append-only: the consumer may add records (idempotent on eventId) and nothing else.
     tables.audit.grant(this.handler.function, 'dynamodb:PutItem', 'dynamodb:BatchWriteItem');
   }

@@ -84,8 +84,9 @@ export class WorkerQueue extends Construct {
       description: `bc-agent ${config.stage}: ${type} worker`,
       timeout: Duration.seconds(settings.timeoutSeconds),
       memorySize: settings.memoryMb,
-      // The worker needs to know when an attempt is the last one (it then marks the task failed).
-      environment: { MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT) },
+      // The worker needs to know when an attempt is the last one (it then marks the task failed), and how long
+      // a run can last (a delivery's hold on its task lapses after that).
+      environment: { MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT), TASK_LEASE_SECONDS: String(settings.timeoutSeconds) },
     });
 
     const visibilityTimeout = Duration.seconds(settings.timeoutSeconds * VISIBILITY_TIMEOUT_FACTOR);

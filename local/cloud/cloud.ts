@@ -438,6 +438,8 @@ function functionEnvironment(
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
+    // The SDK's user agent names the function (app/<name>): `BENCH_TRACE=1 npm run bench -- agent` attributes calls by it.
+    AWS_SDK_UA_APP_ID: fn.name.slice(0, 50),
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,

@@ -70,8 +70,8 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
       expect(queue.Properties?.SqsManagedSseEnabled, id).toBe(true);
     }
     // 4 worker types × 2 lanes × (queue + DLQ) + 6 consumer DLQs (audit, analytics, plan progress, approval expiry, saga repair, plan sweeper)
-    // + the WebSocket push queue, its DLQ and the push rule's delivery DLQ.
-    expect(Object.keys(queues)).toHaveLength(WORKER_TYPES.length * 2 * 2 + 6 + 3);
+    // + the WebSocket push queue, its DLQ and the push rule's delivery DLQ + the audit queue.
+    expect(Object.keys(queues)).toHaveLength(WORKER_TYPES.length * 2 * 2 + 6 + 3 + 1);
     for (const policy of Object.values(resourcesOf(t, 'AWS::SQS::QueuePolicy'))) {
       expect(JSON.stringify(policy.Properties!.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
     }
@@ -97,7 +97,7 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
     const functions = resourcesOf(t, 'AWS::Lambda::Function');
     const queues = resourcesOf(t, 'AWS::SQS::Queue');
     const mappings = Object.values(resourcesOf(t, 'AWS::Lambda::EventSourceMapping'));
-    expect(mappings).toHaveLength(WORKER_TYPES.length * 2 + 1); // + the WebSocket notifier's push queue
+    expect(mappings).toHaveLength(WORKER_TYPES.length * 2 + 1 + 1); // + the WebSocket notifier's push queue + the audit queue
     const config = synthesized.stacks[stage].config;
     for (const mapping of mappings) {
       const props = mapping.Properties!;
@@ -145,7 +145,9 @@ describe.each(STAGES)('BcAgent-%s', (stage) => {
     const laneQueue = (type: (typeof WORKER_TYPES)[number], lane: 'high' | 'normal') =>
       logicalIdOf(stack, stack.workers[type].lanes[lane].queue);
     const workerQueues = new Set(WORKER_TYPES.flatMap((type) => [laneQueue(type, 'high'), laneQueue(type, 'normal')]));
-    const consumer = (name: keyof typeof stack.consumers) => logicalIdOf(stack, stack.consumers[name].handler.function);
+    // The audit consumer's rule targets its queue (batched writes), the others' their function.
+    const consumer = (name: keyof typeof stack.consumers) =>
+      logicalIdOf(stack, name === 'audit' ? stack.consumers.audit.queue : stack.consumers[name].handler.function);
 
     for (const type of WORKER_TYPES) {
       for (const priority of ['high', 'normal', undefined]) {

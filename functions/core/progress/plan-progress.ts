@@ -1,39 +1,48 @@
 // Plan progress (architecture §6): records each task's end with a conditional write, dispatches the next
-// dependency level exactly once (conditional pending → dispatched per task, inside a per-level Once that lets
-// a crashed dispatch be redone), fails the plan on a critical failure and cancels what has not started, and
-// on completion composes the answer and emits agent:completed or agent:error.
+// dependency level exactly once (a conditional pending → dispatched write per task; a failed publish puts them
+// back), fails the plan on a critical failure and cancels what has not started, and on completion composes the
+// answer and emits agent:completed or agent:error (once: the write that ends the plan claims the announcement).
+// Every exactly-once decision lives in the plan item itself, so a message costs no idempotency-table calls.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createHash } from 'node:crypto';
-import { causedBy, createEvent, EventValidationError, taskCreatedFields, type DomainEvent, type EventContext, type EventDetail, type EventName, type EventPublisher, type ErrorInfo } from '../events/index.js';
+import { causedBy, createEvent, EventValidationError, jsonByteLength, taskCreatedFields, type DomainEvent, type EventContext, type EventDetail, type EventName, type EventPublisher, type ErrorInfo } from '../events/index.js';
 import { RefResolutionError, SAGA_TOOL } from '../plan/index.js';
-import { ResultNotFoundError, TERMINAL_PLAN_STATUSES, TERMINAL_TASK_STATUSES, type StateStore, type StoredPlan, type StoredTask } from '../store/index.js';
+import {
+  ANNOUNCE_CLAIM_SECONDS,
+  INLINE_RESULT_BYTES,
+  PlanItemTooLargeError,
+  ResultNotFoundError,
+  TERMINAL_PLAN_STATUSES,
+  TERMINAL_TASK_STATUSES,
+  type StateStore,
+  type StoredPlan,
+  type StoredTask,
+} from '../store/index.js';
 import { type TaskStatus } from '../events/index.js';
 import { boundedAnswer, composeAnswer, answerTasks, type TaskOutcome } from './answer.js';
 import { argumentsForTransport, resolveTaskArguments } from '../task-runtime/index.js';
 import type { ProseWriter } from '../claude/index.js';
-import { AlreadyRunningError, type Once } from '../task-runtime/index.js';
+import type { Once } from '../task-runtime/index.js';
 
 export interface PlanProgressDeps {
   store: StateStore;
   publisher: EventPublisher;
   logger: Logger;
-  /** Keys `{ plan, level }`: one completed dispatch per level. */
-  once: Once;
+  /**
+   * Not used by plan progress any more (its decisions are conditional writes of the plan item); the handlers
+   * still pass the Once they build with PROGRESS_ONCE.
+   */
+  once?: Once;
   writer?: ProseWriter;
   now?: () => Date;
 }
 
-/**
- * The Once of plan progress (level dispatch and the plan's end announcement): every component that advances
- * a plan (the plan-progress consumer, the plan sweeper) must use these, so a level or an end is announced once.
- */
+/** The Once settings the plan-progress and sweeper handlers build theirs with (see `once` above). */
 export const PROGRESS_ONCE = { keyPrefix: 'bc-agent-dispatch', expiresAfterSeconds: 24 * 60 * 60 } as const;
 
 /** The tool of a purchase-order saga task (the saga, not the worker, finishes it). */
 
 const isTerminal = (status: TaskStatus) => TERMINAL_TASK_STATUSES.includes(status);
-/** Statuses whose task:created may still be owed. */
-const UNANNOUNCED: readonly TaskStatus[] = ['pending', 'dispatched'];
 
 /** Plan-level events carry no task id. */
 function planContext(cause: EventDetail): EventContext {
@@ -75,21 +84,36 @@ async function loadPlan(deps: PlanProgressDeps, detail: EventDetail): Promise<St
 
 /** task:completed → the task's status and result (once), then whatever follows for the plan. */
 export async function recordCompletion(deps: PlanProgressDeps, detail: EventDetail<'task:completed'>): Promise<number> {
-  let plan = await loadPlan(deps, detail);
-  const task = plan?.tasks.find((t) => t.id === detail.taskId);
-  if (!plan || !task) return 0;
-  if (!isTerminal(task.status)) {
-    // Results live beside the plan so later levels and GET /v1/plans can read them.
-    const resultRef =
-      detail.resultRef ?? (detail.status === 'succeeded' && detail.result !== undefined ? await deps.store.results.put(plan.tenantId, plan.planId, task.id, detail.result) : undefined);
-    const recorded = await deps.store.plans.transitionTask(plan.tenantId, plan.planId, task.id, detail.status, {
-      ...(resultRef ? { resultRef } : {}),
-      ...(detail.error ? { error: detail.error } : {}),
-    });
-    plan = recorded.record ?? (await deps.store.plans.getPlan(plan.tenantId, plan.planId)) ?? plan;
-  }
+  const plan = (await recordTaskEnd(deps, detail)) ?? (await loadPlan(deps, detail));
+  if (!plan || !plan.tasks.some((t) => t.id === detail.taskId)) return 0;
   // A duplicate still advances: if the first handling crashed after recording, this one finishes the job.
   return advance(deps, plan, planContext(detail));
+}
+
+/**
+ * Records the task's end with its result, without reading the plan first: a small result goes on the task in
+ * the same conditional write (INLINE_RESULT_BYTES), a large one (or one the plan item has no room for) is
+ * stored beside the plan and referenced. Returns the plan after the change, or undefined when this event did
+ * not change it (a duplicate, an unknown task or plan).
+ */
+async function recordTaskEnd(deps: PlanProgressDeps, detail: EventDetail<'task:completed'>): Promise<StoredPlan | undefined> {
+  const { tenantId, planId, taskId } = detail;
+  const error = detail.error ? { error: detail.error } : {};
+  const result = detail.status === 'succeeded' ? detail.result : undefined;
+  if (result === undefined || jsonByteLength(result) <= INLINE_RESULT_BYTES) {
+    try {
+      const inline = detail.resultRef ? { resultRef: detail.resultRef } : result !== undefined ? { result } : {};
+      return (await deps.store.plans.transitionTask(tenantId, planId, taskId!, detail.status, { ...inline, ...error })).record;
+    } catch (cause) {
+      if (!(cause instanceof PlanItemTooLargeError)) throw cause;
+    }
+  }
+  // Stored beside the plan, after checking the task still needs it (no orphan results for a duplicate).
+  const plan = await loadPlan(deps, detail);
+  const task = plan?.tasks.find((t) => t.id === taskId);
+  if (!plan || !task || isTerminal(task.status)) return undefined;
+  const resultRef = await deps.store.results.put(tenantId, planId, taskId!, result);
+  return (await deps.store.plans.transitionTask(tenantId, planId, taskId!, detail.status, { resultRef, ...error })).record;
 }
 
 async function followTaskUpdate(deps: PlanProgressDeps, detail: EventDetail<'task:updated'>): Promise<number> {
@@ -161,7 +185,7 @@ export async function advance(deps: PlanProgressDeps, initial: StoredPlan, conte
   for (let turn = 0; turn <= plan.levels.length; turn++) {
     const criticalFailure = plan.tasks.find((t) => t.critical && (t.status === 'failed' || t.status === 'cancelled') && t.error?.code !== PLAN_FAILED);
     // An ended plan may still owe its announcement (a publish refused, a crash after the status change):
-    // finishPlan and failPlan make it good once, through the plan's end Once.
+    // finishPlan and failPlan make it good once, under the plan's announcement claim.
     if (plan.status === 'succeeded' && plan.endedAt) {
       await finishPlan(deps, plan, context);
       return dispatched;
@@ -182,31 +206,25 @@ export async function advance(deps: PlanProgressDeps, initial: StoredPlan, conte
 
     const status = new Map(plan.tasks.map((t) => [t.id, t.status]));
     const level = plan.levels.findIndex((ids) => ids.some((id) => !isTerminal(status.get(id)!)));
-    // A level with a task still to announce goes through its Once: `pending` ones not dispatched yet, and
-    // `dispatched` ones whose task:created may not have gone out (a publish that failed after the status
-    // change). A completed Once replays without running, so an announced level is not announced again.
-    // Level 0 is dispatched by the orchestrator, not through a Once here: only its pending tasks are owed.
-    const owed = level === 0 ? ['pending'] : UNANNOUNCED;
-    if (level < 0 || !plan.levels[level]!.some((id) => owed.includes(status.get(id)!))) return dispatched;
-    const current = plan;
-    try {
-      // A replay of a completed dispatch returns its count without running: only a real run counts here.
-      let ran = 0;
-      await deps.once.run({ plan: `${plan.tenantId}/${plan.planId}`, level: String(level) }, async () => (ran = await dispatchLevel(deps, current, level, context)));
-      dispatched += ran;
-    } catch (error) {
-      if (error instanceof AlreadyRunningError) return dispatched; // a concurrent handler is dispatching this level
-      throw error;
-    }
-    plan = (await deps.store.plans.getPlan(plan.tenantId, plan.planId)) ?? plan;
+    // A level with a pending task is owed its dispatch. The conditional pending → dispatched write of each
+    // task is the exactly-once decision (of concurrent handlers one moves it and announces it); a dispatch
+    // whose publish failed puts its tasks back to pending, so the event's retry dispatches them again, and
+    // one whose handler died leaves them dispatched but unannounced, which the plan sweeper re-announces.
+    if (level < 0 || !plan.levels[level]!.some((id) => status.get(id) === 'pending')) return dispatched;
+    const outcome = await dispatchOwed(deps, plan, plan.levels[level]!, context);
+    dispatched += outcome.announced;
+    // A level where something was dispatched is in flight: nothing more to do until it ends. One that ended
+    // at dispatch (every task cancelled or failed) lets the next turn move on from the plan as now stored.
+    if (outcome.announced > 0 || !outcome.plan) return dispatched;
+    plan = outcome.plan;
   }
   return dispatched;
 }
 
 /**
  * Dispatches one level: each pending task is resolved and moved to dispatched (a conditional write: of
- * concurrent callers one wins per task) and announced by task:created. Tasks still `dispatched` (a crashed
- * earlier run of this same level's Once moved them) are announced again. Returns the task:created count.
+ * concurrent callers one wins per task) and announced by task:created. Tasks still `dispatched` (their
+ * task:created lost with a handler that died) are announced again. Returns the task:created count.
  */
 export async function dispatchLevel(deps: PlanProgressDeps, plan: StoredPlan, level: number, context: EventContext): Promise<number> {
   return dispatchTasks(deps, plan, plan.levels[level] ?? [], context);
@@ -218,8 +236,21 @@ export async function dispatchLevel(deps: PlanProgressDeps, plan: StoredPlan, le
  * again. Returns the task:created count.
  */
 export async function dispatchTasks(deps: PlanProgressDeps, plan: StoredPlan, taskIds: readonly string[], context: EventContext): Promise<number> {
+  return (await dispatchOwed(deps, plan, taskIds, context)).announced;
+}
+
+/** dispatchTasks, also returning the plan as the last change left it (undefined when nothing changed). */
+async function dispatchOwed(
+  deps: PlanProgressDeps,
+  plan: StoredPlan,
+  taskIds: readonly string[],
+  context: EventContext,
+): Promise<{ announced: number; plan?: StoredPlan }> {
   const byId = new Map(plan.tasks.map((t) => [t.id, t]));
   const events: DomainEvent[] = [];
+  let latest: StoredPlan | undefined;
+  /** Tasks this call moved to dispatched, with the time it did (to put them back if the publish fails). */
+  const moves: { id: string; at: string }[] = [];
   const update = (task: StoredTask, to: 'cancelled' | 'failed', reason: string) =>
     events.push(createEvent('task:updated', { status: to, previousStatus: 'pending', reason }, { ...context, taskId: task.id }));
 
@@ -230,6 +261,7 @@ export async function dispatchTasks(deps: PlanProgressDeps, plan: StoredPlan, ta
     if (blocker && task.status === 'pending') {
       const reason = `Not run: it needs the result of ${blocker.id}, which ${blocker.status === 'failed' ? 'failed' : `is ${blocker.status}`}.`;
       const moved = await deps.store.plans.transitionTask(plan.tenantId, plan.planId, id, 'cancelled', { from: ['pending'], error: { code: 'DependencyFailed', message: reason } });
+      latest = moved.record ?? latest;
       if (moved.transitioned) update(task, 'cancelled', reason);
       continue;
     }
@@ -240,6 +272,7 @@ export async function dispatchTasks(deps: PlanProgressDeps, plan: StoredPlan, ta
       if (!(error instanceof RefResolutionError || error instanceof ResultNotFoundError)) throw error;
       const reason = `Not run: ${error.message}`;
       const moved = await deps.store.plans.transitionTask(plan.tenantId, plan.planId, id, 'failed', { from: ['pending'], error: { code: 'RefResolutionFailed', message: reason } });
+      latest = moved.record ?? latest;
       if (moved.transitioned) update(task, 'failed', reason);
       continue;
     }
@@ -251,22 +284,37 @@ export async function dispatchTasks(deps: PlanProgressDeps, plan: StoredPlan, ta
       if (!(error instanceof EventValidationError)) throw error;
       const reason = `Not run: ${error.message}`;
       const moved = await deps.store.plans.transitionTask(plan.tenantId, plan.planId, id, 'failed', { from: ['pending', 'dispatched'], error: { code: 'InvalidTask', message: reason } });
+      latest = moved.record ?? latest;
       if (moved.transitioned) update(task, 'failed', reason);
       continue;
     }
     if (task.status === 'pending') {
       const moved = await deps.store.plans.transitionTask(plan.tenantId, plan.planId, id, 'dispatched', { from: ['pending'] });
       if (!moved.transitioned) continue;
+      latest = moved.record ?? latest;
+      const at = moved.record?.tasks.find((t) => t.id === id)?.updatedAt;
+      if (at) moves.push({ id, at });
     }
     events.push(created);
   }
-  if (events.length > 0) await deps.publisher.publish(events);
-  return events.filter((e) => e.name === 'task:created').length;
+  if (events.length > 0) {
+    try {
+      await deps.publisher.publish(events);
+    } catch (error) {
+      // Not announced: back to pending, so the retry of the event being handled dispatches them again.
+      await Promise.all(moves.map((m) => deps.store.plans.undispatch(plan.tenantId, plan.planId, m.id, m.at))).catch((cause: unknown) =>
+        deps.logger.error('could not put undispatched tasks back to pending; the plan sweeper will re-announce them', { error: cause as Error }),
+      );
+      throw error;
+    }
+  }
+  return { announced: events.filter((e) => e.name === 'task:created').length, ...(latest ? { plan: latest } : {}) };
 }
 
 async function outcomesOf(deps: PlanProgressDeps, plan: StoredPlan, tasks: StoredTask[]): Promise<TaskOutcome[]> {
   return Promise.all(
     tasks.map(async (task): Promise<TaskOutcome> => {
+      if (task.status === 'succeeded' && task.result !== undefined) return { task, result: task.result };
       if (task.status !== 'succeeded' || !task.resultRef) return { task };
       try {
         return { task, result: await deps.store.results.get(plan.tenantId, task.resultRef) };
@@ -291,22 +339,37 @@ function answerMessage(plan: StoredPlan, text: string) {
  * Moves the plan to its end status (unless it is there already) and returns it as stored then, or undefined
  * when another handler ended it otherwise (e.g. cancelled).
  */
-async function endPlan(deps: PlanProgressDeps, plan: StoredPlan, to: 'succeeded' | 'failed', fields: { response: string; error?: ErrorInfo }): Promise<StoredPlan | undefined> {
-  if (plan.status === to) return plan;
-  const ended = await deps.store.plans.transitionPlan(plan.tenantId, plan.planId, to, fields);
-  const current = ended.record ?? (await deps.store.plans.getPlan(plan.tenantId, plan.planId));
-  return current?.status === to ? current : undefined;
+async function endPlan(
+  deps: PlanProgressDeps,
+  plan: StoredPlan,
+  to: 'succeeded' | 'failed',
+  fields: { response: string; error?: ErrorInfo },
+): Promise<{ plan: StoredPlan; claim?: Date } | undefined> {
+  const claim = new Date((deps.now ?? (() => new Date()))().getTime() + ANNOUNCE_CLAIM_SECONDS * 1000);
+  if (plan.status === to) return { plan };
+  // The write that ends the plan also claims its announcement: the one handler that ended it announces it.
+  const ended = await deps.store.plans.transitionPlan(plan.tenantId, plan.planId, to, { ...fields, announceBy: claim });
+  if (ended.record) return { plan: ended.record, claim };
+  const current = await deps.store.plans.getPlan(plan.tenantId, plan.planId);
+  return current?.status === to ? { plan: current } : undefined;
 }
 
-/** Runs the ended plan's announcement at most once (a failed run is redone by the event's retry). */
-async function announceOnce(deps: PlanProgressDeps, plan: StoredPlan, announce: () => Promise<void>): Promise<void> {
+/**
+ * Announces the ended plan's end at most once: under the claim its ending write took, or else one taken now
+ * (refused when it is announced already or another handler holds the claim). A failed announcement gives
+ * the claim back, so the event's retry makes it; an announcer that died leaves it to the plan sweeper.
+ */
+async function announceOnce(deps: PlanProgressDeps, ended: { plan: StoredPlan; claim?: Date }, announce: () => Promise<void>): Promise<void> {
+  const { plan } = ended;
+  const now = (deps.now ?? (() => new Date()))();
+  const claim = ended.claim ?? new Date(now.getTime() + ANNOUNCE_CLAIM_SECONDS * 1000);
+  if (!ended.claim && !(await deps.store.plans.claimAnnouncement(plan.tenantId, plan.planId, claim, now))) return;
   try {
-    await deps.once.run({ plan: `${plan.tenantId}/${plan.planId}`, level: 'end' }, async () => {
-      await announce();
-      return true;
-    });
+    await announce();
   } catch (error) {
-    if (error instanceof AlreadyRunningError) return; // a concurrent handler is announcing it
+    await deps.store.plans
+      .releaseAnnouncement(plan.tenantId, plan.planId, claim)
+      .catch((cause: unknown) => deps.logger.warn('could not give the announcement claim back; it lapses', { error: cause as Error }));
     throw error;
   }
   // Announced: the plan sweeper need not look at it again (until then the sweep index keeps it).
@@ -315,13 +378,14 @@ async function announceOnce(deps: PlanProgressDeps, plan: StoredPlan, announce: 
 
 async function finishPlan(deps: PlanProgressDeps, initial: StoredPlan, context: EventContext): Promise<void> {
   const now = deps.now ?? (() => new Date());
-  const plan =
+  const ended =
     initial.status === 'succeeded'
-      ? initial
+      ? { plan: initial }
       : await endPlan(deps, initial, 'succeeded', { response: await composeAnswer(initial, await outcomesOf(deps, initial, answerTasks(initial)), deps.writer) });
-  if (!plan) return;
+  if (!ended) return;
+  const { plan } = ended;
   const response = plan.response ?? '';
-  await announceOnce(deps, plan, async () => {
+  await announceOnce(deps, ended, async () => {
     await deps.store.sessions.appendMessage(plan.tenantId, plan.sessionId, answerMessage(plan, response));
     await deps.publisher.publish([createEvent('agent:completed', { status: 'succeeded', response, durationMs: durationOf(plan, now()) }, context)]);
   });
@@ -334,9 +398,10 @@ async function failPlan(deps: PlanProgressDeps, initial: StoredPlan, failed: Sto
   const now = deps.now ?? (() => new Date());
   const cause = failed.error?.message ?? `task ${failed.id} ${failed.status}`;
   const error: ErrorInfo = { code: failed.error?.code ?? 'TaskFailed', message: cause };
-  const plan = await endPlan(deps, initial, 'failed', { response: boundedAnswer(`I could not finish this: ${failed.description ?? failed.id} — ${cause}`), error });
-  if (!plan) return;
-  await announceOnce(deps, plan, async () => {
+  const ended = await endPlan(deps, initial, 'failed', { response: boundedAnswer(`I could not finish this: ${failed.description ?? failed.id} — ${cause}`), error });
+  if (!ended) return;
+  const { plan } = ended;
+  await announceOnce(deps, ended, async () => {
     const events: DomainEvent[] = [];
     const reason = `The plan failed: ${failed.id} ${failed.status}.`;
     // What has not started is cancelled (a single write still waiting for its approval included); a running

@@ -7,7 +7,7 @@ import { ResultNotFoundError, ResultStore } from './results.js';
 import { SessionStore } from './sessions.js';
 import { FeedbackStore } from './feedback.js';
 import type { PlanWithResults, SessionView, TaskWithResult } from './types.js';
-export { PlanStore, PlanConflictError, MAX_TASKS_PER_PLAN, FIRST_SWEEP_SECONDS, type TaskTransitionOptions, type PlanTransitionOptions, type SweepEntry } from './plans.js';
+export { PlanStore, PlanConflictError, PlanItemTooLargeError, INLINE_RESULT_BYTES, ANNOUNCE_CLAIM_SECONDS, MAX_TASKS_PER_PLAN, FIRST_SWEEP_SECONDS, type TaskTransitionOptions, type PlanTransitionOptions, type SweepEntry } from './plans.js';
 export { SWEEP_INDEX, SWEEP_SHARDS } from './keys.js';
 export { SessionStore, type SessionPage } from './sessions.js';
 export { FeedbackStore, FEEDBACK_RATINGS, type Feedback, type FeedbackRating } from './feedback.js';
@@ -55,7 +55,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       if (!plan) return undefined;
       const tasks = await Promise.all(
         plan.tasks.map(async (task): Promise<TaskWithResult> => {
-          if (!task.resultRef) return task;
+          if (!task.resultRef || task.result !== undefined) return task;
           try {
             return { ...task, result: await results.get(tenantId, task.resultRef) };
           } catch (error) {
@@ -74,4 +74,4 @@ export function createStateStore(options: StateStoreOptions): StateStore {
 export function stateStoreFromEnv(db?: DynamoDBDocumentClient): StateStore {
   return createStateStore({ tableName: requiredEnv('STATE_TABLE'), ...(db ? { db } : {}) });
 }
-export { type NewPlan, type NewTask, type PlanWithResults, type RetryNote, type SessionView, type StoredPlan, type StoredTask, type TaskWithResult, TERMINAL_PLAN_STATUSES, TERMINAL_TASK_STATUSES } from './types.js';
+export { type Message, type NewPlan, type NewTask, type PlanWithResults, type RetryNote, type SessionView, type StoredPlan, type StoredTask, type TaskWithResult, TERMINAL_PLAN_STATUSES, TERMINAL_TASK_STATUSES } from './types.js';

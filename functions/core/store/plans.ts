@@ -32,10 +32,34 @@ interface PlanItem extends Omit<StoredPlan, 'tasks'> {
   /** Index bySweepAt (keys.ts): present only while the plan is not final. */
   sweepPk?: string;
   sweepAt?: string;
+  /** Who announces the ended plan holds this claim until then (claimAnnouncement). */
+  announceBy?: string;
 }
 
 /** A newly created plan is first looked at by the plan sweeper this long after its creation. */
 export const FIRST_SWEEP_SECONDS = 60;
+
+/**
+ * Results up to this size are kept on their task in the plan item, written by the transition that records
+ * the task's end (no result items, no read to use them); larger ones are stored beside the plan (ResultStore).
+ * 50 tasks × 8 KB stays near the 400 KB item limit; a plan that would pass it stores the result instead
+ * (PlanItemTooLargeError).
+ */
+export const INLINE_RESULT_BYTES = 8 * 1024;
+
+/** The change would make the plan item larger than DynamoDB's 400 KB: store the result beside the plan instead. */
+export class PlanItemTooLargeError extends Error {
+  override readonly name = 'PlanItemTooLargeError';
+}
+
+/** DynamoDB's (and dynalite's) refusal of an item over 400 KB. */
+function isItemTooLarge(error: unknown): boolean {
+  const e = error as { name?: string; message?: string } | null;
+  return e?.name === 'ValidationException' && /item size/i.test(e.message ?? '');
+}
+
+/** How a conditional write ended: the plan after it (ALL_NEW) or before it (ALL_OLD), or nothing. */
+type Returned = 'ALL_NEW' | 'ALL_OLD' | 'NONE';
 
 /** A live plan as the sweep index lists it. */
 export interface SweepEntry {
@@ -51,11 +75,15 @@ export class PlanConflictError extends Error {
 export interface TaskTransitionOptions {
   /** Statuses the task may be in for this change; defaults to every allowed predecessor of `to`. */
   from?: readonly TaskStatus[];
+  /** A small result kept on the task itself (see INLINE_RESULT_BYTES); exclusive with `resultRef`. */
+  result?: unknown;
   resultRef?: string;
   error?: ErrorInfo;
   attempt?: number;
   /** Only if the task's updatedAt is still this (it made no progress since the caller read it). */
   unchangedSince?: string;
+  /** Only while the plan has not ended (a worker starting a task it has not read first). */
+  whilePlanLive?: boolean;
   now?: Date;
 }
 
@@ -63,11 +91,19 @@ export interface PlanTransitionOptions {
   from?: readonly PlanStatus[];
   response?: string;
   error?: ErrorInfo;
+  /** Ending the plan: the caller announces the end, and holds the claim until then (see claimAnnouncement). */
+  announceBy?: Date;
   now?: Date;
 }
 
+/**
+ * How long a claim to announce a plan's end holds: shorter than the plan sweeper's first look at an ended
+ * plan (FIRST_SWEEP_SECONDS), so an announcer that died is replaced by the sweeper.
+ */
+export const ANNOUNCE_CLAIM_SECONDS = 30;
+
 function toPlan(item: PlanItem): StoredPlan {
-  const { pk: _pk, sk: _sk, tasks, taskOrder, expiresAt: _ttl, sweepPk: _sweepPk, sweepAt: _sweepAt, ...plan } = item;
+  const { pk: _pk, sk: _sk, tasks, taskOrder, expiresAt: _ttl, sweepPk: _sweepPk, sweepAt: _sweepAt, announceBy: _announceBy, ...plan } = item;
   return { ...plan, tasks: taskOrder.map((id) => tasks[id]!).filter(Boolean) };
 }
 
@@ -211,12 +247,47 @@ export class PlanStore {
     u.set(u.name('updatedAt'), at);
     if (to === 'running') u.set(`${task}.${u.name('startedAt')}`, at, true);
     if (TERMINAL_TASK_STATUSES.includes(to)) u.set(`${task}.${u.name('completedAt')}`, at);
+    if (options.result !== undefined) u.set(`${task}.${u.name('result')}`, options.result);
     if (options.resultRef !== undefined) u.set(`${task}.${u.name('resultRef')}`, options.resultRef);
     if (options.error !== undefined) u.set(`${task}.${u.name('error')}`, options.error);
     if (options.attempt !== undefined) u.set(`${task}.${u.name('attempt')}`, options.attempt);
     let condition = u.in(status, from);
     if (options.unchangedSince !== undefined) condition += ` AND ${task}.${u.name('updatedAt')} = ${u.value(options.unchangedSince)}`;
+    if (options.whilePlanLive) condition += ` AND NOT (${u.in(u.name('status'), TERMINAL_PLAN_STATUSES)})`;
     return this.update(tenantId, planId, u, condition);
+  }
+
+  /**
+   * A worker starts a task without reading the plan first: one conditional write moves it to running (from
+   * one of `from`, while the plan is live) and takes the task's run lease until `leaseUntil`, and returns the
+   * plan as it was before, so the caller knows the task's previous status. A task already running is taken
+   * over only once its lease has lapsed (its worker died, or gave it back for a retry: noteRetry), so two
+   * deliveries of one task never run it at the same time. Untransitioned: unknown, not runnable, being run,
+   * or its plan ended.
+   */
+  async startTask(
+    tenantId: string,
+    planId: string,
+    taskId: string,
+    from: readonly TaskStatus[],
+    attempt: number,
+    leaseUntil: Date,
+    now = new Date(),
+  ): Promise<Transition<StoredPlan>> {
+    const u = new UpdateBuilder();
+    const task = `${u.name('tasks')}.${u.name(taskId)}`;
+    const status = `${task}.${u.name('status')}`;
+    const lease = `${task}.${u.name('leaseUntil')}`;
+    const at = now.toISOString();
+    u.set(status, 'running');
+    u.set(`${task}.${u.name('updatedAt')}`, at);
+    u.set(u.name('updatedAt'), at);
+    u.set(`${task}.${u.name('startedAt')}`, at, true);
+    u.set(`${task}.${u.name('attempt')}`, attempt);
+    u.set(lease, leaseUntil.toISOString());
+    const free = `(${status} <> ${u.value('running')} OR attribute_not_exists(${lease}) OR ${lease} < ${u.value(at)})`;
+    const condition = `${u.in(status, from)} AND ${free} AND NOT (${u.in(u.name('status'), TERMINAL_PLAN_STATUSES)})`;
+    return this.update(tenantId, planId, u, condition, 'ALL_OLD');
   }
 
   /** Moves the plan to `to` if it is in one of the allowed statuses (exactly one concurrent caller wins). */
@@ -241,7 +312,42 @@ export class PlanStore {
     }
     if (options.response !== undefined) u.set(u.name('response'), options.response);
     if (options.error !== undefined) u.set(u.name('error'), options.error);
+    if (options.announceBy !== undefined) u.set(u.name('announceBy'), options.announceBy.toISOString());
     return this.update(tenantId, planId, u, u.in(status, from));
+  }
+
+  /**
+   * The right to announce an ended plan's end (answer message, agent:completed or agent:error), held in the
+   * plan item until `until`: granted when the end is not announced yet (the plan is still in the sweep index)
+   * and nobody holds an unexpired claim. The transition that ends a plan takes it in the same write
+   * (`announceBy`); this is for whoever finds an ended plan unannounced later (a retry, the sweeper).
+   */
+  async claimAnnouncement(tenantId: string, planId: string, until: Date, now = new Date()): Promise<boolean> {
+    const u = new UpdateBuilder();
+    const claim = u.name('announceBy');
+    u.set(claim, until.toISOString());
+    const condition = `attribute_exists(${u.name('sweepPk')}) AND ${u.in(u.name('status'), TERMINAL_PLAN_STATUSES)} AND (attribute_not_exists(${claim}) OR ${claim} < ${u.value(now.toISOString())})`;
+    return (await this.update(tenantId, planId, u, condition, 'NONE')).transitioned;
+  }
+
+  /** Gives a claim back after an announcement failed, so the event's retry announces at once. */
+  async releaseAnnouncement(tenantId: string, planId: string, until: Date): Promise<void> {
+    const u = new UpdateBuilder();
+    const claim = u.name('announceBy');
+    u.remove(claim);
+    await this.update(tenantId, planId, u, `${claim} = ${u.value(until.toISOString())}`, 'NONE');
+  }
+
+  /**
+   * Puts a task this caller dispatched back to pending after its task:created could not be published, so the
+   * event's retry dispatches it again (only if nothing happened to it since: same status and updatedAt).
+   */
+  async undispatch(tenantId: string, planId: string, taskId: string, dispatchedAt: string): Promise<boolean> {
+    const u = new UpdateBuilder();
+    const task = `${u.name('tasks')}.${u.name(taskId)}`;
+    u.set(`${task}.${u.name('status')}`, 'pending');
+    const condition = `${task}.${u.name('status')} = ${u.value('dispatched')} AND ${task}.${u.name('updatedAt')} = ${u.value(dispatchedAt)}`;
+    return (await this.update(tenantId, planId, u, condition, 'NONE')).transitioned;
   }
 
   /**
@@ -287,6 +393,7 @@ export class PlanStore {
     const u = new UpdateBuilder();
     u.remove(u.name('sweepPk'));
     u.remove(u.name('sweepAt'));
+    u.remove(u.name('announceBy'));
     const condition = `attribute_exists(${u.name('sweepPk')}) AND ${u.in(u.name('status'), TERMINAL_PLAN_STATUSES)}`;
     await this.update(tenantId, planId, u, condition, 'NONE');
   }
@@ -309,17 +416,19 @@ export class PlanStore {
 
   /**
    * Keeps a transient failure's retry notice on the task (the plan view shows it as the task's statusReason)
-   * while the task is still running that attempt; false when it moved on meanwhile.
+   * while the task is still running that attempt, and gives its run lease back so the retry may start it;
+   * false when it moved on meanwhile.
    */
   async noteRetry(tenantId: string, planId: string, taskId: string, note: RetryNote): Promise<boolean> {
     const u = new UpdateBuilder();
     const task = `${u.name('tasks')}.${u.name(taskId)}`;
     u.set(`${task}.${u.name('retry')}`, note);
+    u.remove(`${task}.${u.name('leaseUntil')}`);
     const condition = `${task}.${u.name('status')} = ${u.value('running')} AND ${task}.${u.name('attempt')} = ${u.value(note.attempt)}`;
     return (await this.update(tenantId, planId, u, condition, 'NONE')).transitioned;
   }
 
-  private async update(tenantId: string, planId: string, u: UpdateBuilder, condition: string, returnValues: 'ALL_NEW' | 'NONE' = 'ALL_NEW'): Promise<Transition<StoredPlan>> {
+  private async update(tenantId: string, planId: string, u: UpdateBuilder, condition: string, returnValues: Returned = 'ALL_NEW'): Promise<Transition<StoredPlan>> {
     try {
       const out = await this.db.send(
         new UpdateCommand({
@@ -335,6 +444,7 @@ export class PlanStore {
       return { transitioned: true, ...(out.Attributes ? { record: toPlan(out.Attributes as PlanItem) } : {}) };
     } catch (error) {
       if (isConditionalCheckFailed(error)) return { transitioned: false };
+      if (isItemTooLarge(error)) throw new PlanItemTooLargeError(`plan ${planId} would pass the item size limit`, { cause: error });
       throw error;
     }
   }

@@ -4,6 +4,11 @@ import { expiresAt, isConditionalCheckFailed } from './client.js';
 import { MESSAGE_SK_PREFIX, messageSk, SESSION_SK, sessionPk, USER_SESSION_SK_PREFIX, userPk, userSessionSk } from './keys.js';
 import type { Message, Session } from './types.js';
 
+function toMessage(item: Message): Message {
+  const { messageId, role, text, createdAt, planId, createdBy } = item;
+  return { messageId, role, text, createdAt, ...(planId ? { planId } : {}), ...(createdBy ? { createdBy } : {}) };
+}
+
 /** One page of a user's sessions, newest first; `cursor` continues it (opaque to callers). */
 export interface SessionPage {
   sessions: Session[];
@@ -41,6 +46,35 @@ export class SessionStore {
       const existing = await this.getSession(tenantId, sessionId);
       return { session: existing ?? session, created: false };
     }
+  }
+
+  /**
+   * The session (undefined when it does not exist yet) and its newest `newest` messages, oldest of them first,
+   * in one Query: read newest-first, the session item (sk SESSION) sorts after every message (MSG#…), so it
+   * comes first, then the messages.
+   */
+  async openSession(tenantId: string, sessionId: string, newest: number): Promise<{ session?: Session; messages: Message[] }> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': sessionPk(tenantId, sessionId) },
+        ConsistentRead: true,
+        ScanIndexForward: false,
+        Limit: newest + 1,
+      }),
+    );
+    let session: Session | undefined;
+    const messages: Message[] = [];
+    for (const item of out.Items ?? []) {
+      if (item.sk === SESSION_SK) {
+        const { tenantId: t, sessionId: s, createdBy, createdAt } = item as Session;
+        session = { tenantId: t, sessionId: s, createdBy, createdAt };
+      } else if (typeof item.sk === 'string' && item.sk.startsWith(MESSAGE_SK_PREFIX) && messages.length < newest) {
+        messages.push(toMessage(item as Message));
+      }
+    }
+    return { ...(session ? { session } : {}), messages: messages.reverse() };
   }
 
   async getSession(tenantId: string, sessionId: string): Promise<Session | undefined> {
@@ -90,10 +124,7 @@ export class SessionStore {
       },
     );
     for await (const page of pages) {
-      for (const item of page.Items ?? []) {
-        const { messageId, role, text, createdAt, planId, createdBy } = item as Message;
-        messages.push({ messageId, role, text, createdAt, ...(planId ? { planId } : {}), ...(createdBy ? { createdBy } : {}) });
-      }
+      for (const item of page.Items ?? []) messages.push(toMessage(item as Message));
       if (options.newest && messages.length >= options.newest) break;
     }
     return options.newest ? messages.slice(0, options.newest).reverse() : messages;

@@ -62,13 +62,17 @@ export interface StoredTask extends NewTask {
   status: TaskStatus;
   attempt: number;
   updatedAt: string;
-  /** Reference of the stored result (results live beside the plan, never inside it). */
+  /** A small result, kept on the task (plans.ts INLINE_RESULT_BYTES). */
+  result?: unknown;
+  /** Reference of a larger result, stored beside the plan. */
   resultRef?: string;
   error?: ErrorInfo;
   startedAt?: string;
   completedAt?: string;
   /** How often the plan sweeper re-announced it (a task:created lost with its queue message). */
   redispatches?: number;
+  /** While running: until when the delivery that started it holds it (PlanStore.startTask). */
+  leaseUntil?: string;
   /** The last transient failure's notice (retry.ts): shown while `attempt` is still the one that failed. */
   retry?: RetryNote;
 }

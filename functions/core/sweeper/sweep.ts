@@ -1,8 +1,9 @@
 // The plan sweeper (issue 9): every run takes the live plans whose next check is due from the sparse index
 // bySweepAt (functions/core/store/keys.ts), decides what each needs (decide.ts) and does it through the same
-// paths plan progress and the workers use: task:created again through dispatchTasks (the task's Once guards a
-// duplicate), a failed task with task:updated + task:completed, an ended saga through recordCompletion, and a
-// plan's end through advance (its end Once announces it exactly once). Then it sets the plan's next check.
+// paths plan progress and the workers use: task:created again through dispatchTasks (the task's run lease and
+// status guard a duplicate), a failed task with task:updated + task:completed, an ended saga through
+// recordCompletion, and a plan's end through advance (its announcement claim announces it exactly once). Then
+// it sets the plan's next check.
 import { randomUUID } from 'node:crypto';
 import { createEvent, type DomainEvent, type EventContext, type ErrorInfo } from '../events/index.js';
 import { advance, dispatchTasks, recordCompletion, type PlanProgressDeps } from '../progress/index.js';
@@ -100,7 +101,7 @@ export async function sweepPlan(deps: PlanSweeperDeps, entry: SweepEntry, now: D
   }
   if (decision.actions.length > 0) {
     // Whatever the actions left for plan progress (the plan's end, the next level) is done now, not on the
-    // events they published (which plan progress also handles; the Once makes the second a replay).
+    // events they published (which plan progress also handles; its conditional writes make the second a no-op).
     const current = await deps.store.plans.getPlan(plan.tenantId, plan.planId);
     if (current) await advance(deps, current, context);
   }

@@ -35,14 +35,17 @@ function referencedTaskIds(args: Record<string, unknown>): Set<string> {
   return ids;
 }
 
-/** task id → result, for the tasks `task` references and depends on (directly or not) that have a stored result. */
+/** task id → result, for the tasks `task` references and depends on (directly or not) that have a result. */
 export async function dependencyResults(store: StateStore, plan: StoredPlan, task: StoredTask): Promise<Record<string, unknown>> {
   const byId = new Map(plan.tasks.map((t) => [t.id, t]));
   const ancestors = ancestorsOf(plan, task);
   const entries = await Promise.all(
     [...referencedTaskIds(task.arguments)].map(async (id) => {
       const dependency = byId.get(id);
-      if (!ancestors.has(id) || !dependency?.resultRef) return undefined;
+      if (!ancestors.has(id) || !dependency) return undefined;
+      // A small result is on the task itself; a large one is read from beside the plan.
+      if (dependency.result !== undefined) return [id, dependency.result] as const;
+      if (!dependency.resultRef) return undefined;
       return [id, await store.results.get(plan.tenantId, dependency.resultRef)] as const;
     }),
   );

@@ -6,7 +6,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { inlineOrStored, type DispatchedTask, type ErrorInfo, type EventContext, type EventPublisher, type ResultPayload } from '../events/index.js';
 import type { McpClient } from '../mcp/index.js';
 import { backoffDelaySeconds, DEFAULT_BACKOFF, RetryLaterError, type BackoffPolicy } from '../queue/index.js';
-import { TERMINAL_PLAN_STATUSES, TERMINAL_TASK_STATUSES, type StateStore, type StoredPlan } from '../store/index.js';
+import { type StateStore, type StoredPlan } from '../store/index.js';
 import { type TaskStatus, type TaskType } from '../events/index.js';
 import { argumentsFromTransport } from './arguments.js';
 import { createBcCaller, type BcCaller } from './bc-calls.js';
@@ -52,6 +52,12 @@ export interface TaskRunnerDeps {
   mcp?: McpClient;
   /** SQS's maxReceiveCount of the queue (MAX_RECEIVE_COUNT): the attempt that is the last. */
   maxReceiveCount: number;
+  /**
+   * How long a delivery holds the task it started (default DEFAULT_TASK_LEASE_SECONDS): no other delivery
+   * starts it meanwhile. At most the worker's timeout, so a redelivery after a crash (the queue's visibility
+   * timeout is 6× that) finds it lapsed.
+   */
+  leaseSeconds?: number;
   backoff?: BackoffPolicy;
   random?: () => number;
   now?: () => Date;
@@ -71,6 +77,9 @@ export interface TaskDelivery {
   approvedBy?: string;
 }
 
+/** The query and write workers' timeout (lib/config.ts): a run cannot outlast it. */
+export const DEFAULT_TASK_LEASE_SECONDS = 60;
+
 /** Statuses a delivery may (re)start the task from. */
 const RUNNABLE_FROM: readonly TaskStatus[] = ['dispatched', 'running'];
 const RESUMABLE_FROM: readonly TaskStatus[] = ['dispatched', 'running', 'awaiting_approval'];
@@ -79,27 +88,24 @@ export async function runTask(deps: TaskRunnerDeps, delivery: TaskDelivery): Pro
   const { task, events } = delivery;
   const now = deps.now ?? (() => new Date());
   const logger = deps.logger;
-  const plan = await deps.store.plans.getPlan(events.tenantId, events.planId);
-  const stored = plan?.tasks.find((t) => t.id === task.id);
-  if (!plan || !stored) {
-    logger.warn('task not found; the message is dropped', { planId: events.planId, taskId: task.id });
-    return;
-  }
-  const from = delivery.resume ? RESUMABLE_FROM : RUNNABLE_FROM;
-  if (TERMINAL_PLAN_STATUSES.includes(plan.status) || !from.includes(stored.status)) {
-    // A duplicate, a redelivery of a finished task, or a task cancelled meanwhile: nothing to do.
-    logger.info('task is not runnable; the message is acknowledged', { taskId: task.id, status: stored.status, planStatus: plan.status });
-    return;
-  }
   const executor = deps.executors[task.type];
   if (!executor) throw new Error(`this worker does not run ${task.type} tasks`);
 
-  const outbox = new Outbox(deps.publisher, events);
-  const running = await deps.store.plans.transitionTask(events.tenantId, events.planId, task.id, 'running', { from, attempt: delivery.receiveCount });
-  if (!running.transitioned) {
-    logger.info('task changed status meanwhile; the message is acknowledged', { taskId: task.id });
+  // No read first: one conditional write starts the task if it is runnable, not being run by another delivery
+  // and its plan live, and returns the plan as it was, so the previous status is known.
+  const from = delivery.resume ? RESUMABLE_FROM : RUNNABLE_FROM;
+  const startedAt = now();
+  const leaseUntil = new Date(startedAt.getTime() + (deps.leaseSeconds ?? DEFAULT_TASK_LEASE_SECONDS) * 1000);
+  const running = await deps.store.plans.startTask(events.tenantId, events.planId, task.id, from, delivery.receiveCount, leaseUntil, startedAt);
+  const before = running.record;
+  const stored = before?.tasks.find((t) => t.id === task.id);
+  if (!running.transitioned || !before || !stored) {
+    // A duplicate (the task is being run, or has ended), a task cancelled meanwhile, or one that does not exist.
+    logger.info('task is not runnable; the message is acknowledged', { planId: events.planId, taskId: task.id });
     return;
   }
+  const plan: StoredPlan = { ...before, tasks: before.tasks.map((t) => (t.id === task.id ? { ...t, status: 'running', attempt: delivery.receiveCount } : t)) };
+  const outbox = new Outbox(deps.publisher, events);
   if (stored.status !== 'running') outbox.add('task:updated', { status: 'running', previousStatus: stored.status });
 
   const payloadOf = (result: unknown) => inlineOrStored(result, (value) => deps.store.results.put(events.tenantId, events.planId, task.id, value));
@@ -107,7 +113,7 @@ export async function runTask(deps: TaskRunnerDeps, delivery: TaskDelivery): Pro
   const context: ExecutionContext = {
     task,
     args: task.arguments,
-    plan: running.record ?? plan,
+    plan,
     events,
     outbox,
     logger,

@@ -4,7 +4,6 @@
 import type { QueryArgs } from '../plan/index.js';
 import type { BcCaller } from '../task-runtime/index.js';
 import type { TaskExecutor } from '../task-runtime/index.js';
-import { operationHash } from '../approvals/index.js';
 import { parseArgs } from './parse-args.js';
 
 export interface QueryLimits {
@@ -59,9 +58,8 @@ export async function runQuery(bc: BcCaller, args: QueryArgs, limits: QueryLimit
 export function queryExecutor(limits: QueryLimits = DEFAULT_QUERY_LIMITS): TaskExecutor {
   return async (context) => {
     const args = parseArgs<QueryArgs>(context.task.tool, context.args);
-    // Keyed by task and operation: a redelivered query returns the first answer instead of asking BC again.
-    const operation = operationHash(context.events.tenantId, context.task.tool, context.args);
-    const payload = await context.once({ operation }, () => runQuery(context.bc(), args, limits));
-    return { kind: 'succeeded', payload };
+    // A read has no side effect to guard with a Once (two idempotency-table writes): the task's run lease
+    // keeps a second delivery from asking BC while this one runs, and an ended task is not run again.
+    return { kind: 'succeeded', payload: await context.payloadOf(await runQuery(context.bc(), args, limits)) };
   };
 }

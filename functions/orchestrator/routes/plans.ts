@@ -37,13 +37,14 @@ async function resultsWithin(store: StateStore, plan: StoredPlan, budget: number
   let remaining = budget;
   const tasks: ShownTask[] = [];
   for (const task of plan.tasks) {
-    if (!task.resultRef) {
+    if (!task.resultRef && task.result === undefined) {
       tasks.push(task);
       continue;
     }
-    let result: unknown;
+    let result: unknown = task.result;
     try {
-      result = await store.results.get(plan.tenantId, task.resultRef);
+      // A small result is on the task already (no read); a large one is stored beside the plan.
+      if (result === undefined && task.resultRef) result = await store.results.get(plan.tenantId, task.resultRef);
     } catch (error) {
       // An expired result leaves the task readable without it.
       if (error instanceof ResultNotFoundError) {
@@ -54,7 +55,8 @@ async function resultsWithin(store: StateStore, plan: StoredPlan, budget: number
     }
     const bytes = Buffer.byteLength(JSON.stringify(result) ?? 'null', 'utf8');
     if (bytes > remaining) {
-      tasks.push({ ...task, resultOmitted: { bytes, reason: `the result is too large to show with this plan (limit ${budget} bytes for all results)` } });
+      const { result: _inline, ...shown } = task;
+      tasks.push({ ...shown, resultOmitted: { bytes, reason: `the result is too large to show with this plan (limit ${budget} bytes for all results)` } });
       continue;
     }
     remaining -= bytes;

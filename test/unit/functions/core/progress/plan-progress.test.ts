@@ -45,6 +45,21 @@ describe('plan progress', () => {
     expect(stored.tasks[0]!.result).toEqual(vendorResult);
   });
 
+  it('keeps a result over the inline size beside the plan and still resolves the next level from it', async () => {
+    const deps = progress();
+    const plan = await storePlan(store, getVendorThenAnalyze);
+    // 20 KB: travels inline in the event (≤ 64 KB) but is too large to keep on the task in the plan item.
+    const large = { value: Array.from({ length: 100 }, (_, i) => ({ number: String(10000 + i), displayName: 'x'.repeat(180), balance: i })) };
+    const event = completed(plan, 't1', { result: large });
+    await handlePlanEvent(deps, 'task:completed', event);
+    await handlePlanEvent(deps, 'task:completed', event);
+    const stored = (await store.plans.getPlan(TENANT, plan.planId))!;
+    expect(stored.tasks[0]!.result).toBeUndefined();
+    expect(stored.tasks[0]!.resultRef).toMatch(new RegExp(`^${plan.planId}/t1/`));
+    expect((await store.readPlanWithResults(TENANT, plan.planId))!.tasks[0]!.result).toEqual(large);
+    expect(deps.publisher.named('task:created').map((e) => e.detail.task.arguments.source)).toEqual([large]);
+  });
+
   it('finishes once: the answer is composed and agent:completed published a single time', async () => {
     const deps = progress();
     const plan = await storePlan(store, getVendorThenAnalyze);

@@ -1,6 +1,6 @@
 // The state store against dynalite: tenant scoping, plan+task writes, conditional transitions, stored results.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStateStore, PlanConflictError, type NewPlan, type StateStore } from '../../../../../functions/core/store/index.js';
+import { createStateStore, PlanConflictError, PlanItemTooLargeError, type NewPlan, type StateStore } from '../../../../../functions/core/store/index.js';
 import { RESULT_CHUNK_BYTES } from '../../../../../functions/core/store/results.js';
 import { startDynamo, type TestDynamo } from '../../../../support/dynamo.js';
 
@@ -158,5 +158,66 @@ describe('sessions', () => {
     const newest = await store.sessions.listMessages('contoso', 'chat-long', { newest: 5 });
     expect(newest.map((m) => m.messageId)).toEqual(['m25', 'm26', 'm27', 'm28', 'm29']);
     expect(await store.sessions.listMessages('contoso', 'chat-long')).toHaveLength(30);
+
+    // One Query gives the session and its newest messages; a session that does not exist has neither.
+    const opened = await store.sessions.openSession('contoso', 'chat-long', 5);
+    expect(opened.session).toMatchObject({ sessionId: 'chat-long', createdBy: 'alice' });
+    expect(opened.messages.map((m) => m.messageId)).toEqual(['m25', 'm26', 'm27', 'm28', 'm29']);
+    expect(await store.sessions.openSession('contoso', 'chat-none', 5)).toEqual({ messages: [] });
+    expect(await store.sessions.openSession('fabrikam', 'chat-long', 5)).toEqual({ messages: [] });
+  });
+});
+
+describe('the plan item as the place of every exactly-once decision', () => {
+  it('starts a task once while its lease holds, and again after it lapses or is given back', async () => {
+    const plan = newPlan({ initialTaskStatus: { t1: 'dispatched', t2: 'dispatched' } });
+    await store.plans.createPlan('contoso', plan);
+    const t0 = new Date('2026-02-01T00:00:00.000Z');
+    const at = (s: number) => new Date(t0.getTime() + s * 1000);
+    const start = (s: number) => store.plans.startTask('contoso', plan.planId, 't1', ['dispatched', 'running'], 1, at(s + 60), at(s));
+
+    const first = await start(0);
+    expect(first.transitioned).toBe(true);
+    // The plan as it was: the previous status.
+    expect(first.record!.tasks.find((t) => t.id === 't1')!.status).toBe('dispatched');
+    expect((await start(30)).transitioned).toBe(false);
+    expect((await start(61)).transitioned).toBe(true);
+    // A retry notice gives the lease back at once.
+    expect(await store.plans.noteRetry('contoso', plan.planId, 't1', { reason: 'BC is down', attempt: 1, nextAttemptAt: at(70).toISOString() })).toBe(true);
+    expect((await start(62)).transitioned).toBe(true);
+    // Not an unknown task, nor one of an ended plan.
+    expect((await store.plans.startTask('contoso', plan.planId, 'nope', ['dispatched'], 1, at(200), at(100))).transitioned).toBe(false);
+    await store.plans.transitionPlan('contoso', plan.planId, 'cancelled');
+    expect((await store.plans.startTask('contoso', plan.planId, 't2', ['dispatched'], 1, at(200), at(100))).transitioned).toBe(false);
+  });
+
+  it('keeps a small result on its task, and refuses one that would pass the item limit', async () => {
+    const plan = newPlan({ initialTaskStatus: { t1: 'dispatched', t2: 'dispatched' } });
+    await store.plans.createPlan('contoso', plan);
+    const done = await store.plans.transitionTask('contoso', plan.planId, 't1', 'succeeded', { result: { value: [{ id: 1 }], count: 1 } });
+    expect(done.record!.tasks.find((t) => t.id === 't1')!.result).toEqual({ value: [{ id: 1 }], count: 1 });
+    expect((await store.readPlanWithResults('contoso', plan.planId))!.tasks.find((t) => t.id === 't1')!.result).toEqual({ value: [{ id: 1 }], count: 1 });
+    await expect(
+      store.plans.transitionTask('contoso', plan.planId, 't2', 'succeeded', { result: 'x'.repeat(420 * 1024) }),
+    ).rejects.toBeInstanceOf(PlanItemTooLargeError);
+    expect((await store.plans.getPlan('contoso', plan.planId))!.tasks.find((t) => t.id === 't2')!.status).toBe('dispatched');
+  });
+
+  it('grants the announcement of an ended plan to one claimant at a time, and none once it left the sweep index', async () => {
+    const plan = newPlan();
+    await store.plans.createPlan('contoso', plan);
+    const now = new Date();
+    const until = new Date(now.getTime() + 30_000);
+    // Live plans are not announced.
+    expect(await store.plans.claimAnnouncement('contoso', plan.planId, until, now)).toBe(false);
+    const ended = await store.plans.transitionPlan('contoso', plan.planId, 'succeeded', { announceBy: until });
+    expect(ended.transitioned).toBe(true);
+    // The ending write holds the claim; another claimant waits until it lapses or is given back.
+    expect(await store.plans.claimAnnouncement('contoso', plan.planId, until, now)).toBe(false);
+    await store.plans.releaseAnnouncement('contoso', plan.planId, until);
+    expect(await store.plans.claimAnnouncement('contoso', plan.planId, until, now)).toBe(true);
+    expect(await store.plans.claimAnnouncement('contoso', plan.planId, new Date(now.getTime() + 90_000), new Date(now.getTime() + 31_000))).toBe(true);
+    await store.plans.leaveSweep('contoso', plan.planId);
+    expect(await store.plans.claimAnnouncement('contoso', plan.planId, new Date(now.getTime() + 999_000), new Date(now.getTime() + 500_000))).toBe(false);
   });
 });

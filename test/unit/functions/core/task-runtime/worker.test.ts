@@ -46,21 +46,45 @@ const listCustomers = {
 } as const;
 
 describe('workers', () => {
-  it('the same message delivered twice makes one MCP call and reports the same result', async () => {
+  it('the same message delivered twice, or at once, makes one MCP call while the first delivery holds the task', async () => {
     const mcp = fakeMcp(() => customers);
     const w = worker(mcp);
     const plan = await storePlan(store, listCustomers);
     const record = sqsRecord(taskCreated(plan, 't1'));
     expect(await w.handle(record)).toEqual({ batchItemFailures: [] });
+    // Redelivered while the first delivery's lease holds (its completion not recorded yet): acknowledged.
     expect(await w.handle({ ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } })).toEqual({ batchItemFailures: [] });
 
     expect(mcp.calls).toHaveLength(1);
     expect(mcp.calls[0]).toEqual({ tool: 'bc_query_entity', args: { entity: 'customers', top: 5 } });
-    const completions = w.publisher.named('task:completed');
-    expect(completions.map((e) => e.detail.result)).toEqual([{ value: customers.value, count: 1 }, { value: customers.value, count: 1 }]);
+    expect(w.publisher.named('task:completed').map((e) => e.detail.result)).toEqual([{ value: customers.value, count: 1 }]);
     expect(w.publisher.named('bc:operation:start')).toHaveLength(1);
-    expect(w.publisher.named('bc:operation:success')).toHaveLength(1);
     expect(w.publisher.named('task:updated').map((e) => e.detail.status)).toEqual(['running']);
+
+    // Two deliveries at the same moment: one runs it.
+    const other = await storePlan(store, listCustomers);
+    const twin = sqsRecord(taskCreated(other, 't1'));
+    await Promise.all([w.handle(twin), w.handle({ ...twin, messageId: 'twin-2' })]);
+    expect(mcp.calls).toHaveLength(2);
+
+    // Once its completion is recorded, a late duplicate is acknowledged without running.
+    await store.plans.transitionTask(TENANT, plan.planId, 't1', 'succeeded', { result: { value: customers.value, count: 1 } });
+    expect(await w.handle({ ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '3' } })).toEqual({ batchItemFailures: [] });
+    expect(mcp.calls).toHaveLength(2);
+  });
+
+  it('a delivery after the worker holding the task died runs it again once the lease has lapsed', async () => {
+    const mcp = fakeMcp(() => customers);
+    const plan = await storePlan(store, listCustomers);
+    // The first delivery started the task and died before reporting (the task stays running, leased).
+    const started = new Date();
+    expect((await store.plans.startTask(TENANT, plan.planId, 't1', ['dispatched'], 1, new Date(started.getTime() + 60_000), started)).transitioned).toBe(true);
+    const record = sqsRecord(taskCreated(plan, 't1'), 2);
+    // The queue brings the message back after its visibility timeout (6 × the worker's timeout), past the lease.
+    const later = worker(mcp, { now: () => new Date(started.getTime() + 6 * 60_000) });
+    expect(await later.handle(record)).toEqual({ batchItemFailures: [] });
+    expect(mcp.calls).toHaveLength(1);
+    expect(later.publisher.named('task:completed').map((e) => e.detail.status)).toEqual(['succeeded']);
   });
 
   it('follows nextLink up to the requested top', async () => {
@@ -123,6 +147,24 @@ describe('workers', () => {
     // The redelivered message (after a redrive) finds the task finished and calls nothing.
     await w.handle(sqsRecord(taskCreated(plan, 't1'), 1));
     expect(mcp.calls).toHaveLength(1);
+  });
+
+  it('a transient failure gives the task back, so its retry runs at once rather than after the lease', async () => {
+    let failNext = true;
+    const mcp = fakeMcp(() => {
+      if (failNext) {
+        failNext = false;
+        throw new McpToolError('bc_query_entity', 'Internal_ServiceUnavailable', 'BC is down', true, 503);
+      }
+      return customers;
+    });
+    const w = worker(mcp);
+    const plan = await storePlan(store, listCustomers);
+    const first = sqsRecord(taskCreated(plan, 't1'), 1);
+    expect((await w.handle(first)).batchItemFailures).toEqual([{ itemIdentifier: first.messageId }]);
+    expect(await w.handle(sqsRecord(taskCreated(plan, 't1'), 2, first.messageId))).toEqual({ batchItemFailures: [] });
+    expect(mcp.calls).toHaveLength(2);
+    expect(w.publisher.named('task:completed').map((e) => e.detail.status)).toEqual(['succeeded']);
   });
 
   it('completes a task as failed at once on a permanent error', async () => {
