@@ -18,6 +18,8 @@ export interface ToolErrorDetail {
   retryable: boolean;
   /** A write BC may have applied (no definite answer): check before repeating it. */
   outcomeUnknown?: boolean;
+  /** How long to wait before trying again (BC's Retry-After, or the capacity governor's estimate). */
+  retryAfterMs?: number;
 }
 
 export function toolSuccess(structured: Record<string, unknown>): CallToolResult {
@@ -50,6 +52,8 @@ export function toolErrorFrom(error: unknown): CallToolResult {
       // Repeating a write BC may already have made would make it twice.
       retryable: error.retryable && !error.outcomeUnknown,
       ...(error.outcomeUnknown ? { outcomeUnknown: true } : {}),
+      // A throttled caller (BC's 429, or no capacity before the deadline) learns when capacity returns.
+      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
     });
   }
   if (error instanceof BreakerOpenError) {

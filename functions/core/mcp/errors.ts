@@ -14,6 +14,8 @@ export class McpToolError extends Error {
     readonly retryable: boolean,
     readonly status?: number,
     readonly correlationId?: string,
+    /** When the server said capacity returns (BC's Retry-After, or the capacity governor's estimate). */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
@@ -58,6 +60,7 @@ interface ToolErrorMeta {
   status?: unknown;
   correlationId?: unknown;
   retryable?: unknown;
+  retryAfterMs?: unknown;
 }
 
 const CODE_IN_TEXT = new RegExp(`\\b(${[...bcErrorCodes].sort((a, b) => b.length - a.length).join('|')})\\b`);
@@ -82,6 +85,7 @@ export function toolErrorFromResult(
       meta.retryable === true,
       typeof meta.status === 'number' ? meta.status : undefined,
       typeof meta.correlationId === 'string' ? meta.correlationId : undefined,
+      typeof meta.retryAfterMs === 'number' && Number.isFinite(meta.retryAfterMs) && meta.retryAfterMs >= 0 ? meta.retryAfterMs : undefined,
     );
   }
   // Errors the SDK raises before the tool runs (input validation, unknown tool) have text only.

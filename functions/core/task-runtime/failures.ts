@@ -22,6 +22,8 @@ export class PermanentTaskError extends Error {
 export interface ClassifiedFailure {
   transient: boolean;
   error: ErrorInfo;
+  /** The least wait before the next attempt that the failure itself names (BC's Retry-After, the governor's estimate). */
+  retryAfterSeconds?: number;
 }
 
 /** Errors that say nothing about the dependency's health, e.g. a bug: retried, then dead-lettered. */
@@ -31,7 +33,11 @@ export function classifyFailure(error: unknown): ClassifiedFailure {
   if (error instanceof PermanentTaskError) return { transient: false, error: { code: error.code, message: error.message } };
   if (error instanceof RefResolutionError) return { transient: false, error: { code: 'RefResolutionFailed', message: error.message } };
   if (error instanceof McpToolError) {
-    return { transient: error.retryable || error.code === DEPENDENCY_UNAVAILABLE, error: { code: error.code, message: error.message } };
+    return {
+      transient: error.retryable || error.code === DEPENDENCY_UNAVAILABLE,
+      error: { code: error.code, message: error.message },
+      ...(error.retryAfterMs !== undefined ? { retryAfterSeconds: Math.ceil(error.retryAfterMs / 1000) } : {}),
+    };
   }
   if (error instanceof McpTransportError) {
     const code = error.kind === 'timeout' ? 'Timeout' : error.kind === 'unauthorized' ? 'Unauthorized' : 'McpUnavailable';

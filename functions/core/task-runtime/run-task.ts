@@ -160,7 +160,8 @@ export async function runTask(deps: TaskRunnerDeps, delivery: TaskDelivery): Pro
       // The message still fails, so SQS moves it to the DLQ where an operator can see (and redrive) it.
       throw new RetryLaterError(`retries exhausted: ${failure.error.message}`, 0, { cause: error });
     }
-    const delay = backoffDelaySeconds(delivery.receiveCount, deps.backoff ?? DEFAULT_BACKOFF, deps.random);
+    // Not sooner than the failure says capacity returns (a throttled BC, or no capacity before the deadline).
+    const delay = Math.max(backoffDelaySeconds(delivery.receiveCount, deps.backoff ?? DEFAULT_BACKOFF, deps.random), failure.retryAfterSeconds ?? 0);
     const reason = retryReason(failure.error, delivery.receiveCount, deps.maxReceiveCount, delay);
     outbox.add('task:updated', { status: 'running', previousStatus: 'running', reason });
     // Kept on the task too, so the plan view shows it (statusReason) without reading events.

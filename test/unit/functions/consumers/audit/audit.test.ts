@@ -114,9 +114,10 @@ describe('audit consumer', () => {
     expect(new Set(story.map((r) => r.eventId)).size).toBe(60);
   });
 
-  it('drops a message that is no event, and hands back the messages whose events were not written', async () => {
+  it('hands back a message that is no event (for the DLQ) and the messages whose events were not written', async () => {
     const good = busEvent(createEvent('agent:started', { messageId: 'm2', planner: 'offline', taskCount: 1, levelCount: 1 }, context('p-drop')));
-    expect(await queueHandler({ Records: [queueRecord('not json'), queueRecord('{"hello":1}'), queueRecord(good)] })).toEqual({ batchItemFailures: [] });
+    const records = [queueRecord('not json'), queueRecord('{"hello":1}'), queueRecord(good)];
+    expect(await queueHandler({ Records: records })).toEqual({ batchItemFailures: [{ itemIdentifier: records[0]!.messageId }, { itemIdentifier: records[1]!.messageId }] });
     expect(await auditLog.story('contoso', 'p-drop')).toHaveLength(1);
 
     // A table that cannot be written: every event of the batch is reported failed, so the queue brings it again.

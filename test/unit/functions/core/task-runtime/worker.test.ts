@@ -9,7 +9,9 @@ import { analysisExecutor, validationExecutor, writeExecutor } from '../../../..
 import { approvalsNotAvailable, queryExecutor } from '../../../../../functions/core/tasks/index.js';
 import { createTaskRecordHandler, type TaskRunnerDeps } from '../../../../../functions/core/task-runtime/index.js';
 import { type ApprovalGate } from '../../../../../functions/core/approvals/index.js';
-import { McpToolError } from '../../../../../functions/core/mcp/index.js';
+import { McpToolError, toolErrorFromResult } from '../../../../../functions/core/mcp/index.js';
+import { NoCapacityError } from '../../../../../functions/core/capacity/index.js';
+import { toolErrorFrom } from '../../../../../functions/mcp-server/tool-result.js';
 import { createSqsBatchHandler } from '../../../../../functions/core/queue/index.js';
 import type { StateStore } from '../../../../../functions/core/store/index.js';
 import type { TestDynamo } from '../../../../support/dynamo.js';
@@ -125,6 +127,19 @@ describe('workers', () => {
     expect(retry?.detail.reason).toBe('Business Central is unavailable right now; retrying in 4 s (attempt 2 of 3).');
     expect(w.publisher.named('bc:operation:error')[0]!.detail).toMatchObject({ retryable: true, error: { code: 'DependencyUnavailable', httpStatus: 503 } });
     expect((await store.plans.getPlan(TENANT, plan.planId))!.tasks[1]!.status).toBe('running');
+  });
+
+  it('waits at least as long as the MCP server said capacity returns (no BC capacity before the deadline)', async () => {
+    // What the MCP server sends when its governor refused: the error and, in _meta, when to try again.
+    const refusal = toolErrorFromResult('bc_query_entity', toolErrorFrom(new NoCapacityError('No BC capacity before the deadline: the BC request rate is spent', 45_000)));
+    expect(refusal).toMatchObject({ code: 'Client_NoCapacityBeforeDeadline', retryable: true, retryAfterMs: 45_000 });
+    const w = worker(fakeMcp(() => { throw refusal; }));
+    const plan = await storePlan(store, { summary: 'list', tasks: [{ id: 't1', type: 'query', description: 'List', tool: 'bc_query_entity', arguments: { entity: 'items' } }] });
+    const record = sqsRecord(taskCreated(plan, 't1'));
+    expect((await w.handle(record)).batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+    // The backoff alone would be at most 2 s on a first receive.
+    expect(w.sqs.visibility.get(record.receiptHandle)).toBe(45);
+    expect(w.publisher.named('task:updated').at(-1)!.detail.reason).toMatch(/retrying in 45 s/);
   });
 
   it('on the last attempt marks the task failed, says so, and lets the message go to the DLQ', async () => {
