@@ -10,6 +10,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { approvalKey } from '../../functions/core/approvals/index.js';
 import { eventually, type TestCloud } from '../support/local-cloud.js';
 import { bcWrites, call, documentClient, tableName } from '../support/security.js';
+import type { Approval } from '../../web/src/api.js';
 
 let cloud: TestCloud;
 let alice: Chat;
@@ -26,16 +27,8 @@ withAgentCloud(async (started) => {
   };
 });
 
-interface ListedApproval {
-  approvalId: string;
-  planId: string;
-  taskId: string;
-  summary: string;
-  operation: { tool: string; arguments: Record<string, unknown> };
-  requestedBy: string;
-  status: string;
-  expiresAt: string;
-}
+/** An approval as GET /v1/approvals lists it (docs/openapi.json `Approval`). */
+type ListedApproval = Approval;
 
 /** The pending approval of a plan, as an approver of the tenant sees it. */
 function approvalOf(planId: string): Promise<ListedApproval> {

@@ -1,5 +1,6 @@
 // The console's only door to the backend: the HTTP API (docs/openapi.json) with the signed-in user's token,
 // and the local cloud's dev-token endpoint. Errors keep the API's `{ error: { code, message } }`.
+import type { components } from './api-schema.js';
 
 export interface ConsoleConfig {
   /** Empty: the console's own origin (CloudFront routes /v1/* to the API; the local cloud serves both). */
@@ -26,87 +27,23 @@ export interface OidcConfig {
   metadataUrl?: string;
 }
 
-export type PlanStatus = 'planning' | 'running' | 'awaiting_approval' | 'succeeded' | 'failed' | 'cancelled';
-export type TaskStatus = 'pending' | 'dispatched' | 'running' | 'awaiting_approval' | 'succeeded' | 'failed' | 'cancelled';
-
-export interface ErrorInfo {
-  code: string;
-  message: string;
-}
-
-export interface Task {
-  id: string;
-  type: 'query' | 'write' | 'analysis' | 'validation';
-  description?: string;
-  tool?: string;
-  dependsOn: string[];
-  status: TaskStatus;
-  result?: unknown;
-  resultOmitted?: { bytes: number; reason: string };
-  error?: ErrorInfo;
-  /** Why the task is where it is (retrying, waiting for an approval, cancelled with its plan). */
-  statusReason?: StatusReason;
-}
-
-/** docs/openapi.json `StatusReason`. */
-export type StatusReason =
-  | { kind: 'retrying'; message: string; attempt: number; nextAttemptAt: string }
-  | { kind: 'awaiting_approval'; message: string; approval: { approvalId: string; summary: string; status: Approval['status']; expiresAt: string; requestedBy: string } }
-  | { kind: 'cancelled'; message: string };
-
-export interface Plan {
-  planId: string;
-  sessionId: string;
-  status: PlanStatus;
-  summary?: string;
-  response?: string;
-  error?: ErrorInfo;
-  tasks: Task[];
-  createdAt?: string;
-  updatedAt?: string;
-}
-
-export interface Approval {
-  approvalId: string;
-  planId: string;
-  taskId: string;
-  summary: string;
-  operation: { tool: string; arguments: Record<string, unknown> };
-  requestedBy: string;
-  status: 'pending' | 'granted' | 'denied' | 'expired';
-  requestedAt: string;
-  expiresAt: string;
-  decidedBy?: string;
-  reason?: string;
-}
-
+// The API's shapes are docs/openapi.json's, generated into api-schema.d.ts (`npm run gen:web-api`; a test keeps
+// the file in step with the document), so the console cannot drift from the contract the API is tested against.
+type Schemas = components['schemas'];
+export type PlanStatus = Schemas['PlanStatus'];
+export type TaskStatus = Schemas['TaskStatus'];
+export type ErrorInfo = Schemas['ErrorInfo'];
+export type Task = Schemas['Task'];
+/** Why the task is where it is (retrying, waiting for an approval, cancelled with its plan). */
+export type StatusReason = Schemas['StatusReason'];
+export type Plan = Schemas['Plan'];
+export type Approval = Schemas['Approval'];
 /** DELETE /v1/plans/{id}: the plan as cancelled, and what the cancellation did. */
-export interface CancelledPlan extends Plan {
-  cancellation: {
-    cancelledBy: string;
-    cancelledTasks: Array<{ taskId: string; previousStatus: TaskStatus }>;
-    closedApprovals: Array<{ approvalId: string; taskId: string }>;
-    stillRunning: Array<{ taskId: string; reason: string }>;
-  };
-}
-
+export type CancelledPlan = Schemas['CancelledPlan'];
 /** One entry of GET /v1/plans/{id}/events: an event as the audit log keeps it. */
-export interface PlanEvent {
-  eventId: string;
-  name: string;
-  source: string;
-  occurredAt: string;
-  taskId?: string;
-  correlationId?: string;
-  detail: Record<string, unknown>;
-}
-
+export type PlanEvent = Schemas['PlanEvents']['events'][number];
 /** GET /v1/sessions/{id}: what the tab's session said so far. */
-export interface Session {
-  sessionId: string;
-  messages: Array<{ messageId: string; role: 'user' | 'assistant'; text: string; createdAt: string; planId?: string }>;
-  plans: Array<{ planId: string; status: PlanStatus; summary?: string; createdAt: string }>;
-}
+export type Session = Schemas['Session'];
 
 export const TERMINAL_PLAN_STATUSES: ReadonlySet<PlanStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 

@@ -1,25 +1,10 @@
 // GET /v1/metrics (docs/openapi.json, OperationsMetrics): the stage's operations metrics on one time grid.
+import type { components } from './api-schema.js';
 import { readJson } from './api.js';
 
-export type SeriesGroup = 'plans' | 'taskDuration' | 'bcLatency' | 'breaker';
-
-export interface OperationsSeries {
-  id: string;
-  group: SeriesGroup;
-  label: string;
-  unit: 'per minute' | 'ms' | 'state';
-  /** One per timestamp; null where the period has no datapoint. */
-  values: Array<number | null>;
-}
-
-export interface OperationsMetrics {
-  from: string;
-  to: string;
-  periodSeconds: number;
-  /** Epoch seconds of each period's start (uPlot's time axis takes seconds). */
-  timestamps: number[];
-  series: OperationsSeries[];
-}
+export type OperationsMetrics = components['schemas']['OperationsMetrics'];
+export type OperationsSeries = components['schemas']['OperationsSeries'];
+export type SeriesGroup = OperationsSeries['group'];
 
 /** The role GET /v1/metrics requires. */
 export const OPERATOR_ROLE = 'operator';

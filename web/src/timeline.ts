@@ -25,7 +25,8 @@ const join = (...parts: Array<string | undefined | false>): string => parts.filt
 
 /** What an event says, in a line; unknown events keep their name and show nothing invented. */
 export function describeEvent(event: PlanEvent): Omit<TimelineLine, 'eventId' | 'time' | 'name' | 'taskId'> {
-  const d = event.detail ?? {};
+  // The detail is each event's own shape (functions/core/events/catalogue.ts); read field by field, checked.
+  const d = (event.detail ?? {}) as Record<string, unknown>;
   switch (event.name) {
     case 'agent:started':
       return { tone: 'plan', text: join(`planned by ${str(d.planner) ?? 'the planner'}`, num(d.taskCount) !== undefined && `${num(d.taskCount)} task(s) on ${num(d.levelCount) ?? '?'} level(s)`, str(d.summary)) };
@@ -76,13 +77,10 @@ export function describeEvent(event: PlanEvent): Omit<TimelineLine, 'eventId' | 
 }
 
 export function timelineLines(events: readonly PlanEvent[]): TimelineLine[] {
-  return events.map((event) => ({
-    eventId: event.eventId,
-    time: event.occurredAt,
-    name: event.name,
-    ...(event.taskId ?? str(event.detail?.taskId) ? { taskId: event.taskId ?? str(event.detail?.taskId) } : {}),
-    ...describeEvent(event),
-  }));
+  return events.map((event) => {
+    const taskId = event.taskId ?? str((event.detail as { taskId?: unknown } | undefined)?.taskId);
+    return { eventId: event.eventId, time: event.occurredAt, name: event.name, ...(taskId ? { taskId } : {}), ...describeEvent(event) };
+  });
 }
 
 /** HH:MM:SS.mmm in the viewer's time zone: the timeline's events are often milliseconds apart. */

@@ -90,7 +90,16 @@ function restoredEntries(session: Session): Entry[] {
     .map((message, index) => {
       const known = message.planId ? session.plans.find((plan) => plan.planId === message.planId) : undefined;
       const plan: Plan | undefined = message.planId
-        ? { planId: message.planId, sessionId: session.sessionId, status: known?.status ?? 'running', ...(known?.summary ? { summary: known.summary } : {}), tasks: [] }
+        ? {
+            planId: message.planId,
+            sessionId: session.sessionId,
+            status: known?.status ?? 'running',
+            ...(known?.summary ? { summary: known.summary } : {}),
+            tasks: [],
+            // Until its card refetches the plan, it is as old as the message that asked for it.
+            createdAt: known?.createdAt ?? message.createdAt,
+            updatedAt: known?.createdAt ?? message.createdAt,
+          }
         : undefined;
       // Negative keys never meet the ones new messages get (Date.now()).
       return { key: -1 - index, text: message.text, ...(plan ? { plan } : {}) };

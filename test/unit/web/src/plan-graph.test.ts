@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Task } from '../../../../web/src/api.js';
 import { answerBlocks, columnsOf, expiresIn, isCountOnly, resultRows, taskLevels } from '../../../../web/src/plan-graph.js';
 
-const task = (id: string, dependsOn: string[] = []): Task => ({ id, type: 'query', dependsOn, status: 'pending' });
+const task = (id: string, dependsOn: string[] = []): Task => ({ id, type: 'query', tool: 'bc_query_entity', dependsOn, status: 'pending' });
 
 describe('taskLevels', () => {
   it('puts a task one level after its deepest dependency', () => {
