@@ -107,6 +107,8 @@ export class BcAgentStack extends Stack {
     this.orchestrator.use(this.bcDelegation.sealing);
     for (const worker of Object.values(this.workers)) if (reachesBc(worker.type)) worker.handler.use(this.bcDelegation.redeeming);
     this.mcpServer.handler.use(this.bcDelegation.mode);
+    // The purchase-order saga's steps write as the requester too (core/saga/requester.ts).
+    this.saga.steps.use(this.bcDelegation.redeeming);
 
     // --- Consumers.
     this.consumers = {

@@ -73,7 +73,7 @@ export function compensationsFrom(failed: ForwardStep, reservations = true): str
 
 /**
  * Every `step` the saga sends to functions/saga-steps/purchase-order. `addLine` runs once per line (its
- * input is `{ tenantId, sessionId, planId, taskId, correlationId, order, line, lineIndex }`); `requestApproval`
+ * input is `{ tenantId, sessionId, planId, taskId, correlationId, requestedBy, order, line, lineIndex }`); `requestApproval`
  * also gets `taskToken`; `parkCompensation` (input and `executionId`) parks the failed compensations and returns
  * `{ repairId }`; `summarizeRollback` returns `{ status: 'succeeded'|'partial', compensated, failed }`;
  * `reportSucceeded`/`reportFailed` publish task:completed (the failure is `input.error`).
@@ -224,6 +224,8 @@ export class PurchaseOrderSaga extends Construct {
         planId: JsonPath.stringAt('$.planId'),
         taskId: JsonPath.stringAt('$.taskId'),
         correlationId: JsonPath.stringAt('$.correlationId'),
+        // Whose BC rights the line is written with under delegated access (core/saga/requester.ts).
+        requestedBy: JsonPath.stringAt('$.requestedBy'),
         order: JsonPath.objectAt('$.results.createOrder'),
         line: JsonPath.objectAt('$$.Map.Item.Value'),
         lineIndex: JsonPath.numberAt('$$.Map.Item.Index'),

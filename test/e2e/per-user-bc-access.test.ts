@@ -109,6 +109,39 @@ describe('per-user BC access (BC_ACCESS=delegated)', () => {
     expect(logged.value.find((c) => c.recordId === created.id)?.userId).toBe('CAROL');
   });
 
+  it("writes carol's purchase order, lines included, as carol; alice's is refused by BC and leaves nothing", async () => {
+    const vendor = (await sandboxGet(cloud, `vendors?$filter=${encodeURIComponent("blocked ne 'All'")}&$top=1`)).value[0] as { number: string };
+    const item = (await sandboxGet(cloud, `items?$filter=${encodeURIComponent("type eq 'Inventory' and blocked eq false")}&$orderby=number&$top=1`)).value[0] as { number: string };
+    const orderBy = async (sub: string) => {
+      const { chat } = await chatAs(sub);
+      const waiting = await chat.ask(`create purchase order for vendor ${vendor.number}: 2 x ${item.number}`, ['awaiting_approval', 'failed', 'succeeded'], 45_000);
+      expect(waiting.status, JSON.stringify(waiting)).toBe('awaiting_approval');
+      const approval = await eventually(`the approval of plan ${waiting.planId}`, async () => {
+        const listed = await call(cloud, 'GET', '/v1/approvals?status=pending', { token: bobApprover });
+        return (listed.body.approvals as { approvalId: string; planId: string }[]).find((a) => a.planId === waiting.planId);
+      });
+      const granted = await call(cloud, 'POST', `/v1/approvals/${approval.approvalId}`, { token: bobApprover, body: JSON.stringify({ decision: 'grant' }) });
+      expect(granted.status, JSON.stringify(granted.body)).toBe(200);
+      return chat.until(waiting.planId, ['succeeded', 'failed'], 60_000);
+    };
+
+    const before = cloud.sandbox.changes().length;
+    const carols = await orderBy('carol');
+    expect(carols.status, JSON.stringify(carols)).toBe('succeeded');
+    const written = cloud.sandbox.changes().slice(before).filter((c) => c.entitySet === 'purchaseOrders' || c.entitySet === 'purchaseOrderLines');
+    expect(new Set(written.map((c) => c.entitySet))).toEqual(new Set(['purchaseOrders', 'purchaseOrderLines']));
+    // Every write of the saga, the order and its line, has carol as its author: none was made as the app.
+    expect(new Set(written.map((c) => c.userId))).toEqual(new Set(['CAROL']));
+
+    const ordersBefore = (await sandboxGet(cloud, 'purchaseOrders?$count=true&$top=0'))['@odata.count'];
+    const changesBefore = cloud.sandbox.changes().length;
+    const alices = await orderBy('alice');
+    expect(alices.status, JSON.stringify(alices)).toBe('failed');
+    expect(JSON.stringify(alices)).toMatch(/current permissions prevented the action/);
+    expect((await sandboxGet(cloud, 'purchaseOrders?$count=true&$top=0'))['@odata.count']).toBe(ordersBefore);
+    expect(cloud.sandbox.changes().slice(changesBefore)).toEqual([]);
+  });
+
   it('keeps every token out of the logs and the events', async () => {
     const { chat: bob, token } = await chatAs('bob');
     const plan = await bob.ask('count customers', undefined, 45_000);

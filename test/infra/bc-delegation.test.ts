@@ -41,7 +41,7 @@ describe('per-user BC access in the templates', () => {
         return fn!.Properties.Environment.Variables as Record<string, unknown>;
       };
       const access = stage === 'dev' ? 'app' : 'delegated';
-      for (const role of [stack.orchestrator.role, stack.workers.query.handler.role, stack.workers.write.handler.role]) {
+      for (const role of [stack.orchestrator.role, stack.workers.query.handler.role, stack.workers.write.handler.role, stack.saga.steps.role]) {
         const env = envOf(role);
         expect(env).toMatchObject({ BC_ACCESS: access, BC_DELEGATION_TTL_SECONDS: '86400' });
         expect(refsIn(env.BC_DELEGATION_KEY_ID)).toEqual([keyId]);
@@ -54,6 +54,8 @@ describe('per-user BC access in the templates', () => {
         [idOf(stack, stack.orchestrator.role)]: ['dynamodb:PutItem', 'kms:GenerateDataKey'],
         [idOf(stack, stack.workers.query.handler.role)]: ['dynamodb:GetItem', 'kms:Decrypt'],
         [idOf(stack, stack.workers.write.handler.role)]: ['dynamodb:GetItem', 'kms:Decrypt'],
+        // The purchase-order saga's steps write as the requester too.
+        [idOf(stack, stack.saga.steps.role)]: ['dynamodb:GetItem', 'kms:Decrypt'],
       };
       const seen: Record<string, string[]> = {};
       for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {

@@ -11,3 +11,4 @@ export { parkAbandonedExecutions } from './abandoned.js';
 export { causeMessage, succeededResultFromOutput } from './outcome.js';
 export { ROLLBACK_PENDING_ERROR, SAGA_FAIL_ERRORS } from './repair-contract.js';
 export { sagaShape, sagaReservationsFromEnv, compensationsFrom, SAGA_RESERVATIONS_ENV, ALL_FORWARD_STEPS, COMPENSATION_OF, type SagaShape, type ForwardStep } from './shape.js';
+export { asRequester, type RequesterAccess } from './requester.js';

@@ -5,10 +5,10 @@
 import { reusedUntilFailure } from '../../core/container/index.js';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod';
-import { withLambdaDeadline } from '../../core/bc/index.js';
+import { delegatedTokensFromEnv, withLambdaDeadline } from '../../core/bc/index.js';
 import { createLogger } from '../../core/observability/index.js';
 import { stepRuntime, type InvocationContext } from '../../core/runtime/index.js';
-import { invalidInputError, runSagaStep, sagaContextSchema, sagaDepsFromEnv, SAGA_STEPS, withSagaContext, type PurchaseOrderSagaDeps } from '../../core/saga/index.js';
+import { asRequester, invalidInputError, runSagaStep, sagaContextSchema, sagaDepsFromEnv, SAGA_STEPS, withSagaContext, type PurchaseOrderSagaDeps } from '../../core/saga/index.js';
 
 const requestSchema = z.strictObject({
   step: z.enum(SAGA_STEPS),
@@ -21,8 +21,10 @@ const requestSchema = z.strictObject({
 export type SagaStepHandler = (event: unknown, context?: InvocationContext) => Promise<unknown>;
 
 /** The handler over dependencies loaded once per container (again after a failed load). */
-export function createStepHandler(loadDeps: () => Promise<PurchaseOrderSagaDeps>, logger: Logger): SagaStepHandler {
+export function createStepHandler(loadDeps: () => Promise<PurchaseOrderSagaDeps>, logger: Logger, tokens = delegatedTokensFromEnv()): SagaStepHandler {
   const deps = reusedUntilFailure(loadDeps);
+  // Under delegated BC access, the steps act as the person whose message planned the order (core/saga/requester.ts).
+  const requester = { tokens, onFallback: (step: string, reason: string) => logger.warn('undo step runs as the app: the requester\'s BC access is gone', { step, reason }) };
   return stepRuntime(
     { logger, deadline: withLambdaDeadline },
     {
@@ -38,7 +40,7 @@ export function createStepHandler(loadDeps: () => Promise<PurchaseOrderSagaDeps>
       // neither counted by the breaker nor thrown as BcTransientError, the one name the state machine retries.
       run: async ({ step, input, taskToken, executionId, context }) => {
         const loaded = await deps();
-        return withSagaContext(context, () => runSagaStep(loaded, step, input, taskToken, executionId));
+        return withSagaContext(context, () => asRequester(requester, step, input, context, () => runSagaStep(loaded, step, input, taskToken, executionId)));
       },
     },
   );
