@@ -37,3 +37,16 @@ export function usePolling(poll: () => Promise<boolean>, intervalMs: number, dep
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
 }
+
+/** The page the URL's hash names (`#operations`), following back/forward and links. */
+export function useLocationHash(): string {
+  const [hash, setHash] = useState(() => location.hash);
+  useEffect(() => {
+    const onChange = () => setHash(location.hash);
+    addEventListener('hashchange', onChange);
+    return () => removeEventListener('hashchange', onChange);
+  }, []);
+  return hash;
+}
+
+export const OPERATIONS_HASH = '#operations';

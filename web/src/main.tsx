@@ -6,7 +6,7 @@ import { LiveFeed, type LiveState } from './live.js';
 import { isSignInCallback, loadSignedIn, saveSignedIn, sessionIdForTab, type SignedIn } from './session.js';
 import { Approvals } from './views/approvals.js';
 import { Chat } from './views/chat.js';
-import { Operations, OPERATIONS_HASH, useLocationHash } from './views/operations.js';
+import { OPERATIONS_HASH, useLocationHash } from './hooks.js';
 import { OPERATOR_ROLE } from './operations-api.js';
 import { SignIn } from './views/sign-in.js';
 
@@ -104,7 +104,7 @@ function Console({ config, user, onSignOut }: { config: ConsoleConfig; user: Sig
           Sign out
         </button>
       </header>
-      {operations && <Operations apiUrl={config.apiUrl} token={user.token} />}
+      {operations && <LazyOperations apiUrl={config.apiUrl} token={user.token} />}
       <div class={approver ? 'panes two' : 'panes'} hidden={operations}>
         <Chat api={api} live={live} sessionId={sessionId} poll={{ ...(config.pollMs ? { pollMs: config.pollMs } : {}), ...(config.pushPollMs ? { pushPollMs: config.pushPollMs } : {}) }} />
         {approver && <Approvals api={api} />}
@@ -114,3 +114,14 @@ function Console({ config, user, onSignOut }: { config: ConsoleConfig; user: Sig
 }
 
 render(<App />, document.getElementById('app')!);
+
+/** The operations page, loaded when an operator first opens it: its plots (uPlot) are most of its weight. */
+function LazyOperations(props: { apiUrl: string; token: string }) {
+  const [page, setPage] = useState<typeof import('./views/operations.js')>();
+  const [failed, setFailed] = useState<string>();
+  useEffect(() => {
+    import('./views/operations.js').then(setPage, (error: Error) => setFailed(error.message));
+  }, []);
+  if (failed) return <p role="alert">could not load the operations page: {failed}</p>;
+  return page ? <page.Operations {...props} /> : <p class="hint">loading the operations page…</p>;
+}

@@ -158,16 +158,3 @@ function Chart({ group, title, unit, metrics }: { group: SeriesGroup; title: str
     </figure>
   );
 }
-
-/** The page the URL's hash names (`#operations`), following back/forward and links. */
-export function useLocationHash(): string {
-  const [hash, setHash] = useState(() => location.hash);
-  useEffect(() => {
-    const onChange = () => setHash(location.hash);
-    addEventListener('hashchange', onChange);
-    return () => removeEventListener('hashchange', onChange);
-  }, []);
-  return hash;
-}
-
-export const OPERATIONS_HASH = '#operations';
