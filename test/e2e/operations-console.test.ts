@@ -2,20 +2,16 @@
 // (some fail while BC is down, which opens the breaker), the analytics consumer's EMF output becomes CloudWatch
 // metrics in the local endpoint, and an operator sees them drawn: every plot has points, and each plot's canvas
 // holds its series' colour. The screenshot goes to .local/screenshots/ beside the console's others.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Browser, type Page } from 'playwright-core';
+import { beforeAll, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../local/cloud/synth.js';
-import { buildWebConsole } from '../../web/build.js';
 import type { OperationsMetrics } from '../../functions/core/operations-metrics/index.js';
 import { Chat } from '../support/chat.js';
-import { findChromium, NO_CHROMIUM_MESSAGE } from '../support/chromium.js';
-import { eventually, startTestCloud, type TestCloud } from '../support/local-cloud.js';
+import { describeInChromium } from '../support/chromium.js';
+import { eventually, type TestCloud } from '../support/local-cloud.js';
 
-const CHROMIUM = findChromium();
-if (!CHROMIUM) console.warn(`test/e2e/operations-console.test.ts: ${NO_CHROMIUM_MESSAGE}`);
 const SCREENSHOTS = join(PROJECT_ROOT, '.local', 'screenshots');
 const UI_TIMEOUT_MS = 90_000;
 const TEST_TIMEOUT_MS = 5 * UI_TIMEOUT_MS;
@@ -29,23 +25,12 @@ interface PlotCanvas {
   getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
 }
 
-describe.skipIf(!CHROMIUM)(`operations page in Chromium${CHROMIUM ? '' : ` (skipped: ${NO_CHROMIUM_MESSAGE})`}`, () => {
+describeInChromium('operations page', (world) => {
   let cloud: TestCloud;
   let browser: Browser;
-  let webDir: string;
-
   beforeAll(async () => {
-    webDir = await mkdtemp(join(tmpdir(), 'bc-agent-web-'));
-    await buildWebConsole(webDir);
+    ({ cloud, browser } = world());
     await mkdir(SCREENSHOTS, { recursive: true });
-    cloud = await startTestCloud({ webConsole: { dir: webDir } });
-    browser = await chromium.launch({ executablePath: CHROMIUM!, headless: true, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await cloud?.stop();
-    if (webDir) await rm(webDir, { recursive: true, force: true });
   });
 
   const metrics = async (token: string): Promise<OperationsMetrics> => {

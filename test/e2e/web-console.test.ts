@@ -5,20 +5,16 @@
 // for approval is cancelled from the console and nothing reaches BC; a plan's timeline tells its story.
 // Screenshots go to .local/screenshots/ for review.
 import { once } from 'node:events';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { PROJECT_ROOT } from '../../local/cloud/synth.js';
-import { buildWebConsole } from '../../web/build.js';
-import { findChromium, NO_CHROMIUM_MESSAGE } from '../support/chromium.js';
-import { eventually, startTestCloud, type TestCloud } from '../support/local-cloud.js';
+import { describeInChromium } from '../support/chromium.js';
+import { eventually, type TestCloud } from '../support/local-cloud.js';
 
-const CHROMIUM = findChromium();
-if (!CHROMIUM) console.warn(`test/e2e/web-console.test.ts: ${NO_CHROMIUM_MESSAGE}`);
 const SCREENSHOTS = join(PROJECT_ROOT, '.local', 'screenshots');
 /**
  * Long enough for the functions' cold starts while the rest of the suite shares two cores (a first plan has
@@ -29,26 +25,18 @@ const TEST_TIMEOUT_MS = 4 * UI_TIMEOUT_MS;
 /** Re-reads the page until the expectation holds (expect.poll's own default gives up after 1 s). */
 const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: UI_TIMEOUT_MS, interval: 100 });
 
-describe.skipIf(!CHROMIUM)(`web console in Chromium${CHROMIUM ? '' : ` (skipped: ${NO_CHROMIUM_MESSAGE})`}`, () => {
+describeInChromium('web console', (world) => {
   let cloud: TestCloud;
   let browser: Browser;
-  let webDir: string;
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    webDir = await mkdtemp(join(tmpdir(), 'bc-agent-web-'));
-    await buildWebConsole(webDir);
+    ({ cloud, browser } = world());
     await mkdir(SCREENSHOTS, { recursive: true });
-    cloud = await startTestCloud({ webConsole: { dir: webDir } });
-    // Root in a container has no user namespaces for Chromium's sandbox.
-    browser = await chromium.launch({ executablePath: CHROMIUM!, headless: true, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
   });
 
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await cloud?.stop();
-    if (webDir) await rm(webDir, { recursive: true, force: true });
   });
 
   async function signIn(sub: string, options: { approver?: boolean; prepare?(context: BrowserContext): Promise<unknown> } = {}): Promise<Page> {
