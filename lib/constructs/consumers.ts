@@ -8,7 +8,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { VISIBILITY_TIMEOUT_FACTOR, type EnvironmentConfig } from '../config.js';
-import { approvalAccess, claudeAccess, eventBusAccess, idempotencyAccess, stateAccess } from './access.js';
+import { approvalAccess, claudeAccess, eventBusAccess, stateAccess } from './access.js';
 import { EVENT_SOURCE_PREFIX } from './event-bus.js';
 import { EventConsumer } from './event-consumer.js';
 import { HandlerFunction } from './handler-function.js';
@@ -124,7 +124,7 @@ export class PlanProgressConsumer extends EventConsumer {
       // It writes the plan's final answer (with Claude when configured), like the analysis worker.
       timeout: Duration.seconds(config.workers.analysis.timeoutSeconds),
     });
-    this.handler.use(claudeAccess(config, claudeSecret), stateAccess(tables), idempotencyAccess(tables), eventBusAccess(bus));
+    this.handler.use(claudeAccess(config, claudeSecret), stateAccess(tables), eventBusAccess(bus));
   }
 }
 
@@ -167,6 +167,6 @@ export class PlanSweeper extends EventConsumer {
         SWEEP_MAX_PLANS: String(config.sweeper.maxPlansPerRun),
       },
     });
-    this.handler.use(stateAccess(tables), idempotencyAccess(tables), eventBusAccess(bus), saga.describeAccess);
+    this.handler.use(stateAccess(tables), eventBusAccess(bus), saga.describeAccess);
   }
 }

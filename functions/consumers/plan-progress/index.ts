@@ -1,27 +1,22 @@
 // The plan-progress consumer (EventBridge target): task results, level dispatch, plan status and answer.
-import { requiredEnv } from '../../core/config/index.js';
 import { isEventName, parseEventDetail, publisherFromEnv } from '../../core/events/index.js';
 import { claudeWriterFromEnv } from '../../core/claude/index.js';
-import { createOnce } from '../../core/task-runtime/index.js';
-import { handlePlanEvent, PROGRESS_ONCE, type ProgressResult } from '../../core/progress/index.js';
+import { handlePlanEvent, type ProgressResult } from '../../core/progress/index.js';
 import { createLogger } from '../../core/observability/index.js';
 import { eventRuntime } from '../../core/runtime/index.js';
 import { createDocumentClient, stateStoreFromEnv } from '../../core/store/index.js';
 
 const logger = createLogger();
-// A level's dispatch is remembered for as long as a duplicate completion event could still arrive.
-const once = createOnce({ tableName: requiredEnv('IDEMPOTENCY_TABLE'), ...PROGRESS_ONCE });
 const writer = claudeWriterFromEnv();
 const deps = {
   store: stateStoreFromEnv(createDocumentClient()),
   publisher: publisherFromEnv('plan-progress'),
   logger,
-  once,
   ...(writer ? { writer } : {}),
 };
 
 /** Returns what it did (EventBridge ignores it; a synchronous invoke sees it). */
-export const handler = eventRuntime({ logger, once }, async (event): Promise<ProgressResult> => {
+export const handler = eventRuntime({ logger }, async (event): Promise<ProgressResult> => {
   const name = event['detail-type'];
   if (!isEventName(name)) {
     logger.warn('not a catalogue event; ignored', { detailType: name });

@@ -28,17 +28,10 @@ export interface PlanProgressDeps {
   store: StateStore;
   publisher: EventPublisher;
   logger: Logger;
-  /**
-   * Not used by plan progress any more (its decisions are conditional writes of the plan item); the handlers
-   * still pass the Once they build with PROGRESS_ONCE.
-   */
-  once?: Once;
   writer?: ProseWriter;
   now?: () => Date;
 }
 
-/** The Once settings the plan-progress and sweeper handlers build theirs with (see `once` above). */
-export const PROGRESS_ONCE = { keyPrefix: 'bc-agent-dispatch', expiresAfterSeconds: 24 * 60 * 60 } as const;
 
 /** The tool of a purchase-order saga task (the saga, not the worker, finishes it). */
 

@@ -6,14 +6,14 @@ import { createEvent } from '../../../../../functions/core/events/index.js';
 import { handlePlanEvent, type PlanProgressDeps } from '../../../../../functions/core/progress/index.js';
 import type { StateStore } from '../../../../../functions/core/store/index.js';
 import type { TestDynamo } from '../../../../support/dynamo.js';
-import { withTestStore, completed, recordingPublisher, silentLogger, storePlan, TENANT, testOnce, type RecordingPublisher } from '../../../../support/execution.js';
+import { withTestStore, completed, recordingPublisher, silentLogger, storePlan, TENANT, type RecordingPublisher } from '../../../../support/execution.js';
 
 let dynamo: TestDynamo;
 let store: StateStore;
 withTestStore((fixture) => ({ dynamo, store } = fixture));
 
 function progress(): PlanProgressDeps & { publisher: RecordingPublisher } {
-  return { store, publisher: recordingPublisher(), logger: silentLogger(), once: testOnce(dynamo, 'dispatch') };
+  return { store, publisher: recordingPublisher(), logger: silentLogger() };
 }
 
 

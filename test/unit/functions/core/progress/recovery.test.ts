@@ -5,7 +5,7 @@ import { createEvent, EventPublishError, type DomainEvent, type EventName } from
 import { handlePlanEvent, type PlanProgressDeps } from '../../../../../functions/core/progress/index.js';
 import type { StateStore } from '../../../../../functions/core/store/index.js';
 import type { TestDynamo } from '../../../../support/dynamo.js';
-import { withTestStore, completed, recordingPublisher, silentLogger, storePlan, TENANT, testOnce, type RecordingPublisher } from '../../../../support/execution.js';
+import { withTestStore, completed, recordingPublisher, silentLogger, storePlan, TENANT, type RecordingPublisher } from '../../../../support/execution.js';
 
 let dynamo: TestDynamo;
 let store: StateStore;
@@ -29,7 +29,7 @@ function flakyPublisher(failOn: EventName): RecordingPublisher {
 }
 
 function progress(failOn: EventName): PlanProgressDeps & { publisher: RecordingPublisher } {
-  return { store, publisher: flakyPublisher(failOn), logger: silentLogger(), once: testOnce(dynamo, 'dispatch') };
+  return { store, publisher: flakyPublisher(failOn), logger: silentLogger() };
 }
 
 

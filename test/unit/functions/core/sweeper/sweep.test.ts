@@ -6,7 +6,7 @@ import type { StateStore, StoredPlan } from '../../../../../functions/core/store
 import { DEFAULT_SWEEPER_SETTINGS as S, STUCK_PLANS_METRIC, sweeperMetrics, sweepPlans, type PlanSweeperDeps } from '../../../../../functions/core/sweeper/index.js';
 import { type SagaExecutionStatus as SagaExecutionState } from '../../../../../functions/core/tasks/index.js';
 import type { TestDynamo } from '../../../../support/dynamo.js';
-import { withTestStore, completed, recordingPublisher, silentLogger, storePlan, TENANT, testOnce, type RecordingPublisher } from '../../../../support/execution.js';
+import { withTestStore, completed, recordingPublisher, silentLogger, storePlan, TENANT, type RecordingPublisher } from '../../../../support/execution.js';
 
 let dynamo: TestDynamo;
 let store: StateStore;
@@ -21,7 +21,6 @@ function sweeper(offsetSeconds: number, sagas?: Record<string, SagaExecutionStat
     store,
     publisher: recordingPublisher(),
     logger: silentLogger(),
-    once: testOnce(dynamo, 'dispatch'),
     settings: S,
     now: () => new Date(Date.now() + offsetSeconds * 1000),
     ...(sagas ? { sagas: async (_planId: string, taskId: string) => sagas[taskId] ?? { status: 'MISSING' } } : {}),
@@ -73,7 +72,7 @@ describe('the plan sweeper', () => {
     expect(agentCompleted).toHaveLength(1);
 
     // A late duplicate through plan progress, and another sweep: nothing announced again; the plan left the index.
-    const progress = { store, publisher: recordingPublisher(), logger: silentLogger(), once: testOnce(dynamo, 'dispatch') };
+    const progress = { store, publisher: recordingPublisher(), logger: silentLogger() };
     await handlePlanEvent(progress, 'task:completed', completed(plan, 't2', { result: { value: [] } }));
     const again = sweeper(S.settleSeconds * 10);
     const later = await sweepPlans(again);
