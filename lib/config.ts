@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { isEntitySet } from '../functions/core/bc/index.js';
 import { defaultClaims, isEntraIssuer, type ClaimMapping, type IdentityProvider } from '../functions/core/http/index.js';
+import { DEFAULT_SUBSCRIBER_CACHE_SECONDS, MAX_SUBSCRIBER_CACHE_SECONDS } from '../functions/core/push/index.js';
 
 export const STAGES = ['dev', 'staging', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -159,6 +160,12 @@ const environmentSchema = z.object({
   }),
   sagaStepTimeoutSeconds: positiveInt.max(900),
   mcpServerTimeoutSeconds: positiveInt.max(900),
+  /**
+   * Live progress (functions/core/push). `subscriberCacheSeconds`: how long the notifier remembers who watches a
+   * session (one lookup per session per window instead of one per pushed event; 0: no cache); a new subscriber
+   * is told when pushes are sure to reach it (`liveFrom`, this window + 1 s) and reads the plan then.
+   */
+  push: z.object({ subscriberCacheSeconds: z.number().int().min(0).max(MAX_SUBSCRIBER_CACHE_SECONDS) }),
   retention: z.object({
     logDays: positiveInt,
     archiveDays: positiveInt,
@@ -252,6 +259,7 @@ function defaults(stage: Stage): EnvironmentConfig {
     bcCapacity: { enabled: stage !== 'dev', ratePerMinute: 1_200, concurrency: 5, safetyMargin: 0.9, highReserve: 0.2 },
     sagaStepTimeoutSeconds: 30,
     mcpServerTimeoutSeconds: 60,
+    push: { subscriberCacheSeconds: DEFAULT_SUBSCRIBER_CACHE_SECONDS },
     retention: {
       logDays: prod ? 90 : stage === 'staging' ? 30 : 7,
       archiveDays: prod ? 90 : 7,

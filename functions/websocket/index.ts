@@ -5,6 +5,7 @@ import { createLogger } from '../core/observability/index.js';
 import { createTokenVerifier, tokenSettingsFromEnv } from '../core/push/index.js';
 import { ConnectionStore } from '../core/push/index.js';
 import { handleWebSocketEvent, type WebSocketEvent } from '../core/push/index.js';
+import { subscriberCacheMsFromEnv, subscriptionLiveAfterMs } from '../core/push/index.js';
 import { webSocketRuntime } from '../core/runtime/index.js';
 import { createDocumentClient } from '../core/store/index.js';
 
@@ -14,6 +15,8 @@ const deps = {
   verifyToken: createTokenVerifier(tokenSettingsFromEnv()),
   logger,
   maxSubscriptions: positiveIntEnv('MAX_SUBSCRIPTIONS_PER_CONNECTION', 10),
+  // The notifier's window (the same variable, set on both by the construct): told to a subscriber as liveFrom.
+  liveAfterMs: subscriptionLiveAfterMs(subscriberCacheMsFromEnv()),
 };
 
 export const handler = webSocketRuntime({ logger }, (event: WebSocketEvent) => handleWebSocketEvent(deps, event));

@@ -83,6 +83,8 @@ export class WebSocketPush extends Construct {
         JWT_ISSUER: config.jwt.issuer,
         JWT_AUDIENCE: config.jwt.audience.join(','),
         MAX_SUBSCRIPTIONS_PER_CONNECTION: String(MAX_SUBSCRIPTIONS_PER_CONNECTION),
+        // The notifier's window: the subscribe reply tells a new subscriber when pushes are sure to reach it.
+        PUSH_SUBSCRIBER_CACHE_SECONDS: String(config.push.subscriberCacheSeconds),
         ...claimMappingToEnv(claimMappingOf(config.jwt)),
       },
     });
@@ -167,6 +169,8 @@ export class WebSocketPush extends Construct {
         CONNECTIONS_TABLE: this.connections.tableName,
         // The management API endpoint (https://<api>.execute-api.<region>.amazonaws.com/v1).
         WEBSOCKET_CALLBACK_URL: this.stage.callbackUrl,
+        // How long a container remembers a session's subscribers (functions/core/push/subscribers.ts).
+        PUSH_SUBSCRIBER_CACHE_SECONDS: String(config.push.subscriberCacheSeconds),
       },
     });
     // A failed batch comes back whole and in order (FIFO); the one message group keeps one batch in flight.

@@ -16,11 +16,14 @@ let connections: ConnectionStore;
 let bus: EventBridgeClient;
 const clients: PushClient[] = [];
 
+/** The notifier's subscriber window here (the stage default is 10 s): short, so catching up takes seconds. */
+const SUBSCRIBER_WINDOW_SECONDS = 2;
+
 withAgentCloud(async (started) => {
   cloud = started;
   connections = new ConnectionStore(createDocumentClient(new DynamoDBClient(cloud.clientConfig)), resourceName(cloud, 'AWS::DynamoDB::Table', 'PushConnections'));
   bus = new EventBridgeClient(cloud.clientConfig);
-});
+}, { env: { PUSH_SUBSCRIBER_CACHE_SECONDS: String(SUBSCRIBER_WINDOW_SECONDS) } });
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.close()));
 });
@@ -146,6 +149,36 @@ describe('the WebSocket API', () => {
     expect(kinds.at(-1)).toBe('agent:completed');
     expect(watcher.events(body.planId).find((m) => m.detailType === 'approval:granted')!.detail).toMatchObject({ decidedBy: 'carol', approvalId: requested.detail!.approvalId });
     expect(watcher.events(body.planId).find((m) => m.detailType === 'task:completed')!.detail).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('tells a subscriber joining an active session when pushes reach it; from then on it gets every event, and a read of the plan then shows what it missed', async () => {
+    const chat = await Chat.open(cloud, 'local');
+    const first = await connect('local');
+    const answer = await first.subscribe(chat.sessionId);
+    expect(answer).toMatchObject({ type: 'subscribed', sessionId: chat.sessionId, liveInMs: SUBSCRIBER_WINDOW_SECONDS * 1000 + 1000 });
+    expect(Math.abs(Date.parse(answer.liveFrom!) - (answer.receivedAt + answer.liveInMs!))).toBeLessThan(5000);
+    // A new chat: nothing remembered its session, so the first message's events all reach the first tab.
+    const one = (await chat.send('count customers')).body.planId as string;
+    await first.waitFor((m) => m.planId === one && m.detailType === 'agent:completed', 'the first plan\'s end');
+    expect(first.events(one).map((m) => m.detailType)).toEqual(['task:created', 'task:updated', 'task:completed', 'agent:completed']);
+
+    // A second tab joins while the notifier remembers the session with the first tab only, and a message follows
+    // at once: the second tab may miss its events (never out of order), the first gets them all.
+    const late = await connect('local');
+    const joined = await late.subscribe(chat.sessionId);
+    const liveAt = joined.receivedAt + joined.liveInMs!;
+    const two = (await chat.send('count customers')).body.planId as string;
+    await first.waitFor((m) => m.planId === two && m.detailType === 'agent:completed', 'the second plan\'s end');
+    const seen = late.events(two).map((m) => m.detailType);
+    expect(['task:created', 'task:updated', 'task:completed', 'agent:completed'].filter((kind) => seen.includes(kind))).toEqual(seen);
+
+    // Catching up as the answer says: at liveFrom, read the plan; from then on every event is pushed.
+    await eventually('liveFrom to pass', async () => (Date.now() >= liveAt ? true : undefined), 15_000);
+    const caughtUp = await chat.plan(two);
+    expect(caughtUp).toMatchObject({ status: 'succeeded', response: expect.stringMatching(/^There are \d+ customers\.$/) });
+    const three = (await chat.send('count customers')).body.planId as string;
+    await late.waitFor((m) => m.planId === three && m.detailType === 'agent:completed', 'the third plan\'s end on the late tab');
+    expect(late.events(three).map((m) => m.detailType)).toEqual(['task:created', 'task:updated', 'task:completed', 'agent:completed']);
   });
 
   it('removes a connection and its subscriptions on $disconnect', async () => {

@@ -397,9 +397,16 @@ describeInChromium('web console', (world) => {
     await once(server, 'listening');
     const wsUrl = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/live`;
     const subscriptions: Array<{ token: string | null; message: unknown; socket: WebSocket }> = [];
+    /** What the endpoint answers a subscribe with: how long until pushes are sure to reach the connection. */
+    const liveInMs = [0, 4000];
     server.on('connection', (socket, request) => {
       const token = new URL(request.url ?? '/', wsUrl).searchParams.get('token');
-      socket.once('message', (data) => subscriptions.push({ token, message: JSON.parse(String(data)), socket }));
+      socket.once('message', (data) => {
+        const message = JSON.parse(String(data)) as { sessionId: string };
+        const wait = liveInMs[subscriptions.length] ?? 0;
+        subscriptions.push({ token, message, socket });
+        socket.send(JSON.stringify({ type: 'subscribed', sessionId: message.sessionId, liveFrom: new Date(Date.now() + wait).toISOString(), liveInMs: wait }));
+      });
     });
     try {
       const page = await signIn('grace', {
@@ -453,6 +460,11 @@ describeInChromium('web console', (world) => {
       first.socket.terminate();
       const second = await eventually('the console to subscribe again', async () => subscriptions[1]);
       expect(second.message).toEqual({ action: 'subscribe', sessionId });
+      // This answer says pushes may miss the session for 4 s (the notifier's subscriber window): until then the
+      // console polls at its fast rate, so a plan that ends unpushed inside the window still shows its answer.
+      await poll(() => page.locator('.live').textContent()).toBe('push catching-up');
+      const caughtUp = await send(page, 'count customers');
+      await poll(() => caughtUp.getAttribute('data-status')).toBe('succeeded');
       await poll(() => page.locator('.live').textContent()).toBe('push open');
     } finally {
       for (const client of server.clients) client.terminate();

@@ -105,6 +105,10 @@ describe.each(STAGES)('WebSocket push, BcAgent-%s', (stage: Stage) => {
     expect(callback).toContain('https://');
     expect(callback).toContain(apiId);
     expect(callback).toContain('.execute-api.');
+    // Both read the stage's subscriber window: the notifier caches by it, the routes tell subscribers liveFrom by it.
+    const window = String(stack.config.push.subscriberCacheSeconds);
+    expect(notifierEnv.PUSH_SUBSCRIBER_CACHE_SECONDS).toBe(window);
+    expect(routesEnv.PUSH_SUBSCRIBER_CACHE_SECONDS).toBe(window);
   });
 
   it('lets only the notifier manage connections, and only the two push functions touch the connections table', () => {

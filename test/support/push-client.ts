@@ -11,6 +11,9 @@ export interface PushedMessage {
   time?: string;
   detail?: Record<string, any>;
   error?: { code: string; message: string };
+  /** The subscribe answer's: from when every event of the session is pushed (README "Catching up after subscribing"). */
+  liveFrom?: string;
+  liveInMs?: number;
   /** When this client received it (Date.now()). */
   receivedAt: number;
 }

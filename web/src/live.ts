@@ -1,6 +1,10 @@
 // Push from the WebSocket API when config.json names one: connect `wsUrl?token=<jwt>`, subscribe to the
 // chat session, and tell listeners which plan an event is about; they refetch it (the event is a hint, the
 // plan from GET /v1/plans/{id} is the truth). Reconnects with backoff; polling covers the gaps.
+//
+// The subscribe answer says when pushes are sure to reach this connection (`liveInMs`: the notifier remembers a
+// session's subscribers for a short window). Until then the feed is `catching-up`, so plans keep being polled at
+// the fast rate; the switch to `open` makes them read once more, which catches up on anything not pushed.
 
 export interface PushedEvent {
   type: 'event';
@@ -12,7 +16,15 @@ export interface PushedEvent {
   detail?: unknown;
 }
 
-export type LiveState = 'off' | 'connecting' | 'open' | 'closed';
+/** The answer to subscribe (README "Live progress"). */
+interface SubscribedAnswer {
+  type: 'subscribed';
+  sessionId: string;
+  liveFrom?: string;
+  liveInMs?: number;
+}
+
+export type LiveState = 'off' | 'connecting' | 'catching-up' | 'open' | 'closed';
 
 export class LiveFeed {
   private socket: WebSocket | undefined;
@@ -20,6 +32,8 @@ export class LiveFeed {
   private readonly stateListeners = new Set<(state: LiveState) => void>();
   private retryMs = 500;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Ends the catch-up after a subscribe: from then on every event of the session is pushed. */
+  private liveTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
   state: LiveState = 'off';
 
@@ -44,6 +58,7 @@ export class LiveFeed {
   close(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.liveTimer);
     this.socket?.close();
     this.setState('off');
   }
@@ -58,25 +73,38 @@ export class LiveFeed {
     socket.onopen = () => {
       this.retryMs = 500;
       socket.send(JSON.stringify({ action: 'subscribe', sessionId: this.sessionId }));
-      this.setState('open');
     };
     socket.onmessage = (message) => {
-      let event: PushedEvent;
+      let event: PushedEvent | SubscribedAnswer;
       try {
-        event = JSON.parse(String(message.data)) as PushedEvent;
+        event = JSON.parse(String(message.data)) as PushedEvent | SubscribedAnswer;
       } catch {
         return;
       }
-      if (event?.type !== 'event' || event.sessionId !== this.sessionId) return;
+      if (event?.sessionId !== this.sessionId) return;
+      if (event.type === 'subscribed') return this.subscribed(socket, event);
+      if (event.type !== 'event') return;
       for (const listener of this.listeners) listener(event);
     };
     socket.onclose = () => {
       if (this.socket !== socket) return;
+      clearTimeout(this.liveTimer);
       this.setState('closed');
       if (this.stopped) return;
       this.timer = setTimeout(() => this.connect(), this.retryMs);
       this.retryMs = Math.min(this.retryMs * 2, 10_000);
     };
+  }
+
+  /** Counted from this answer's arrival (not the server's clock): never earlier than the server's liveFrom. */
+  private subscribed(socket: WebSocket, answer: SubscribedAnswer): void {
+    const liveInMs = typeof answer.liveInMs === 'number' && answer.liveInMs > 0 ? Math.min(answer.liveInMs, 120_000) : 0;
+    clearTimeout(this.liveTimer);
+    if (liveInMs === 0) return this.setState('open');
+    this.setState('catching-up');
+    this.liveTimer = setTimeout(() => {
+      if (this.socket === socket && !this.stopped) this.setState('open');
+    }, liveInMs);
   }
 
   private setState(state: LiveState): void {

@@ -5,13 +5,17 @@ import { createLogger } from '../../core/observability/index.js';
 import { ConnectionStore } from '../../core/push/index.js';
 import { createPoster } from '../../core/push/index.js';
 import { notifySubscribers, type BusEvent, type NotifyResult } from '../../core/push/index.js';
+import { SubscriberCache, subscriberCacheMsFromEnv } from '../../core/push/index.js';
 import { requiredEnv } from '../../core/config/index.js';
 import { sqsRuntime } from '../../core/runtime/index.js';
 import { createDocumentClient } from '../../core/store/index.js';
 
 const logger = createLogger();
+const connections = new ConnectionStore(createDocumentClient(), requiredEnv('CONNECTIONS_TABLE'));
 const deps = {
-  connections: new ConnectionStore(createDocumentClient(), requiredEnv('CONNECTIONS_TABLE')),
+  connections,
+  // Lives as long as the container: one lookup per session per window, not one per event.
+  subscribers: new SubscriberCache(connections, { windowMs: subscriberCacheMsFromEnv() }),
   post: createPoster(requiredEnv('WEBSOCKET_CALLBACK_URL')),
   logger,
 };

@@ -8,4 +8,8 @@ export {
   type PushErrorMessage, type PushEventMessage, type PushMessage, type PushSubscribedMessage, type PushedEventName,
 } from './message.js';
 export { ConnectionGoneError, notifySubscribers, type BusEvent, type NotifierDeps, type NotifyResult } from './notifier.js';
+export {
+  DEFAULT_SUBSCRIBER_CACHE_SECONDS, MAX_SUBSCRIBER_CACHE_SECONDS, SubscriberCache, subscriberCacheMsFromEnv, subscriptionLiveAfterMs,
+  type SubscriberCacheOptions, type SubscriberLookup, type SubscriberSource,
+} from './subscribers.js';
 export { handleWebSocketEvent, type WebSocketEvent, type WebSocketResult, type WebSocketRouteDeps } from './routes.js';

@@ -36,6 +36,13 @@ export interface PushEventMessage {
 export interface PushSubscribedMessage {
   type: 'subscribed';
   sessionId: string;
+  /**
+   * From when this session's events are sure to be pushed to the connection (the notifier remembers a session's
+   * subscribers for a short window): read the plan at or after it to catch up on anything before.
+   */
+  liveFrom: string;
+  /** The same as a delay from this answer, for a client whose clock may differ from the server's. */
+  liveInMs: number;
 }
 
 /** A refused action: bad JSON, an unknown action, an invalid session id, too many subscriptions. */

@@ -2,6 +2,9 @@
 // each event's session. Per connection the messages go out one after another, so a client sees a session's
 // events in the order they were published; different connections are served in parallel.
 //
+// Who watches a session comes from a SubscriberCache (subscribers.ts): one Query per session per window per
+// container, instead of one per event; the subscribe reply tells a new subscriber when pushes are sure to reach it.
+//
 // A push is best-effort and polling (GET /v1/plans/{id}) stays the source of truth: a connection that is gone
 // is deleted, any other failure to post is logged and that connection's remaining messages are dropped, so one
 // slow client never holds back the queue for everyone. Only a failure to read the subscriptions fails the batch
@@ -11,6 +14,7 @@ import { parseEventDetail } from '../events/index.js';
 import type { EventDetail } from '../events/index.js';
 import type { ConnectionStore } from './connections.js';
 import { encodePushMessage, eventMessage, isPushedEvent } from './message.js';
+import { SubscriberCache } from './subscribers.js';
 
 /** An EventBridge event as it reaches an SQS target (the whole event as the message body). */
 export interface BusEvent {
@@ -25,6 +29,8 @@ export class ConnectionGoneError extends Error {
 
 export interface NotifierDeps {
   connections: ConnectionStore;
+  /** Who watches a session, remembered for the cache's window; unset: the table is read for every batch. */
+  subscribers?: SubscriberCache;
   /** Posts one message to one connection; throws ConnectionGoneError for a gone connection. */
   post(connectionId: string, data: string): Promise<void>;
   logger: Logger;
@@ -36,10 +42,12 @@ export interface NotifyResult {
   gone: number;
   failed: number;
   skipped: number;
+  /** `bySession` Queries this batch made (sessions not answered from the cache). */
+  lookups: number;
 }
 
 export async function notifySubscribers(deps: NotifierDeps, busEvents: readonly BusEvent[]): Promise<NotifyResult> {
-  const result: NotifyResult = { events: 0, posted: 0, gone: 0, failed: 0, skipped: 0 };
+  const result: NotifyResult = { events: 0, posted: 0, gone: 0, failed: 0, skipped: 0, lookups: 0 };
   const pushed: EventDetail[] = [];
   const messages: string[] = [];
   for (const busEvent of busEvents) {
@@ -63,13 +71,17 @@ export async function notifySubscribers(deps: NotifierDeps, busEvents: readonly 
   result.events = pushed.length;
   if (pushed.length === 0) return result;
 
-  // Who watches each session (one query per distinct session of the batch), then each connection's queue of messages.
+  // Who watches each session (one lookup per distinct session of the batch, answered from the window when it
+  // can be), then each connection's queue of messages.
+  const subscriberCache = deps.subscribers ?? new SubscriberCache(deps.connections, { windowMs: 0 });
   const sessions = [...new Set(pushed.map((d) => `${d.tenantId}#${d.sessionId}`))];
   const subscribers = new Map(
     await Promise.all(
-      sessions.map(async (key): Promise<[string, string[]]> => {
+      sessions.map(async (key): Promise<[string, readonly string[]]> => {
         const [tenantId, sessionId] = splitKey(key);
-        return [key, await deps.connections.subscribersOf(tenantId, sessionId)];
+        const { connectionIds, cached } = await subscriberCache.lookup(tenantId, sessionId);
+        if (!cached) result.lookups += 1;
+        return [key, connectionIds];
       }),
     ),
   );
@@ -91,6 +103,7 @@ export async function notifySubscribers(deps: NotifierDeps, busEvents: readonly 
         } catch (error) {
           if (error instanceof ConnectionGoneError) {
             result.gone += 1;
+            subscriberCache.forget(connectionId);
             const removed = await deps.connections.removeConnection(connectionId);
             deps.logger.info('connection gone; removed', { connectionId, removed });
           } else {

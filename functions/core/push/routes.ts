@@ -27,6 +27,9 @@ export interface WebSocketRouteDeps {
   logger: Logger;
   /** Sessions one connection may watch at once. */
   maxSubscriptions: number;
+  /** How long after a subscription pushes are sure to reach it (subscriptionLiveAfterMs of the notifier's window). */
+  liveAfterMs: number;
+  now?: () => number;
 }
 
 /** Subscribe bodies are tiny; anything larger is not a subscribe. */
@@ -90,8 +93,9 @@ async function subscribe(deps: WebSocketRouteDeps, event: WebSocketEvent): Promi
     return reply(refusal('TooManySubscriptions', `a connection watches at most ${deps.maxSubscriptions} sessions`));
   }
   await deps.connections.subscribe(connection, sessionId);
-  deps.logger.info('subscribed', { connectionId, tenantId: connection.tenantId, sessionId });
-  return reply({ type: 'subscribed', sessionId });
+  const liveFrom = new Date((deps.now ?? Date.now)() + deps.liveAfterMs).toISOString();
+  deps.logger.info('subscribed', { connectionId, tenantId: connection.tenantId, sessionId, liveFrom });
+  return reply({ type: 'subscribed', sessionId, liveFrom, liveInMs: deps.liveAfterMs });
 }
 
 function refusal(code: string, message: string): PushErrorMessage {

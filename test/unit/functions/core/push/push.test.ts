@@ -126,7 +126,9 @@ describe('handleWebSocketEvent', () => {
     if (token === 'alice@t1') return { sub: 'alice', tenantId: 't1', roles: [] };
     throw new ConnectRefused('bad token');
   };
-  const deps = () => ({ connections: store, verifyToken, logger, maxSubscriptions: 2 });
+  const subscribedAt = Date.parse('2026-12-03T12:00:00.000Z');
+  const deps = () => ({ connections: store, verifyToken, logger, maxSubscriptions: 2, liveAfterMs: 11_000, now: () => subscribedAt });
+  const live = { liveFrom: '2026-12-03T12:00:11.000Z', liveInMs: 11_000 };
   const ws = (routeKey: string, connectionId: string, extra: Record<string, unknown> = {}) => ({ requestContext: { routeKey, connectionId, connectedAt: Date.now() }, ...extra });
 
   it('records an accepted connection, refuses a bad token with 401, and lets a connection watch a bounded number of sessions', async () => {
@@ -136,9 +138,9 @@ describe('handleWebSocketEvent', () => {
     expect(await store.getConnection('r-1')).toMatchObject({ tenantId: 't1', sub: 'alice' });
 
     const subscribe = async (id: string, body: string) => JSON.parse((await handleWebSocketEvent(deps(), ws('subscribe', id, { body }))).body!);
-    expect(await subscribe('r-1', JSON.stringify({ action: 'subscribe', sessionId: 's1' }))).toEqual({ type: 'subscribed', sessionId: 's1' });
-    expect(await subscribe('r-1', JSON.stringify({ action: 'subscribe', sessionId: 's1' }))).toEqual({ type: 'subscribed', sessionId: 's1' });
-    expect(await subscribe('r-1', JSON.stringify({ action: 'subscribe', sessionId: 's2' }))).toEqual({ type: 'subscribed', sessionId: 's2' });
+    expect(await subscribe('r-1', JSON.stringify({ action: 'subscribe', sessionId: 's1' }))).toEqual({ type: 'subscribed', sessionId: 's1', ...live });
+    expect(await subscribe('r-1', JSON.stringify({ action: 'subscribe', sessionId: 's1' }))).toEqual({ type: 'subscribed', sessionId: 's1', ...live });
+    expect(await subscribe('r-1', JSON.stringify({ action: 'subscribe', sessionId: 's2' }))).toEqual({ type: 'subscribed', sessionId: 's2', ...live });
     expect((await subscribe('r-1', JSON.stringify({ action: 'subscribe', sessionId: 's3' }))).error.code).toBe('TooManySubscriptions');
     expect((await subscribe('r-1', JSON.stringify({ action: 'subscribe', sessionId: 'a#b' }))).error.code).toBe('BadRequest');
     expect((await subscribe('r-1', JSON.stringify({ action: 'subscribe', sessionId: 'x'.repeat(5000) }))).error.code).toBe('PayloadTooLarge');
