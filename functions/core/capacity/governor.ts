@@ -3,7 +3,8 @@
 // locally, lapsing after tokenTtlMs) and leases a few slots (renewed while busy, given back when idle or when
 // another container waits), so most requests cost no DynamoDB call. A caller that cannot get capacity before
 // its deadline gets NoCapacityError (a retryable BcError the task runtime requeues with its delay) instead of
-// a 429 from BC. High-priority callers go first in the container and may use the reserve across containers.
+// a 429 from BC. High-priority callers go first, in the container and across containers (the item's queue, high
+// ahead of normal), and may use the reserve.
 import { randomUUID } from 'node:crypto';
 // The BC client's own modules, not its index: the client (bc/client.ts) loads the governor, so going through the
 // index would be an import cycle evaluated before BcError exists.
@@ -174,7 +175,7 @@ export class CapacityGovernor {
         const nextAt = stale ? 0 : Math.max(haveToken ? 0 : this.tokensAt, haveSlot ? 0 : this.slotRetryAt);
         if (nextAt > now || !mayTake) {
           waited = true;
-          await this.waitFor(mayTake ? nextAt : now + this.limits.pollMs, until, WAIT_REASONS[(haveSlot ? 'tokens' : this.waitingFor) ?? 'slot']);
+          await this.waitFor(mayTake ? nextAt : now + this.limits.pollMs, until, WAIT_REASONS[this.waitingFor ?? (haveSlot ? 'tokens' : 'slot')]);
           continue;
         }
         await this.runSync(() => this.exchange(!haveToken, !haveSlot));
@@ -349,7 +350,7 @@ export class CapacityGovernor {
     // together do not all write at the same moment), not sooner: looks cost DynamoDB calls.
     const turnAt = result.queued ? result.retryAt + Math.round((this.random() * this.limits.pollMs) / 4) : 0;
     if (wantToken) this.tokensAt = result.grantedTokens > 0 ? 0 : turnAt;
-    if (wantToken && result.grantedTokens === 0 && result.pausedUntil === 0) this.starvedUntil = now + 5_000;
+    if (result.waitingFor === 'tokens' || result.waitingFor === 'turn') this.starvedUntil = now + 5_000;
     this.pausedUntil = Math.max(this.pausedUntil, result.pausedUntil);
     // A container that holds all the slots it may lease waits for its own callers to release one (which wakes it).
     this.slotRetryAt = this.held > this.inUse ? 0 : turnAt || now + this.limits.pollMs;

@@ -344,3 +344,19 @@ describe('the shared queue', () => {
     expect(governors[0]!.storeCalls + governors[1]!.storeCalls).toBeLessThan(total * 3);
   });
 });
+
+describe('the budget and the queue as data', () => {
+  it('keeps at least one whole token for high-priority work, and never the whole bucket', () => {
+    // 300/min × 0.95 = 4.75 tokens/s: 20 % of the burst is under one token, so the reserve is one.
+    expect(effectiveBudget({ ...TEST_LIMITS, ratePerMinute: 300, safetyMargin: 0.95, highReserve: 0.2 }, 1).normalTokenFloor).toBe(1);
+    expect(effectiveBudget({ ...TEST_LIMITS, highReserve: 0.2 }, 1).normalTokenFloor).toBeCloseTo(2, 5);
+    // A bucket of one token stays shared (a reserve of all of it would lock normal work out).
+    expect(effectiveBudget({ ...TEST_LIMITS, ratePerMinute: 60, highReserve: 0.2 }, 1).normalTokenFloor).toBe(0);
+    expect(effectiveBudget({ ...TEST_LIMITS, highReserve: 0 }, 1).normalTokenFloor).toBe(0);
+  });
+
+  it('reads an item written before the queue had priorities (waiters as expiry times) as normal waiters', () => {
+    const legacy = { ...initialState(0, TEST_LIMITS), waiters: { old: 5_000, gone: 50 } as unknown as CapacityState['waiters'] };
+    expect(advance(legacy, 100, TEST_LIMITS).waiters).toEqual({ old: { priority: 'normal', since: 0, need: 1, until: 5_000 } });
+  });
+});
