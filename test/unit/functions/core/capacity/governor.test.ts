@@ -252,17 +252,21 @@ describe('the shared queue', () => {
 
     const asleep = clock.pending; // the drainer's idle timer
     const order: string[] = [];
-    const batch = governorFor(dynamo, scope, clock, limits, 'batch-worker');
+    // The normal caller looks again as soon as its token is due, the high one a little later.
+    const batch = governorFor(dynamo, scope, clock, limits, 'batch-worker', 0);
     const normal = batch.acquire('normal', clock.now() + 5_000).then((p) => (order.push('normal'), p));
     await expect.poll(() => clock.pending).toBe(asleep + 1);
     clock.advance(50);
-    const interactive = governorFor(dynamo, scope, clock, limits, 'interactive');
+    const interactive = governorFor(dynamo, scope, clock, limits, 'interactive', 0.99);
     const high = interactive.acquire('high', clock.now() + 5_000).then((p) => (order.push('high'), p));
     await expect.poll(() => clock.pending).toBe(asleep + 2);
 
-    // Both look again once a token has dripped in: it goes to the high caller, although the normal caller has
-    // waited longer and looks first.
-    clock.advance(100);
+    // A token has dripped in; the normal caller, there first, looks first (alone): the token is not its.
+    clock.advance(55);
+    await expect.poll(() => order.length === 1 || clock.pending === asleep + 2).toBe(true);
+    expect(order).toEqual([]);
+    // The high caller looks and has it.
+    await expect.poll(() => (clock.advance(10), order.length), POLL_CLOCK).toBe(1);
     (await high).release();
     expect(order).toEqual(['high']);
     // The normal caller gets its turn after the high one, with the next token.
@@ -289,9 +293,15 @@ describe('the shared queue', () => {
       .then((p) => (order.push('high'), p));
     await expect.poll(() => clock.pending).toBe(2);
 
-    // The holder is done: its slot goes back to the item 10 ms later, before either waiter looks again (the
-    // normal waiter, there first, looks first). Time goes on until someone has it: it is the high waiter's.
+    // The holder is done: its slot goes back to the item 10 ms later, before either waiter looks again.
     permit.release();
+    clock.advance(10);
+    await expect.poll(async () => Object.keys((await item(scope)).holders)).toEqual([]);
+    // The normal waiter, there first, looks first (alone): the slot is not its.
+    clock.advance(60);
+    await expect.poll(() => order.length === 1 || clock.pending === 2).toBe(true);
+    expect(order).toEqual([]);
+    // Time goes on until someone has it: the high waiter.
     await expect.poll(() => (clock.advance(20), order.length), POLL_CLOCK).toBe(1);
     expect(order).toEqual(['high']);
     (await high).release();
