@@ -2,7 +2,7 @@
 // leases of a container that died expire, a 429 shrinks the budget (AIMD) and its Retry-After holds every
 // container, high-priority work keeps its reserve and goes first. The clock is moved by hand.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAPACITY_SK, CapacityGovernor, CapacityStore, NoCapacityError, advance, capacityLimitsFromEnv, capacityPk, effectiveBudget, governorEnabled, governorFromEnv, initialState, type CapacityState } from '../../../../../functions/core/capacity/index.js';
+import { CAPACITY_SK, CapacityGovernor, CapacityStore, NoCapacityError, advance, capacityLimitsFromEnv, capacityPk, effectiveBudget, governorEnabled, governorFromEnv, initialState, sync, type CapacityState } from '../../../../../functions/core/capacity/index.js';
 import { startDynamo, type TestDynamo } from '../../../../support/dynamo.js';
 import { ManualClock, TEST_LIMITS, freshScope, governorFor } from '../../../../support/capacity.js';
 
@@ -363,6 +363,27 @@ describe('the budget and the queue as data', () => {
     // A bucket of one token stays shared (a reserve of all of it would lock normal work out).
     expect(effectiveBudget({ ...TEST_LIMITS, ratePerMinute: 60, highReserve: 0.2 }, 1).normalTokenFloor).toBe(0);
     expect(effectiveBudget({ ...TEST_LIMITS, highReserve: 0 }, 1).normalTokenFloor).toBe(0);
+  });
+
+  it('serves the queue in order: high before normal, then first come; a newcomer does not jump it', () => {
+    const now = 10_000;
+    const waiting: CapacityState = {
+      ...initialState(now, TEST_LIMITS),
+      waiters: { early: { priority: 'normal', since: now - 500, need: 1, until: now + 1_000 } },
+    };
+    const ask = (holder: string, priority: 'high' | 'normal') => sync(waiting, now, { holder, priority, tokens: 1, slots: 1, inUse: 0 }, TEST_LIMITS);
+    // The bucket is full, yet a normal newcomer waits behind the normal waiter that was there first.
+    const newcomer = ask('newcomer', 'normal');
+    expect(newcomer).toMatchObject({ grantedTokens: 0, heldSlots: 0, queued: true, waitingFor: 'turn', changed: true });
+    expect(newcomer.state.waiters.newcomer).toMatchObject({ priority: 'normal', since: now });
+    // A high-priority caller goes ahead of it.
+    expect(ask('interactive', 'high')).toMatchObject({ grantedTokens: 1, heldSlots: 1, queued: false });
+    // The waiter at the head is served and leaves the queue.
+    const head = ask('early', 'normal');
+    expect(head).toMatchObject({ grantedTokens: 1, heldSlots: 1, queued: false });
+    expect(head.state.waiters).toEqual({});
+    // A waiter that lapsed (died, or never came back) no longer holds anyone up.
+    expect(sync(waiting, now + 1_000, { holder: 'newcomer', priority: 'normal', tokens: 1, slots: 1, inUse: 0 }, TEST_LIMITS)).toMatchObject({ grantedTokens: 1 });
   });
 
   it('reads an item written before the queue had priorities (waiters as expiry times) as normal waiters', () => {
