@@ -41,13 +41,14 @@ export function freshScope(): string {
   return `test#scope-${++scopes}-${Date.now()}`;
 }
 
-export function governorFor(dynamo: TestDynamo, scope: string, clock: ManualClock, limits: Partial<CapacityLimits> = {}, holder?: string): CapacityGovernor {
+/** A governor on the hand clock; `jitter` in [0, 1) is its random draw (how late in its spread it looks again). */
+export function governorFor(dynamo: TestDynamo, scope: string, clock: ManualClock, limits: Partial<CapacityLimits> = {}, holder?: string, jitter = 0.5): CapacityGovernor {
   return new CapacityGovernor({
     store: new CapacityStore(dynamo.doc, dynamo.tables.STATE_TABLE, scope),
     limits: { ...TEST_LIMITS, ...limits },
     now: clock.now,
     sleep: clock.sleep,
-    random: () => 0.5,
+    random: () => jitter,
     ...(holder ? { holder } : {}),
   });
 }

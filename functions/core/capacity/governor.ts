@@ -3,7 +3,8 @@
 // locally, lapsing after tokenTtlMs) and leases a few slots (renewed while busy, given back when idle or when
 // another container waits), so most requests cost no DynamoDB call. A caller that cannot get capacity before
 // its deadline gets NoCapacityError (a retryable BcError the task runtime requeues with its delay) instead of
-// a 429 from BC. High-priority callers go first in the container and may use the reserve across containers.
+// a 429 from BC. High-priority callers go first, in the container and across containers (the item's queue, high
+// ahead of normal), and may use the reserve.
 import { randomUUID } from 'node:crypto';
 // The BC client's own modules, not its index: the client (bc/client.ts) loads the governor, so going through the
 // index would be an import cycle evaluated before BcError exists.
@@ -11,7 +12,7 @@ import { BcError } from '../bc/errors.js';
 import { currentBcDeadline } from '../bc/deadline.js';
 import type { CapacityLimits } from './limits.js';
 import { currentBcPriority } from './priority.js';
-import { initialState, sync, throttle, type Priority, type SyncResult } from './state.js';
+import { initialState, sync, throttle, type Priority, type SyncResult, type WaitReason } from './state.js';
 import { CapacityContention, type CapacityStore } from './store.js';
 
 /** No token or slot could be had before the caller's deadline: BC was never called; try again after retryAfterMs. */
@@ -21,6 +22,13 @@ export class NoCapacityError extends BcError {
     this.name = 'NoCapacityError';
   }
 }
+
+const WAIT_REASONS: Record<WaitReason, string> = {
+  slot: 'no BC concurrency slot was free',
+  tokens: 'the BC request rate is spent',
+  turn: 'callers of higher priority or earlier in the queue were ahead',
+  pause: 'BC asked every caller to wait (Retry-After)',
+};
 
 export interface CapacityPermit {
   /** Gives the slot back; call exactly once when the request has ended (idempotent). */
@@ -75,6 +83,12 @@ export class CapacityGovernor {
   private leaseExpiresAt = 0;
   private pausedUntil = 0;
   private othersWaiting = false;
+  /** A high-priority holder elsewhere waits: a normal container gives a freed slot back at once. */
+  private highWaiting = false;
+  /** This container has a place in the shared queue (it leaves it when its last caller gives up). */
+  private queued = false;
+  /** What the last exchange found missing (for the error when the deadline comes first). */
+  private waitingFor: WaitReason | undefined;
   private tokensAt = 0;
   private slotRetryAt = 0;
   private lastExchange: Priority = 'normal';
@@ -105,6 +119,11 @@ export class CapacityGovernor {
     return this.store.counters.reads + this.store.counters.writes;
   }
 
+  /** DynamoDB calls made so far, by kind. */
+  get storeCounters(): { reads: number; writes: number; conflicts: number } {
+    return { ...this.store.counters };
+  }
+
   /** Slots this container holds now (leased from the shared budget). */
   get heldSlots(): number {
     return this.held;
@@ -119,6 +138,7 @@ export class CapacityGovernor {
     const until = deadline ?? started + this.limits.maxWaitMs;
     this.waiting[priority]++;
     let waited = false;
+    let served = false;
     try {
       for (;;) {
         const now = this.now();
@@ -143,6 +163,7 @@ export class CapacityGovernor {
             this.stats.waited++;
             this.stats.waitedMs += now - started;
           }
+          served = true;
           return this.permit();
         }
         if (this.syncing) {
@@ -154,13 +175,19 @@ export class CapacityGovernor {
         const nextAt = stale ? 0 : Math.max(haveToken ? 0 : this.tokensAt, haveSlot ? 0 : this.slotRetryAt);
         if (nextAt > now || !mayTake) {
           waited = true;
-          await this.waitFor(mayTake ? nextAt : now + this.limits.pollMs, until, !haveSlot ? 'no BC concurrency slot was free' : 'the BC request rate is spent');
+          await this.waitFor(mayTake ? nextAt : now + this.limits.pollMs, until, WAIT_REASONS[this.waitingFor ?? (haveSlot ? 'tokens' : 'slot')]);
           continue;
         }
         await this.runSync(() => this.exchange(!haveToken, !haveSlot));
       }
     } finally {
       this.waiting[priority]--;
+      if (!served && this.waiting.high + this.waiting.normal === 0 && this.queued) {
+        // The last caller gave up: its place in the queue would hold up everyone behind it until it lapsed.
+        void this.runSync(async () => {
+          if (this.queued && this.waiting.high + this.waiting.normal === 0) await this.exchange(false, false);
+        }).catch(() => undefined);
+      }
       // A caller that gave up may leave slots this container leased for it.
       this.scheduleIdleGiveBack();
     }
@@ -194,9 +221,11 @@ export class CapacityGovernor {
         released = true;
         this.inUse--;
         this.wake();
-        if (this.othersWaiting && this.held > this.inUse && this.turnUses >= this.limits.tokenBatch) {
-          // Another container waits and this one has had its turn: the freed slot goes back now, even if this
-          // container has more to do (its callers queue like everyone else's), so slots rotate.
+        const yieldToHigh = this.highWaiting && this.waiting.high === 0;
+        if (this.othersWaiting && this.held > this.inUse && (this.turnUses >= this.limits.tokenBatch || yieldToHigh)) {
+          // Another container waits and this one has had its turn (or it is high-priority work and this is not):
+          // the freed slot goes back now, even if this container has more to do (its callers queue like everyone
+          // else's), so slots rotate and the head of the queue gets it.
           this.turnUses = 0;
           void this.runSync(() => this.exchange(false, false)).catch(() => undefined);
         } else {
@@ -315,13 +344,16 @@ export class CapacityGovernor {
     this.held = result.heldSlots;
     this.leaseExpiresAt = result.heldSlots > 0 ? result.leaseExpiresAt : 0;
     this.othersWaiting = result.othersWaiting;
-    // Spread the containers that wait for the same refill, so they do not all write at the same moment.
-    this.tokensAt = result.grantedTokens > 0 || result.tokensAt === 0 ? 0 : result.tokensAt + Math.round(this.random() * this.limits.pollMs);
-    if (wantToken && result.grantedTokens === 0 && result.tokensAt > 0 && result.pausedUntil === 0) this.starvedUntil = now + 5_000;
+    this.highWaiting = result.highWaiting;
+    this.queued = result.queued;
+    // A waiter looks again when the item says its turn comes (a little spread, so waiters whose turns fall
+    // together do not all write at the same moment), not sooner: looks cost DynamoDB calls.
+    const turnAt = result.queued ? result.retryAt + Math.round((this.random() * this.limits.pollMs) / 4) : 0;
+    if (wantToken) this.tokensAt = result.grantedTokens > 0 ? 0 : turnAt;
+    if (result.waitingFor === 'tokens' || result.waitingFor === 'turn') this.starvedUntil = now + 5_000;
     this.pausedUntil = Math.max(this.pausedUntil, result.pausedUntil);
-    const slotFree = this.held > this.inUse;
-    // In a queue of n waiters a slot comes round about every n turns: look again about that often.
-    const turns = Math.min(20, Math.max(1, result.waiting));
-    this.slotRetryAt = slotFree ? 0 : now + Math.round(this.limits.pollMs * turns * (0.5 + this.random()));
+    // A container that holds all the slots it may lease waits for its own callers to release one (which wakes it).
+    this.slotRetryAt = this.held > this.inUse ? 0 : turnAt || now + this.limits.pollMs;
+    this.waitingFor = result.waitingFor;
   }
 }

@@ -81,7 +81,10 @@ export function effectiveBudget(limits: CapacityLimits, factor: number): Effecti
   const slots = Math.max(1, Math.floor(limits.concurrency * limits.safetyMargin * factor));
   // With one slot left it is shared: a reserve that locked normal work out for good would turn into a deadlock.
   const normalSlots = Math.max(1, slots - Math.ceil(slots * limits.highReserve));
-  return { ratePerSecond, burst, slots, normalSlots, normalTokenFloor: burst * limits.highReserve };
+  // The token reserve is at least one whole token (a fraction of one would never let a high caller in ahead of
+  // normal work) and leaves normal work at least one (a reserve of the whole bucket would lock it out for good).
+  const reserve = limits.highReserve > 0 ? Math.max(1, burst * limits.highReserve) : 0;
+  return { ratePerSecond, burst, slots, normalSlots, normalTokenFloor: Math.min(reserve, Math.max(0, burst - 1)) };
 }
 
 export function validateLimits(limits: CapacityLimits): CapacityLimits {

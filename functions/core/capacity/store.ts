@@ -1,6 +1,8 @@
 // The shared budget in DynamoDB: one item per BC environment and identity (pk `CAPACITY#<scope>`, sk `GOVERNOR`,
 // in STATE_TABLE or BC_GOVERNOR_TABLE), changed only by a conditional write on its version. A container first
-// writes against the copy it last saw (one call when nobody else wrote since), and reads only after losing.
+// writes against the copy it last saw (one call when nobody else wrote since), and reads only after losing. When
+// such blind writes keep losing (other containers write in between), it reads first instead: a lost write costs a
+// call and write capacity for nothing.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CapacityState } from './state.js';
@@ -26,6 +28,8 @@ export class CapacityContention extends Error {
 export class CapacityStore {
   readonly counters: StoreCounters = { reads: 0, writes: 0, conflicts: 0 };
   private cached?: CapacityState;
+  /** Whether the cached copy is likely current: false after a write against it lost, true again once a read finds nobody wrote. */
+  private trustCache = true;
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -52,12 +56,14 @@ export class CapacityStore {
     change: (state: CapacityState) => { state: CapacityState; result: T; write?: boolean },
     maxAttempts = 8,
   ): Promise<T> {
-    let current = this.cached;
+    let current = this.trustCache ? this.cached : undefined;
     let fresh = false;
     for (let attempt = 1; ; attempt++) {
       if (current === undefined) {
+        const known = this.cached?.version;
         current = (await this.read()) ?? initial();
         fresh = true;
+        if (known !== undefined && current.version === known) this.trustCache = true;
       }
       const { state, result, write } = change(current);
       if (write === false) {
@@ -84,7 +90,7 @@ export class CapacityStore {
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException) && (error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
         this.counters.conflicts++;
-        this.cached = undefined;
+        if (!fresh) this.trustCache = false;
         current = undefined;
         if (attempt >= maxAttempts) throw new CapacityContention(`BC capacity item ${this.scope} kept changing under ${maxAttempts} attempts to update it`);
       }
