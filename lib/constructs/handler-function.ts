@@ -26,6 +26,12 @@ const REQUIRE_BANNER =
   'const require = __bcAgentCreateRequire(import.meta.url);';
 
 
+/**
+ * What `ajv` resolves to in a bundle that leaves it out (relative to the project root, esbuild's working
+ * directory): the MCP SDK's client imports ajv statically though ours validates with @cfworker/json-schema.
+ */
+const WITHOUT_AJV = './functions/core/mcp/without-ajv.ts';
+
 /** Context key: `true` adds esbuild's metafile (index.meta.json) to each function's bundle. */
 export const BUNDLE_METAFILE_CONTEXT = 'bc-agent:bundle-metafile';
 
@@ -40,6 +46,11 @@ export interface HandlerFunctionProps {
   readonly environment?: Record<string, string>;
   /** Where Lambda puts an asynchronous invocation that failed all its retries (event consumers). */
   readonly deadLetterQueue?: sqs.IQueue;
+  /**
+   * Keeps ajv in the bundle (the MCP SDK's server validates with it). Without, `ajv` and `ajv-formats`
+   * resolve to a module that refuses to be constructed: ~100 KB less to load at every cold start.
+   */
+  readonly bundleAjv?: boolean;
 }
 
 export function removalPolicyOf(config: EnvironmentConfig): RemovalPolicy {
@@ -119,6 +130,7 @@ export class HandlerFunction extends Construct {
         metafile: this.node.tryGetContext(BUNDLE_METAFILE_CONTEXT) === true,
         // The SDK is bundled: a cold start loads only the clients in use, not the runtime's whole copy.
         externalModules: [],
+        ...(props.bundleAjv ? {} : { esbuildArgs: { '--alias:ajv': WITHOUT_AJV, '--alias:ajv-formats': WITHOUT_AJV } }),
       },
     });
     acknowledge(
