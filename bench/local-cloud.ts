@@ -136,25 +136,29 @@ export async function run(): Promise<void> {
 }
 
 /**
- * What the first events cost: each message above is sent twice to a cloud whose functions have not run yet
- * (the init rounds above end their workers), and each function's first invocation (init, then the handler:
- * what a cold start's lazy loads and first connections add) is printed beside the next one (warm). Wall time:
- * an invocation's CPU is not reported by the runtime.
+ * What a first event costs beyond init: every function gets one fresh environment, started one at a time (its
+ * init is measured above), then each message is sent twice; per function, its first invocation in the first
+ * message that runs it (on the fresh environment: lazy loads, first connections, first schema builds) is
+ * printed beside its first invocation in that message's second run (warm). Wall time: the runtime reports no
+ * CPU time per invocation, so these figures move with the machine's load more than the init ones do.
  */
 async function printFirstEvents(cloud: LocalCloud, names: Map<string, string>): Promise<void> {
-  const calls = new Map<string, InvocationStats[]>();
+  for (const ref of names.keys()) await cloud.lambda.prewarm(ref);
+  const calls: Array<{ ref: string; run: string; stats: InvocationStats }> = [];
+  let run = '';
   // Every invocation of the local Lambda service goes through FunctionRunner.invoke: observe its stats.
   const invoke = FunctionRunner.prototype.invoke;
   FunctionRunner.prototype.invoke = async function observed(this: FunctionRunner, ...args: Parameters<typeof invoke>) {
     const outcome = await invoke.apply(this, args);
-    calls.set(this.name, [...(calls.get(this.name) ?? []), outcome.stats]);
+    calls.push({ ref: this.name, run, stats: outcome.stats });
     return outcome;
   };
   try {
     const token = await cloud.token({ sub: 'bench', tenant: 'local' });
     const sessionId = `cold-${Date.now().toString(36)}`;
-    for (const text of FIRST_EVENT_MESSAGES) {
-      for (let i = 0; i < 2; i += 1) {
+    for (const [index, text] of FIRST_EVENT_MESSAGES.entries()) {
+      for (const repeat of [1, 2]) {
+        run = `${index}/${repeat}`;
         const status = await askAndWait(cloud, token, sessionId, text);
         if (!['succeeded', 'awaiting_approval'].includes(status)) throw new Error(`${text}: the plan ended ${status}`);
       }
@@ -162,14 +166,17 @@ async function printFirstEvents(cloud: LocalCloud, names: Map<string, string>): 
   } finally {
     FunctionRunner.prototype.invoke = invoke;
   }
-  console.log(`\nfirst events (${FIRST_EVENT_MESSAGES.map((m) => `"${m}"`).join(', ')}, each twice), wall ms:`);
-  console.log(`${'function'.padEnd(32)} ${'init'.padStart(6)} ${'1st event'.padStart(10)} ${'2nd event'.padStart(10)}`);
-  for (const [ref, stats] of [...calls].sort((a, b) => (b[1][0]!.initMs ?? 0) + b[1][0]!.durationMs - (a[1][0]!.initMs ?? 0) - a[1][0]!.durationMs)) {
-    const [first, second] = stats;
-    // durationMs covers the init of a cold invocation: the event's own share is the rest.
-    const firstEvent = first!.durationMs - (first!.initMs ?? 0);
+  // durationMs covers the init of an invocation that had to start an environment: the event's own share is the rest.
+  const eventMs = (stats: InvocationStats) => stats.durationMs - (stats.initMs ?? 0);
+  console.log(`\nfirst event on a fresh environment vs the same event warm (messages: ${FIRST_EVENT_MESSAGES.map((m) => `"${m}"`).join(', ')}), wall ms:`);
+  console.log(`${'function'.padEnd(32)} ${'first'.padStart(7)} ${'warm'.padStart(7)}  message`);
+  for (const [ref, name] of names) {
+    const first = calls.find((call) => call.ref === ref && call.run.endsWith('/1'));
+    if (!first) continue;
+    const index = first.run.split('/')[0]!;
+    const warm = calls.find((call) => call.ref === ref && call.run === `${index}/2`);
     console.log(
-      `${(names.get(ref) ?? ref).padEnd(32)} ${(first!.initMs ?? Number.NaN).toFixed(0).padStart(6)} ${firstEvent.toFixed(0).padStart(10)} ${(second ? second.durationMs.toFixed(0) : '-').padStart(10)}`,
+      `${name.padEnd(32)} ${eventMs(first.stats).toFixed(0).padStart(7)} ${(warm ? eventMs(warm.stats).toFixed(0) : '-').padStart(7)}  "${FIRST_EVENT_MESSAGES[Number(index)]}"`,
     );
   }
 }
