@@ -57,7 +57,9 @@ export function createMcpClient(options: McpClientOptions): McpClient {
 
   // The correlation id of the call in progress, read by fetch without threading it through the SDK.
   const callContext = new AsyncLocalStorage<{ correlationId?: string; headers?: Record<string, string> }>();
-  const signedFetch = authorizedFetch(options.auth, options.fetch ?? fetch);
+  // The global fetch is read at the first request, not here: reading it loads Node's HTTP client (undici, ~10 ms),
+  // which a container whose first event never reaches BC need not pay for.
+  const signedFetch = authorizedFetch(options.auth, options.fetch ?? ((input, init) => fetch(input, init)));
   const fetchWithCorrelation: FetchLike = (input, init) => {
     const { correlationId, headers: extra } = callContext.getStore() ?? {};
     // High-priority work says so, for the BC capacity governor in the server; normal work sends nothing.
