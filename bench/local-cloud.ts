@@ -6,7 +6,7 @@
 // its least (the cost with the least interference) and the wall-time median beside it. Targets: start ≤ 60 s
 // on 2 cores and each bundle ≤ 500 KB (issue 2), each init ≤ 150 ms CPU (issue 13).
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FunctionRunner, type InvocationStats } from '../local/cloud/lambda/function-runner.js';
 import { type LocalCloud, PROJECT_ROOT, shortFunctionName, startLocalCloud, synthesizeDevStack, waitUntilAnswering } from '../local/cloud/index.js';
@@ -107,7 +107,9 @@ export async function run(): Promise<void> {
         }
       }
 
-      console.log(`\ninit: ${INIT_SAMPLES} fresh workers per function, in rounds over all functions (worker-thread CPU ms: median and least; wall ms: median)`);
+      // CPU time still grows with contention (shared caches and cores): the machine's load says how much to trust it.
+      const load = loadavg()[0]!.toFixed(1);
+      console.log(`\ninit: ${INIT_SAMPLES} fresh workers per function, in rounds over all functions (worker-thread CPU ms: median and least; wall ms: median); load average ${load} at the end`);
       console.log(`${'function'.padEnd(32)} ${'bundle KB'.padStart(9)} ${'cpu ms'.padStart(7)} ${'least'.padStart(6)} ${'wall ms'.padStart(8)}  largest inputs (KB)`);
       const over: string[] = [];
       for (const fn of functions) {
