@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AssetStaging, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -131,6 +131,9 @@ export class HandlerFunction extends Construct {
         // The SDK is bundled: a cold start loads only the clients in use, not the runtime's whole copy.
         externalModules: [],
         ...(props.bundleAjv ? {} : { esbuildArgs: { '--alias:ajv': WITHOUT_AJV, '--alias:ajv-formats': WITHOUT_AJV } }),
+        // esbuild resolves an alias from its working directory: the project root locally, and in Docker
+        // bundling (no local esbuild) the project's mount rather than the container's default `/`.
+        workingDirectory: AssetStaging.BUNDLING_INPUT_DIR,
       },
     });
     acknowledge(
