@@ -2,6 +2,7 @@
 // Each event's schema is built on its first use, not at import: a handler publishes and reads a few of the
 // events, and building all of them was a noticeable part of every cold start.
 import * as z from 'zod';
+import { defineOnFirstRead } from '../container/index.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -101,13 +102,10 @@ const taskCompletedSchema = () => envelopeSchema
     }
   });
 
-/** Builds each value on its first read and keeps it; the keys (and their order) are the builders'. */
+/** Each builder's value built on its first read and kept; the keys (and their order) are the builders'. */
 function builtOnFirstUse<B extends Record<string, () => unknown>>(builders: B): { readonly [K in keyof B]: ReturnType<B[K]> } {
   const record = {} as { [K in keyof B]: ReturnType<B[K]> };
-  for (const [key, build] of Object.entries(builders)) {
-    let value: unknown;
-    Object.defineProperty(record, key, { enumerable: true, get: () => (value ??= build()) });
-  }
+  for (const key of Object.keys(builders) as (keyof B)[]) defineOnFirstRead(record, key, builders[key] as () => ReturnType<B[typeof key]>);
   return Object.freeze(record);
 }
 

@@ -6,6 +6,7 @@
 // produces is data: only these tools can run, and only with arguments that pass these schemas and checks.
 import * as z from 'zod';
 import { findEntitySet, entitySetNames, type EntitySetDefinition } from '../bc/index.js';
+import { defineOnFirstRead } from '../container/index.js';
 import { didYouMean } from './suggest.js';
 import { DOCUMENT_ACTIONS, findDocumentAction, POST_DOCUMENT_TOOL, POSTABLE_ENTITY_SETS, POSTING_ACTIONS } from './document-actions.js';
 import { filterGrammar, orRuleProblem, type ConditionOf, type FilterLiteral, type FilterOf, type FilterOperator } from './filter.js';
@@ -275,11 +276,6 @@ interface ToolSpec<S extends z.ZodType> {
   mcp?: Omit<NonNullable<ToolDefinition['mcp']>, 'inputShape'> & { inputShape: () => Record<string, z.ZodType> };
 }
 
-/** Defines `key` on `target` as a property computed on its first read and then kept. */
-function builtOnFirstRead<T extends object, K extends keyof T>(target: T, key: K, build: () => T[K]): void {
-  let value: T[K] | undefined;
-  Object.defineProperty(target, key, { enumerable: true, get: () => (value ??= build()) });
-}
 
 function define<S extends z.ZodType>(spec: ToolSpec<S>): ToolDefinition {
   const definition = {
@@ -294,11 +290,11 @@ function define<S extends z.ZodType>(spec: ToolSpec<S>): ToolDefinition {
       return checker.problems;
     }) as (args: never) => ToolCheckProblem[],
   } as ToolDefinition;
-  if (spec.modelArgs) builtOnFirstRead(definition, 'modelArgs', spec.modelArgs);
+  if (spec.modelArgs) defineOnFirstRead(definition, 'modelArgs', spec.modelArgs);
   if (spec.mcp) {
     const { inputShape, ...listing } = spec.mcp;
     const mcp = listing as NonNullable<ToolDefinition['mcp']>;
-    builtOnFirstRead(mcp, 'inputShape', inputShape);
+    defineOnFirstRead(mcp, 'inputShape', inputShape);
     definition.mcp = mcp;
   }
   return definition;
