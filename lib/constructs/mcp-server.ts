@@ -32,8 +32,6 @@ export class McpServer extends Construct {
       handlerPath: 'mcp-server',
       description: `bc-agent ${config.stage}: MCP server (Streamable HTTP) for Business Central`,
       timeout: Duration.seconds(config.mcpServerTimeoutSeconds),
-      // The SDK's McpServer validates with ajv (it is given no other validator).
-      bundleAjv: true,
       environment: {
         BC_WRITABLE_ENTITY_SETS: config.bc.writableEntitySets.join(','),
         // The issuer its protected resource metadata names (RFC 9728). Allowed hosts need no setting: the

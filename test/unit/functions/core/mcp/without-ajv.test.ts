@@ -5,6 +5,6 @@ import WithoutAjv from '../../../../../functions/core/mcp/without-ajv.js';
 
 describe('without-ajv', () => {
   it('refuses to be constructed and says what to do', () => {
-    expect(() => new WithoutAjv()).toThrow(/ajv is not bundled in this function: give the MCP SDK Client a jsonSchemaValidator/);
+    expect(() => new WithoutAjv()).toThrow(/ajv is not bundled in this function: give the MCP SDK Client or Server a jsonSchemaValidator/);
   });
 });
