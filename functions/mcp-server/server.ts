@@ -1,6 +1,7 @@
 // The BC MCP server: tools, resources and prompts on one McpServer. Cheap to build, so the stateless HTTP
 // handler builds one per request while the expensive parts (BC client, parsed $metadata) live in `deps`.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
 import type { BcMcpServerDeps } from './deps.js';
 import { createEntitySchemaCache } from './entity-schemas.js';
 import { registerBcPrompts } from './prompts.js';
@@ -12,6 +13,9 @@ export const SERVER_INFO = { name: 'bc-claude-agent-mcp', version: '0.1.0' } as 
 export function createBcMcpServer(deps: BcMcpServerDeps): McpServer {
   const server = new McpServer(SERVER_INFO, {
     capabilities: { tools: {}, resources: {}, prompts: {} },
+    // The SDK's default would build an ajv per server (this handler builds one per pooled server); ajv is not
+    // bundled (lib/constructs/handler-function.ts). The server validates only elicitation answers with it.
+    jsonSchemaValidator: new CfWorkerJsonSchemaValidator({ shortcircuit: false }),
     instructions:
       'Business Central (API v2.0) through MCP. Read bc://docs/api first; entity schemas are at bc://schemas/{entitySet}.',
   });

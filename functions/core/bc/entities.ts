@@ -3,6 +3,10 @@
 // field names are checked against one source.
 import catalogue from './entities.json' with { type: 'json' };
 
+// The error codes have a module of their own: the MCP client recognises BC's errors in every worker, which
+// should not load the ~100 KB catalogue for that.
+export { bcErrorCodes } from './error-codes.js';
+
 export interface EntityProperty {
   name: string;
   /** Type as documented: GUID, string, decimal, integer, int64, boolean, date, datetime, or NAV.<enum>. */
@@ -37,7 +41,6 @@ const definitions = new Map<string, EntitySetDefinition>(
 );
 
 export const entitySetNames: readonly string[] = [...definitions.keys()];
-export const bcErrorCodes: readonly string[] = catalogue.errorCodes;
 
 export function isEntitySet(name: string): boolean {
   return definitions.has(name);

@@ -1,2 +1,3 @@
-// Per-container chores shared by every handler (functions/*): loading once, retrying a failed load.
+// Per-container chores shared by every handler (functions/*): loading once, retrying a failed load, building on first read.
 export { reusedUntilFailure } from './reused.js';
+export { defineOnFirstRead } from './first-read.js';

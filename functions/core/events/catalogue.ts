@@ -1,5 +1,8 @@
 // The event catalogue of §4: one zod schema per event, each the envelope plus the event's own fields.
+// Each event's schema is built on its first use, not at import: a handler publishes and reads a few of the
+// events, and building all of them was a noticeable part of every cold start.
 import * as z from 'zod';
+import { defineOnFirstRead } from '../container/index.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -74,7 +77,7 @@ const bcOperationFields = {
 
 const breakerStateSchema = z.enum(['closed', 'open', 'half-open']);
 
-const taskCompletedSchema = envelopeSchema
+const taskCompletedSchema = () => envelopeSchema
   .extend({
     taskId: idSchema,
     taskType: taskTypeSchema,
@@ -99,36 +102,43 @@ const taskCompletedSchema = envelopeSchema
     }
   });
 
-export const eventCatalogue = {
-  'agent:started': envelopeSchema.extend({
+/** Each builder's value built on its first read and kept; the keys (and their order) are the builders'. */
+function builtOnFirstUse<B extends Record<string, () => unknown>>(builders: B): { readonly [K in keyof B]: ReturnType<B[K]> } {
+  const record = {} as { [K in keyof B]: ReturnType<B[K]> };
+  for (const key of Object.keys(builders) as (keyof B)[]) defineOnFirstRead(record, key, builders[key] as () => ReturnType<B[typeof key]>);
+  return Object.freeze(record);
+}
+
+export const eventCatalogue = builtOnFirstUse({
+  'agent:started': () => envelopeSchema.extend({
     messageId: idSchema,
     planner: z.string().min(1),
     summary: z.string().optional(),
     taskCount: z.number().int().nonnegative(),
     levelCount: z.number().int().nonnegative(),
   }),
-  'agent:completed': envelopeSchema.extend({
+  'agent:completed': () => envelopeSchema.extend({
     status: z.enum(['succeeded', 'cancelled']),
     response: z.string().optional(),
     durationMs: durationMs.optional(),
   }),
-  'agent:error': envelopeSchema.extend({
+  'agent:error': () => envelopeSchema.extend({
     error: errorInfoSchema,
     failedTaskId: idSchema.optional(),
     durationMs: durationMs.optional(),
   }),
-  'task:created': envelopeSchema.extend({
+  'task:created': () => envelopeSchema.extend({
     taskId: idSchema,
     task: dispatchedTaskSchema,
   }),
-  'task:updated': envelopeSchema.extend({
+  'task:updated': () => envelopeSchema.extend({
     taskId: idSchema,
     status: taskStatusSchema,
     previousStatus: taskStatusSchema.optional(),
     reason: z.string().optional(),
   }),
   'task:completed': taskCompletedSchema,
-  'approval:requested': envelopeSchema.extend({
+  'approval:requested': () => envelopeSchema.extend({
     taskId: idSchema,
     approvalId: idSchema,
     summary: z.string().min(1),
@@ -136,68 +146,68 @@ export const eventCatalogue = {
     requestedBy: z.string().min(1),
     expiresAt: z.iso.datetime({ offset: true }),
   }),
-  'approval:granted': envelopeSchema.extend({
+  'approval:granted': () => envelopeSchema.extend({
     taskId: idSchema,
     approvalId: idSchema,
     decidedBy: z.string().min(1),
     reason: z.string().optional(),
   }),
-  'approval:denied': envelopeSchema.extend({
+  'approval:denied': () => envelopeSchema.extend({
     taskId: idSchema,
     approvalId: idSchema,
     decidedBy: z.string().min(1),
     reason: z.string().optional(),
   }),
-  'approval:expired': envelopeSchema.extend({
+  'approval:expired': () => envelopeSchema.extend({
     taskId: idSchema,
     approvalId: idSchema,
     expiredAt: z.iso.datetime({ offset: true }),
   }),
   // Closed without a decision because what it would release must not run (its plan was cancelled).
-  'approval:closed': envelopeSchema.extend({
+  'approval:closed': () => envelopeSchema.extend({
     taskId: idSchema,
     approvalId: idSchema,
     reason: z.string().min(1),
   }),
   // A user's rating of a plan's answer (POST /v1/plans/{planId}/feedback), once per user and plan.
-  'plan:feedback': envelopeSchema.extend({
+  'plan:feedback': () => envelopeSchema.extend({
     feedbackId: idSchema,
     rating: z.enum(['up', 'down']),
     comment: z.string().max(1000).optional(),
     givenBy: z.string().min(1),
   }),
-  'bc:operation:start': envelopeSchema.extend(bcOperationFields),
-  'bc:operation:success': envelopeSchema.extend({
+  'bc:operation:start': () => envelopeSchema.extend(bcOperationFields),
+  'bc:operation:success': () => envelopeSchema.extend({
     ...bcOperationFields,
     durationMs,
     httpStatus: z.number().int().optional(),
   }),
-  'bc:operation:error': envelopeSchema.extend({
+  'bc:operation:error': () => envelopeSchema.extend({
     ...bcOperationFields,
     durationMs,
     error: errorInfoSchema.extend({ httpStatus: z.number().int().optional() }),
     retryable: z.boolean().optional(),
   }),
-  'checkpoint:created': envelopeSchema.extend({
+  'checkpoint:created': () => envelopeSchema.extend({
     step: z.string().min(1),
     executionId: z.string().optional(),
     data: z.record(z.string(), z.unknown()).optional(),
   }),
-  'rollback:initiated': envelopeSchema.extend({
+  'rollback:initiated': () => envelopeSchema.extend({
     executionId: z.string().optional(),
     failedStep: z.string().min(1),
     error: errorInfoSchema,
     steps: z.array(z.string().min(1)),
   }),
   // A compensation that still failed after its retries; the saga records it and runs the remaining ones.
-  'rollback:compensation-failed': envelopeSchema.extend({
+  'rollback:compensation-failed': () => envelopeSchema.extend({
     executionId: z.string().optional(),
     step: z.string().min(1),
     error: errorInfoSchema,
     /** The repair record the failed compensation was parked in (the repair sweep retries it). */
     repairId: z.string().min(1).optional(),
   }),
-  'rollback:completed': envelopeSchema.extend({
+  'rollback:completed': () => envelopeSchema.extend({
     executionId: z.string().optional(),
     status: z.enum(['succeeded', 'partial']),
     compensated: z.array(z.string().min(1)),
@@ -206,14 +216,14 @@ export const eventCatalogue = {
     repaired: z.boolean().optional(),
     repairId: z.string().min(1).optional(),
   }),
-  'breaker:state-changed': envelopeSchema.extend({
+  'breaker:state-changed': () => envelopeSchema.extend({
     breakerKey: z.string().min(1),
     from: breakerStateSchema,
     to: breakerStateSchema,
     failureCount: z.number().int().nonnegative().optional(),
     reason: z.string().optional(),
   }),
-} as const;
+});
 
 export type EventName = keyof typeof eventCatalogue;
 export const EVENT_NAMES = Object.keys(eventCatalogue) as EventName[];

@@ -1,11 +1,14 @@
 // The workers' only way to Business Central: an MCP client over Streamable HTTP (the SDK's Client and
 // transport), authenticated with a bearer token or SigV4. One client per container: the session handshake,
 // the tool listing and the entity schemas are fetched once and reused; each call has its own timeout.
+// Tools' output schemas are checked with @cfworker/json-schema (the SDK's own provider for it): no code
+// generation per schema, and no ajv, which the workers' bundles leave out (see lib/constructs/handler-function.ts).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
 import { CORRELATION_HEADER } from '../observability/index.js';
 import { BC_PRIORITY_HEADER, currentBcPriority } from '../capacity/index.js';
 import { authorizedFetch, type FetchLike, type McpAuth } from './auth.js';
@@ -54,7 +57,9 @@ export function createMcpClient(options: McpClientOptions): McpClient {
 
   // The correlation id of the call in progress, read by fetch without threading it through the SDK.
   const callContext = new AsyncLocalStorage<{ correlationId?: string; headers?: Record<string, string> }>();
-  const signedFetch = authorizedFetch(options.auth, options.fetch ?? fetch);
+  // The global fetch is read at the first request, not here: reading it loads Node's HTTP client (undici, ~10 ms),
+  // which a container whose first event never reaches BC need not pay for.
+  const signedFetch = authorizedFetch(options.auth, options.fetch ?? ((input, init) => fetch(input, init)));
   const fetchWithCorrelation: FetchLike = (input, init) => {
     const { correlationId, headers: extra } = callContext.getStore() ?? {};
     // High-priority work says so, for the BC capacity governor in the server; normal work sends nothing.
@@ -74,7 +79,10 @@ export function createMcpClient(options: McpClientOptions): McpClient {
   /** Connects (initialize + tool listing, which also arms the SDK's output-schema validation) once. */
   const connected = (): Promise<Client> => {
     connection ??= (async () => {
-      const client = new Client(options.clientInfo ?? { name: 'bc-agent-worker', version: '0.1.0' });
+      const client = new Client(options.clientInfo ?? { name: 'bc-agent-worker', version: '0.1.0' }, {
+        // Every error, not the first only: a tool's invalid output is reported whole.
+        jsonSchemaValidator: new CfWorkerJsonSchemaValidator({ shortcircuit: false }),
+      });
       const transport = new StreamableHTTPClientTransport(url, { fetch: fetchWithCorrelation });
       await client.connect(transport, { timeout: timeoutMs });
       tools = client.listTools(undefined, { timeout: timeoutMs }).then((r) => r.tools);

@@ -1,7 +1,7 @@
 // The plan of ARCHITECTURE §6: what a planner produces and the orchestrator executes. Parsing applies the
 // defaults; the per-tool argument schemas and the graph rules live in tools.ts and validate.ts.
 import * as z from 'zod';
-import { TASK_TYPES } from './tools.js';
+import { TASK_TYPES } from './tool-names.js';
 
 export const TASK_ID_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
 /** Upper bound whatever the configuration says; `maxTasks` (validatePlan option) is usually lower. */

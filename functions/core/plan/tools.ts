@@ -6,22 +6,15 @@
 // produces is data: only these tools can run, and only with arguments that pass these schemas and checks.
 import * as z from 'zod';
 import { findEntitySet, entitySetNames, type EntitySetDefinition } from '../bc/index.js';
+import { defineOnFirstRead } from '../container/index.js';
 import { didYouMean } from './suggest.js';
 import { DOCUMENT_ACTIONS, findDocumentAction, POST_DOCUMENT_TOOL, POSTABLE_ENTITY_SETS, POSTING_ACTIONS } from './document-actions.js';
 import { filterGrammar, orRuleProblem, type ConditionOf, type FilterLiteral, type FilterOf, type FilterOperator } from './filter.js';
 
-/** The tool a plan names to run the purchase-order saga (the write worker hands it to Step Functions). */
-export const SAGA_TOOL = 'saga_purchase_order';
+import { BATCH_METHODS, MAX_TOOL_BATCH_OPERATIONS, MAX_TOP, SAGA_TOOL, TASK_TYPES, type TaskType } from './tool-names.js';
 
-export const TASK_TYPES = ['query', 'write', 'analysis', 'validation'] as const;
-export type TaskType = (typeof TASK_TYPES)[number];
-
+export { BATCH_METHODS, MAX_TOOL_BATCH_OPERATIONS, MAX_TOP, SAGA_TOOL, TASK_TYPES, type TaskType };
 export type { FilterOperator };
-
-/** Largest page a single query asks BC for; paging continues through `skip` or `nextLink`. */
-export const MAX_TOP = 1000;
-/** Operations one bc_batch_operation call accepts on the MCP server (BC takes 100 per `$batch`; the client splits non-atomic ones). */
-export const MAX_TOOL_BATCH_OPERATIONS = 500;
 /** Operations one plan task's batch may hold. */
 const MAX_PLAN_BATCH_OPERATIONS = 100;
 
@@ -70,24 +63,33 @@ const planDialect: ArgumentDialect<Ref> = {
 };
 const modelDialect: ArgumentDialect<Ref> = { ...planDialect, audience: 'model', filter: planFilter.flat };
 
-const mcpField = z.string().min(1).max(128).describe('A property of the entity set (see bc://schemas/{entitySet})');
-export const mcpDialect: ArgumentDialect<never> = {
-  audience: 'mcp',
-  ref: <T extends z.ZodType>(schema: T) => schema as z.ZodType<z.output<T>>,
-  entity: z
-    .enum(entitySetNames as [string, ...string[]], {
-      error: (issue) => `${UNKNOWN_ENTITY_CODE}: unknown entity set ${JSON.stringify(issue.input)}. Known: ${entitySetNames.join(', ')}`,
-    })
-    .describe('Entity set name, e.g. customers, vendors, items, salesOrders, purchaseOrders'),
-  field: () => mcpField,
-  id: z.string().min(1).max(64).describe('The record id (GUID)'),
-  etag: z.string().min(1).max(512).describe("The record's @odata.etag; the last one read is used when omitted"),
-  company: z.string().min(1).max(64).describe('Company id (GUID) or name; defaults to the company this server is configured for'),
-  // Values are JSON (z.json): its JSON schema says so, where z.unknown() gives the untyped `{}` that strict
-  // schema linters (MCP Inspector --strict) flag.
-  data: z.record(z.string(), z.json()).describe('Property values; read-only properties are refused'),
-  filter: filterGrammar({ field: mcpField, value: (literal) => literal }).filter,
-};
+let mcpDialectBuilt: ArgumentDialect<never> | undefined;
+/**
+ * The MCP server's dialect, built on first use: only the server lists the tools (and only the planner fills in
+ * `modelArgs`), so a worker that checks a task's arguments does not build either at its cold start.
+ */
+export const mcpDialect = (): ArgumentDialect<never> => (mcpDialectBuilt ??= buildMcpDialect());
+
+function buildMcpDialect(): ArgumentDialect<never> {
+  const mcpField = z.string().min(1).max(128).describe('A property of the entity set (see bc://schemas/{entitySet})');
+  return {
+    audience: 'mcp',
+    ref: <T extends z.ZodType>(schema: T) => schema as z.ZodType<z.output<T>>,
+    entity: z
+      .enum(entitySetNames as [string, ...string[]], {
+        error: (issue) => `${UNKNOWN_ENTITY_CODE}: unknown entity set ${JSON.stringify(issue.input)}. Known: ${entitySetNames.join(', ')}`,
+      })
+      .describe('Entity set name, e.g. customers, vendors, items, salesOrders, purchaseOrders'),
+    field: () => mcpField,
+    id: z.string().min(1).max(64).describe('The record id (GUID)'),
+    etag: z.string().min(1).max(512).describe("The record's @odata.etag; the last one read is used when omitted"),
+    company: z.string().min(1).max(64).describe('Company id (GUID) or name; defaults to the company this server is configured for'),
+    // Values are JSON (z.json): its JSON schema says so, where z.unknown() gives the untyped `{}` that strict
+    // schema linters (MCP Inspector --strict) flag.
+    data: z.record(z.string(), z.json()).describe('Property values; read-only properties are refused'),
+    filter: filterGrammar({ field: mcpField, value: (literal) => literal }).filter,
+  };
+}
 
 export type Filter = FilterOf<FilterLiteral | Ref>;
 export type FilterCondition = ConditionOf<FilterLiteral | Ref>;
@@ -126,7 +128,6 @@ const createInput = <R>(d: ArgumentDialect<R>) => ({
 });
 const updateInput = <R>(d: ArgumentDialect<R>) => ({ entity: d.entity, id: d.id, data: d.data, etag: d.etag.optional(), company: d.company.optional() });
 const deleteInput = <R>(d: ArgumentDialect<R>) => ({ entity: d.entity, id: d.id, etag: d.etag.optional(), company: d.company.optional() });
-export const BATCH_METHODS = ['GET', 'POST', 'PATCH', 'DELETE'] as const;
 const batchInput = <R>(d: ArgumentDialect<R>) => ({
   operations: z
     .array(z.strictObject({ method: z.enum(BATCH_METHODS), entity: d.entity, id: d.id.optional(), data: d.data.optional(), etag: d.etag.optional() }))
@@ -269,24 +270,34 @@ interface ToolSpec<S extends z.ZodType> {
   description: string;
   args: S;
   check: (args: z.infer<S>, c: Checker) => void;
-  modelArgs?: z.ZodType;
-  mcp?: ToolDefinition['mcp'];
+  /** Built on first read (the planner's); `args` when absent. */
+  modelArgs?: () => z.ZodType;
+  /** The listing, its input shape built on first read (the MCP server's). */
+  mcp?: Omit<NonNullable<ToolDefinition['mcp']>, 'inputShape'> & { inputShape: () => Record<string, z.ZodType> };
 }
 
+
 function define<S extends z.ZodType>(spec: ToolSpec<S>): ToolDefinition {
-  return {
+  const definition = {
     name: spec.name,
     type: spec.type,
     description: spec.description,
     args: spec.args,
-    modelArgs: spec.modelArgs ?? spec.args,
+    modelArgs: spec.args,
     check: ((parsed: z.infer<S>) => {
       const checker = new Checker();
       spec.check(parsed, checker);
       return checker.problems;
     }) as (args: never) => ToolCheckProblem[],
-    ...(spec.mcp ? { mcp: spec.mcp } : {}),
-  };
+  } as ToolDefinition;
+  if (spec.modelArgs) defineOnFirstRead(definition, 'modelArgs', spec.modelArgs);
+  if (spec.mcp) {
+    const { inputShape, ...listing } = spec.mcp;
+    const mcp = listing as NonNullable<ToolDefinition['mcp']>;
+    defineOnFirstRead(mcp, 'inputShape', inputShape);
+    definition.mcp = mcp;
+  }
+  return definition;
 }
 
 const READ: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
@@ -303,7 +314,7 @@ export const TOOLS: readonly ToolDefinition[] = [
     type: 'query',
     description: 'Read records of an entity set (OData-like filter, select, expand, orderby, top, skip, count).',
     args: queryArgsSchema,
-    modelArgs: z.strictObject(queryInput(modelDialect)),
+    modelArgs: () => z.strictObject(queryInput(modelDialect)),
     check: (a, c) => {
       const definition = c.entity(a.entity, 'GET list');
       c.filter(definition, a.filter);
@@ -324,7 +335,7 @@ export const TOOLS: readonly ToolDefinition[] = [
         'Reads records of one entity set with a structured filter, $select, $expand, $orderby, $top and $skip. ' +
         'Returns one page: { value, count?, nextLink? }; pass nextLink back for the next page. ' +
         'Field names come from bc://schemas/{entitySet}.',
-      inputShape: queryInput(mcpDialect),
+      inputShape: () => queryInput(mcpDialect()),
       annotations: READ,
     },
   }),
@@ -339,7 +350,7 @@ export const TOOLS: readonly ToolDefinition[] = [
       description:
         'Creates one record in an entity set and returns it (with its id and @odata.etag). ' +
         'Document lines take the parent document id as parentId.',
-      inputShape: createInput(mcpDialect),
+      inputShape: () => createInput(mcpDialect()),
       annotations: write(false, false),
     },
   }),
@@ -354,7 +365,7 @@ export const TOOLS: readonly ToolDefinition[] = [
       description:
         'Changes properties of one record (PATCH with If-Match). A stale etag fails with Request_EntityChanged: ' +
         're-read the record and retry; nothing is overwritten.',
-      inputShape: updateInput(mcpDialect),
+      inputShape: () => updateInput(mcpDialect()),
       annotations: write(true, true),
     },
   }),
@@ -367,7 +378,7 @@ export const TOOLS: readonly ToolDefinition[] = [
     mcp: {
       title: 'Delete a Business Central record',
       description: 'Deletes one record (DELETE with If-Match).',
-      inputShape: deleteInput(mcpDialect),
+      inputShape: () => deleteInput(mcpDialect()),
       annotations: write(true, true),
     },
   }),
@@ -394,7 +405,7 @@ export const TOOLS: readonly ToolDefinition[] = [
       description:
         'Runs GET/POST/PATCH/DELETE operations in one JSON $batch. atomic: all-or-nothing (Isolation: snapshot). ' +
         'Returns one result per operation, in order.',
-      inputShape: batchInput(mcpDialect),
+      inputShape: () => batchInput(mcpDialect()),
       annotations: write(true, false),
     },
   }),
@@ -420,7 +431,7 @@ export const TOOLS: readonly ToolDefinition[] = [
         'Runs the API v2.0 bound action that posts a document: salesInvoices/salesCreditMemos/purchaseInvoices post, ' +
         'salesOrders shipAndInvoice, purchaseOrders receiveAndInvoice. Checks the document first: an unknown id is ' +
         'NotFound and a document already posted is AlreadyPosted (nothing is posted twice). Returns the posted document.',
-      inputShape: postInput(mcpDialect),
+      inputShape: () => postInput(mcpDialect()),
       annotations: write(true, false),
     },
   }),

@@ -22,6 +22,26 @@ describe("the local cloud's bundles", () => {
     }
   });
 
+  it('leave ajv out of every bundle, and the tool registry and entity catalogue out of handlers that never check a plan', () => {
+    const assembly = testAssemblyDir();
+    const inputsOf = new Map<string, string[]>();
+    for (const dir of readdirSync(assembly).filter((name) => name.startsWith('asset.') && statSync(join(assembly, name)).isDirectory())) {
+      const meta = JSON.parse(readFileSync(join(assembly, dir, 'index.meta.json'), 'utf8')) as { outputs: Record<string, { entryPoint?: string; inputs: Record<string, unknown> }> };
+      const output = Object.values(meta.outputs).find((o) => o.entryPoint)!;
+      inputsOf.set(output.entryPoint!.replace(/^functions\/|\/index\.ts$/g, ''), Object.keys(output.inputs));
+    }
+    const has = (handler: string, pattern: RegExp) => inputsOf.get(handler)!.some((path) => pattern.test(path));
+    const AJV = /node_modules\/ajv\//;
+    for (const handler of ['mcp-server', 'workers/query', 'workers/write']) {
+      expect(has(handler, AJV), handler).toBe(false);
+      expect(has(handler, /functions\/core\/mcp\/without-ajv\.ts$/), handler).toBe(true);
+    }
+    for (const handler of ['consumers/plan-progress', 'consumers/plan-sweeper', 'consumers/approval-expiry']) {
+      expect(has(handler, /functions\/core\/plan\/tools\.ts$/), handler).toBe(false);
+      expect(has(handler, /functions\/core\/bc\/entities\.json$/), handler).toBe(false);
+    }
+  });
+
   it('attribute inputs to their npm package or the project module', () => {
     expect(inputGroup('node_modules/zod/v4/classic/schemas.js')).toBe('zod');
     expect(inputGroup('node_modules/@smithy/core/dist-es/index.js')).toBe('@smithy/core');

@@ -169,6 +169,30 @@ describe('createMcpClient', () => {
     await expect(call).rejects.toMatchObject({ name: 'McpTransportError', kind: 'unauthorized', status: 401, retryable: false });
   });
 
+  it('checks a tool’s result against its output schema (cfworker validator, no ajv) and refuses one that does not match', async () => {
+    // A server (or a proxy) answering a query with `value` that is not a list: the tool's output schema says it is.
+    const tampering = async (url: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      const response = await fetch(url, init);
+      if (!String(init?.body ?? '').includes('"tools/call"')) return response;
+      const text = await response.text();
+      const tamper = (json: string) => {
+        const message = JSON.parse(json) as { result?: { structuredContent?: Record<string, unknown> } };
+        if (message.result?.structuredContent) message.result.structuredContent.value = 'not a list';
+        return JSON.stringify(message);
+      };
+      const body = (response.headers.get('content-type') ?? '').includes('text/event-stream')
+        ? text.replace(/^data: (.*)$/gm, (_, json: string) => `data: ${tamper(json)}`)
+        : tamper(text);
+      return new Response(body, { status: response.status, headers: response.headers });
+    };
+    const { client } = countingClient({ fetch: tampering });
+    const call = client.callTool('bc_query_entity', { entity: 'currencies', top: 1 });
+    await expect(call).rejects.toMatchObject({ name: 'McpTransportError', kind: 'protocol', message: expect.stringMatching(/output schema/) });
+    // The untampered answer passes the same check.
+    const { client: plain } = countingClient();
+    await expect(plain.callTool<{ value: unknown[] }>('bc_query_entity', { entity: 'currencies', top: 1 })).resolves.toMatchObject({ value: expect.any(Array) });
+  });
+
   it('signs requests with SigV4 for the IAM function URL', async () => {
     const { client } = countingClient({ auth: { type: 'sigv4', region: REGION, credentials: CREDENTIALS } });
     const page = await client.callTool<{ value: unknown[] }>('bc_query_entity', { entity: 'paymentTerms', top: 2 });
