@@ -1,19 +1,13 @@
 // BC sandbox posting: latency of `salesInvoices({id})/Microsoft.NAV.post` over HTTP (median and p95 over a fixed
 // number of one-line draft invoices), the records one posting writes (counts that do not drift: item ledger and
 // G/L entries), and the size of the state the all-or-nothing snapshot copies.
-import { startBcSandbox } from '../local/bc-sandbox/index.js';
+import { medianAndP95, timedFetch, withSandbox } from './support/sandbox-http.js';
 
 const RUNS = 100;
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
 export async function run(): Promise<void> {
-  const sandbox = await startBcSandbox();
-  try {
-    const headers = { Authorization: `Bearer ${await sandbox.getToken()}`, 'Content-Type': 'application/json' };
-    const company = `${sandbox.apiUrl}/companies(${sandbox.companyIds()[0]})`;
+  await withSandbox(async ({ sandbox, company, auth }) => {
+    const headers = { ...auth, 'Content-Type': 'application/json' };
     const json = async (url: string, method = 'GET', body?: unknown) => {
       const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
       return response.status === 204 ? undefined : ((await response.json()) as any);
@@ -30,17 +24,12 @@ export async function run(): Promise<void> {
     const stateBytes = sandbox.snapshot().length;
     const times: number[] = [];
     for (const id of drafts) {
-      const started = performance.now();
-      const response = await fetch(`${company}/salesInvoices(${id})/Microsoft.NAV.post`, { method: 'POST', headers });
-      await response.arrayBuffer();
-      times.push(performance.now() - started);
-      if (response.status !== 204) throw new Error(`post answered ${response.status}`);
+      const { ms, status } = await timedFetch(`${company}/salesInvoices(${id})/Microsoft.NAV.post`, { method: 'POST', headers });
+      times.push(ms);
+      if (status !== 204) throw new Error(`post answered ${status}`);
     }
-    times.sort((a, b) => a - b);
     const perPost = { items: ((await count('itemLedgerEntries')) - before.items) / RUNS, gl: ((await count('generalLedgerEntries')) - before.gl) / RUNS };
-    console.log(`POST salesInvoices({id})/Microsoft.NAV.post (1 item line): median ${percentile(times, 50).toFixed(2)} ms, p95 ${percentile(times, 95).toFixed(2)} ms`);
+    console.log(`POST salesInvoices({id})/Microsoft.NAV.post (1 item line): ${medianAndP95(times)}`);
     console.log(`records per posting: ${perPost.items} item ledger entries, ${perPost.gl} G/L entries; state copied by the snapshot: ${(stateBytes / 1024).toFixed(0)} KiB before, ${(sandbox.snapshot().length / 1024).toFixed(0)} KiB after`);
-  } finally {
-    await sandbox.stop();
-  }
+  });
 }

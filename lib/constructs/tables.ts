@@ -11,7 +11,14 @@ export interface TablesProps {
   readonly config: EnvironmentConfig;
 }
 
-const S = dynamodb.AttributeType.STRING;
+/** The key schema of a table or index whose keys are strings (all of ours). */
+const stringKeys = (partitionKey: string, sortKey?: string) => ({
+  partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
+  ...(sortKey === undefined ? {} : { sortKey: { name: sortKey, type: dynamodb.AttributeType.STRING } }),
+});
+
+/** State, approvals and audit records: `pk`, `sk`, and each record expires at its `expiresAt`. */
+const expiringRecords = { ...stringKeys('pk', 'sk'), timeToLiveAttribute: 'expiresAt' };
 
 export class Tables extends Construct {
   /**
@@ -37,19 +44,15 @@ export class Tables extends Construct {
       removalPolicy: removalPolicyOf(config),
       deletionProtection: config.retention.removalPolicy === 'retain',
     };
+    const table = (id: string, shape: Pick<dynamodb.TableProps, 'partitionKey' | 'sortKey' | 'timeToLiveAttribute'>) =>
+      new dynamodb.Table(this, id, { ...common, ...shape });
 
-    this.state = new dynamodb.Table(this, 'State', {
-      ...common,
-      partitionKey: { name: 'pk', type: S },
-      sortKey: { name: 'sk', type: S },
-      timeToLiveAttribute: 'expiresAt',
-    });
+    this.state = table('State', expiringRecords);
     // Sparse: only a live plan item carries sweepPk/sweepAt (functions/core/store/keys.ts). Keys and the two
     // ids only, so each index write stays one small write unit whatever the plan's size.
     this.state.addGlobalSecondaryIndex({
       indexName: 'bySweepAt',
-      partitionKey: { name: 'sweepPk', type: S },
-      sortKey: { name: 'sweepAt', type: S },
+      ...stringKeys('sweepPk', 'sweepAt'),
       projectionType: dynamodb.ProjectionType.INCLUDE,
       nonKeyAttributes: ['tenantId', 'planId'],
     });
@@ -60,34 +63,12 @@ export class Tables extends Construct {
       arnWildcardFinding(this.state, '/index/*'),
       'Grants on the state table include its own indexes (<table>/index/*, the bySweepAt index); no other table.',
     );
-    this.approvals = new dynamodb.Table(this, 'Approvals', {
-      ...common,
-      partitionKey: { name: 'pk', type: S },
-      sortKey: { name: 'sk', type: S },
-      timeToLiveAttribute: 'expiresAt',
-    });
-    this.approvals.addGlobalSecondaryIndex({
-      indexName: 'byStatus',
-      partitionKey: { name: 'gsi1pk', type: S },
-      sortKey: { name: 'gsi1sk', type: S },
-      projectionType: dynamodb.ProjectionType.ALL,
-    });
+    this.approvals = table('Approvals', expiringRecords);
+    this.approvals.addGlobalSecondaryIndex({ indexName: 'byStatus', ...stringKeys('gsi1pk', 'gsi1sk'), projectionType: dynamodb.ProjectionType.ALL });
     // Breaker records are tiny, long-lived and rebuilt on the first failure: no TTL needed.
-    this.breakers = new dynamodb.Table(this, 'Breakers', {
-      ...common,
-      partitionKey: { name: 'pk', type: S },
-    });
-    this.idempotency = new dynamodb.Table(this, 'Idempotency', {
-      ...common,
-      partitionKey: { name: 'id', type: S },
-      timeToLiveAttribute: 'expiration',
-    });
-    this.audit = new dynamodb.Table(this, 'Audit', {
-      ...common,
-      partitionKey: { name: 'pk', type: S },
-      sortKey: { name: 'sk', type: S },
-      timeToLiveAttribute: 'expiresAt',
-    });
+    this.breakers = table('Breakers', stringKeys('pk'));
+    this.idempotency = table('Idempotency', { ...stringKeys('id'), timeToLiveAttribute: 'expiration' });
+    this.audit = table('Audit', expiringRecords);
 
     if (!config.retention.pointInTimeRecovery) {
       acknowledge(

@@ -4,7 +4,7 @@
 // Ciphertext blobs name their key, so Decrypt needs no KeyId (and refuses a KeyId that is not the blob's:
 // IncorrectKeyException). Key material lives in <stateDir>/kms.json, written before a new key is reported.
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
-import { JsonSnapshot } from './persistence.js';
+import { PersistedRecords } from './persistence.js';
 import { AwsError, optionalNumber, optionalObject, optionalString, requireString, type JsonService } from './protocol.js';
 
 interface KeyRecord {
@@ -20,14 +20,10 @@ const BLOB_MAGIC = Buffer.from('LKMS1');
 const MAX_PLAINTEXT_BYTES = 4096;
 
 export class LocalKms {
-  private readonly keys = new Map<string, KeyRecord>();
-  private readonly snapshot?: JsonSnapshot<KeyRecord[]>;
+  private readonly keys: PersistedRecords<KeyRecord>;
 
   constructor(private readonly options: { region: string; accountId: string; stateFile?: string }) {
-    if (options.stateFile) {
-      this.snapshot = new JsonSnapshot(options.stateFile, () => [...this.keys.values()]);
-      for (const key of this.snapshot.load() ?? []) this.keys.set(key.keyId, key);
-    }
+    this.keys = new PersistedRecords(options.stateFile, (key) => key.keyId);
   }
 
   /** Creates a key; with `arnOrId` (as a template's key resolves locally) that id, kept across restarts. */
@@ -42,10 +38,9 @@ export class LocalKms {
       description,
       creationDate: Date.now(),
     };
-    this.keys.set(keyId, key);
+    this.keys.set(key);
     // Data sealed under a key that a crash forgot could never be opened: the key is on disk before it is used.
-    this.snapshot?.changed();
-    this.snapshot?.flush();
+    this.keys.flush();
     return key;
   }
 
@@ -59,7 +54,7 @@ export class LocalKms {
   }
 
   list(): KeyRecord[] {
-    return [...this.keys.values()];
+    return this.keys.values();
   }
 
   encrypt(keyIdOrArn: string, plaintext: Buffer, context: Record<string, string> | undefined): { blob: Buffer; key: KeyRecord } {
@@ -99,7 +94,7 @@ export class LocalKms {
   }
 
   flush(): void {
-    this.snapshot?.flush();
+    this.keys.flush();
   }
 }
 

@@ -50,3 +50,41 @@ export class JsonSnapshot<T> {
     renameSync(temp, this.file);
   }
 }
+
+/**
+ * Records by key that a restart finds again: with a state file, loaded from it at start and written (debounced)
+ * after each change; without one, in memory only.
+ */
+export class PersistedRecords<T> {
+  private readonly byKey = new Map<string, T>();
+  private readonly snapshot?: JsonSnapshot<T[]>;
+
+  constructor(
+    stateFile: string | undefined,
+    private readonly keyOf: (record: T) => string,
+  ) {
+    if (stateFile) {
+      this.snapshot = new JsonSnapshot(stateFile, () => [...this.byKey.values()]);
+      for (const record of this.snapshot.load() ?? []) this.byKey.set(keyOf(record), record);
+    }
+  }
+
+  get(key: string): T | undefined {
+    return this.byKey.get(key);
+  }
+
+  values(): T[] {
+    return [...this.byKey.values()];
+  }
+
+  /** Adds or replaces a record, and schedules the write. */
+  set(record: T): void {
+    this.byKey.set(this.keyOf(record), record);
+    this.snapshot?.changed();
+  }
+
+  /** Writes now what is waiting to be written. */
+  flush(): void {
+    this.snapshot?.flush();
+  }
+}

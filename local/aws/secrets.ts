@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { JsonSnapshot } from './persistence.js';
+import { PersistedRecords } from './persistence.js';
 import { AwsError, optionalString, requireString, type JsonService } from './protocol.js';
 
 interface SecretRecord {
@@ -12,14 +12,10 @@ interface SecretRecord {
 
 /** Secrets Manager: secrets the runtime puts from the template, served by GetSecretValue. Values are never logged. */
 export class LocalSecrets {
-  private readonly secrets = new Map<string, SecretRecord>();
-  private readonly snapshot?: JsonSnapshot<SecretRecord[]>;
+  private readonly secrets: PersistedRecords<SecretRecord>;
 
   constructor(private readonly options: { region: string; accountId: string; stateFile?: string }) {
-    if (options.stateFile) {
-      this.snapshot = new JsonSnapshot(options.stateFile, () => [...this.secrets.values()]);
-      for (const secret of this.snapshot.load() ?? []) this.secrets.set(secret.name, secret);
-    }
+    this.secrets = new PersistedRecords(options.stateFile, (secret) => secret.name);
   }
 
   /** Creates or replaces a secret; accepts a name or a full ARN (as templates reference them). Returns the ARN. */
@@ -30,24 +26,23 @@ export class LocalSecrets {
     // AWS appends 6 random characters to a secret's ARN; a given ARN is kept so template references resolve.
     const arn = nameOrArn.startsWith('arn:') ? nameOrArn
       : existing?.arn ?? `arn:aws:secretsmanager:${this.options.region}:${this.options.accountId}:secret:${name}-${randomBytes(3).toString('hex')}`;
-    this.secrets.set(name, { name, arn, versionId: randomUUID(), secretString: value, createdTimestamp: existing?.createdTimestamp ?? Date.now() });
-    this.snapshot?.changed();
+    this.secrets.set({ name, arn, versionId: randomUUID(), secretString: value, createdTimestamp: existing?.createdTimestamp ?? Date.now() });
     return arn;
   }
 
   getSecretValue(secretId: string): SecretRecord {
-    const secret = this.secrets.get(secretId) ?? [...this.secrets.values()].find((candidate) =>
+    const secret = this.secrets.get(secretId) ?? this.secrets.values().find((candidate) =>
       candidate.arn === secretId || (secretId.startsWith('arn:') && nameFromArn(secretId) === candidate.name));
     if (!secret) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
     return secret;
   }
 
   list(): SecretRecord[] {
-    return [...this.secrets.values()];
+    return this.secrets.values();
   }
 
   flush(): void {
-    this.snapshot?.flush();
+    this.secrets.flush();
   }
 }
 

@@ -204,30 +204,45 @@ function removeDocument(ctx: WriteContext, documentSet: DocumentSet, document: S
 }
 
 
+/**
+ * How each draft document posts: what it is called, the series of its posted number, whether it is a sale, which
+ * way stock moves (`direction`) and the sign of its G/L transaction and balance change (a credit memo reverses a sale).
+ */
+const DRAFT_POSTINGS = {
+  salesInvoices: { noun: 'invoice', series: 'postedSalesInvoices', documentType: 'Sales Invoice', isSales: true, direction: -1, sign: 1 },
+  purchaseInvoices: { noun: 'invoice', series: 'postedPurchaseInvoices', documentType: 'Purchase Invoice', isSales: false, direction: 1, sign: 1 },
+  salesCreditMemos: { noun: 'credit memo', series: 'postedSalesCreditMemos', documentType: 'Sales Credit Memo', isSales: true, direction: 1, sign: -1 },
+} as const;
+
+/**
+ * Posts a draft document's ledgers: every check first (a draft, its lines, the partner, stock on hand for what goes
+ * out), then its posted number, item ledger entries, one G/L transaction and the partner's balance. The caller
+ * updates the document itself.
+ */
+function postDraft(ctx: WriteContext, documentSet: keyof typeof DRAFT_POSTINGS, document: StoredRow): { number: string; total: number } {
+  const posting = DRAFT_POSTINGS[documentSet];
+  if (isPostedDocument(documentSet, document.data)) throw bcErrors.dialog(`The action can be applied to a draft ${posting.noun} only`);
+  const lines = postingLines(ctx, documentSet, document);
+  const partner = partnerOf(ctx, posting.isSales, document);
+  if (posting.direction === -1) ensureOnHand(ctx, lines, String(document.data.id));
+  const number = takeNumber(ctx.store, ctx.companyId, posting.series);
+  const { postingDate } = document.data;
+  const { isSales, direction, documentType, sign } = posting;
+  postItemLines(ctx, lines, { isSales, direction, postingDate, documentType, documentNumber: number, sourceNumber: partner.data.number });
+  const total = isSales ? postSalesGl(ctx, lines, number, postingDate, sign, partner.data.number) : postPurchaseGl(ctx, lines, number, postingDate, partner.data.number);
+  adjustPartnerBalance(ctx, isSales ? 'customers' : 'vendors', String(partner.data.id), sign * total);
+  return { number, total };
+}
+
 /** salesInvoices({id})/Microsoft.NAV.post: the draft becomes the posted invoice (same id, posted number, Open). */
 export function postSalesInvoice(ctx: WriteContext, invoice: StoredRow): void {
-  if (isPostedDocument('salesInvoices', invoice.data)) throw bcErrors.dialog('The action can be applied to a draft invoice only');
-  const lines = postingLines(ctx, 'salesInvoices', invoice);
-  const customer = partnerOf(ctx, true, invoice);
-  ensureOnHand(ctx, lines, String(invoice.data.id));
-  const number = takeNumber(ctx.store, ctx.companyId, 'postedSalesInvoices');
-  const postingDate = invoice.data.postingDate;
-  postItemLines(ctx, lines, { isSales: true, direction: -1, postingDate, documentType: 'Sales Invoice', documentNumber: number, sourceNumber: customer.data.number });
-  const total = postSalesGl(ctx, lines, number, postingDate, 1, customer.data.number);
-  adjustPartnerBalance(ctx, 'customers', String(customer.data.id), total);
+  const { number, total } = postDraft(ctx, 'salesInvoices', invoice);
   ctx.store.update(ctx.companyId, 'salesInvoices', String(invoice.data.id), { number, status: 'Open', remainingAmount: total, lastModifiedDateTime: ctx.now() });
 }
 
 /** purchaseInvoices({id})/Microsoft.NAV.post: stock comes in, the vendor is owed the total. */
 export function postPurchaseInvoice(ctx: WriteContext, invoice: StoredRow): void {
-  if (isPostedDocument('purchaseInvoices', invoice.data)) throw bcErrors.dialog('The action can be applied to a draft invoice only');
-  const lines = postingLines(ctx, 'purchaseInvoices', invoice);
-  const vendor = partnerOf(ctx, false, invoice);
-  const number = takeNumber(ctx.store, ctx.companyId, 'postedPurchaseInvoices');
-  const postingDate = invoice.data.postingDate;
-  postItemLines(ctx, lines, { isSales: false, direction: 1, postingDate, documentType: 'Purchase Invoice', documentNumber: number, sourceNumber: vendor.data.number });
-  const total = postPurchaseGl(ctx, lines, number, postingDate, vendor.data.number);
-  adjustPartnerBalance(ctx, 'vendors', String(vendor.data.id), total);
+  const { number } = postDraft(ctx, 'purchaseInvoices', invoice);
   ctx.store.update(ctx.companyId, 'purchaseInvoices', String(invoice.data.id), { number, status: 'Open', lastModifiedDateTime: ctx.now() });
 }
 
@@ -312,14 +327,7 @@ export function cancelSalesInvoice(ctx: WriteContext, invoice: StoredRow): void 
  * the memo's total, and an invoice fully credited becomes Paid, as does the memo that closed it.
  */
 export function postSalesCreditMemo(ctx: WriteContext, memo: StoredRow): void {
-  if (isPostedDocument('salesCreditMemos', memo.data)) throw bcErrors.dialog('The action can be applied to a draft credit memo only');
-  const lines = postingLines(ctx, 'salesCreditMemos', memo);
-  const customer = partnerOf(ctx, true, memo);
-  const number = takeNumber(ctx.store, ctx.companyId, 'postedSalesCreditMemos');
-  const postingDate = memo.data.postingDate;
-  postItemLines(ctx, lines, { isSales: true, direction: 1, postingDate, documentType: 'Sales Credit Memo', documentNumber: number, sourceNumber: customer.data.number });
-  const total = postSalesGl(ctx, lines, number, postingDate, -1, customer.data.number);
-  adjustPartnerBalance(ctx, 'customers', String(customer.data.id), -total);
+  const { number, total } = postDraft(ctx, 'salesCreditMemos', memo);
   let status = 'Open';
   const invoice = memo.data.invoiceId ? ctx.store.get(ctx.companyId, 'salesInvoices', String(memo.data.invoiceId)) : undefined;
   if (invoice && invoice.data.status === 'Open') {

@@ -3,7 +3,7 @@
 // judge answers, and the verdict: orphans, stuck plans and lost messages as the campaign defines them.
 import { AgentClient, isFinal, readableError, settle, until, type PlanView, type Settled } from './api.js';
 import { inFlight } from './aws.js';
-import { describeDifference, diffSnapshots, takeSnapshot, unexplained, type BcDifference, type BcSnapshot, type ExplainedWrite, type SandboxClient } from './bc.js';
+import { describeDifference, diffSnapshots, takeSnapshot, unexplained, type BcDifference, type BcSnapshot, type ExplainedWrite, type FaultRule, type SandboxClient } from './bc.js';
 import type { ChaosCloud } from './cloud.js';
 import type { ChaosTimings } from './timings.js';
 
@@ -74,10 +74,32 @@ export function purchaseOrderText(snapshot: BcSnapshot, lines = 2, offset = 0): 
   return `create purchase order for vendor ${String(vendor.number)}: ${chosen.join(', ')}`;
 }
 
-/** The purchase order a saga scenario drives, or the verdict that it was not even accepted. */
-export async function postPurchaseOrder(ctx: ScenarioContext): Promise<{ order: Accepted } | { verdict: Verdict }> {
-  const [order] = await postAll(ctx, ctx.alice, [purchaseOrderText(ctx.before)]);
-  return order ? { order } : { verdict: { orphans: 0, stuck: 0, lost: 0, failures: ['the purchase order was not accepted'] } };
+/** A purchase-order saga under a scenario's faults, granted at `grantedAt`; `failures` so far (a grant that failed). */
+export interface GrantedSaga {
+  order: Accepted;
+  grantedAt: number;
+  failures: string[];
+}
+
+/**
+ * A scenario about one purchase-order saga: the order posted, the scenario's faults in place, the order granted
+ * when it asks; then `afterGrant` watches what follows and judges. An order not even accepted is the verdict.
+ */
+export function purchaseOrderSagaScenario(spec: Omit<Scenario, 'run'> & { faults: FaultRule[]; afterGrant(ctx: ScenarioContext, saga: GrantedSaga): Promise<Verdict> }): Scenario {
+  const { faults, afterGrant, ...scenario } = spec;
+  return {
+    ...scenario,
+    async run(ctx) {
+      const setupDeadline = Date.now() + ctx.timings.scenarioDeadlineSeconds * 1000;
+      const [order] = await postAll(ctx, ctx.alice, [purchaseOrderText(ctx.before)]);
+      if (!order) return { orphans: 0, stuck: 0, lost: 0, failures: ['the purchase order was not accepted'] };
+      for (const fault of faults) await ctx.bc.addFault(fault);
+      const granted = await grantWhenAsked(ctx, order.planId, setupDeadline);
+      const grantedAt = Date.now();
+      const failures = granted.answer === 200 ? [] : [`could not grant the purchase order: ${JSON.stringify(granted).slice(0, 300)}`];
+      return afterGrant(ctx, { order, grantedAt, failures });
+    },
+  };
 }
 
 /**

@@ -1,8 +1,14 @@
-// Shared set-up for the MCP tests: the BC_* environment that points the MCP server at a BC sandbox, and small
-// readers for tool results.
+// Shared set-up for the MCP tests: the BC_* environment that points the MCP server at a BC sandbox, the two ways
+// a test reaches the server (in process, or its Lambda handler behind a local function URL), and small readers
+// for tool results.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult, ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import type { BcMcpServerDeps } from '../../functions/mcp-server/deps.js';
+import { createBcMcpServer } from '../../functions/mcp-server/server.js';
 import type { BcSandbox } from '../../local/bc-sandbox/index.js';
-import type { FunctionUrlAuthorize, FunctionUrlAuthorizer } from '../../local/cloud/function-url.js';
+import { serveFunctionUrl, type FunctionUrlAuthorize, type FunctionUrlAuthorizer, type FunctionUrlServer } from '../../local/cloud/function-url.js';
 import { sandboxBcEnv } from './bc-sandbox.js';
 
 /** The issuer the MCP server's protected resource metadata names in these tests (the local dev issuer). */
@@ -14,6 +20,34 @@ export function bcEnv(sandbox: BcSandbox, writable: string): Record<string, stri
     BC_WRITABLE_ENTITY_SETS: writable,
     MCP_AUTH_ISSUER: TEST_ISSUER,
   };
+}
+
+/** An SDK client named `name` connected in process to a BC MCP server built from `deps` (no HTTP between). */
+export async function connectInMemory(deps: BcMcpServerDeps, name: string): Promise<Client> {
+  const server = createBcMcpServer(deps);
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name, version: '1.0.0' });
+  await client.connect(clientSide);
+  return client;
+}
+
+/**
+ * The MCP server's Lambda handler behind a local function URL, pointed at `sandbox` with `writable` entity sets
+ * (plus `env`). The handler reads its configuration on its first request, as in Lambda, so the environment is
+ * set before it is imported.
+ */
+export async function serveMcpHandler(sandbox: BcSandbox, writable: string, authorize: FunctionUrlAuthorize, env: Record<string, string> = {}): Promise<FunctionUrlServer> {
+  Object.assign(process.env, bcEnv(sandbox, writable), env);
+  const { handler } = await import('../../functions/mcp-server/index.js');
+  return serveFunctionUrl({ port: 0, invoke: handler, authorize });
+}
+
+/** An SDK client named `name` over Streamable HTTP to `mcpUrl`, sending `authorization` on every request. */
+export async function connectHttp(mcpUrl: string, authorization: string, name: string): Promise<Client> {
+  const client = new Client({ name, version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { authorization } } }));
+  return client;
 }
 
 /** The identity the local function URL hands the MCP function for a verified bearer token. */

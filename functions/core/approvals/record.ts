@@ -25,9 +25,8 @@ export const approvalKey = (tenantId: string, approvalId: string) => ({
 export const approvalStatusKey = (tenantId: string, status: ApprovalStatus) => `TENANT#${part('tenantId', tenantId)}#STATUS#${status}`;
 export const approvalStatusSort = (requestedAt: string, approvalId: string) => `${requestedAt}#${approvalId}`;
 
-/** One approval as stored (keys omitted). */
-export interface ApprovalRecord {
-  approvalId: string;
+/** What a write (or saga) asking for a decision says: its task's story, who planned it and what it would do. */
+export interface ApprovalAsk {
   tenantId: string;
   sessionId: string;
   planId: string;
@@ -35,14 +34,22 @@ export interface ApprovalRecord {
   correlationId: string;
   /** What caused the request (the task's event); the decision events are caused by the request event. */
   causationId?: string;
-  /** eventId of approval:requested, so a repeated request re-publishes the same event (consumers dedupe). */
-  requestEventId?: string;
-  summary: string;
-  operation: ApprovalOperation;
-  /** sha256 of the tenant and operation (operation.ts); recomputed from `operation` when checked. */
-  operationHash?: string;
   /** The `sub` of the user whose message planned the write (the tenant is the record's). */
   requestedBy: string;
+  operation: ApprovalOperation;
+  /** What it does, in words, for the approver. */
+  summary: string;
+  /** A waiting Step Functions execution (.waitForTaskToken) resumes on this. Never shown or logged. */
+  taskToken?: string;
+}
+
+/** One approval as stored (keys omitted). */
+export interface ApprovalRecord extends ApprovalAsk {
+  approvalId: string;
+  /** eventId of approval:requested, so a repeated request re-publishes the same event (consumers dedupe). */
+  requestEventId?: string;
+  /** sha256 of the tenant and operation (operation.ts); recomputed from `operation` when checked. */
+  operationHash?: string;
   status: ApprovalStatus;
   requestedAt: string;
   /** Epoch seconds: the deadline of the decision (and the TTL). */
@@ -61,8 +68,6 @@ export interface ApprovalRecord {
    * saga no longer waits on its token). A closed approval is `expired` and takes no decision.
    */
   closedReason?: string;
-  /** A waiting Step Functions execution (.waitForTaskToken) resumes on this. Never shown or logged. */
-  taskToken?: string;
 }
 
 export type ApprovalItem = ApprovalRecord & { pk: string; sk: string; gsi1pk: string; gsi1sk: string };

@@ -3,13 +3,14 @@
 // waits on the decision. Every BC write passes through here before it runs.
 import { randomUUID } from 'node:crypto';
 import type { EventPublisher } from '../events/index.js';
-import { operationHash, approvalIdForTask, type ApprovalOperation } from './operation.js';
+import { operationHash, approvalIdForTask } from './operation.js';
 import {
   decisionEvent,
   isOverdue,
   requestedEvent,
   toView,
   boundHash,
+  type ApprovalAsk,
   type ApprovalRecord,
   type ApprovalStatus,
   type ApprovalView,
@@ -48,22 +49,8 @@ export interface Decider {
 
 export type Decision = 'grant' | 'deny';
 
-/** A write (or saga) asking for a person's decision. */
-export interface ApprovalRequest {
-  tenantId: string;
-  sessionId: string;
-  planId: string;
-  taskId: string;
-  correlationId: string;
-  /** What caused the request (the eventId of the task's event); the task id when absent. */
-  causationId?: string;
-  /** The `sub` of the user whose message planned it. */
-  requestedBy: string;
-  operation: ApprovalOperation;
-  /** What it does, in words, for the approver. */
-  summary: string;
-  /** A saga's .waitForTaskToken step: resumed with SendTaskSuccess / SendTaskFailure. */
-  taskToken?: string;
+/** A write (or saga) asking for a person's decision; `causationId` defaults to the task id. */
+export interface ApprovalRequest extends ApprovalAsk {
   /** Defaults to the task's approval id (approvalIdForTask). */
   approvalId?: string;
 }

@@ -3,6 +3,7 @@
 // with a refresh token when offline access is asked for) and the refresh-token grant (a stored refresh token
 // becomes a fresh BC access token hours later). Failures keep Entra's error, AADSTS codes and description;
 // never the client secret, the user's assertion or a token.
+import { safeUrl } from './token.js';
 
 export const BC_DEFAULT_SCOPE = 'https://api.businesscentral.dynamics.com/.default';
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -122,13 +123,4 @@ async function post(endpoint: TokenEndpoint, form: URLSearchParams): Promise<OnB
     ...(typeof body.scope === 'string' ? { scope: body.scope } : {}),
     ...(typeof body.refresh_token === 'string' && body.refresh_token ? { refreshToken: body.refresh_token } : {}),
   };
-}
-
-function safeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
-  } catch {
-    return '(the configured token URL)';
-  }
 }

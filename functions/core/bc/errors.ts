@@ -77,36 +77,37 @@ export class BcError extends Error {
   }
 }
 
-export class BcConflictError extends BcError {
-  override name = 'BcConflictError';
+/**
+ * The subclass of one kind, so callers can catch that kind with `instanceof`. It differs from BcError only in its
+ * name, given as a string because the Lambda bundles are minified (class names do not survive).
+ */
+function kindError(name: string) {
+  return class extends BcError {
+    override name = name;
+  };
 }
-export class BcNotFoundError extends BcError {
-  override name = 'BcNotFoundError';
-}
-export class BcValidationError extends BcError {
-  override name = 'BcValidationError';
-}
-export class BcInvalidRequestError extends BcError {
-  override name = 'BcInvalidRequestError';
-}
-export class BcThrottledError extends BcError {
-  override name = 'BcThrottledError';
-}
-export class BcUnavailableError extends BcError {
-  override name = 'BcUnavailableError';
-}
-export class BcServerError extends BcError {
-  override name = 'BcServerError';
-}
-export class BcAuthError extends BcError {
-  override name = 'BcAuthError';
-}
-export class BcTimeoutError extends BcError {
-  override name = 'BcTimeoutError';
-}
-export class BcNetworkError extends BcError {
-  override name = 'BcNetworkError';
-}
+
+export const BcConflictError = kindError('BcConflictError');
+export const BcNotFoundError = kindError('BcNotFoundError');
+export const BcValidationError = kindError('BcValidationError');
+export const BcInvalidRequestError = kindError('BcInvalidRequestError');
+export const BcThrottledError = kindError('BcThrottledError');
+export const BcUnavailableError = kindError('BcUnavailableError');
+export const BcServerError = kindError('BcServerError');
+export const BcAuthError = kindError('BcAuthError');
+export const BcTimeoutError = kindError('BcTimeoutError');
+export const BcNetworkError = kindError('BcNetworkError');
+
+export type BcConflictError = InstanceType<typeof BcConflictError>;
+export type BcNotFoundError = InstanceType<typeof BcNotFoundError>;
+export type BcValidationError = InstanceType<typeof BcValidationError>;
+export type BcInvalidRequestError = InstanceType<typeof BcInvalidRequestError>;
+export type BcThrottledError = InstanceType<typeof BcThrottledError>;
+export type BcUnavailableError = InstanceType<typeof BcUnavailableError>;
+export type BcServerError = InstanceType<typeof BcServerError>;
+export type BcAuthError = InstanceType<typeof BcAuthError>;
+export type BcTimeoutError = InstanceType<typeof BcTimeoutError>;
+export type BcNetworkError = InstanceType<typeof BcNetworkError>;
 
 const CLASS_BY_KIND: Record<BcErrorKind, new (message: string, details: BcErrorDetails) => BcError> = {
   conflict: BcConflictError,

@@ -111,11 +111,12 @@ export class TokenProvider {
   }
 }
 
-function safeUrl(url: string): string {
+/** A token URL fit for an error message: without its query (which may carry secrets). */
+export function safeUrl(url: string): string {
   try {
     const parsed = new URL(url);
     return `${parsed.origin}${parsed.pathname}`;
   } catch {
-    return 'the configured token URL';
+    return '(the configured token URL)';
   }
 }

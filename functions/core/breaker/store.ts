@@ -80,12 +80,11 @@ export class BreakerStore {
 
   /** closed → open; true only for the caller whose write made the transition. */
   async open(key: string, at: number, openUntil: number): Promise<BreakerRecord | undefined> {
-    return this.conditional({
-      Key: { pk: key },
-      UpdateExpression: 'SET #state = :open, openedAt = :at, openUntil = :until, failures = :empty, version = version + :one, updatedAt = :at REMOVE probeOwner, probeLeaseUntil',
-      ConditionExpression: '#state = :closed',
-      ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: { ':open': 'open', ':closed': 'closed', ':at': at, ':until': openUntil, ':empty': [], ':one': 1 },
+    return this.transition(key, at, {
+      set: '#state = :open, openedAt = :at, openUntil = :until, failures = :empty',
+      remove: 'probeOwner, probeLeaseUntil',
+      condition: '#state = :closed',
+      values: { ':open': 'open', ':closed': 'closed', ':until': openUntil, ':empty': [] },
     });
   }
 
@@ -94,45 +93,54 @@ export class BreakerStore {
    * probe's lease expired (a crashed probe cannot wedge the breaker).
    */
   async acquireProbe(key: string, owner: string, at: number, leaseUntil: number): Promise<BreakerRecord | undefined> {
-    return this.conditional({
-      Key: { pk: key },
-      UpdateExpression: 'SET #state = :half, probeOwner = :owner, probeLeaseUntil = :lease, version = version + :one, updatedAt = :at',
-      ConditionExpression: '(#state = :open AND openUntil <= :at) OR (#state = :half AND probeLeaseUntil <= :at)',
-      ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: { ':half': 'half-open', ':open': 'open', ':owner': owner, ':lease': leaseUntil, ':at': at, ':one': 1 },
+    return this.transition(key, at, {
+      set: '#state = :half, probeOwner = :owner, probeLeaseUntil = :lease',
+      condition: '(#state = :open AND openUntil <= :at) OR (#state = :half AND probeLeaseUntil <= :at)',
+      values: { ':half': 'half-open', ':open': 'open', ':owner': owner, ':lease': leaseUntil },
     });
   }
 
   /** half-open → closed after the probe succeeded; only the lease holder may close. */
   async close(key: string, owner: string, at: number): Promise<BreakerRecord | undefined> {
-    return this.conditional({
-      Key: { pk: key },
-      UpdateExpression: 'SET #state = :closed, failures = :empty, version = version + :one, updatedAt = :at REMOVE probeOwner, probeLeaseUntil, openedAt, openUntil',
-      ConditionExpression: '#state = :half AND probeOwner = :owner',
-      ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: { ':closed': 'closed', ':half': 'half-open', ':owner': owner, ':empty': [], ':one': 1, ':at': at },
+    return this.transition(key, at, {
+      set: '#state = :closed, failures = :empty',
+      remove: 'probeOwner, probeLeaseUntil, openedAt, openUntil',
+      condition: '#state = :half AND probeOwner = :owner',
+      values: { ':closed': 'closed', ':half': 'half-open', ':owner': owner, ':empty': [] },
     });
   }
 
   /** Ends the lease without a verdict (the probe never reached the dependency): the next caller may probe. */
   async releaseProbe(key: string, owner: string, at: number): Promise<BreakerRecord | undefined> {
-    return this.conditional({
-      Key: { pk: key },
-      UpdateExpression: 'SET probeLeaseUntil = :at, version = version + :one, updatedAt = :at REMOVE probeOwner',
-      ConditionExpression: '#state = :half AND probeOwner = :owner',
-      ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: { ':half': 'half-open', ':owner': owner, ':at': at, ':one': 1 },
+    return this.transition(key, at, {
+      set: 'probeLeaseUntil = :at',
+      remove: 'probeOwner',
+      condition: '#state = :half AND probeOwner = :owner',
+      values: { ':half': 'half-open', ':owner': owner },
     });
   }
 
   /** half-open → open after the probe failed; only the lease holder may reopen. */
   async reopen(key: string, owner: string, at: number, openUntil: number): Promise<BreakerRecord | undefined> {
+    return this.transition(key, at, {
+      set: '#state = :open, openedAt = :at, openUntil = :until',
+      remove: 'probeOwner, probeLeaseUntil',
+      condition: '#state = :half AND probeOwner = :owner',
+      values: { ':open': 'open', ':half': 'half-open', ':owner': owner, ':until': openUntil },
+    });
+  }
+
+  /**
+   * A state transition at `at`: its `set` and `remove` clauses, plus what every transition writes (the version bump
+   * and updatedAt), if `condition` holds. `#state` names the state attribute; `:at` is the time.
+   */
+  private transition(key: string, at: number, change: { set: string; remove?: string; condition: string; values: Record<string, unknown> }): Promise<BreakerRecord | undefined> {
     return this.conditional({
       Key: { pk: key },
-      UpdateExpression: 'SET #state = :open, openedAt = :at, openUntil = :until, version = version + :one, updatedAt = :at REMOVE probeOwner, probeLeaseUntil',
-      ConditionExpression: '#state = :half AND probeOwner = :owner',
+      UpdateExpression: `SET ${change.set}, version = version + :one, updatedAt = :at${change.remove ? ` REMOVE ${change.remove}` : ''}`,
+      ConditionExpression: change.condition,
       ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: { ':open': 'open', ':half': 'half-open', ':owner': owner, ':at': at, ':until': openUntil, ':one': 1 },
+      ExpressionAttributeValues: { ...change.values, ':at': at, ':one': 1 },
     });
   }
 

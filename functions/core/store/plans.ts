@@ -147,6 +147,20 @@ class UpdateBuilder {
   }
 }
 
+/**
+ * Sets one task's status at `at`, with the task's and the plan's updatedAt (and startedAt, once, when it starts
+ * running); gives the task's and its status's attribute paths for the rest of the update.
+ */
+function setTaskStatus(u: UpdateBuilder, taskId: string, to: TaskStatus, at: string): { task: string; status: string } {
+  const task = `${u.name('tasks')}.${u.name(taskId)}`;
+  const status = `${task}.${u.name('status')}`;
+  u.set(status, to);
+  u.set(`${task}.${u.name('updatedAt')}`, at);
+  u.set(u.name('updatedAt'), at);
+  if (to === 'running') u.set(`${task}.${u.name('startedAt')}`, at, true);
+  return { task, status };
+}
+
 export class PlanStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -240,12 +254,7 @@ export class PlanStore {
     if (from.length === 0) throw new Error(`no task may move to ${to}`);
     const at = (options.now ?? new Date()).toISOString();
     const u = new UpdateBuilder();
-    const task = `${u.name('tasks')}.${u.name(taskId)}`;
-    const status = `${task}.${u.name('status')}`;
-    u.set(status, to);
-    u.set(`${task}.${u.name('updatedAt')}`, at);
-    u.set(u.name('updatedAt'), at);
-    if (to === 'running') u.set(`${task}.${u.name('startedAt')}`, at, true);
+    const { task, status } = setTaskStatus(u, taskId, to, at);
     if (TERMINAL_TASK_STATUSES.includes(to)) u.set(`${task}.${u.name('completedAt')}`, at);
     if (options.result !== undefined) u.set(`${task}.${u.name('result')}`, options.result);
     if (options.resultRef !== undefined) u.set(`${task}.${u.name('resultRef')}`, options.resultRef);
@@ -275,14 +284,9 @@ export class PlanStore {
     now = new Date(),
   ): Promise<Transition<StoredPlan>> {
     const u = new UpdateBuilder();
-    const task = `${u.name('tasks')}.${u.name(taskId)}`;
-    const status = `${task}.${u.name('status')}`;
-    const lease = `${task}.${u.name('leaseUntil')}`;
     const at = now.toISOString();
-    u.set(status, 'running');
-    u.set(`${task}.${u.name('updatedAt')}`, at);
-    u.set(u.name('updatedAt'), at);
-    u.set(`${task}.${u.name('startedAt')}`, at, true);
+    const { task, status } = setTaskStatus(u, taskId, 'running', at);
+    const lease = `${task}.${u.name('leaseUntil')}`;
     u.set(`${task}.${u.name('attempt')}`, attempt);
     u.set(lease, leaseUntil.toISOString());
     const free = `(${status} <> ${u.value('running')} OR attribute_not_exists(${lease}) OR ${lease} < ${u.value(at)})`;

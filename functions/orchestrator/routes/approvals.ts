@@ -4,9 +4,10 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { APPROVAL_STATUSES, ApprovalError, createApprovalService, type ApprovalService, type ApprovalSettings, planWaiterCheck, type SagaWaiter } from '../../core/approvals/index.js';
 import type { EventPublisher } from '../../core/events/index.js';
-import { conflict, forbidden, HttpError, json, notFound, parseJsonBody, pathId, readCaller, validate, type Route } from '../../core/http/index.js';
+import { conflict, forbidden, HttpError, json, notFound, pathId, readCaller, type Route } from '../../core/http/index.js';
 import { setCorrelation } from '../../core/observability/index.js';
 import type { StateStore } from '../../core/store/index.js';
+import { bodyOf, callerOf, queryOf } from './scope.js';
 
 
 export interface ApprovalDeps {
@@ -73,10 +74,9 @@ export function approvalRoutes(deps: ApprovalDeps, shared?: () => ApprovalServic
   const list: Route = {
     method: 'GET',
     path: '/v1/approvals',
-    async handle({ event, logger }) {
-      const caller = readCaller(event);
-      setCorrelation(logger, { tenantId: caller.tenantId });
-      const { status, mine } = validate(listQuerySchema, event.queryStringParameters ?? {}, { what: 'the query' });
+    async handle(context) {
+      const caller = callerOf(context);
+      const { status, mine } = queryOf(listQuerySchema, context);
       return json(200, { approvals: mine === 'true' ? await service().listOwn(caller, status) : await service().list(caller, status) });
     },
   };
@@ -84,11 +84,12 @@ export function approvalRoutes(deps: ApprovalDeps, shared?: () => ApprovalServic
   const decide: Route = {
     method: 'POST',
     path: '/v1/approvals/{approvalId}',
-    async handle({ event, params, logger }) {
-      const caller = readCaller(event);
+    async handle(context) {
+      const { params, logger } = context;
+      const caller = readCaller(context.event);
       const approvalId = pathId(params, 'approvalId');
       setCorrelation(logger, { tenantId: caller.tenantId });
-      const body = validate(decisionSchema, parseJsonBody(event, MAX_DECISION_BYTES), { what: 'the decision' });
+      const body = bodyOf(decisionSchema, context, MAX_DECISION_BYTES, 'the decision');
       try {
         const decided = await service().decide(caller, approvalId, body.decision, body.reason);
         setCorrelation(logger, { planId: decided.planId, taskId: decided.taskId });

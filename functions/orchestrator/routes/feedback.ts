@@ -3,9 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { createEvent, type EventPublisher } from '../../core/events/index.js';
-import { HttpError, json, notFound, parseJsonBody, validate, type Route } from '../../core/http/index.js';
+import { HttpError, json, notFound, type Route } from '../../core/http/index.js';
 import { FEEDBACK_RATINGS, TERMINAL_PLAN_STATUSES, type Feedback, type StateStore } from '../../core/store/index.js';
-import { scopeOf } from './scope.js';
+import { bodyOf, scopeOf } from './scope.js';
 
 const MAX_FEEDBACK_BYTES = 4 * 1024;
 
@@ -25,9 +25,9 @@ export function feedbackRoute(deps: FeedbackDeps): Route {
     method: 'POST',
     path: '/v1/plans/{planId}/feedback',
     async handle(context) {
-      const { event, logger, correlationId } = context;
+      const { logger, correlationId } = context;
       const { caller, id: planId } = scopeOf(context, 'planId');
-      const body = validate(feedbackSchema, parseJsonBody(event, MAX_FEEDBACK_BYTES), { what: 'the feedback' });
+      const body = bodyOf(feedbackSchema, context, MAX_FEEDBACK_BYTES, 'the feedback');
       const plan = await deps.store.plans.getPlan(caller.tenantId, planId);
       if (!plan) throw notFound(`no plan ${planId}`);
       if (!TERMINAL_PLAN_STATUSES.includes(plan.status)) {

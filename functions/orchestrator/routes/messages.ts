@@ -1,8 +1,8 @@
 // POST /v1/sessions/{sessionId}/messages { "text" } → 202 { planId, status, tasks }.
 import * as z from 'zod';
-import { HttpError, json, parseJsonBody, serviceUnavailable, unprocessable, validate, type Route } from '../../core/http/index.js';
+import { HttpError, json, serviceUnavailable, unprocessable, type Route } from '../../core/http/index.js';
 import { DelegationRefusedError, DispatchFailedError, PlanRejectedError, startPlan, type StartPlanDeps } from '../start-plan.js';
-import { scopeOf } from './scope.js';
+import { bodyOf, scopeOf } from './scope.js';
 
 export interface MessageLimits {
   maxBodyBytes: number;
@@ -25,7 +25,7 @@ export function messagesRoute(deps: Omit<StartPlanDeps, 'logger'>, limits: Messa
     async handle(context) {
       const { event, correlationId, logger } = context;
       const { caller, id: sessionId } = scopeOf(context, 'sessionId');
-      const body = validate(messageBodySchema, parseJsonBody(event, limits.maxBodyBytes), { what: 'the message' });
+      const body = bodyOf(messageBodySchema, context, limits.maxBodyBytes, 'the message');
       try {
         const plan = await startPlan(
           { ...deps, logger },

@@ -2,9 +2,9 @@
 // BC latency percentiles, breaker state) on one time grid, read from CloudWatch. Operators only: the metrics are
 // the whole stage's (they carry no tenant), so no tenant's user may read another's activity through them.
 import * as z from 'zod';
-import { forbidden, HttpError, json, readCaller, validate, type Route } from '../../core/http/index.js';
-import { setCorrelation } from '../../core/observability/index.js';
+import { forbidden, HttpError, json, type Route } from '../../core/http/index.js';
 import type { OperationsMetricsReader } from '../../core/operations-metrics/index.js';
+import { callerOf, queryOf } from './scope.js';
 
 export const OPERATOR_ROLE = 'operator';
 export const DEFAULT_METRICS_WINDOW_SECONDS = 60 * 60;
@@ -39,11 +39,10 @@ export function metricsRoute(deps: MetricsRouteDeps): Route {
   return {
     method: 'GET',
     path: '/v1/metrics',
-    async handle({ event, logger }) {
-      const caller = readCaller(event);
-      setCorrelation(logger, { tenantId: caller.tenantId });
+    async handle(context) {
+      const caller = callerOf(context);
       if (!caller.roles.includes(OPERATOR_ROLE)) throw forbidden(`the operations metrics are for the ${OPERATOR_ROLE} role`);
-      const query = validate(querySchema, event.queryStringParameters ?? {}, { what: 'the query' });
+      const query = queryOf(querySchema, context);
       const now = deps.now();
       const to = query.to ?? now;
       const from = query.from ?? new Date(to.getTime() - DEFAULT_METRICS_WINDOW_SECONDS * 1000);

@@ -5,7 +5,7 @@ import { AuditStoryReader } from '../../core/audit/index.js';
 import { json, notFound, serviceUnavailable, validate, type Route } from '../../core/http/index.js';
 import type { StateStore } from '../../core/store/index.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { scopeOf } from './scope.js';
+import { queryOf, scopeOf } from './scope.js';
 
 export const MAX_EVENTS_PAGE = 500;
 
@@ -28,9 +28,8 @@ export function planEventsRoute(deps: PlanEventsDeps): Route {
     method: 'GET',
     path: '/v1/plans/{planId}/events',
     async handle(context) {
-      const { event } = context;
       const { caller, id: planId } = scopeOf(context, 'planId');
-      const query = validate(querySchema, event.queryStringParameters ?? {}, { what: 'the query' });
+      const query = queryOf(querySchema, context);
       if (!reader) throw serviceUnavailable('the audit log is not configured for this API (AUDIT_TABLE)');
       const plan = await deps.store.plans.getPlan(caller.tenantId, planId);
       if (!plan) throw notFound(`no plan ${planId}`);

@@ -1,8 +1,8 @@
 // GET /v1/sessions?limit=&cursor=: the sessions the caller started in their tenant, newest first, a page at a time.
 import * as z from 'zod';
-import { HttpError, json, readCaller, validate, type Route } from '../../core/http/index.js';
-import { setCorrelation } from '../../core/observability/index.js';
+import { HttpError, json, type Route } from '../../core/http/index.js';
 import type { StateStore } from '../../core/store/index.js';
+import { callerOf, queryOf } from './scope.js';
 
 export const MAX_SESSIONS_PAGE = 100;
 
@@ -26,10 +26,9 @@ export function sessionListRoute(store: StateStore): Route {
   return {
     method: 'GET',
     path: '/v1/sessions',
-    async handle({ event, logger }) {
-      const caller = readCaller(event);
-      setCorrelation(logger, { tenantId: caller.tenantId });
-      const query = validate(querySchema, event.queryStringParameters ?? {}, { what: 'the query' });
+    async handle(context) {
+      const caller = callerOf(context);
+      const query = queryOf(querySchema, context);
       let start: Record<string, unknown> | undefined;
       if (query.cursor !== undefined) {
         start = decodeCursor(query.cursor);

@@ -4,27 +4,21 @@
 // the compensations (compensations pass the open breaker).
 import { isFinal, settle, until } from '../api.js';
 import { breakerStates } from '../aws.js';
-import { grantWhenAsked, judge, postAll, postPurchaseOrder, statusCounts, type Accepted, type Scenario } from '../scenario.js';
+import { judge, postAll, purchaseOrderSagaScenario, statusCounts, type Accepted } from '../scenario.js';
 
 /** How long each line POST takes before its 503: long enough for the failing queries to open the breaker. */
 const LINE_DELAY_MS = Number(process.env.CHAOS_LINE_DELAY_MS ?? 3000);
 
-export const breakerOpenSaga: Scenario = {
+export const breakerOpenSaga = purchaseOrderSagaScenario({
   name: 'breaker-open-saga',
   summary: 'breaker opened by failing queries while a saga adds its lines; the line POST fails: rollback, BC as before',
-  async run(ctx) {
-    const failures: string[] = [];
+  // The saga's line POST is slow and then fails; the queries fail meanwhile, and open the breaker.
+  faults: [
+    { entitySet: 'purchaseOrderLines', method: 'POST', status: 503, latencyMs: LINE_DELAY_MS },
+    { entitySet: 'customers', method: 'GET', status: 503 },
+  ],
+  async afterGrant(ctx, { order, grantedAt, failures }) {
     const { timings } = ctx;
-    const setupDeadline = Date.now() + timings.scenarioDeadlineSeconds * 1000;
-    const posted = await postPurchaseOrder(ctx);
-    if ('verdict' in posted) return posted.verdict;
-    const { order } = posted;
-
-    await ctx.bc.addFault({ entitySet: 'purchaseOrderLines', method: 'POST', status: 503, latencyMs: LINE_DELAY_MS });
-    await ctx.bc.addFault({ entitySet: 'customers', method: 'GET', status: 503 });
-    const granted = await grantWhenAsked(ctx, order.planId, setupDeadline);
-    const grantedAt = Date.now();
-    if (granted.answer !== 200) failures.push(`could not grant the purchase order: ${JSON.stringify(granted).slice(0, 300)}`);
 
     // The order exists and a line is on its way: now open the breaker with queries BC fails.
     const lineStarted = await until(grantedAt + 30_000, async () => ((await ctx.bc.requests()).some((r) => r.method === 'POST' && r.entitySet === 'purchaseOrderLines') ? true : undefined), 200);
@@ -44,4 +38,4 @@ export const breakerOpenSaga: Scenario = {
     if (settled.plans.get(order.planId)?.status === 'succeeded') failures.push('the saga succeeded although its line POST failed');
     return judge(ctx, accepted, settled, deadline, failures);
   },
-};
+});

@@ -3,24 +3,18 @@
 // heals. BC must come back to the snapshot: the saga repair sweep retries the parked compensation until it
 // succeeds.
 import { isFinal, settle, until } from '../api.js';
-import { grantWhenAsked, judge, postPurchaseOrder, statusCounts, type Scenario } from '../scenario.js';
+import { judge, purchaseOrderSagaScenario, statusCounts } from '../scenario.js';
 
-export const compensationOutage: Scenario = {
+export const compensationOutage = purchaseOrderSagaScenario({
   name: 'compensation-outage',
   summary: 'PO DELETE answers 503 longer than the compensation retries, then heals: BC eventually back to the snapshot',
-  async run(ctx) {
-    const failures: string[] = [];
+  // A line POST is refused, so the saga rolls back; every purchase-order DELETE (its compensation) fails until healed.
+  faults: [
+    { entitySet: 'purchaseOrderLines', method: 'POST', status: 400 },
+    { entitySet: 'purchaseOrders', method: 'DELETE', status: 503 },
+  ],
+  async afterGrant(ctx, { order, grantedAt, failures }) {
     const { timings } = ctx;
-    const setupDeadline = Date.now() + timings.scenarioDeadlineSeconds * 1000;
-    const posted = await postPurchaseOrder(ctx);
-    if ('verdict' in posted) return posted.verdict;
-    const { order } = posted;
-
-    await ctx.bc.addFault({ entitySet: 'purchaseOrderLines', method: 'POST', status: 400 });
-    await ctx.bc.addFault({ entitySet: 'purchaseOrders', method: 'DELETE', status: 503 });
-    const granted = await grantWhenAsked(ctx, order.planId, setupDeadline);
-    const grantedAt = Date.now();
-    if (granted.answer !== 200) failures.push(`could not grant the purchase order: ${JSON.stringify(granted).slice(0, 300)}`);
 
     // The outage outlasts the compensation's retries: it ends when the plan has ended, or after three retry budgets.
     const outageEnd = grantedAt + (3 * timings.compensationRetrySeconds + timings.slackSeconds) * 1000;
@@ -39,4 +33,4 @@ export const compensationOutage: Scenario = {
     if (plan?.status === 'succeeded') failures.push('the saga succeeded although its line POST was refused');
     return judge(ctx, [order], settled, deadline, failures);
   },
-};
+});

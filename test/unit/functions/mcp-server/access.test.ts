@@ -1,13 +1,12 @@
 // Who may do what on the MCP server over HTTP (functions/mcp-server/access.ts), through the Lambda handler
 // behind the local function URL and the SDK client: readers read, only mcp-writer tokens and IAM callers
 // write (refused before BC), GET-only batches stay reads, extra browser origins, and configuration errors.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBcSandbox, type BcSandbox } from '../../../../local/bc-sandbox/index.js';
-import { serveFunctionUrl, type FunctionUrlServer } from '../../../../local/cloud/function-url.js';
+import type { FunctionUrlServer } from '../../../../local/cloud/function-url.js';
 import { bcPriorityOf, loadMcpHttpAccess } from '../../../../functions/mcp-server/access.js';
-import { bcEnv, errorOf, structured, tokenIdentity } from '../../../support/mcp.js';
+import { connectHttp, errorOf, serveMcpHandler, structured, tokenIdentity } from '../../../support/mcp.js';
 
 let sandbox: BcSandbox;
 let functionUrl: FunctionUrlServer;
@@ -17,12 +16,10 @@ const IAM = { accessKey: 'AKID', accountId: '000000000000', callerId: 'AKID:work
 
 beforeAll(async () => {
   sandbox = await startBcSandbox({ port: 0 });
-  Object.assign(process.env, bcEnv(sandbox, 'customers'), { MCP_ALLOWED_ORIGINS: 'http://localhost:6274' });
-  const { handler } = await import('../../../../functions/mcp-server/index.js');
-  functionUrl = await serveFunctionUrl({
-    port: 0,
-    invoke: handler,
-    authorize: async (headers) => {
+  functionUrl = await serveMcpHandler(
+    sandbox,
+    'customers',
+    async (headers) => {
       switch (headers.authorization) {
         case 'Bearer reader':
           return tokenIdentity({ sub: 'alice', tenant: 'local' });
@@ -37,7 +34,8 @@ beforeAll(async () => {
           return undefined;
       }
     },
-  });
+    { MCP_ALLOWED_ORIGINS: 'http://localhost:6274' },
+  );
 });
 
 afterAll(async () => {
@@ -47,8 +45,7 @@ afterAll(async () => {
 });
 
 async function clientWith(authorization: string): Promise<Client> {
-  const client = new Client({ name: 'access-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${functionUrl.url}/mcp`), { requestInit: { headers: { authorization } } }));
+  const client = await connectHttp(`${functionUrl.url}/mcp`, authorization, 'access-test');
   clients.push(client);
   return client;
 }

@@ -1,13 +1,12 @@
 // A write whose outcome is unknown (BC did not answer a create in time, so it may have applied it) must not
 // come back from the tools as "retry me": a worker that repeats it would create the record twice.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BcClient } from '../../../../functions/core/bc/index.js';
 import { TOOL_ERROR_META_KEY } from '../../../../functions/core/mcp/meta.js';
-import { createBcMcpServer } from '../../../../functions/mcp-server/server.js';
 import { startBcSandbox, type BcSandbox } from '../../../../local/bc-sandbox/index.js';
+import { connectInMemory } from '../../../support/mcp.js';
 
 let sandbox: BcSandbox;
 let client: Client;
@@ -20,11 +19,7 @@ beforeAll(async () => {
     maxRetries: 0,
   });
   await bc.resolveCompany();
-  const server = createBcMcpServer({ bc, writableEntitySets: '*' });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  client = new Client({ name: 'ambiguous-write-test', version: '1.0.0' });
-  await client.connect(clientSide);
+  client = await connectInMemory({ bc, writableEntitySets: '*' }, 'ambiguous-write-test');
 });
 
 afterEach(() => sandbox.clearFaults());

@@ -1,17 +1,15 @@
 // The MCP server calls BC through the shared circuit breaker (DynamoDB state, here dynalite): BC failures open
 // it, the transition is published in the story of the call that caused it, and while open the tools answer
 // DependencyUnavailable (retryable) without calling BC.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BcClient } from '../../../../functions/core/bc/index.js';
 import type { DomainEvent, EventPublisher } from '../../../../functions/core/events/index.js';
 import { STORY_CONTEXT_META_KEY } from '../../../../functions/core/mcp/index.js';
 import { bcBreakerFromEnv, withCircuitBreaker } from '../../../../functions/mcp-server/breaker-backend.js';
-import { createBcMcpServer } from '../../../../functions/mcp-server/server.js';
 import { startBcSandbox, type BcSandbox } from '../../../../local/bc-sandbox/index.js';
 import { startDynamo, type TestDynamo } from '../../../support/dynamo.js';
-import { errorOf, structured } from '../../../support/mcp.js';
+import { connectInMemory, errorOf, structured } from '../../../support/mcp.js';
 
 const story = {
   tenantId: 'tenant-a',
@@ -45,14 +43,8 @@ beforeAll(async () => {
     env: { ...process.env, BREAKER_THRESHOLD: '2', BREAKER_OPEN_SECONDS: '60' },
   });
   expect(breaker).toBeDefined();
-  const bc = new BcClient({
-    ...sandbox.connection,
-  });
-  const server = createBcMcpServer({ bc: withCircuitBreaker(bc, breaker!), writableEntitySets: new Set() });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  client = new Client({ name: 'breaker-test', version: '1.0.0' });
-  await client.connect(clientSide);
+  const bc = new BcClient(sandbox.connection);
+  client = await connectInMemory({ bc: withCircuitBreaker(bc, breaker!), writableEntitySets: new Set() }, 'breaker-test');
 });
 
 afterAll(async () => {

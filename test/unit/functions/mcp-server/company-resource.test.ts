@@ -1,12 +1,10 @@
 // bc://company must name the company the tools act on, whichever way BC_COMPANY_ID spells it (the BC client
 // accepts a GUID in any case, or a company name).
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BcClient } from '../../../../functions/core/bc/index.js';
-import { createBcMcpServer } from '../../../../functions/mcp-server/server.js';
 import { startBcSandbox, type BcSandbox } from '../../../../local/bc-sandbox/index.js';
-import { resourceText } from '../../../support/mcp.js';
+import { connectInMemory, resourceText } from '../../../support/mcp.js';
 
 let sandbox: BcSandbox;
 const clients: Client[] = [];
@@ -21,15 +19,8 @@ afterAll(async () => {
 });
 
 async function connect(companyId: string): Promise<Client> {
-  const bc = new BcClient({
-    ...sandbox.connection,
-    companyId,
-  });
-  const server = createBcMcpServer({ bc, writableEntitySets: new Set(), companyId });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  const client = new Client({ name: 'company-resource-test', version: '1.0.0' });
-  await client.connect(clientSide);
+  const bc = new BcClient({ ...sandbox.connection, companyId });
+  const client = await connectInMemory({ bc, writableEntitySets: new Set(), companyId }, 'company-resource-test');
   clients.push(client);
   return client;
 }

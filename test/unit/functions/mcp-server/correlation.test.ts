@@ -9,8 +9,8 @@ import { createServerBcClient } from '../../../../functions/mcp-server/config.js
 import type { BcBackend } from '../../../../functions/mcp-server/deps.js';
 import { createBcMcpServer } from '../../../../functions/mcp-server/server.js';
 import { startBcSandbox, type BcSandbox } from '../../../../local/bc-sandbox/index.js';
-import { serveFunctionUrl, type FunctionUrlServer } from '../../../../local/cloud/function-url.js';
-import { bcEnv, bearerAuthorize } from '../../../support/mcp.js';
+import type { FunctionUrlServer } from '../../../../local/cloud/function-url.js';
+import { bearerAuthorize, serveMcpHandler } from '../../../support/mcp.js';
 import { deferred } from '../../../support/deferred.js';
 
 const TOKEN = 'correlation-test-token';
@@ -37,13 +37,7 @@ function idsByEntitySet(): Record<string, (string | undefined)[]> {
 
 beforeAll(async () => {
   sandbox = await startBcSandbox({ port: 0 });
-  Object.assign(process.env, bcEnv(sandbox, ''));
-  const { handler } = await import('../../../../functions/mcp-server/index.js');
-  functionUrl = await serveFunctionUrl({
-    port: 0,
-    invoke: handler,
-    authorize: bearerAuthorize({ [TOKEN]: { sub: 'correlation-test', tenant: 'local' } }),
-  });
+  functionUrl = await serveMcpHandler(sandbox, '', bearerAuthorize({ [TOKEN]: { sub: 'correlation-test', tenant: 'local' } }));
   mcp = createMcpClient({ url: `${functionUrl.url}/mcp`, auth: { type: 'bearer', token: TOKEN }, timeoutMs: 10_000 });
   await mcp.listTools();
 });

@@ -1,12 +1,11 @@
 // The MCP server's Lambda handler behind the local function URL adapter, driven by the official SDK Client over
 // Streamable HTTP against the BC sandbox: listings, every tool, resources, prompts, BC errors as tool errors,
 // injection, and the HTTP edges (401 without a token, stateless-only methods).
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startBcSandbox, type BcSandbox } from '../../../../local/bc-sandbox/index.js';
 import { serveFunctionUrl, type FunctionUrlServer } from '../../../../local/cloud/function-url.js';
-import { bcEnv, bearerAuthorize, errorOf, resourceText, structured } from '../../../support/mcp.js';
+import { bearerAuthorize, connectHttp, errorOf, resourceText, serveMcpHandler, structured } from '../../../support/mcp.js';
 
 const TOKEN = 'test-bearer-token';
 /** The tokens the test's function URL knows: a writer of the server's tenant (the sandbox's `local`). */
@@ -23,19 +22,9 @@ type Page = { value: Record<string, unknown>[]; count?: number; nextLink?: strin
 beforeAll(async () => {
   // BC pages server-side; a small page size makes the sandbox do it for 32 customers.
   sandbox = await startBcSandbox({ port: 0, maxPageSize: 20 });
-  // The handler reads its configuration on the first request, as in Lambda.
-  Object.assign(process.env, bcEnv(sandbox, 'customers,vendors,items'));
-  const { handler } = await import('../../../../functions/mcp-server/index.js');
-  functionUrl = await serveFunctionUrl({
-    port: 0,
-    invoke: handler,
-    authorize,
-  });
+  functionUrl = await serveMcpHandler(sandbox, 'customers,vendors,items', authorize);
   mcpUrl = `${functionUrl.url}/mcp`;
-  client = new Client({ name: 'http-test', version: '1.0.0' });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }),
-  );
+  client = await connectHttp(mcpUrl, `Bearer ${TOKEN}`, 'http-test');
 });
 
 afterAll(async () => {
@@ -364,11 +353,9 @@ describe('the Lambda deadline', () => {
       invoke: (event) => handler(event, { getRemainingTimeInMillis: () => 1_300 }),
       authorize,
     });
-    const hurried = new Client({ name: 'deadline-test', version: '1.0.0' });
+    let hurried: Client | undefined;
     try {
-      await hurried.connect(
-        new StreamableHTTPClientTransport(new URL(`${shortLived.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }),
-      );
+      hurried = await connectHttp(`${shortLived.url}/mcp`, `Bearer ${TOKEN}`, 'deadline-test');
       sandbox.addFault({ entitySet: 'currencies', method: 'GET', hang: true });
       const started = Date.now();
       const result = await hurried.callTool({ name: 'bc_query_entity', arguments: { entity: 'currencies' } });
@@ -376,7 +363,7 @@ describe('the Lambda deadline', () => {
       expect(Date.now() - started).toBeLessThan(1_300);
     } finally {
       sandbox.clearFaults();
-      await hurried.close();
+      await hurried?.close();
       await shortLived.stop();
     }
   });

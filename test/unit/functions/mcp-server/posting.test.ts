@@ -1,13 +1,11 @@
 // bc_post_document through the real MCP SDK client against the BC sandbox: the tool looks before it posts, posts
 // through the API v2.0 bound action, and answers with the posted document; a document already posted, an unknown
 // one, a set this server may not write and a BC refusal change nothing.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startBcSandbox, type BcSandbox } from '../../../../local/bc-sandbox/index.js';
-import { createBcMcpServer } from '../../../../functions/mcp-server/server.js';
 import { recordedClient } from '../../../support/bc-client.js';
-import { errorOf, structured } from '../../../support/mcp.js';
+import { connectInMemory, errorOf, structured } from '../../../support/mcp.js';
 import { SandboxClient } from '../../../support/sandbox-client.js';
 
 let sandbox: BcSandbox;
@@ -22,14 +20,8 @@ afterAll(async () => {
 });
 beforeEach(() => sandbox.reset());
 
-async function connect(writable: string[]): Promise<Client> {
-  const server = createBcMcpServer({ bc: recordedClient(sandbox).client, writableEntitySets: new Set(writable) });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  const client = new Client({ name: 'posting-test', version: '1.0.0' });
-  await client.connect(clientSide);
-  return client;
-}
+const connect = (writable: string[]): Promise<Client> =>
+  connectInMemory({ bc: recordedClient(sandbox).client, writableEntitySets: new Set(writable) }, 'posting-test');
 
 const rows = async (path: string) => (await api.get(api.company(path))).body.value as Record<string, any>[];
 const count = async (set: string) => (await rows(`${set}?$select=id`)).length;

@@ -1,13 +1,11 @@
 // A tool call's story (`_meta`) comes from the caller: a correlation id BC cannot take as a header must not
 // fail the call; the request's own id is sent to BC instead.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BcClient, correlatingFetch } from '../../../../functions/core/bc/index.js';
 import { STORY_CONTEXT_META_KEY } from '../../../../functions/core/mcp/index.js';
-import { createBcMcpServer } from '../../../../functions/mcp-server/server.js';
 import { startBcSandbox, type BcSandbox } from '../../../../local/bc-sandbox/index.js';
-import { structured } from '../../../support/mcp.js';
+import { connectInMemory, structured } from '../../../support/mcp.js';
 
 let sandbox: BcSandbox;
 let client: Client;
@@ -19,17 +17,8 @@ beforeAll(async () => {
     sentIds.push(new Headers(init?.headers).get('x-correlation-id'));
     return fetch(input, init);
   };
-  const bc = new BcClient(
-    {
-      ...sandbox.connection,
-    },
-    { fetch: correlatingFetch(recording) },
-  );
-  const server = createBcMcpServer({ bc, writableEntitySets: new Set() });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  client = new Client({ name: 'story-context-test', version: '1.0.0' });
-  await client.connect(clientSide);
+  const bc = new BcClient(sandbox.connection, { fetch: correlatingFetch(recording) });
+  client = await connectInMemory({ bc, writableEntitySets: new Set() }, 'story-context-test');
 });
 
 afterAll(async () => {

@@ -9,18 +9,14 @@ import { DelegationRefusedError, type BcDelegationPort } from '../../../../funct
 import { delegationPort } from '../../../../functions/orchestrator/delegation.js';
 import { BcDelegationError, type BcDelegation } from '../../../../functions/core/bc/index.js';
 import { createPublisher } from '../../../../functions/core/events/index.js';
-import { createLogger } from '../../../../functions/core/observability/index.js';
-import { createStateStore } from '../../../../functions/core/store/index.js';
 import { startDynamo, TEST_CREDENTIALS, type TestDynamo } from '../../../support/dynamo.js';
 import { startPutEventsSink, type PutEventsSink } from '../../../support/put-events-sink.js';
 import { httpEvent, jsonBody } from '../../../support/http-event.js';
-import { scriptedPlanner } from '../../../support/scripted-planner.js';
+import { testOrchestrator } from '../../../support/orchestrator.js';
 
 let dynamo: TestDynamo;
 let sink: PutEventsSink;
 let events: EventBridgeClient;
-const logger = createLogger('delegation-test');
-logger.setLogLevel('SILENT');
 
 let accepted: Array<[string, string, string]> = [];
 let refuse: Error | undefined;
@@ -37,13 +33,8 @@ beforeAll(async () => {
   dynamo = await startDynamo();
   sink = await startPutEventsSink();
   events = new EventBridgeClient({ endpoint: sink.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS, maxAttempts: 1 });
-  handle = createOrchestrator({
-    store: createStateStore({ tableName: dynamo.tables.STATE_TABLE, db: dynamo.doc }),
-    planner: scriptedPlanner,
+  handle = testOrchestrator(dynamo, {
     publisher: createPublisher({ busName: 'bc-agent-test', component: 'orchestrator', client: events, maxAttempts: 1, sleep: async () => {} }),
-    logger,
-    db: dynamo.doc,
-    approvalsTable: dynamo.tables.APPROVALS_TABLE,
     delegation,
   });
 });

@@ -7,13 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { createApprovalService, DEFAULT_APPROVAL_SETTINGS } from '../../../../functions/core/approvals/index.js';
 import type { HttpResponse } from '../../../../functions/core/http/index.js';
-import { createLogger } from '../../../../functions/core/observability/index.js';
 import { createStateStore, type StateStore } from '../../../../functions/core/store/index.js';
-import { createOrchestrator } from '../../../../functions/orchestrator/app.js';
 import { recordingBus, recordingSaga } from '../../../support/approvals.js';
 import { startDynamo, type TestDynamo } from '../../../support/dynamo.js';
 import { httpEvent, jsonBody } from '../../../support/http-event.js';
-import { scriptedPlanner } from '../../../support/scripted-planner.js';
+import { testOrchestrator } from '../../../support/orchestrator.js';
 
 type Doc = {
   paths: Record<string, Record<string, { responses: Record<string, { $ref?: string; content?: { 'application/json': { schema: unknown } } }> }>>;
@@ -38,11 +36,8 @@ let handle: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
 beforeAll(async () => {
   dynamo = await startDynamo();
   store = createStateStore({ tableName: dynamo.tables.STATE_TABLE, db: dynamo.doc });
-  const logger = createLogger('openapi-plan-routes');
-  logger.setLogLevel('SILENT');
-  handle = createOrchestrator({
-    store, planner: scriptedPlanner, publisher: recordingBus(), logger, db: dynamo.doc, approvalsTable: dynamo.tables.APPROVALS_TABLE,
-    auditTable: dynamo.tables.AUDIT_TABLE, approvalSettings: DEFAULT_APPROVAL_SETTINGS, saga: recordingSaga(),
+  handle = testOrchestrator(dynamo, {
+    store, auditTable: dynamo.tables.AUDIT_TABLE, approvalSettings: DEFAULT_APPROVAL_SETTINGS, saga: recordingSaga(),
     webClient: { baseUrl: 'https://businesscentral.dynamics.com', tenant: 'contoso-tenant', environment: 'sandbox' },
   });
 });

@@ -8,14 +8,12 @@ import { API_ROUTES } from '../../../../lib/constructs/api.js';
 import { serveHttpApi, type RunningServer } from '../../../../local/cloud/http-api/server.js';
 import type { HttpApiDefinition } from '../../../../local/cloud/template/model.js';
 import type { HttpResponse } from '../../../../functions/core/http/index.js';
-import { createLogger } from '../../../../functions/core/observability/index.js';
 import { createApprovalService } from '../../../../functions/core/approvals/index.js';
 import { createStateStore, type StateStore } from '../../../../functions/core/store/index.js';
-import { createOrchestrator } from '../../../../functions/orchestrator/app.js';
 import { recordingBus } from '../../../support/approvals.js';
 import { startDynamo, type TestDynamo } from '../../../support/dynamo.js';
 import { httpEvent, jsonBody } from '../../../support/http-event.js';
-import { scriptedPlanner } from '../../../support/scripted-planner.js';
+import { testOrchestrator } from '../../../support/orchestrator.js';
 
 interface Response {
   $ref?: string;
@@ -74,22 +72,13 @@ describe('answers of the orchestrator against the document', () => {
   let dynamo: TestDynamo;
   let store: StateStore;
   let handle: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
-  const logger = createLogger('openapi-test');
-  logger.setLogLevel('SILENT');
   const claims = { sub: 'alice', tenant: 'contoso' };
   const approver = { sub: 'carol', tenant: 'contoso', roles: ['approver'] };
 
   beforeAll(async () => {
     dynamo = await startDynamo();
     store = createStateStore({ tableName: dynamo.tables.STATE_TABLE, db: dynamo.doc });
-    handle = createOrchestrator({
-      store,
-      planner: scriptedPlanner,
-      publisher: recordingBus(),
-      logger,
-      db: dynamo.doc,
-      approvalsTable: dynamo.tables.APPROVALS_TABLE,
-    });
+    handle = testOrchestrator(dynamo, { store });
   });
   afterAll(async () => {
     await dynamo.stop();

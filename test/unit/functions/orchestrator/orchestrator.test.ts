@@ -3,10 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { createOrchestrator } from '../../../../functions/orchestrator/app.js';
 import { approvalKey, approvalStatusKey } from '../../../../functions/core/approvals/index.js';
 import { createPublisher } from '../../../../functions/core/events/index.js';
-import { createLogger } from '../../../../functions/core/observability/index.js';
 import type { Planner } from '../../../../functions/core/planner/types.js';
 import { createStateStore, type StateStore } from '../../../../functions/core/store/index.js';
 import type { HttpResponse } from '../../../../functions/core/http/index.js';
@@ -14,6 +12,7 @@ import { startDynamo, TEST_CREDENTIALS, type TestDynamo } from '../../../support
 import { startPutEventsSink, type PutEventsSink } from '../../../support/put-events-sink.js';
 import { httpEvent, jsonBody } from '../../../support/http-event.js';
 import { SCRIPTED_REPLY, scriptedPlanner } from '../../../support/scripted-planner.js';
+import { testOrchestrator } from '../../../support/orchestrator.js';
 
 let dynamo: TestDynamo;
 let sink: PutEventsSink;
@@ -22,22 +21,16 @@ let store: StateStore;
 let planner: Planner;
 let handle: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
 
-const logger = createLogger('orchestrator-test');
-logger.setLogLevel('SILENT');
-
 beforeAll(async () => {
   dynamo = await startDynamo();
   sink = await startPutEventsSink();
   events = new EventBridgeClient({ endpoint: sink.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS, maxAttempts: 1 });
   store = createStateStore({ tableName: dynamo.tables.STATE_TABLE, db: dynamo.doc });
-  handle = createOrchestrator({
+  handle = testOrchestrator(dynamo, {
     store,
     // Delegates to whichever planner a test sets.
     planner: { name: 'offline', plan: (text, ctx) => planner.plan(text, ctx) },
     publisher: createPublisher({ busName: 'bc-agent-test', component: 'orchestrator', client: events, maxAttempts: 2, sleep: async () => {} }),
-    logger,
-    db: dynamo.doc,
-    approvalsTable: dynamo.tables.APPROVALS_TABLE,
   });
 });
 afterAll(async () => {
@@ -267,13 +260,9 @@ describe('reading back', () => {
   });
 
   it('hides internal failures behind a generic 500', async () => {
-    const broken = createOrchestrator({
+    const broken = testOrchestrator(dynamo, {
       store: createStateStore({ tableName: 'no-such-table', db: dynamo.doc }),
-      planner: scriptedPlanner,
       publisher: createPublisher({ busName: 'b', component: 'orchestrator', client: events }),
-      logger,
-      db: dynamo.doc,
-      approvalsTable: dynamo.tables.APPROVALS_TABLE,
     });
     const response = await broken(httpEvent('GET', '/v1/plans/p1', { claims: claimsOf('contoso') }));
     const error = expectError(response, 500, 'InternalError');

@@ -8,15 +8,13 @@ import { AuditLog } from '../../../../functions/consumers/audit/audit-log.js';
 import { APPROVAL_NOT_GRANTED, approvalIdForTask, createApprovalService, DEFAULT_APPROVAL_SETTINGS } from '../../../../functions/core/approvals/index.js';
 import { createEvent } from '../../../../functions/core/events/index.js';
 import type { HttpResponse } from '../../../../functions/core/http/index.js';
-import { createLogger } from '../../../../functions/core/observability/index.js';
 import { SAGA_TOOL } from '../../../../functions/core/plan/index.js';
 import { approvalIdFor } from '../../../../functions/core/saga/index.js';
 import { createStateStore, type NewTask, type StateStore, type StoredPlan } from '../../../../functions/core/store/index.js';
-import { createOrchestrator } from '../../../../functions/orchestrator/app.js';
 import { recordingBus, recordingSaga, type RecordingBus } from '../../../support/approvals.js';
 import { startDynamo, type TestDynamo } from '../../../support/dynamo.js';
 import { httpEvent, jsonBody } from '../../../support/http-event.js';
-import { scriptedPlanner } from '../../../support/scripted-planner.js';
+import { testOrchestrator } from '../../../support/orchestrator.js';
 
 const TENANT = 'contoso';
 const alice = { sub: 'alice', tenant: TENANT };
@@ -36,15 +34,9 @@ beforeAll(async () => {
   store = createStateStore({ tableName: dynamo.tables.STATE_TABLE, db: dynamo.doc });
   bus = recordingBus();
   saga = recordingSaga();
-  const logger = createLogger('plan-routes-test');
-  logger.setLogLevel('SILENT');
-  handle = createOrchestrator({
+  handle = testOrchestrator(dynamo, {
     store,
-    planner: scriptedPlanner,
     publisher: bus,
-    logger,
-    db: dynamo.doc,
-    approvalsTable: dynamo.tables.APPROVALS_TABLE,
     auditTable: dynamo.tables.AUDIT_TABLE,
     approvalSettings: DEFAULT_APPROVAL_SETTINGS,
     saga,

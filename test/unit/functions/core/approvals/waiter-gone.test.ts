@@ -1,22 +1,16 @@
 // An approval whose waiter is gone is never "granted" for nothing: a decision for a plan or task that has
 // ended, or for a saga whose token is no longer heard, answers ApprovalWaiterGone and closes the approval.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApprovalError, ApprovalService, ApprovalStore, DEFAULT_APPROVAL_SETTINGS, planWaiterCheck, type SagaWaiter } from '../../../../../functions/core/approvals/index.js';
-import { storePlan, TENANT } from '../../../../support/execution.js';
-import { startDynamo, type TestDynamo } from '../../../../support/dynamo.js';
+import { storePlan, TENANT, withTestStore } from '../../../../support/execution.js';
+import type { TestDynamo } from '../../../../support/dynamo.js';
 import { approver, recordingBus, testClock } from '../../../../support/approvals.js';
-import { createStateStore, type StateStore, type StoredPlan } from '../../../../../functions/core/store/index.js';
+import { type StateStore, type StoredPlan } from '../../../../../functions/core/store/index.js';
 
 let dynamo: TestDynamo;
 let state: StateStore;
 
-beforeAll(async () => {
-  dynamo = await startDynamo();
-  state = createStateStore({ tableName: dynamo.tables.STATE_TABLE, db: dynamo.doc });
-});
-afterAll(async () => {
-  await dynamo.stop();
-});
+withTestStore((fixture) => ({ dynamo, store: state } = fixture));
 
 function service(saga: SagaWaiter) {
   const bus = recordingBus();

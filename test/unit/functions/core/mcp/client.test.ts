@@ -5,10 +5,10 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBcSandbox, type BcSandbox } from '../../../../../local/bc-sandbox/index.js';
-import { serveFunctionUrl, type FunctionUrlServer } from '../../../../../local/cloud/function-url.js';
+import type { FunctionUrlServer } from '../../../../../local/cloud/function-url.js';
 import { verifySigV4 } from '../../../../../local/cloud/lambda/function-url-auth.js';
 import { createMcpClient, McpToolError, McpTransportError, NodeSha256, type McpClient } from '../../../../../functions/core/mcp/index.js';
-import { bcEnv, tokenIdentity } from '../../../../support/mcp.js';
+import { serveMcpHandler, tokenIdentity } from '../../../../support/mcp.js';
 
 const TOKEN = 'worker-token';
 const CREDENTIALS = { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-secret-key', sessionToken: 'local-session' };
@@ -22,19 +22,13 @@ const clients: McpClient[] = [];
 
 beforeAll(async () => {
   sandbox = await startBcSandbox({ port: 0 });
-  Object.assign(process.env, bcEnv(sandbox, 'customers'));
-  const { handler } = await import('../../../../../functions/mcp-server/index.js');
-  functionUrl = await serveFunctionUrl({
-    port: 0,
-    invoke: handler,
-    authorize: async (headers, method, url, body) => {
-      seenHeaders.push(headers);
-      if (headers.authorization === `Bearer ${TOKEN}`) return tokenIdentity({ sub: 'worker', tenant: 'local', roles: ['mcp-writer'] });
-      const sigv4 = await verifySigV4({ headers, method, url, body }, CREDENTIALS);
-      return sigv4.ok
-        ? { iam: { accessKey: CREDENTIALS.accessKeyId, accountId: '000000000000', callerId: 'worker', userArn: 'arn:aws:sts::000000000000:assumed-role/worker/worker', userId: 'worker' } }
-        : undefined;
-    },
+  functionUrl = await serveMcpHandler(sandbox, 'customers', async (headers, method, url, body) => {
+    seenHeaders.push(headers);
+    if (headers.authorization === `Bearer ${TOKEN}`) return tokenIdentity({ sub: 'worker', tenant: 'local', roles: ['mcp-writer'] });
+    const sigv4 = await verifySigV4({ headers, method, url, body }, CREDENTIALS);
+    return sigv4.ok
+      ? { iam: { accessKey: CREDENTIALS.accessKeyId, accountId: '000000000000', callerId: 'worker', userArn: 'arn:aws:sts::000000000000:assumed-role/worker/worker', userId: 'worker' } }
+      : undefined;
   });
   mcpUrl = `${functionUrl.url}/mcp`;
 });

@@ -1,15 +1,14 @@
 // Read-only fields are refused on write at every layer, from the one catalogue: plan validation (whichever
 // planner wrote the plan — the offline planner's `update customer 10000 set balanceDue=999999` included) and
 // the MCP tools over the real SDK, before BC is called; the sandbox refuses them too (catalogue-conformance).
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entitySetNames, findEntitySet } from '../../../../../functions/core/bc/entities.js';
 import { validatePlan } from '../../../../../functions/core/plan/index.js';
 import { createOfflinePlanner } from '../../../../../functions/core/planner/offline.js';
 import { startBcSandbox, type BcSandbox } from '../../../../../local/bc-sandbox/index.js';
-import { serveFunctionUrl, type FunctionUrlServer } from '../../../../../local/cloud/function-url.js';
-import { bcEnv, bearerAuthorize, errorOf, structured } from '../../../../support/mcp.js';
+import type { FunctionUrlServer } from '../../../../../local/cloud/function-url.js';
+import { bearerAuthorize, connectHttp, errorOf, serveMcpHandler, structured } from '../../../../support/mcp.js';
 
 const writeTask = (tool: 'bc_create_entity' | 'bc_update_entity', entity: string, data: Record<string, unknown>) => ({
   id: 't1', type: 'write' as const, description: `write ${entity}`, tool,
@@ -50,11 +49,8 @@ describe('MCP tools', () => {
   let client: Client;
   beforeAll(async () => {
     sandbox = await startBcSandbox({ port: 0 });
-    Object.assign(process.env, bcEnv(sandbox, 'customers,salesInvoices,contacts'));
-    const { handler } = await import('../../../../../functions/mcp-server/index.js');
-    functionUrl = await serveFunctionUrl({ port: 0, invoke: handler, authorize: bearerAuthorize({ [TOKEN]: { sub: 'writer', tenant: sandbox.tenant, roles: ['mcp-writer'] } }) });
-    client = new Client({ name: 'read-only-test', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${functionUrl.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }));
+    functionUrl = await serveMcpHandler(sandbox, 'customers,salesInvoices,contacts', bearerAuthorize({ [TOKEN]: { sub: 'writer', tenant: sandbox.tenant, roles: ['mcp-writer'] } }));
+    client = await connectHttp(`${functionUrl.url}/mcp`, `Bearer ${TOKEN}`, 'read-only-test');
   });
   afterAll(async () => {
     await client?.close();

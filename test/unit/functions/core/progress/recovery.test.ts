@@ -40,6 +40,15 @@ const twoLevels = {
     { id: 't2', type: 'analysis', description: 'Analyze vendors', tool: 'analyze', dependsOn: ['t1'], arguments: { source: { $ref: 't1.result' }, entity: 'vendors', by: 'balance' } },
   ],
 } as const;
+/** A write (which asks for approval) and an independent query. */
+const writeAndQuery = {
+  summary: 'create and list',
+  tasks: [
+    { id: 't1', type: 'write', description: 'Create customer', tool: 'bc_create_entity', arguments: { entity: 'customers', data: { displayName: 'Fabrikam' } } },
+    { id: 't2', type: 'query', description: 'List vendors', tool: 'bc_query_entity', arguments: { entity: 'vendors', top: 1 } },
+  ],
+};
+
 const vendors = { value: [{ number: '10000', balance: 5 }] };
 
 describe('plan progress after a failed publish', () => {
@@ -89,13 +98,7 @@ describe('plan progress after a failed publish', () => {
 
   it('a late task:updated(awaiting_approval) for a task already past its approval leaves the plan running', async () => {
     const deps = progress('agent:error');
-    const plan = await storePlan(store, {
-      summary: 'create and list',
-      tasks: [
-        { id: 't1', type: 'write', description: 'Create customer', tool: 'bc_create_entity', arguments: { entity: 'customers', data: { displayName: 'Fabrikam' } } },
-        { id: 't2', type: 'query', description: 'List vendors', tool: 'bc_query_entity', arguments: { entity: 'vendors', top: 1 } },
-      ],
-    });
+    const plan = await storePlan(store, writeAndQuery);
     // The approval was granted and the write resumed before this update reached plan progress.
     await store.plans.transitionTask(TENANT, plan.planId, 't1', 'running');
     await store.plans.transitionTask(TENANT, plan.planId, 't2', 'running');
@@ -108,13 +111,7 @@ describe('plan progress after a failed publish', () => {
 
   it('a critical failure also cancels a write still waiting for its approval (it has not started)', async () => {
     const deps = progress('agent:completed');
-    const plan = await storePlan(store, {
-      summary: 'create and list',
-      tasks: [
-        { id: 't1', type: 'write', description: 'Create customer', tool: 'bc_create_entity', arguments: { entity: 'customers', data: { displayName: 'Fabrikam' } } },
-        { id: 't2', type: 'query', description: 'List vendors', tool: 'bc_query_entity', arguments: { entity: 'vendors', top: 1 } },
-      ],
-    });
+    const plan = await storePlan(store, writeAndQuery);
     await store.plans.transitionTask(TENANT, plan.planId, 't1', 'awaiting_approval');
     await store.plans.transitionPlan(TENANT, plan.planId, 'awaiting_approval');
     await handlePlanEvent(deps, 'task:completed', completed(plan, 't2', { status: 'failed', error: { code: 'BadRequest', message: 'no' } }));

@@ -1,19 +1,12 @@
 // The state store against dynalite: tenant scoping, plan+task writes, conditional transitions, stored results.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStateStore, PlanConflictError, PlanItemTooLargeError, type NewPlan, type StateStore } from '../../../../../functions/core/store/index.js';
+import { describe, expect, it } from 'vitest';
+import { PlanConflictError, PlanItemTooLargeError, type NewPlan, type StateStore } from '../../../../../functions/core/store/index.js';
 import { RESULT_CHUNK_BYTES } from '../../../../../functions/core/store/results.js';
-import { startDynamo, type TestDynamo } from '../../../../support/dynamo.js';
+import { withTestStore } from '../../../../support/execution.js';
 
-let dynamo: TestDynamo;
 let store: StateStore;
 
-beforeAll(async () => {
-  dynamo = await startDynamo();
-  store = createStateStore({ tableName: dynamo.tables.STATE_TABLE, db: dynamo.doc });
-});
-afterAll(async () => {
-  await dynamo.stop();
-});
+withTestStore((fixture) => ({ store } = fixture));
 
 let seq = 0;
 function newPlan(overrides: Partial<NewPlan> = {}): NewPlan {

@@ -1,17 +1,16 @@
 // A posting task against the BC sandbox through the real MCP server and SDK client: the approval summary is read
 // from the document, an unknown or already-posted document is refused before anyone is asked, and a post whose
 // answer was lost is confirmed from the document's state, never posted twice.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startBcSandbox, type BcSandbox } from '../../../../../local/bc-sandbox/index.js';
-import { createBcMcpServer } from '../../../../../functions/mcp-server/server.js';
 import { McpTransportError, toolErrorFromResult } from '../../../../../functions/core/mcp/index.js';
 import { preparePosting } from '../../../../../functions/core/tasks/index.js';
 import type { BcCaller, TaskExecutor } from '../../../../../functions/core/task-runtime/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { recordedClient } from '../../../../support/bc-client.js';
 import { silentLogger } from '../../../../support/execution.js';
+import { connectInMemory } from '../../../../support/mcp.js';
 import { SandboxClient } from '../../../../support/sandbox-client.js';
 
 let sandbox: BcSandbox;
@@ -21,11 +20,7 @@ let client: Client;
 beforeAll(async () => {
   sandbox = await startBcSandbox({ port: 0 });
   api = await SandboxClient.connect(sandbox);
-  const server = createBcMcpServer({ bc: recordedClient(sandbox).client, writableEntitySets: new Set(['salesInvoices', 'purchaseOrders']) });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  client = new Client({ name: 'posting-task-test', version: '1.0.0' });
-  await client.connect(clientSide);
+  client = await connectInMemory({ bc: recordedClient(sandbox).client, writableEntitySets: new Set(['salesInvoices', 'purchaseOrders']) }, 'posting-task-test');
 });
 afterAll(async () => {
   await client?.close();

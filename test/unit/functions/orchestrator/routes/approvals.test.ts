@@ -3,29 +3,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { approvalIdForTask } from '../../../../../functions/core/approvals/index.js';
 import type { HttpResponse } from '../../../../../functions/core/http/index.js';
-import { createLogger } from '../../../../../functions/core/observability/index.js';
-import { createOrchestrator } from '../../../../../functions/orchestrator/app.js';
 import { startDynamo, type TestDynamo } from '../../../../support/dynamo.js';
 import { httpEvent, jsonBody } from '../../../../support/http-event.js';
 import { harness, writeRequest, type Harness } from '../../../../support/approvals.js';
+import { testOrchestrator } from '../../../../support/orchestrator.js';
 
 let dynamo: TestDynamo;
 let h: Harness;
 let handle: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
 
-const logger = createLogger('approvals-routes-test');
-logger.setLogLevel('SILENT');
-
 beforeAll(async () => {
   dynamo = await startDynamo();
   h = harness(dynamo);
-  handle = createOrchestrator({
+  handle = testOrchestrator(dynamo, {
     store: h.state,
     planner: { name: 'offline', plan: async () => ({ kind: 'reply', text: 'these tests send no messages' }) },
     publisher: h.bus,
-    logger,
-    db: dynamo.doc,
-    approvalsTable: dynamo.tables.APPROVALS_TABLE,
     now: h.clock.now,
   });
 });

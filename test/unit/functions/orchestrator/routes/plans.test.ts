@@ -1,43 +1,25 @@
 // GET /v1/plans/{planId} of a plan whose stored results together exceed what a Lambda may answer (6 MB):
 // the plan must still be readable, with the results that fit and the others marked as left out.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOrchestrator } from '../../../../../functions/orchestrator/app.js';
+import { describe, expect, it } from 'vitest';
 import { MAX_PLAN_RESULT_BYTES } from '../../../../../functions/orchestrator/routes/plans.js';
-import { createLogger } from '../../../../../functions/core/observability/index.js';
-import { createStateStore, type StateStore } from '../../../../../functions/core/store/index.js';
-import { startDynamo, type TestDynamo } from '../../../../support/dynamo.js';
-import { recordingBus } from '../../../../support/approvals.js';
+import type { StateStore } from '../../../../../functions/core/store/index.js';
+import type { TestDynamo } from '../../../../support/dynamo.js';
 import { httpEvent, jsonBody } from '../../../../support/http-event.js';
-import { scriptedPlanner } from '../../../../support/scripted-planner.js';
+import { withTestStore } from '../../../../support/execution.js';
+import { testOrchestrator } from '../../../../support/orchestrator.js';
 
 /** What a Lambda may return to API Gateway. */
 const LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024;
 
 let dynamo: TestDynamo;
 let store: StateStore;
-const logger = createLogger('plan-size-test');
-logger.setLogLevel('SILENT');
-
-beforeAll(async () => {
-  dynamo = await startDynamo();
-  store = createStateStore({ tableName: dynamo.tables.STATE_TABLE, db: dynamo.doc });
-});
-afterAll(async () => {
-  await dynamo.stop();
-});
+withTestStore((fixture) => ({ dynamo, store } = fixture));
 
 const rows = (count: number) => Array.from({ length: count }, (_, i) => ({ number: String(i), displayName: 'x'.repeat(200) }));
 
 describe('GET /v1/plans/{planId} with large results', () => {
   it('stays within the Lambda response limit and says which results it left out', async () => {
-    const handle = createOrchestrator({
-      store,
-      planner: scriptedPlanner,
-      publisher: recordingBus(),
-      logger,
-      db: dynamo.doc,
-      approvalsTable: dynamo.tables.APPROVALS_TABLE,
-    });
+    const handle = testOrchestrator(dynamo, { store });
     const task = (id: string) => ({ id, type: 'query' as const, description: id, tool: 'bc_query_entity', arguments: { entity: 'customers' }, dependsOn: [], critical: true, priority: 'normal' as const, delaySeconds: 0, level: 0 });
     const plan = await store.plans.createPlan('big', {
       planId: 'plan-big',
