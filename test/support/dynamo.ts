@@ -12,6 +12,7 @@ export const TEST_TABLES = {
   BREAKERS_TABLE: 'test-breakers',
   IDEMPOTENCY_TABLE: 'test-idempotency',
   AUDIT_TABLE: 'test-audit',
+  CONNECTIONS_TABLE: 'test-connections',
 } as const;
 
 const pkSk = (TableName: string): CreateTableCommandInput => ({
@@ -60,6 +61,20 @@ export const TABLE_DEFINITIONS: CreateTableCommandInput[] = [
   hashOnly(TEST_TABLES.BREAKERS_TABLE, 'pk'),
   hashOnly(TEST_TABLES.IDEMPOTENCY_TABLE, 'id'),
   pkSk(TEST_TABLES.AUDIT_TABLE),
+  {
+    TableName: TEST_TABLES.CONNECTIONS_TABLE,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'connectionId', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+      { AttributeName: 'sessionKey', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'connectionId', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [{ IndexName: 'bySession', KeySchema: [{ AttributeName: 'sessionKey', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } }],
+  },
 ];
 
 export interface TestDynamo {

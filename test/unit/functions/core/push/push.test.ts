@@ -2,7 +2,6 @@
 // ordering and clean-up, the message size cap, and the token check against an issuer's published keys.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent } from '../../../../../functions/core/events/index.js';
@@ -15,27 +14,13 @@ import { handleWebSocketEvent } from '../../../../../functions/core/push/routes.
 import { ENTRA_CLAIMS, GENERIC_CLAIMS } from '../../../../../functions/core/http/claim-mapping.js';
 import { startDynamo, type TestDynamo } from '../../../../support/dynamo.js';
 
-const TABLE = 'test-connections';
 let dynamo: TestDynamo;
 let store: ConnectionStore;
 const logger = createLogger('push-test');
 
 beforeAll(async () => {
   dynamo = await startDynamo();
-  await dynamo.client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'connectionId', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-        { AttributeName: 'sessionKey', AttributeType: 'S' },
-      ],
-      KeySchema: [{ AttributeName: 'connectionId', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-      GlobalSecondaryIndexes: [{ IndexName: 'bySession', KeySchema: [{ AttributeName: 'sessionKey', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } }],
-    }),
-  );
-  store = new ConnectionStore(dynamo.doc, TABLE);
+  store = new ConnectionStore(dynamo.doc, dynamo.tables.CONNECTIONS_TABLE);
 });
 afterAll(() => dynamo?.stop());
 

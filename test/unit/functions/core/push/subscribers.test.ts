@@ -1,7 +1,6 @@
 // The notifier's subscriber cache on a real (in-process) DynamoDB, with an injected clock: one bySession Query
 // per session per window, "nobody" remembered too, a gone connection forgotten at once, and the window a new
 // subscriber is told about (liveFrom) — missed before it, pushed from it on.
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent } from '../../../../../functions/core/events/index.js';
 import { createLogger } from '../../../../../functions/core/observability/index.js';
@@ -13,7 +12,6 @@ import {
 } from '../../../../../functions/core/push/subscribers.js';
 import { startDynamo, type TestDynamo } from '../../../../support/dynamo.js';
 
-const TABLE = 'test-connections-cache';
 const WINDOW_MS = 10_000;
 let dynamo: TestDynamo;
 let store: ConnectionStore;
@@ -24,20 +22,7 @@ const logger = createLogger('push-cache-test');
 
 beforeAll(async () => {
   dynamo = await startDynamo();
-  await dynamo.client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'connectionId', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-        { AttributeName: 'sessionKey', AttributeType: 'S' },
-      ],
-      KeySchema: [{ AttributeName: 'connectionId', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-      GlobalSecondaryIndexes: [{ IndexName: 'bySession', KeySchema: [{ AttributeName: 'sessionKey', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } }],
-    }),
-  );
-  store = new ConnectionStore(dynamo.doc, TABLE);
+  store = new ConnectionStore(dynamo.doc, dynamo.tables.CONNECTIONS_TABLE);
 });
 afterAll(() => dynamo?.stop());
 
