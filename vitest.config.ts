@@ -13,7 +13,8 @@ export default defineConfig({
     // Two cores run two files at a time (vitest's default keeps one core free, i.e. runs one file at a time):
     // most of an integration file's time is spent waiting on its servers, not computing.
     maxWorkers: 2,
-    testTimeout: 60_000,
+    // Room for a cold local cloud beside another file's (waits end as soon as their condition holds).
+    testTimeout: 120_000,
     hookTimeout: 180_000,
     teardownTimeout: 30_000,
     // In CI a JSON report too, from which .ci/run prints the plain "N passed, N failed" closing line.
