@@ -68,8 +68,8 @@ export class Chat {
     return (await response.json()) as PlanView;
   }
 
-  /** Polls until the plan reaches one of `statuses` (bounded wait). */
-  async until(planId: string, statuses: string[] = ['succeeded', 'failed', 'cancelled'], timeoutMs = 30_000): Promise<PlanView> {
+  /** Polls until the plan reaches one of `statuses` (bounded wait, room for cold starts beside another file). */
+  async until(planId: string, statuses: string[] = ['succeeded', 'failed', 'cancelled'], timeoutMs = 60_000): Promise<PlanView> {
     return eventually(`plan ${planId} to be ${statuses.join('/')}`, async () => {
       const plan = await this.plan(planId);
       return statuses.includes(plan.status) ? plan : undefined;
@@ -84,7 +84,7 @@ export class Chat {
   }
 
   /** Sends a write and waits for its plan to wait for a person's approval; fails with the plan otherwise. */
-  async askForApproval(text: string, timeoutMs = 45_000): Promise<PlanView> {
+  async askForApproval(text: string, timeoutMs = 60_000): Promise<PlanView> {
     const plan = await this.ask(text, ['awaiting_approval', 'failed', 'succeeded'], timeoutMs);
     if (plan.status !== 'awaiting_approval') throw new Error(`expected '${text}' to wait for approval: ${JSON.stringify(plan)}`);
     return plan;

@@ -106,8 +106,12 @@ export function withTestCloud(ready: (cloud: TestCloud) => Promise<void> | void,
   });
 }
 
-/** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs` with `what`. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+/**
+ * Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs` with `what`. The default
+ * leaves room for cold starts while the suite runs two files at a time on two cores; a passing wait ends as
+ * soon as the probe answers.
+ */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
