@@ -3,7 +3,7 @@
 // driven by a manual clock (no sleeps).
 import {
   CreateTableCommand, DeleteTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, GetItemCommand, PutItemCommand,
-  ResourceNotFoundException, ScanCommand, UpdateTimeToLiveCommand,
+  ResourceNotFoundException, ScanCommand, UpdateTimeToLiveCommand, waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -110,6 +110,8 @@ describe('DynamoDB TTL', () => {
     await dynamodb.send(new CreateTableCommand(keyOnly('ttl-dropped')));
     await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: 'ttl-dropped', TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } }));
     await dynamodb.send(new DeleteTableCommand({ TableName: 'ttl-dropped' }));
+    // Deleting finishes in the background, as in DynamoDB: a busy machine can still be deleting at the next call.
+    await waitUntilTableNotExists({ client: dynamodb, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: 'ttl-dropped' });
     await dynamodb.send(new CreateTableCommand(keyOnly('ttl-dropped')));
     expect((await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: 'ttl-dropped' }))).TimeToLiveDescription)
       .toEqual({ TimeToLiveStatus: 'DISABLED' });
