@@ -7,8 +7,8 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { KMSClient } from '@aws-sdk/client-kms';
 
 // The KMS SDK is loaded on first use: every function that bundles the BC package need not evaluate it at cold start.
-let kmsModule: Promise<typeof import('@aws-sdk/client-kms')> | undefined;
-const kmsSdk = () => (kmsModule ??= import('@aws-sdk/client-kms'));
+let kmsModule: Promise<typeof import('./kms-sdk.js')> | undefined;
+const kmsSdk = () => (kmsModule ??= import('./kms-sdk.js'));
 
 export interface SealedSecret {
   /** Format version. */
