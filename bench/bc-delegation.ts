@@ -10,7 +10,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { startBcSandbox } from '../local/bc-sandbox/index.js';
 import { LocalAws } from '../local/aws/index.js';
-import { loadOrCreateJwtKeys, signLocalToken } from '../local/cloud/jwt.js';
+import { loadOrCreateJwtKeys, signLocalToken } from '../local/cloud/index.js';
 import { BcDelegation, DelegatedTokens, dynamoDelegationStore, kmsEnvelope } from '../functions/core/bc/index.js';
 
 const RUNS = 50;

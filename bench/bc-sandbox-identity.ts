@@ -4,9 +4,8 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBcSandbox } from '../local/bc-sandbox/index.js';
-import { MAX_CHANGE_LOG_ENTRIES } from '../local/bc-sandbox/change-log.js';
-import { loadOrCreateJwtKeys, signLocalToken } from '../local/cloud/jwt.js';
+import { MAX_CHANGE_LOG_ENTRIES, startBcSandbox } from '../local/bc-sandbox/index.js';
+import { loadOrCreateJwtKeys, signLocalToken } from '../local/cloud/index.js';
 
 const RUNS = 100;
 const ISSUER = 'http://127.0.0.1/bench-issuer';

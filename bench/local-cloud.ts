@@ -8,8 +8,9 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FunctionRunner, type InvocationStats } from '../local/cloud/lambda/function-runner.js';
-import { type LocalCloud, PROJECT_ROOT, shortFunctionName, startLocalCloud, synthesizeDevStack, waitUntilAnswering } from '../local/cloud/index.js';
+import {
+  FunctionRunner, type InvocationStats, type LocalCloud, PROJECT_ROOT, shortFunctionName, startLocalCloud, synthesizeDevStack, waitUntilAnswering,
+} from '../local/cloud/index.js';
 
 const BUNDLE_TARGET_KB = 500;
 const INIT_TARGET_MS = 150;

@@ -15,11 +15,15 @@ import { DEFAULT_REQUEST_LOG_SIZE, RequestLog, type LoggedRequest } from './requ
 import { Store } from './store.js';
 import { Directory, defaultDirectory, type BcPrincipal, type BcUserConfig, type DirectoryConfig, type PermissionSetConfig } from './directory.js';
 import type { UserAssertionTrust } from './on-behalf-of.js';
-import type { ChangeLogEntry } from './change-log.js';
+import { MAX_CHANGE_LOG_ENTRIES, type ChangeLogEntry } from './change-log.js';
 
 export type { FaultRule, FaultRuleInput, RateLimitConfig, RequestStats, LoggedRequest, ConcurrencyConfig, ConcurrencyStats };
 export type { BcPrincipal, BcUserConfig, ChangeLogEntry, DirectoryConfig, PermissionSetConfig, UserAssertionTrust };
-export { defaultDirectory };
+export { defaultDirectory, MAX_CHANGE_LOG_ENTRIES };
+// What the local cloud reads from its environment to configure the sandbox it starts.
+export { identitySettingsFromEnv } from './identity-env.js';
+export { concurrencyFromEnv } from './concurrency.js';
+export { rateLimitFromEnv } from './rate-limit.js';
 // The client side of the grants is product code (functions/core/bc); re-exported for the tests that drive the sandbox.
 export { requestOnBehalfOfToken, redeemRefreshToken, OnBehalfOfTokenError, type OnBehalfOfTokenRequest, type OnBehalfOfToken } from '../../functions/core/bc/index.js';
 

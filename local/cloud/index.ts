@@ -3,6 +3,7 @@
 export { startLocalCloud, type LocalCloud, type LocalCloudOptions } from './cloud.js';
 export { DEFAULT_PORTS, LOCAL_CREDENTIALS, LOCAL_REGION, localSettingsFromEnv } from './config.js';
 export { serveFunctionUrl, type FunctionUrlServer } from './function-url.js';
+export { FunctionRunner, type InvocationStats } from './lambda/function-runner.js';
 export { loadOrCreateJwtKeys, signLocalToken, type LocalTokenRequest } from './jwt.js';
 export { shortFunctionName, waitUntilAnswering } from './start.js';
 export { DEV_STACK_NAME, PROJECT_ROOT, readAssembly, synthesizeDevStack } from './synth.js';

@@ -11,10 +11,8 @@ const CLIENT_SECRET = 'local-secret';
 const VOLATILE_FIELDS = new Set(['@odata.etag', 'lastModifiedDateTime']);
 
 // The sandbox admin API's own shapes (its /_admin/faults body and /_admin/requests entries).
-export type { FaultRuleInput as FaultRule } from '../../local/bc-sandbox/faults.js';
-export type { LoggedRequest } from '../../local/bc-sandbox/request-log.js';
-import type { FaultRuleInput as FaultRule } from '../../local/bc-sandbox/faults.js';
-import type { LoggedRequest } from '../../local/bc-sandbox/request-log.js';
+export type { FaultRuleInput as FaultRule, LoggedRequest } from '../../local/bc-sandbox/index.js';
+import type { FaultRuleInput as FaultRule, LoggedRequest } from '../../local/bc-sandbox/index.js';
 
 export type BcRecord = Record<string, unknown>;
 
