@@ -71,9 +71,9 @@ async function scenario(sandbox: BcSandbox, dynamo: TestDynamo, governed: boolea
     const governor = governed ? new CapacityGovernor({ store: new CapacityStore(dynamo.doc, dynamo.tables.STATE_TABLE, scope), limits: LIMITS }) : null;
     // The transport's view of the governor, timing each admission by the lane of the work in progress.
     const timed = governor && {
-      acquire: async () => {
+      acquire: async (priority?: undefined, deadline?: number) => {
         const asked = performance.now();
-        const permit = await governor.acquire();
+        const permit = await governor.acquire(priority, deadline);
         waits[currentBcPriority()].push(performance.now() - asked);
         return permit;
       },

@@ -252,3 +252,11 @@ function statusText(status: number): string {
     default: return `HTTP ${status}`;
   }
 }
+
+/** The capacity governor had no token or slot for the request before its deadline: BC was never called. */
+export class NoCapacityError extends BcError {
+  override name = 'NoCapacityError';
+  constructor(message: string, retryAfterMs: number) {
+    super(message, { kind: 'throttled', status: 0, code: 'Client_NoCapacityBeforeDeadline', retryAfterMs });
+  }
+}

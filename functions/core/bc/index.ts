@@ -20,6 +20,7 @@ export {
   BcTimeoutError,
   BcNetworkError,
   isBcError,
+  NoCapacityError,
 } from './errors.js';
 export { itemReservationsApi, findCustomApi, type CustomApiPath } from './custom-apis.js';
 export { schemaFor, type EntitySchema } from './schema.js';

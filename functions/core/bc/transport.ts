@@ -2,7 +2,8 @@
 // and network failures, one token refresh on 401, and failures turned into typed errors. Nothing here logs
 // headers or bodies, so tokens and secrets cannot leak through it.
 import { currentBcDeadline } from './deadline.js';
-import { BcError, BcNetworkError, BcTimeoutError, errorFromResponse } from './errors.js';
+import { CapacityRefusedError } from '../capacity/index.js';
+import { BcError, BcNetworkError, BcTimeoutError, errorFromResponse, NoCapacityError } from './errors.js';
 import { parseRetryAfter, retryDelay, type RetryPolicy, type Sleep } from './retry.js';
 
 export interface BcRequestInfo {
@@ -32,10 +33,10 @@ export interface TransportOptions {
   governor?: TransportGovernor;
 }
 
-/** What the transport needs of the capacity governor (kept structural so the transport does not depend on it). */
+/** What the transport needs of the capacity governor. */
 export interface TransportGovernor {
-  /** Waits for capacity within the current deadline; throws a retryable BcError when there is none in time. */
-  acquire(): Promise<{ release(): void }>;
+  /** Waits for capacity (at its current priority) until the deadline; throws CapacityRefusedError when there is none in time. */
+  acquire(priority?: undefined, deadline?: number): Promise<{ release(): void }>;
   /** BC answered 429 (shrink the budget, pause everyone for Retry-After). */
   throttled(retryAfterMs: number | undefined): Promise<void>;
 }
@@ -106,6 +107,16 @@ async function attemptOnce(request: HttpRequest, token: string | undefined, opti
   }
 }
 
+/** A permit of the governor within the deadline; its refusal is the client's retryable NoCapacityError. */
+async function admitted(governor: TransportGovernor, deadline: number | undefined): Promise<{ release(): void }> {
+  try {
+    return await governor.acquire(undefined, deadline);
+  } catch (error) {
+    if (error instanceof CapacityRefusedError) throw new NoCapacityError(error.message, error.retryAfterMs);
+    throw error;
+  }
+}
+
 /**
  * Sends a request until it succeeds (2xx/3xx) or fails for good; returns the successful response, throws
  * a typed BcError otherwise.
@@ -127,7 +138,7 @@ export async function send(request: HttpRequest, options: TransportOptions): Pro
     const left = timeLeft();
     if (left <= 0) throw previous ?? outOfTime();
     // The governor admits calls to BC's API (not the token endpoint) within the same deadline.
-    const permit = options.governor && request.authorize ? await options.governor.acquire() : undefined;
+    const permit = options.governor && request.authorize ? await admitted(options.governor, deadline) : undefined;
     if (permit && timeLeft() <= 0) {
       permit.release();
       throw previous ?? outOfTime();

@@ -2,24 +2,27 @@
 // and one concurrency slot before it is sent; the container takes tokens from DynamoDB in batches (spent
 // locally, lapsing after tokenTtlMs) and leases a few slots (renewed while busy, given back when idle or when
 // another container waits), so most requests cost no DynamoDB call. A caller that cannot get capacity before
-// its deadline gets NoCapacityError (a retryable BcError the task runtime requeues with its delay) instead of
+// its deadline gets CapacityRefusedError (which the BC transport reports as a retryable NoCapacityError, requeued
+// by the task runtime with its delay) instead of
 // a 429 from BC. High-priority callers go first, in the container and across containers (the item's queue, high
 // ahead of normal), and may use the reserve.
 import { randomUUID } from 'node:crypto';
-// The BC client's own modules, not its index: the client (bc/client.ts) loads the governor, so going through the
-// index would be an import cycle evaluated before BcError exists.
-import { BcError } from '../bc/errors.js';
-import { currentBcDeadline } from '../bc/deadline.js';
 import type { CapacityLimits } from './limits.js';
 import { currentBcPriority } from './priority.js';
 import { initialState, sync, throttle, type Priority, type SyncResult, type WaitReason } from './state.js';
 import { CapacityContention, type CapacityStore } from './store.js';
 
-/** No token or slot could be had before the caller's deadline: BC was never called; try again after retryAfterMs. */
-export class NoCapacityError extends BcError {
-  constructor(message: string, retryAfterMs: number) {
-    super(message, { kind: 'throttled', status: 0, code: 'Client_NoCapacityBeforeDeadline', retryAfterMs });
-    this.name = 'NoCapacityError';
+/**
+ * No token or slot could be had before the caller's deadline: BC was never called; try again after retryAfterMs.
+ * (The BC client's transport turns it into its NoCapacityError, so the governor depends on nothing of the client.)
+ */
+export class CapacityRefusedError extends Error {
+  override name = 'CapacityRefusedError';
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
   }
 }
 
@@ -41,7 +44,7 @@ export interface GovernorStats {
   /** Permits that had to wait, and for how long in all (ms). */
   waited: number;
   waitedMs: number;
-  /** Callers refused with NoCapacityError. */
+  /** Callers refused with CapacityRefusedError. */
   noCapacity: number;
   /** 429s this container reported. */
   throttles: number;
@@ -131,9 +134,9 @@ export class CapacityGovernor {
 
   /**
    * Waits for one token and one slot, within the caller's deadline (the invocation's BC deadline, else
-   * maxWaitMs). Throws NoCapacityError when they cannot be had in time.
+   * maxWaitMs). Throws CapacityRefusedError when they cannot be had in time.
    */
-  async acquire(priority: Priority = currentBcPriority(), deadline: number | undefined = currentBcDeadline()): Promise<CapacityPermit> {
+  async acquire(priority: Priority = currentBcPriority(), deadline?: number): Promise<CapacityPermit> {
     const started = this.now();
     const until = deadline ?? started + this.limits.maxWaitMs;
     this.waiting[priority]++;
@@ -272,7 +275,7 @@ export class CapacityGovernor {
     const now = this.now();
     if (at >= until || now >= until) {
       this.stats.noCapacity++;
-      throw new NoCapacityError(`No BC capacity before the deadline: ${why}`, Math.max(this.limits.pollMs, at - now));
+      throw new CapacityRefusedError(`No BC capacity before the deadline: ${why}`, Math.max(this.limits.pollMs, at - now));
     }
     this.woken ??= new Promise<void>((resolve) => {
       this.wakeUp = resolve;

@@ -2,7 +2,7 @@
 // leases of a container that died expire, a 429 shrinks the budget (AIMD) and its Retry-After holds every
 // container, high-priority work keeps its reserve and goes first. The clock is moved by hand.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAPACITY_SK, CapacityGovernor, CapacityStore, NoCapacityError, advance, capacityLimitsFromEnv, capacityPk, effectiveBudget, governorEnabled, governorFromEnv, initialState, sync, type CapacityState } from '../../../../../functions/core/capacity/index.js';
+import { CAPACITY_SK, CapacityGovernor, CapacityStore, CapacityRefusedError, advance, capacityLimitsFromEnv, capacityPk, effectiveBudget, governorEnabled, governorFromEnv, initialState, sync, type CapacityState } from '../../../../../functions/core/capacity/index.js';
 import { startDynamo, type TestDynamo } from '../../../../support/dynamo.js';
 import { ManualClock, TEST_LIMITS, freshScope, governorFor } from '../../../../support/capacity.js';
 
@@ -39,8 +39,8 @@ describe('token bucket', () => {
     // The 11th cannot have a token within 50 ms (the next arrives in 100 ms at 10/s, looked for up to a quarter
     // poll interval later so waiters do not all write at once): refused, BC never called.
     const refused = await governor.acquire('normal', clock.now() + 50).catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(NoCapacityError);
-    expect(refused).toMatchObject({ kind: 'throttled', retryable: true, code: 'Client_NoCapacityBeforeDeadline', retryAfterMs: 113 });
+    expect(refused).toBeInstanceOf(CapacityRefusedError);
+    expect(refused).toMatchObject({ retryAfterMs: 113 });
     expect(governor.stats.noCapacity).toBe(1);
 
     // The rate binds now: the container waits for a whole batch (5 tokens, 500 ms at 10/s) rather than racing
@@ -87,7 +87,7 @@ describe('concurrency leases', () => {
 
     const other = governorFor(dynamo, scope, clock, limits, 'live-container');
     const refused = await other.acquire('normal', clock.now() + 10).catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(NoCapacityError);
+    expect(refused).toBeInstanceOf(CapacityRefusedError);
     expect((refused as Error).message).toMatch(/no BC concurrency slot was free/);
 
     // The dead container never releases; after its lease it no longer counts.
@@ -130,9 +130,9 @@ describe('429 from BC', () => {
     // Another container, which never saw the 429, honours the pause too (and so does the first).
     const second = governorFor(dynamo, scope, clock, { idleReleaseMs: NEVER }, 'second');
     const refused = await second.acquire('high', clock.now() + 1_000).catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(NoCapacityError);
-    expect((refused as NoCapacityError).retryAfterMs).toBe(2_000);
-    await expect(first.acquire('high', clock.now() + 1_000)).rejects.toBeInstanceOf(NoCapacityError);
+    expect(refused).toBeInstanceOf(CapacityRefusedError);
+    expect((refused as CapacityRefusedError).retryAfterMs).toBe(2_000);
+    await expect(first.acquire('high', clock.now() + 1_000)).rejects.toBeInstanceOf(CapacityRefusedError);
 
     // After the pause the budget is about half (the bucket starts empty: the first token comes 200 ms later, when
     // the factor has grown from 0.5 by 5 % of the limits a second): 2 of 4 slots, 5.1 tokens/s.
@@ -156,7 +156,7 @@ describe('priority', () => {
     const limits = { concurrency: 5, highReserve: 0.2, slotBatch: 1, idleReleaseMs: NEVER };
     for (let i = 0; i < 4; i++) await governorFor(dynamo, scope, clock, limits, `normal-${i}`).acquire('normal', clock.now() + 10);
     const fifth = governorFor(dynamo, scope, clock, limits, 'normal-4');
-    await expect(fifth.acquire('normal', clock.now() + 10)).rejects.toBeInstanceOf(NoCapacityError);
+    await expect(fifth.acquire('normal', clock.now() + 10)).rejects.toBeInstanceOf(CapacityRefusedError);
     const interactive = governorFor(dynamo, scope, clock, limits, 'high-0');
     const permit = await interactive.acquire('high', clock.now() + 10);
     expect(Object.keys((await item(scope)).holders)).toHaveLength(5);
@@ -171,7 +171,7 @@ describe('priority', () => {
     await expect(governor.acquire('normal', clock.now() + 10)).rejects.toThrow(/request rate is spent/);
     (await governor.acquire('high', clock.now() + 10)).release();
     (await governor.acquire('high', clock.now() + 10)).release();
-    await expect(governor.acquire('high', clock.now() + 10)).rejects.toBeInstanceOf(NoCapacityError);
+    await expect(governor.acquire('high', clock.now() + 10)).rejects.toBeInstanceOf(CapacityRefusedError);
   });
 
   it('serves a high-priority caller before normal ones waiting in the same container', async () => {
@@ -317,7 +317,7 @@ describe('the shared queue', () => {
     const holder = governorFor(dynamo, scope, clock, limits, 'holder');
     const permit = await holder.acquire('normal', clock.now() + 5_000);
     const quitter = governorFor(dynamo, scope, clock, limits, 'quitter');
-    await expect(quitter.acquire('high', clock.now() + 50)).rejects.toBeInstanceOf(NoCapacityError);
+    await expect(quitter.acquire('high', clock.now() + 50)).rejects.toBeInstanceOf(CapacityRefusedError);
     await expect.poll(async () => Object.keys((await item(scope)).waiters)).toEqual([]);
     permit.release();
   });

@@ -3,7 +3,7 @@
 // low rate limit. With the governor no request is answered 429; without it, some are. Real time: the
 // governor's waiting is what is under test, and the sandbox's limits bind within a few seconds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BcClient, withBcDeadline } from '../../../../../functions/core/bc/index.js';
+import { BcClient, NoCapacityError, withBcDeadline } from '../../../../../functions/core/bc/index.js';
 import { CapacityGovernor, CapacityStore, DEFAULT_CAPACITY_LIMITS } from '../../../../../functions/core/capacity/index.js';
 import { startBcSandbox, type BcSandbox } from '../../../../../local/bc-sandbox/index.js';
 import { startDynamo, type TestDynamo } from '../../../../support/dynamo.js';
@@ -86,4 +86,25 @@ describe('capacity governor against the BC sandbox', () => {
     expect(onStats.concurrency.rejected).toBe(0);
     expect(onStats.byStatus['200']).toBe(CONTAINERS * CALLERS_PER_CONTAINER);
   }, 30_000);
+
+  it("answers a caller the governor cannot admit before its deadline with the client's retryable NoCapacityError, BC never called", async () => {
+    sandbox.reset();
+    // One token a second and a bucket of one: the second query has no token within its 100 ms.
+    const governor = new CapacityGovernor({
+      store: new CapacityStore(dynamo.doc, dynamo.tables.STATE_TABLE, freshScope()),
+      limits: { ...DEFAULT_CAPACITY_LIMITS, ratePerMinute: 60, concurrency: 2, safetyMargin: 1, burstSeconds: 1, tokenBatch: 1, highReserve: 0 },
+    });
+    const companyId = sandbox.companyIds()[0]!;
+    const client = new BcClient(
+      { baseUrl: sandbox.url, tokenUrl: sandbox.tokenUrl, tenant: sandbox.tenant, environment: sandbox.environment, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, companyId, maxRetries: 0 },
+      { governor },
+    );
+    await withBcDeadline(Date.now() + 20_000, () => client.query('customers', { top: 1 }));
+    sandbox.resetStats();
+    const refused = await withBcDeadline(Date.now() + 100, () => client.query('customers', { top: 1 })).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(NoCapacityError);
+    expect(refused).toMatchObject({ kind: 'throttled', retryable: true, code: 'Client_NoCapacityBeforeDeadline' });
+    expect((refused as NoCapacityError).retryAfterMs).toBeGreaterThan(0);
+    expect(sandbox.stats().byStatus).toEqual({});
+  });
 });

@@ -10,7 +10,7 @@ import { approvalsNotAvailable, queryExecutor } from '../../../../../functions/c
 import { createTaskRecordHandler, type TaskRunnerDeps } from '../../../../../functions/core/task-runtime/index.js';
 import { type ApprovalGate } from '../../../../../functions/core/approvals/index.js';
 import { McpToolError, toolErrorFromResult } from '../../../../../functions/core/mcp/index.js';
-import { NoCapacityError } from '../../../../../functions/core/capacity/index.js';
+import { NoCapacityError } from '../../../../../functions/core/bc/index.js';
 import { toolErrorFrom } from '../../../../../functions/mcp-server/tool-result.js';
 import { createSqsBatchHandler } from '../../../../../functions/core/queue/index.js';
 import type { StateStore } from '../../../../../functions/core/store/index.js';
