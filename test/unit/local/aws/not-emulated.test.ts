@@ -1,15 +1,11 @@
 // Lambda and CloudWatch Logs are not emulated: their requests get a plain error in the service's own shape
 // that says so and where function logs are, instead of a protocol error. Driven by raw HTTP in each
 // service's wire format, and by Debian's aws-cli 2.9 when installed.
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAMBDA_NOT_EMULATED, LOGS_NOT_EMULATED } from '../../../../local/aws/not-emulated.js';
+import { awsCli } from '../../../support/aws-cli.js';
 import { startLocalAws } from '../../../support/local-aws.js';
 
-const AWS_CLI_V2 = '/usr/bin/aws';
-const run = promisify(execFile);
 let local: Awaited<ReturnType<typeof startLocalAws>>;
 
 beforeAll(async () => {
@@ -56,10 +52,8 @@ describe('services the local cloud does not emulate', () => {
     expect(((await s3.json()) as { message: string }).message).toBe('Service s3 is not emulated by the local cloud (it serves DynamoDB, SQS, EventBridge, Step Functions, Secrets Manager, CloudWatch metrics, KMS)');
   });
 
-  it.skipIf(!existsSync(AWS_CLI_V2))(`aws-cli prints the plain message for lambda and logs commands (skipped when ${AWS_CLI_V2} is absent)`, async () => {
-    const cli = (...args: string[]) => run(AWS_CLI_V2, ['--endpoint-url', local.aws.url, '--region', 'us-east-1', ...args], {
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
-    }).then(() => '', (error: { stderr: string }) => error.stderr);
+  it("aws-cli (Debian's 2.9) prints the plain message for lambda and logs commands", async () => {
+    const cli = (...args: string[]) => awsCli(local.aws.url, args).then(() => '', (error: { stderr: string }) => error.stderr);
     const [lambda, logs] = await Promise.all([cli('lambda', 'list-functions'), cli('logs', 'describe-log-groups')]);
     expect(lambda).toContain('(UnknownOperationException) when calling the ListFunctions operation: The local cloud does not emulate the Lambda API');
     expect(logs).toContain('(UnknownOperationException) when calling the DescribeLogGroups operation: The local cloud does not emulate CloudWatch Logs');

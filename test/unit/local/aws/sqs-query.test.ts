@@ -1,23 +1,17 @@
 // The SQS query protocol (form-encoded Action=…, XML answers) beside the JSON protocol, driven by real clients:
-// the AWS SDK's own query-protocol implementation, raw form posts, and Debian's aws-cli 2.9 when installed.
+// the AWS SDK's own query-protocol implementation, raw form posts, and Debian's aws-cli 2.9 (whose botocore still speaks SQS's query protocol).
 import { AwsQueryProtocol } from '@aws-sdk/core/protocols';
 import {
   ChangeMessageVisibilityCommand, CreateQueueCommand, DeleteMessageBatchCommand, DeleteMessageCommand, GetQueueAttributesCommand,
   GetQueueUrlCommand, ListQueuesCommand, PurgeQueueCommand, QueueDoesNotExist, ReceiptHandleIsInvalid, ReceiveMessageCommand,
   SendMessageBatchCommand, SendMessageCommand, SQSClient, type SQSClientConfig,
 } from '@aws-sdk/client-sqs';
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../local/aws/clock.js';
 import { md5OfMessageAttributes } from '../../../../local/aws/sqs/md5.js';
+import { awsCli } from '../../../support/aws-cli.js';
 import { startLocalAws } from '../../../support/local-aws.js';
-
-/** Debian's aws-cli 2.9 (`apt-get install awscli`): its botocore still speaks SQS's query protocol. */
-const AWS_CLI_V2 = '/usr/bin/aws';
-const run = promisify(execFile);
 
 const clock = new ManualClock();
 let local: Awaited<ReturnType<typeof startLocalAws>>;
@@ -233,18 +227,15 @@ describe('SQS query protocol on the wire', () => {
   });
 });
 
+// Debian's aws-cli 2.9: its botocore still speaks SQS's query protocol.
 describe('SQS through aws-cli 2.9 (query protocol)', () => {
   const cli = async (...args: string[]): Promise<{ output: any; debug: string }> => {
-    const { stdout, stderr } = await run(AWS_CLI_V2, ['--endpoint-url', local.aws.url, '--region', 'us-east-1', '--output', 'json', 'sqs', ...args], {
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
-    });
+    const { stdout, stderr } = await awsCli(local.aws.url, ['--output', 'json', 'sqs', ...args]);
     return { output: stdout.trim() === '' ? {} : JSON.parse(stdout), debug: stderr };
   };
-  const present = existsSync(AWS_CLI_V2);
-  if (!present) console.warn(`skipping the aws-cli 2.9 case: ${AWS_CLI_V2} is absent (apt-get install -y awscli installs Debian's aws-cli 2.9)`);
 
   // Each CLI start costs seconds on a loaded machine: one call per capability, independent ones in parallel.
-  it.skipIf(!present)(`lists, sends, receives and deletes (skipped when ${AWS_CLI_V2}, Debian's aws-cli 2.9, is absent)`, async () => {
+  it('lists, sends, receives and deletes', async () => {
     const { QueueUrl } = await json.send(new CreateQueueCommand({ QueueName: 'cli-queue' }));
     await json.send(new SendMessageBatchCommand({ QueueUrl, Entries: [{ Id: 'b1', MessageBody: 'from the sdk' }] }));
     const empty = await json.send(new CreateQueueCommand({ QueueName: 'cli-empty' }));
