@@ -54,7 +54,3 @@ export function readCaller(event: Pick<APIGatewayProxyEventV2, 'requestContext'>
   }
   return { sub, tenantId: tenant, roles: parseRoles(claims[mapping.roles]) };
 }
-
-export function hasRole(caller: Caller, role: string): boolean {
-  return caller.roles.includes(role);
-}

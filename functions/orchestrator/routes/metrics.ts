@@ -2,7 +2,7 @@
 // BC latency percentiles, breaker state) on one time grid, read from CloudWatch. Operators only: the metrics are
 // the whole stage's (they carry no tenant), so no tenant's user may read another's activity through them.
 import * as z from 'zod';
-import { forbidden, HttpError, json, type Route } from '../../core/http/index.js';
+import { forbidden, json, type Route, validationError } from '../../core/http/index.js';
 import type { OperationsMetricsReader } from '../../core/operations-metrics/index.js';
 import { callerOf, queryOf } from './scope.js';
 
@@ -46,7 +46,7 @@ export function metricsRoute(deps: MetricsRouteDeps): Route {
       const now = deps.now();
       const to = query.to ?? now;
       const from = query.from ?? new Date(to.getTime() - DEFAULT_METRICS_WINDOW_SECONDS * 1000);
-      const invalid = (message: string) => new HttpError(400, 'ValidationError', `the query is not valid: ${message}`);
+      const invalid = (message: string) => validationError(`the query is not valid: ${message}`);
       if (from.getTime() >= to.getTime()) throw invalid('from must be before to');
       if (now.getTime() - from.getTime() > MAX_METRICS_AGE_SECONDS * 1000) throw invalid('from must be within the last 15 days (CloudWatch keeps minute data that long)');
       const points = Math.ceil((to.getTime() - from.getTime()) / 1000 / query.period);

@@ -1,6 +1,6 @@
 // GET /v1/sessions?limit=&cursor=: the sessions the caller started in their tenant, newest first, a page at a time.
 import * as z from 'zod';
-import { HttpError, json, type Route } from '../../core/http/index.js';
+import { json, type Route, validationError } from '../../core/http/index.js';
 import type { StateStore } from '../../core/store/index.js';
 import { callerOf, queryOf } from './scope.js';
 
@@ -34,7 +34,7 @@ export function sessionListRoute(store: StateStore): Route {
         start = decodeCursor(query.cursor);
         // A cursor is only ever one this route gave the same caller: anything else is refused, not followed.
         if (!start || !store.sessions.isOwnCursor(caller.tenantId, caller.sub, start)) {
-          throw new HttpError(400, 'ValidationError', 'cursor is not a cursor of this list; pass the nextCursor of the previous page');
+          throw validationError('cursor is not a cursor of this list; pass the nextCursor of the previous page');
         }
       }
       const page = await store.sessions.listByUser(caller.tenantId, caller.sub, query.limit, start);
