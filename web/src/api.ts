@@ -1,6 +1,6 @@
 // The console's only door to the backend: the HTTP API (docs/openapi.json) with the signed-in user's token,
 // and the local cloud's dev-token endpoint. Errors keep the API's `{ error: { code, message } }`.
-import type { components } from './api-schema.js';
+import type { components } from '../../functions/core/http/api-schema.js';
 
 export interface ConsoleConfig {
   /** Empty: the console's own origin (CloudFront routes /v1/* to the API; the local cloud serves both). */
@@ -27,7 +27,7 @@ export interface OidcConfig {
   metadataUrl?: string;
 }
 
-// The API's shapes are docs/openapi.json's, generated into api-schema.d.ts (`npm run gen:web-api`; a test keeps
+// The API's shapes are docs/openapi.json's, generated into functions/core/http/api-schema.d.ts (the types the API's own code answers with; `npm run gen:api-types`; a test keeps
 // the file in step with the document), so the console cannot drift from the contract the API is tested against.
 type Schemas = components['schemas'];
 export type PlanStatus = Schemas['PlanStatus'];

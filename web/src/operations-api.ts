@@ -1,5 +1,5 @@
 // GET /v1/metrics (docs/openapi.json, OperationsMetrics): the stage's operations metrics on one time grid.
-import type { components } from './api-schema.js';
+import type { components } from '../../functions/core/http/api-schema.js';
 import { readJson } from './api.js';
 
 export type OperationsMetrics = components['schemas']['OperationsMetrics'];

@@ -5,6 +5,7 @@
 //   expiresAt  epoch seconds: the deadline of the decision, and the table's TTL (the audit log keeps history)
 //
 // Every key starts with the tenant, so another tenant's approval id is simply not found.
+import type { ApiSchemas } from '../http/index.js';
 import { createEvent, type DomainEvent, type EventContext } from '../events/index.js';
 import { isSafeId } from '../store/index.js';
 import { operationHash, type ApprovalOperation } from './operation.js';
@@ -94,23 +95,8 @@ export const isOverdue = (record: ApprovalRecord, now: Date) => record.status ==
 /** The hash of the operation the approver was shown: what a grant authorises. */
 export const boundHash = (record: ApprovalRecord) => operationHash(record.tenantId, record.operation.tool, record.operation.arguments);
 
-/** What the API shows (never the task token). */
-export interface ApprovalView {
-  approvalId: string;
-  planId: string;
-  taskId: string;
-  summary: string;
-  operation: ApprovalOperation;
-  requestedBy: string;
-  status: ApprovalStatus;
-  requestedAt: string;
-  expiresAt: string;
-  decidedBy?: string;
-  decidedAt?: string;
-  reason?: string;
-  /** Set when the approval was closed because what it would release can no longer run. */
-  closedReason?: string;
-}
+/** What the API shows (never the task token): the API's `Approval` (docs/openapi.json). */
+export type ApprovalView = ApiSchemas['Approval'];
 
 export function toView(record: ApprovalRecord, now: Date): ApprovalView {
   return {

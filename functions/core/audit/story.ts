@@ -2,21 +2,13 @@
 // partition per tenant and plan, sorted by occurredAt, so a page of the story is one Query.
 //
 //   AUDIT_TABLE  pk TENANT#<t>#PLAN#<p>   sk <occurredAt>#<eventId>
+import type { ApiSchemas } from '../http/index.js';
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export const auditPlanPk = (tenantId: string, planId: string) => `TENANT#${tenantId}#PLAN#${planId}`;
 
-/** One recorded event as a reader sees it (the detail parsed back from its exact JSON text). */
-export interface StoryEvent {
-  eventId: string;
-  name: string;
-  source: string;
-  occurredAt: string;
-  taskId?: string;
-  correlationId?: string;
-  causationId?: string;
-  detail: unknown;
-}
+/** One recorded event as a reader sees it (the detail parsed back from its exact JSON text): an event of the API's `PlanEvents`. */
+export type StoryEvent = ApiSchemas['PlanEvents']['events'][number];
 
 export interface StoryPage {
   events: StoryEvent[];
