@@ -13,6 +13,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient, createStateStore, type StateStore } from '../functions/core/store/index.js';
 import { AUDIT_BATCH } from '../lib/constructs/consumers.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalCloud, PROJECT_ROOT, startLocalCloud, synthesizeDevStack } from '../local/cloud/index.js';
+import { percentile } from './support/stats.js';
 
 /** BENCH_TRACE=1 is for reading the calls: it skips the latency runs. */
 const LATENCY_RUNS = process.env.BENCH_TRACE === '1' ? 0 : 20;
@@ -170,8 +171,6 @@ function byService(counts: Map<string, number>): string {
   const detail = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}=${n}`).join(', ');
   return `${total} total — ${[...services.entries()].sort().map(([s, n]) => `${s} ${n}`).join(', ')}\n      (${detail})`;
 }
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 export async function run(): Promise<void> {
   const proxy = await startCountingProxy();

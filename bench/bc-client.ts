@@ -3,6 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { BcClient, buildQueryString, schemaFor, type BcRequestInfo, type ODataQuery } from '../functions/core/bc/index.js';
 import { startBcSandbox } from '../local/bc-sandbox/index.js';
+import { median } from './support/stats.js';
 
 const QUERY: ODataQuery = {
   filter: {
@@ -16,11 +17,6 @@ const QUERY: ODataQuery = {
   orderby: [{ field: 'number', direction: 'desc' }],
   top: 5,
 };
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 export async function run(): Promise<void> {
   const schema = schemaFor('customers');

@@ -12,9 +12,9 @@ import { startBcSandbox } from '../local/bc-sandbox/index.js';
 import { LocalAws } from '../local/aws/index.js';
 import { loadOrCreateJwtKeys, signLocalToken } from '../local/cloud/index.js';
 import { BcDelegation, DelegatedTokens, dynamoDelegationStore, kmsEnvelope } from '../functions/core/bc/index.js';
+import { median } from './support/stats.js';
 
 const RUNS = 50;
-const median = (times: number[]) => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
 
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-bc-delegation-'));

@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_CHANGE_LOG_ENTRIES, startBcSandbox } from '../local/bc-sandbox/index.js';
 import { loadOrCreateJwtKeys, signLocalToken } from '../local/cloud/index.js';
+import { median } from './support/stats.js';
 
 const RUNS = 100;
 const ISSUER = 'http://127.0.0.1/bench-issuer';
 const AUDIENCE = 'bench-api';
 
-const median = (times: number[]) => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
 
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-bc-identity-'));

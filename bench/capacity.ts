@@ -16,6 +16,7 @@ import { BcClient, withBcDeadline } from '../functions/core/bc/index.js';
 import { CapacityGovernor, CapacityStore, DEFAULT_CAPACITY_LIMITS, currentBcPriority, withBcPriority, type CapacityLimits } from '../functions/core/capacity/index.js';
 import { startBcSandbox, type BcSandbox } from '../local/bc-sandbox/index.js';
 import { startDynamo, type TestDynamo } from '../test/support/dynamo.js';
+import { percentile } from './support/stats.js';
 
 const SESSIONS = 20;
 const NORMAL_CONTAINERS = 5;
@@ -51,11 +52,6 @@ type Lane = 'high' | 'normal';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
-}
 
 function mean(values: number[]): number {
   return values.length === 0 ? NaN : values.reduce((sum, v) => sum + v, 0) / values.length;
@@ -200,14 +196,14 @@ export async function run(): Promise<void> {
       ['tasks succeeded', (o) => `${o.tasksSucceeded}/${totalTasks}`],
       ['tasks requeued / failed', (o) => `${o.requeues} / ${o.tasksFailed}`],
       ['no capacity before deadline', (o) => String(o.noCapacity)],
-      ['task latency median: high / normal', (o) => `${ms(percentile(o.latency.high, 0.5))} / ${ms(percentile(o.latency.normal, 0.5))} ms`],
-      ['task latency p95: high / normal', (o) => `${ms(percentile(o.latency.high, 0.95))} / ${ms(percentile(o.latency.normal, 0.95))} ms`],
-      ['capacity wait median: high / normal', (o) => waitOf(o, (w) => percentile(w, 0.5))],
-      ['capacity wait p95: high / normal', (o) => waitOf(o, (w) => percentile(w, 0.95))],
+      ['task latency median: high / normal', (o) => `${ms(percentile(o.latency.high, 50))} / ${ms(percentile(o.latency.normal, 50))} ms`],
+      ['task latency p95: high / normal', (o) => `${ms(percentile(o.latency.high, 95))} / ${ms(percentile(o.latency.normal, 95))} ms`],
+      ['capacity wait median: high / normal', (o) => waitOf(o, (w) => percentile(w, 50))],
+      ['capacity wait p95: high / normal', (o) => waitOf(o, (w) => percentile(w, 95))],
       ['capacity wait mean: high / normal', (o) => waitOf(o, mean)],
       ['requests that waited: high / normal', (o) => waitOf(o, (w) => (w.filter((v) => v > 1).length / Math.max(1, w.length)) * 100, ' %')],
-      ['  their wait median: high / normal', (o) => waitOf(o, (w) => percentile(w.filter((v) => v > 1), 0.5))],
-      ['  their wait p95: high / normal', (o) => waitOf(o, (w) => percentile(w.filter((v) => v > 1), 0.95))],
+      ['  their wait median: high / normal', (o) => waitOf(o, (w) => percentile(w.filter((v) => v > 1), 50))],
+      ['  their wait p95: high / normal', (o) => waitOf(o, (w) => percentile(w.filter((v) => v > 1), 95))],
       ['DynamoDB calls per BC request', (o) => (o.dynamoCalls === 0 ? '-' : (o.dynamoCalls / Math.max(1, o.bcRequests)).toFixed(2))],
       ['  reads / writes (lost races)', (o) => (o.dynamoCalls === 0 ? '-' : `${o.dynamoByKind.reads} / ${o.dynamoByKind.writes} (${o.dynamoByKind.conflicts})`)],
     ];

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import {
   FunctionRunner, type InvocationStats, type LocalCloud, PROJECT_ROOT, shortFunctionName, startLocalCloud, synthesizeDevStack, waitUntilAnswering,
 } from '../local/cloud/index.js';
+import { median } from './support/stats.js';
 
 const BUNDLE_TARGET_KB = 500;
 const INIT_TARGET_MS = 150;
@@ -50,11 +51,6 @@ export function largestInputs(metafile: Metafile, count: number): Array<{ group:
   return [...groups].map(([group, bytes]) => ({ group, bytes })).sort((a, b) => b.bytes - a.bytes).slice(0, count);
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 export async function run(): Promise<void> {
   const synthStarted = performance.now();

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LocalAws, type DurabilityMode, type JournalStats } from '../local/aws/index.js';
+import { percentile } from './support/stats.js';
 
 const SEQUENTIAL = 200;
 const CONCURRENT = 400;
@@ -30,7 +31,6 @@ interface Figures {
   bytesPerCall: number;
 }
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 
 /** `call(i)` SEQUENTIAL times one after another, then CONCURRENT times IN_FLIGHT at a time; journal counts over both. */
 async function measure(aws: LocalAws, call: (index: number) => Promise<unknown>): Promise<Figures> {
@@ -55,8 +55,8 @@ async function measure(aws: LocalAws, call: (index: number) => Promise<unknown>)
   const calls = SEQUENTIAL + CONCURRENT;
   latencies.sort((a, b) => a - b);
   return {
-    p50: percentile(latencies, 0.5),
-    p95: percentile(latencies, 0.95),
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
     perSecond: SEQUENTIAL / (sequentialMs / 1000),
     concurrentPerSecond: CONCURRENT / (concurrentMs / 1000),
     commitsPerCall: (middle.commits - before.commits) / SEQUENTIAL,

@@ -11,14 +11,11 @@ import { handleMcpEvent, McpServerPool } from '../functions/mcp-server/http.js';
 import { createBcMcpServer } from '../functions/mcp-server/server.js';
 import { startBcSandbox } from '../local/bc-sandbox/index.js';
 import { serveFunctionUrl } from '../local/cloud/index.js';
+import { percentile } from './support/stats.js';
 
 const ITERATIONS = 200;
 const WARMUP = 20;
 const TOKEN = 'bench-token';
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 function summary(samples: number[]): { median: number; p95: number } {
   const sorted = [...samples].sort((a, b) => a - b);

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { PROJECT_ROOT, startLocalCloud, synthesizeDevStack } from '../local/cloud/index.js';
+import { percentile } from './support/stats.js';
 
 const RUNS = 20;
 const POLL_MS = 20;
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const summary = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return `p50 ${percentile(sorted, 50).toFixed(0)} ms, p95 ${percentile(sorted, 95).toFixed(0)} ms, max ${sorted.at(-1)!.toFixed(0)} ms`;
@@ -93,7 +93,7 @@ export async function run(): Promise<void> {
     console.log(`  POST → answer via GET /v1/plans/{id} polled every ${POLL_MS} ms (same plans): ${summary(poll)}`);
     console.log(`  agent:completed published → pushed (the push path alone): ${summary(hops)}`);
     const lead = push.map((p, i) => poll[i]! - p);
-    console.log(`  the push arrived before the poll saw the answer in ${lead.filter((d) => d > 0).length}/${RUNS} runs (median lead ${percentile([...lead].sort((a, b) => a - b), 50).toFixed(0)} ms)`);
+    console.log(`  the push arrived before the poll saw the answer in ${lead.filter((d) => d > 0).length}/${RUNS} runs (median lead ${percentile(lead, 50).toFixed(0)} ms)`);
   } finally {
     socket.close();
     await cloud.stop();

@@ -4,10 +4,9 @@
 // (the warm-up pays the token and company look-up once, as a warm Lambda container would).
 import { startSagaHarness } from '../test/support/saga-harness.js';
 import { sagaInput } from '../test/support/saga.js';
+import { percentile } from './support/stats.js';
 
 const RUNS = 7;
-
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 export async function run(): Promise<void> {
   const harness = await startSagaHarness();

@@ -2,6 +2,7 @@
 // stopped when the benchmark ends; a call timed until its whole answer is read; median and p95 of the timings.
 // In a folder of its own, as bench/run.ts runs every bench/*.ts.
 import { startBcSandbox, type BcSandbox } from '../../local/bc-sandbox/index.js';
+import { percentile } from './stats.js';
 
 export interface SandboxBench {
   sandbox: BcSandbox;
@@ -27,10 +28,6 @@ export async function timedFetch(url: string, init: RequestInit): Promise<{ ms: 
   const response = await fetch(url, init);
   await response.arrayBuffer();
   return { ms: performance.now() - started, status: response.status };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 /** `median … ms, p95 … ms` of the timings. */
