@@ -5,6 +5,7 @@
 // (RFC 9728) naming the stage's token issuer.
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { BC_USER_TOKEN_HEADER } from '../core/bc/index.js';
 import { BC_PRIORITY_HEADER } from '../core/capacity/index.js';
 import { readCaller } from '../core/http/index.js';
 
@@ -93,6 +94,15 @@ export function authInfoOf(caller: McpCaller, event: APIGatewayProxyEventV2): Au
  */
 export function bcPriorityOf(caller: McpCaller, event: APIGatewayProxyEventV2): string | undefined {
   return caller.via === 'iam' ? event.headers?.[BC_PRIORITY_HEADER] : 'normal';
+}
+
+/**
+ * The person's BC token the caller's requests run with (`x-bc-user-token`): believed only from an IAM-signed
+ * caller (a worker acting for the person who asked); a bearer-token client's BC calls run as the server's identity,
+ * so it cannot make them appear as someone else's.
+ */
+export function bcUserTokenOf(caller: McpCaller, event: APIGatewayProxyEventV2): string | undefined {
+  return caller.via === 'iam' ? event.headers?.[BC_USER_TOKEN_HEADER] : undefined;
 }
 
 /** Why the caller may not use a write tool, or undefined when it may. No authInfo: stdio, the operator's own process. */

@@ -8,10 +8,12 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { withBcUserToken } from '../core/bc/index.js';
 import { withBcPriority } from '../core/capacity/index.js';
 import {
   authInfoOf,
   bcPriorityOf,
+  bcUserTokenOf,
   bearerChallenge,
   callerOf,
   PROTECTED_RESOURCE_METADATA_PATH,
@@ -115,9 +117,12 @@ export async function handleMcpEvent(
   let reusable = false;
   try {
     await server.connect(transport);
-    // The caller's lane orders its BC calls in the capacity governor (access.ts says whose lane is believed).
-    const response = await withBcPriority(bcPriorityOf(check.caller, event), () =>
-      transport.handleRequest(requestFromEvent(event), { authInfo: authInfoOf(check.caller, event) }),
+    // The caller's lane orders its BC calls in the capacity governor, and a worker acting for a person sends that
+    // person's BC token, which BC calls then run with (access.ts says whose lane and token are believed).
+    const response = await withBcUserToken(bcUserTokenOf(check.caller, event), () =>
+      withBcPriority(bcPriorityOf(check.caller, event), () =>
+        transport.handleRequest(requestFromEvent(event), { authInfo: authInfoOf(check.caller, event) }),
+      ),
     );
     const result = await resultFromResponse(response);
     reusable = true;

@@ -5,7 +5,7 @@
 // which the BC client forwards to BC and every log line of the request carries.
 import { reusedUntilFailure } from '../core/container/index.js';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { BC_USER_TOKEN_HEADER, currentBcCorrelationId, withBcCorrelation, withBcUserToken, withLambdaDeadline } from '../core/bc/index.js';
+import { currentBcCorrelationId, withBcCorrelation, withLambdaDeadline } from '../core/bc/index.js';
 import { publisherFromEnv } from '../core/events/index.js';
 import { CORRELATION_HEADER, correlationIdFrom, createLogger } from '../core/observability/index.js';
 import { httpRuntime } from '../core/runtime/index.js';
@@ -70,8 +70,7 @@ export const handler = httpRuntime({ logger, deadline: withLambdaDeadline }, asy
         body: JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'MCP server is not configured' }, id: null }),
       };
     }
-    // A worker acting for a person sends that person's BC token (x-bc-user-token): BC calls run with it.
-    const result = await withBcUserToken(event.headers?.[BC_USER_TOKEN_HEADER], () => handleMcpEvent(event, servers, access));
+    const result = await handleMcpEvent(event, servers, access);
     if ((result.statusCode ?? 200) >= 500) logger.warn('MCP request failed', { correlationId, statusCode: result.statusCode });
     return result;
   });

@@ -5,7 +5,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBcSandbox, type BcSandbox } from '../../../../local/bc-sandbox/index.js';
 import type { FunctionUrlServer } from '../../../../local/cloud/function-url.js';
-import { bcPriorityOf, loadMcpHttpAccess } from '../../../../functions/mcp-server/access.js';
+import { bcPriorityOf, bcUserTokenOf, loadMcpHttpAccess } from '../../../../functions/mcp-server/access.js';
 import { connectHttp, errorOf, serveMcpHandler, structured, tokenIdentity } from '../../../support/mcp.js';
 
 let sandbox: BcSandbox;
@@ -123,5 +123,15 @@ describe('the BC priority of an MCP request', () => {
   });
   it('is normal for a bearer-token client, whatever header it sends', () => {
     expect(bcPriorityOf({ via: 'token', principal: 'bob', mayWrite: true }, event('high'))).toBe('normal');
+  });
+});
+
+describe("the person's BC token of an MCP request", () => {
+  const event = { headers: { 'x-bc-user-token': 'token-of-alice' } } as unknown as Parameters<typeof bcUserTokenOf>[1];
+  it('is the one an IAM-signed worker acting for that person sends', () => {
+    expect(bcUserTokenOf({ via: 'iam', principal: 'worker', mayWrite: true }, event)).toBe('token-of-alice');
+  });
+  it("is not believed from a bearer-token client: its BC calls run as the server's identity", () => {
+    expect(bcUserTokenOf({ via: 'token', principal: 'bob', mayWrite: true }, event)).toBeUndefined();
   });
 });
