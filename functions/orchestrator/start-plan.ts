@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createEvent, taskCreatedFields, type DomainEvent, type EventContext, type EventPublisher } from '../core/events/index.js';
-import { validatePlan, type Plan, type PlanProblem } from '../core/plan/index.js';
+import { BC_TASK_TYPES, validatePlan, type Plan, type PlanProblem } from '../core/plan/index.js';
 import { emitMetric, MetricUnit, type Metrics } from '../core/observability/index.js';
 import type { Planner } from '../core/planner/index.js';
 import { MAX_TASKS_PER_PLAN, type Message, type NewTask, type StateStore, type StoredPlan } from '../core/store/index.js';
@@ -129,7 +129,8 @@ export async function startPlan(deps: StartPlanDeps, input: StartPlanInput): Pro
   const decision = await decide(deps, input, opened.messages);
   const planningMs = Date.now() - planningStarted;
   // A plan that will call BC needs the caller's delegated grant first: refused, nothing of the plan is stored.
-  if (decision.kind === 'run' && deps.delegation) await delegate(deps.delegation, input);
+  const callsBc = decision.kind === 'run' && decision.plan.tasks.some((task) => BC_TASK_TYPES.includes(task.type));
+  if (callsBc && deps.delegation) await delegate(deps.delegation, input);
 
   const planId = randomUUID();
   const messageId = randomUUID();

@@ -15,6 +15,10 @@ const query = (id: string, entity: string, dependsOn: string[] = []) => ({
 const SCRIPTS: Record<string, PlanInput> = {
   'count customers': { summary: 'count customers', tasks: [query('t1', 'customers')] },
   'count vendors': { summary: 'count vendors', tasks: [query('t1', 'vendors')] },
+  'validate a customer': {
+    summary: 'a customer checked against the catalogue (no BC call)',
+    tasks: [{ id: 't1', type: 'validation', description: 'validate a customer', tool: 'validate_entity', arguments: { entity: 'customers', data: { displayName: 'X' } }, dependsOn: [] }],
+  },
   'list customers top 5; list vendors top 5': { summary: 'two lists', tasks: [query('t1', 'customers'), query('t2', 'vendors')] },
   'get vendor 20000 then analyze vendors by balance': {
     summary: 'a vendor, then an analysis',

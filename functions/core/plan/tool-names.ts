@@ -7,6 +7,8 @@ export const SAGA_TOOL = 'saga_purchase_order';
 
 export const TASK_TYPES = ['query', 'write', 'analysis', 'validation'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
+/** The task types whose work calls BC (analysis and validation work on what other tasks read, and the catalogue). */
+export const BC_TASK_TYPES: readonly TaskType[] = ['query', 'write'];
 
 /** Largest page a single query asks BC for; paging continues through `skip` or `nextLink`. */
 export const MAX_TOP = 1000;

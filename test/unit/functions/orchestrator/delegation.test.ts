@@ -1,5 +1,5 @@
 // POST /v1/sessions/{id}/messages on a stage with per-user BC access: the caller's own bearer token is handed to
-// the delegation exactly once per plan that will call BC (never for a reply), and a refused delegation answers
+// the delegation exactly once per plan that will call BC (never for a reply or a plan that only validates), and a refused delegation answers
 // 403 with BC's reason (503 when the identity provider is down) with nothing stored and nothing published.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -64,6 +64,9 @@ describe('messages under per-user BC access', () => {
     expect(accepted).toEqual([['deleg-ok', 'alice', 'eyJ.alice-api-token.sig']]);
     expect(await storedFor('deleg-ok')).toBeGreaterThan(0);
     expect(await post('deleg-ok', 'hello there')).toMatchObject({ statusCode: 202 });
+    expect(accepted).toHaveLength(1);
+    // A plan whose tasks never call BC (a validation against the catalogue) needs no grant either.
+    expect(await post('deleg-ok', 'validate a customer')).toMatchObject({ statusCode: 202 });
     expect(accepted).toHaveLength(1);
   });
 
