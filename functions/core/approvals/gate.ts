@@ -38,6 +38,8 @@ export interface ApprovalGate {
   decisionFor(subject: ApprovalSubject): Promise<ApprovalState>;
   /** Asks for approval (idempotent per task) and publishes approval:requested. */
   request(subject: ApprovalSubject): Promise<ApprovalState>;
+  /** The operation this task's approval was asked for, if it has been asked. */
+  boundOperation(origin: WriteOrigin): Promise<{ tool: string; arguments: Record<string, unknown> } | undefined>;
 }
 
 const OTHER_OPERATION = 'the approval of this task was given for a different operation; nothing was written';
@@ -71,6 +73,9 @@ export function approvalGate(service: ApprovalService): ApprovalGate {
       if (boundHash(record) !== hash) return { status: 'denied', approvalId, reason: OTHER_OPERATION };
       if (record.status === 'granted' || record.status === 'pending') return { status: record.status, approvalId };
       return { status: record.status, approvalId, ...(record.reason ? { reason: record.reason } : {}) };
+    },
+    async boundOperation(origin) {
+      return (await service.current(origin.tenantId, approvalIdForTask(origin)))?.operation;
     },
     async request(subject) {
       checkedHash(subject);

@@ -6,4 +6,5 @@ import type { ApprovalGate } from '../approvals/index.js';
 export const approvalsNotAvailable: ApprovalGate = {
   decisionFor: async () => ({ status: 'none' }),
   request: async () => ({ status: 'none' }),
+  boundOperation: async () => undefined,
 };

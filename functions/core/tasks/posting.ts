@@ -29,7 +29,12 @@ function refused(error: unknown): boolean {
   return error instanceof McpToolError && error.status !== undefined && error.status >= 400 && error.status < 500;
 }
 
-export async function preparePosting(context: ExecutionContext, args: PostDocumentArgs): Promise<PreparedPosting> {
+/**
+ * `approved`: the operation this task's approval was asked for by an earlier attempt (the document as it was read
+ * then). An approval binds to it, so it is what runs; and the document may be posted by now (that attempt posted
+ * and its answer was lost with it), which run() confirms instead of refusing.
+ */
+export async function preparePosting(context: ExecutionContext, args: PostDocumentArgs, approved?: Record<string, unknown>): Promise<PreparedPosting> {
   // Resolved by now: the worker ran every `$ref` before the executor.
   const id = String(args.id);
   const spec = findDocumentAction(args.entity, args.action);
@@ -54,13 +59,15 @@ export async function preparePosting(context: ExecutionContext, args: PostDocume
 
   const document = await read(spec.entity, 'id', id);
   const summary = document ? describePosting(spec, document) : `${spec.command} ${spec.document} ${id}: ${spec.effect}.`;
-  const refusal = !document
+  const refusal = approved
+    ? undefined
+    : !document
     ? new PermanentTaskError('NotFound', `There is no ${spec.document} with id ${id}; nothing was posted.`)
     : isPosted(spec, document)
       ? new PermanentTaskError('AlreadyPosted', `${capitalised(spec.document)} ${String(document.number)} is already posted (status ${String(document.status)}); nothing was posted.`)
       : undefined;
 
-  const operation: Record<string, unknown> = {
+  const operation: Record<string, unknown> = approved ?? {
     ...args,
     id,
     ...(document && typeof document.totalAmountIncludingTax === 'number'
@@ -84,6 +91,20 @@ export async function preparePosting(context: ExecutionContext, args: PostDocume
     summary,
     ...(refusal ? { refusal } : {}),
     run: async () => {
+      if (approved && (!document || isPosted(spec, document))) {
+        // Approved as a draft and posted by now: an earlier attempt of this task posted it and its answer was lost
+        // with that attempt (or someone else posted it). The posted document confirms it; nothing is posted again.
+        // The number approved (the draft's; a posted document gets a new one).
+        const number = (approved.expected as { number?: string } | undefined)?.number ?? document?.number;
+        const posted = number === undefined ? undefined : await postedResult({ number });
+        if (posted) {
+          context.logger.warn('the approved document was posted before this attempt: confirmed, not posted again', { entity: spec.entity, id });
+          return { entity: spec.entity, action: spec.action, id, documentNumber: String(number), summary, posted, confirmedPostedEarlier: true };
+        }
+        throw new PermanentTaskError(document ? 'AlreadyPosted' : 'NotFound', document
+          ? `${capitalised(spec.document)} ${String(document.number)} changed since it was approved (status ${String(document.status)}); nothing was posted.`
+          : `There is no ${spec.document} with id ${id} any more, and no posted document made from it; nothing was posted.`);
+      }
       if (!document) throw refusal!;
       // Approved as a draft, posted by now: an earlier attempt of this task whose answer was lost, or someone else.
       if (refusal) throw new PermanentTaskError('AlreadyPosted', `${refusal.message.replace(/; nothing was posted\.$/, '')}: it was not posted again.`);

@@ -43,8 +43,12 @@ export function writeExecutor(options: WriteOptions): TaskExecutor {
   return async (context) => {
     const { task, events, plan } = context;
     const args = parseArgs<Record<string, unknown>>(task.tool, context.args);
-    // A posting is described from the document itself (number, partner, amount), read from BC.
-    const posting = task.tool === POST_DOCUMENT_TOOL ? await preparePosting(context, args as PostDocumentArgs) : undefined;
+    const origin: WriteOrigin = { ...stripStory(events), taskId: task.id, requestedBy: plan.createdBy };
+    // A posting is described from the document itself (number, partner, amount), read from BC; once this task has
+    // asked for approval, what runs is the operation it asked for (the document may be posted by an earlier attempt).
+    const posting = task.tool === POST_DOCUMENT_TOOL
+      ? await preparePosting(context, args as PostDocumentArgs, (await options.gate.boundOperation(origin))?.arguments)
+      : undefined;
     const summary = posting?.summary ?? summarizeWrite(task.tool, args);
     // Nothing is asked or run for a document that is unknown or no longer a draft (posting twice is never right).
     if (posting?.refusal) throw posting.refusal;
@@ -62,9 +66,7 @@ export function writeExecutor(options: WriteOptions): TaskExecutor {
     if (problems.length > 0) throw new PermanentTaskError('ValidationFailed', `Nothing was written: ${problems.map((p) => p.message).join('; ')}`);
 
     const subject: ApprovalSubject = {
-      ...stripStory(events),
-      taskId: task.id,
-      requestedBy: plan.createdBy,
+      ...origin,
       tool: task.tool,
       arguments: posting?.arguments ?? args,
       operationHash: operationHash(events.tenantId, task.tool, posting?.arguments ?? args),

@@ -216,6 +216,7 @@ describe('workers', () => {
         return { status: 'granted', approvalId: 'a1' };
       },
       request: async () => ({ status: 'none' }),
+      boundOperation: async () => undefined,
     };
     const w = worker(mcp, {}, gate);
     const plan = await storePlan(store, {

@@ -117,4 +117,38 @@ describe('a posting task', () => {
     expect(posts).toEqual([draft.id, draft.id]);
     expect((await rows(`salesInvoices?$filter=${encodeURIComponent(`id eq ${draft.id}`)}`))[0]).toMatchObject({ status: 'Open' });
   });
+
+  it('an approved post whose attempt ended before its answer is confirmed by the next attempt, not failed or posted twice', async () => {
+    const draft = await draftInvoice();
+    const { context, posts } = caller();
+    // Attempt 1: asked for approval with the document as read, then (approved) posted, and ended before recording it.
+    const first = await preparePosting(context, { entity: 'salesInvoices', action: 'post', id: draft.id });
+    await first.run();
+    // Attempt 2 runs the operation the approval was asked for: the draft is posted by now.
+    const next = await preparePosting(context, { entity: 'salesInvoices', action: 'post', id: draft.id }, first.arguments);
+    expect(next.refusal).toBeUndefined();
+    expect(next.arguments).toEqual(first.arguments);
+    const result = (await next.run()) as Record<string, any>;
+    expect(posts).toEqual([draft.id]);
+    expect(result).toMatchObject({ confirmedPostedEarlier: true, documentNumber: draft.number, posted: { id: draft.id, status: 'Open' } });
+  });
+
+  it('an approved order received and invoiced by an earlier attempt is confirmed as its invoice (the order is gone)', async () => {
+    const [order] = await rows('purchaseOrders?$top=1');
+    const { context, posts } = caller();
+    const first = await preparePosting(context, { entity: 'purchaseOrders', action: 'receiveAndInvoice', id: order!.id });
+    await first.run();
+    const result = (await (await preparePosting(context, { entity: 'purchaseOrders', action: 'receiveAndInvoice', id: order!.id }, first.arguments)).run()) as Record<string, any>;
+    expect(posts).toHaveLength(1);
+    const [invoice] = await rows(`purchaseInvoices?$filter=${encodeURIComponent(`orderNumber eq '${order!.number}'`)}`);
+    expect(result).toMatchObject({ confirmedPostedEarlier: true, posted: { id: invoice!.id } });
+  });
+
+  it('an approved post of a document that is gone with nothing posted from it fails, saying so', async () => {
+    const { context, posts } = caller();
+    const approved = { entity: 'salesInvoices', action: 'post', id: '00000000-0000-4000-8000-00000000abcd', expected: { number: 'S-INV-GONE', totalAmountIncludingTax: 1 } };
+    const next = await preparePosting(context, { entity: 'salesInvoices', action: 'post', id: approved.id }, approved);
+    await expect(next.run()).rejects.toMatchObject({ code: 'NotFound', message: expect.stringMatching(/nothing was posted/) });
+    expect(posts).toEqual([]);
+  });
 });
