@@ -5,7 +5,7 @@
 // new file lands on the right side without anyone keeping a list; test/shared-process-setup.ts fails a shared
 // file that changes the environment anyway.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 
 /** What makes a file unfit to share a process, with the reason reported by `isolationReasons`. */
 const PROCESS_STATE: ReadonlyArray<readonly [RegExp, string]> = [
@@ -29,9 +29,10 @@ export function isolationReasons(root: string, file: string, seen = new Set<stri
   const source = readFileSync(file, 'utf8');
   const name = relative(root, file);
   const reasons = PROCESS_STATE.filter(([pattern, why]) => pattern.test(source) && !(RESTORES_ITS_SPIES.has(name) && why.startsWith('mocks'))).map(([, why]) => `${name} ${why}`);
-  for (const [, specifier] of source.matchAll(/from\s+'(\.[^']+)'/g)) {
+  // Every helper under test/ the file imports (support, infra helpers; `import`, `export … from`, either quote).
+  for (const [, specifier] of source.matchAll(/(?:from|import)\s*['"](\.[^'"]+)['"]/g)) {
     const imported = resolve(dirname(file), specifier!.replace(/\.js$/, '.ts'));
-    if (imported.startsWith(join(root, 'test', 'support')) && existsSync(imported)) reasons.push(...isolationReasons(root, imported, seen));
+    if (imported.startsWith(join(root, 'test') + sep) && !imported.endsWith('.test.ts') && existsSync(imported)) reasons.push(...isolationReasons(root, imported, seen));
   }
   return reasons;
 }

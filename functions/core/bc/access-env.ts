@@ -8,10 +8,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Env, optionalEnv, positiveIntEnv, requiredEnv } from '../config/index.js';
+import { reusedUntilFailure } from '../container/index.js';
 import { BcDelegation, DelegatedTokens, type DelegationClient } from './delegated-access.js';
 import { dynamoDelegationStore } from './delegation-store.js';
 import { kmsEnvelope } from './envelope.js';
-import { bcTokenUrl, loadBcCredentials, type BcCredentials } from './env.js';
+import { bcTokenUrl, loadBcCredentials } from './env.js';
 
 export type BcAccessMode = 'app' | 'delegated';
 
@@ -26,14 +27,10 @@ export function bcAccessMode(env: Env = process.env): BcAccessMode {
 function delegationClient(env: Env): DelegationClient {
   const tableName = requiredEnv('BC_DELEGATION_TABLE', env);
   const keyId = requiredEnv('BC_DELEGATION_KEY_ID', env);
-  let credentials: Promise<BcCredentials> | undefined;
   return {
     tokenUrl: bcTokenUrl(env),
     // Read once per container; a failed read is retried on the next use.
-    credentials: () => (credentials ??= loadBcCredentials(env).catch((error: unknown) => {
-      credentials = undefined;
-      throw error;
-    })),
+    credentials: reusedUntilFailure(() => loadBcCredentials(env)),
     envelope: kmsEnvelope(keyId),
     store: dynamoDelegationStore(DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }), tableName),
   };

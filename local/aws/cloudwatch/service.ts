@@ -75,9 +75,10 @@ export function statistic(stat: string, values: number[]): number {
     case 'Average':
       return values.reduce((a, b) => a + b, 0) / values.length;
     case 'Minimum':
-      return Math.min(...values);
+      // Not Math.min(...values): a period may hold up to MAX_POINTS_PER_SERIES values, past the call stack's room.
+      return values.reduce((a, b) => Math.min(a, b), Infinity);
     case 'Maximum':
-      return Math.max(...values);
+      return values.reduce((a, b) => Math.max(a, b), -Infinity);
     default: {
       const match = PERCENTILE.exec(stat);
       if (!match) throw new AwsError('InvalidParameterValueException', `The statistic ${stat} is not supported`, 400, 'InvalidParameterValue');
